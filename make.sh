@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# cleanheat build helper: installs what is missing (Debian 12), builds, runs.
+#   bash make.sh demo   install + build + run the main job on data-samples/ into out/
+#   bash make.sh test   install + build (normal and sanitizer) + run every test
+#   bash make.sh deps | build
+set -euo pipefail
+cd "$(dirname "$0")"
+
+PACKAGES=(build-essential cmake pkg-config libgdal-dev gdal-bin libgeos-dev libproj-dev libcairo2-dev
+          libpango1.0-dev libxlsxwriter-dev libcli11-dev googletest libgtest-dev nlohmann-json3-dev
+          libglib2.0-dev fonts-noto-cjk poppler-utils)
+JOBS=${JOBS:-$(nproc)}
+
+deps() {
+  local missing=()
+  for p in "${PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  if [ ${#missing[@]} -eq 0 ]; then echo "make.sh: all packages present"; return; fi
+  echo "make.sh: installing ${missing[*]}"
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+build() {  # build DIR [cmake args...]
+  local dir=$1; shift
+  cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
+  cmake --build "$dir" -j "$JOBS"
+}
+
+demo() {
+  build build
+  mkdir -p out
+  ./build/tools/cleanheat merge data-samples/plans/* --villages data-samples/villages.gpkg \
+    --heating data-samples/heating.xlsx -o out/merged.gpkg --overwrite || [ $? -eq 1 ]
+  echo "make.sh: outputs in out/"
+}
+
+run_tests() {
+  build build -DCLEANHEAT_WERROR=ON
+  (cd build && ctest --output-on-failure -j "$JOBS")
+  build build-asan -DCLEANHEAT_SANITIZE=ON -DCLEANHEAT_WERROR=ON
+  (cd build-asan && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j "$JOBS")
+}
+
+case "${1:-}" in
+  deps) deps ;;
+  build) deps; build build ;;
+  demo) deps; demo ;;
+  test) deps; run_tests ;;
+  *) echo "usage: bash make.sh demo|test|build|deps" >&2; exit 2 ;;
+esac

@@ -1,0 +1,151 @@
+#include "support.hpp"
+
+#include <gdal.h>
+#include <ogrsf_frmts.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <xlsxwriter.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <memory>
+#include <random>
+#include <sstream>
+#include <stdexcept>
+
+namespace cleanheat::test {
+namespace {
+
+struct TempRoot {
+    fs::path path;
+    TempRoot() {
+        std::random_device rd;
+        path = fs::temp_directory_path() / ("cleanheat-test-" + std::to_string(getpid()) + "-" + std::to_string(rd()));
+        fs::create_directories(path);
+    }
+    ~TempRoot() {
+        std::error_code ec;
+        if (!std::getenv("CLEANHEAT_KEEP_TEST_FILES")) fs::remove_all(path, ec);
+    }
+};
+
+}  // namespace
+
+fs::path temp_dir() {
+    static TempRoot root;
+    static int counter = 0;
+    const fs::path p = root.path / ("t" + std::to_string(++counter));
+    fs::create_directories(p);
+    return p;
+}
+
+fs::path source_dir() { return CLEANHEAT_SOURCE_DIR; }
+fs::path samples(const std::string& relative) { return source_dir() / "data-samples" / relative; }
+
+std::string read_file(const fs::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+CliResult run_cli(const std::vector<std::string>& args) {
+    const fs::path dir = temp_dir();
+    const fs::path out_path = dir / "stdout", err_path = dir / "stderr";
+    const pid_t pid = fork();
+    if (pid < 0) throw std::runtime_error("fork failed");
+    if (pid == 0) {
+        if (chdir(CLEANHEAT_SOURCE_DIR) != 0) _exit(127);
+        FILE* o = std::freopen(out_path.c_str(), "w", stdout);
+        FILE* e = std::freopen(err_path.c_str(), "w", stderr);
+        if (!o || !e) _exit(127);
+        std::vector<char*> argv;
+        std::string binary = CLEANHEAT_BINARY;
+        argv.push_back(binary.data());
+        std::vector<std::string> copy = args;
+        for (auto& a : copy) argv.push_back(a.data());
+        argv.push_back(nullptr);
+        execv(binary.c_str(), argv.data());
+        _exit(127);
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+    CliResult r;
+    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    r.out = read_file(out_path);
+    r.err = read_file(err_path);
+    return r;
+}
+
+std::vector<Record> read_layer(const fs::path& source, const std::string& layer_name) {
+    GDALAllRegister();
+    std::unique_ptr<GDALDataset> ds(GDALDataset::Open(source.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY));
+    if (!ds) throw std::runtime_error("cannot open " + source.string());
+    OGRLayer* layer = ds->GetLayerByName(layer_name.c_str());
+    if (!layer) throw std::runtime_error("no layer " + layer_name + " in " + source.string());
+    std::vector<Record> out;
+    for (auto& f : *layer) {
+        Record r;
+        for (int i = 0; i < f->GetFieldCount(); ++i)
+            r[f->GetFieldDefnRef(i)->GetNameRef()] = f->IsFieldSetAndNotNull(i) ? f->GetFieldAsString(i) : "";
+        if (auto* g = f->GetGeometryRef()) r["geometry"] = g->exportToWkt();
+        out.push_back(std::move(r));
+    }
+    return out;
+}
+
+void write_xlsx(const fs::path& path, const std::vector<XlsxSheet>& sheets) {
+    lxw_workbook* wb = workbook_new(path.c_str());
+    for (const auto& sheet : sheets) {
+        lxw_worksheet* ws = workbook_add_worksheet(wb, sheet.name.empty() ? nullptr : sheet.name.c_str());
+        for (const auto& m : sheet.merges)
+            worksheet_merge_range(ws, m.first_row, m.first_column, m.last_row, m.last_column, m.text.c_str(), nullptr);
+        for (const auto& c : sheet.cells) {
+            if (c.number)
+                worksheet_write_number(ws, c.row, c.column, std::stod(c.text), nullptr);
+            else
+                worksheet_write_string(ws, c.row, c.column, c.text.c_str(), nullptr);
+        }
+    }
+    if (workbook_close(wb) != LXW_NO_ERROR) throw std::runtime_error("cannot write " + path.string());
+}
+
+void write_villages(const fs::path& path, const std::vector<TestVillage>& villages, int epsg, bool points) {
+    GDALAllRegister();
+    auto* driver = GetGDALDriverManager()->GetDriverByName("GPKG");
+    std::unique_ptr<GDALDataset> ds(driver->Create(path.c_str(), 0, 0, 0, GDT_Unknown, nullptr));
+    OGRSpatialReference srs;
+    srs.importFromEPSG(epsg);
+    srs.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
+    OGRLayer* layer = ds->CreateLayer("villages", &srs, points ? wkbPoint : wkbPolygon, nullptr);
+    for (const char* name : {"village_code", "village_name", "township_code", "township_name", "county_code", "county_name"}) {
+        OGRFieldDefn defn(name, OFTString);
+        layer->CreateField(&defn);
+    }
+    for (const auto& v : villages) {
+        OGRFeature f(layer->GetLayerDefn());
+        f.SetField("village_code", v.code.c_str());
+        f.SetField("village_name", v.name.c_str());
+        f.SetField("township_code", v.code.substr(0, 9).c_str());
+        f.SetField("township_name", v.township_name.c_str());
+        f.SetField("county_code", v.code.substr(0, 6).c_str());
+        f.SetField("county_name", v.county_name.c_str());
+        if (points) {
+            OGRPoint p(v.x + 500, v.y + 500);
+            f.SetGeometry(&p);
+        } else {
+            OGRLinearRing ring;
+            ring.addPoint(v.x, v.y);
+            ring.addPoint(v.x + 1000, v.y);
+            ring.addPoint(v.x + 1000, v.y + 1000);
+            ring.addPoint(v.x, v.y + 1000);
+            ring.addPoint(v.x, v.y);
+            OGRPolygon poly;
+            poly.addRing(&ring);
+            f.SetGeometry(&poly);
+        }
+        if (layer->CreateFeature(&f) != OGRERR_NONE) throw std::runtime_error("cannot write " + path.string());
+    }
+}
+
+}  // namespace cleanheat::test

@@ -1,0 +1,57 @@
+// Test helpers: temporary folders, running the built binary, reading layers back
+// through GDAL, writing small real spreadsheets and GeoPackages.
+#pragma once
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace cleanheat::test {
+
+namespace fs = std::filesystem;
+
+// A fresh folder under the system temp dir, removed at exit of the test process.
+fs::path temp_dir();
+fs::path source_dir();
+fs::path samples(const std::string& relative = {});
+
+struct CliResult {
+    int exit_code = -1;
+    std::string out, err;
+};
+// Runs the cleanheat binary with `args` (no shell), in the source folder.
+CliResult run_cli(const std::vector<std::string>& args);
+
+using Record = std::map<std::string, std::string>;
+// Every feature of a layer as field-name -> text (geometry as WKT under "geometry").
+std::vector<Record> read_layer(const fs::path& source, const std::string& layer);
+
+// A small spreadsheet written with libxlsxwriter: cells by (row, column) 0-based, with
+// merged ranges; numbers are written as numbers when `numbers` is true and they parse.
+struct XlsxCell {
+    int row, column;
+    std::string text;
+    bool number = false;
+};
+struct XlsxMerge {
+    int first_row, first_column, last_row, last_column;
+    std::string text;
+};
+struct XlsxSheet {
+    std::string name;
+    std::vector<XlsxCell> cells;
+    std::vector<XlsxMerge> merges;
+};
+void write_xlsx(const fs::path& path, const std::vector<XlsxSheet>& sheets);
+
+// A village GeoPackage of unit squares (EPSG:4527 around zone 39), one per code.
+struct TestVillage {
+    std::string code, name, township_name, county_name;
+    double x, y;  // lower-left corner, metres
+};
+void write_villages(const fs::path& path, const std::vector<TestVillage>& villages, int epsg = 4527,
+                    bool points = false);
+
+std::string read_file(const fs::path& path);
+
+}  // namespace cleanheat::test

@@ -1,0 +1,116 @@
+#include <gtest/gtest.h>
+
+#include "io/header_detect.hpp"
+
+using namespace cleanheat;
+
+namespace {
+Sheet sheet_of(const std::vector<std::vector<std::string>>& rows) {
+    Sheet s;
+    int n = 0;
+    for (const auto& cells : rows) s.rows.push_back({++n, cells});
+    return s;
+}
+}  // namespace
+
+TEST(HeaderDetect, FindsTwoLevelMergedHeader) {
+    // 改造户数 merged over 合计 | 集中供热 | 煤改气 | 煤改电 | 生物质 (GDAL gives the text in the first cell only)
+    const auto sheet = sheet_of({
+        {"滨城区2022年农村清洁取暖建设计划表"},
+        {"填报单位：滨城区住建局", "", "", "", "填报日期：2022年6月10日"},
+        {"序号", "乡镇（街道）", "村（居）", "村代码", "改造户数", "", "", "", "", "计划完工日期"},
+        {"", "", "", "", "合计", "集中供热", "煤改气", "煤改电", "生物质", ""},
+        {"1", "滨北街道", "段家庄", "371602001001", "30", "", "10", "20", "", "2022-09-20"},
+    });
+    const auto layout = detect_layout(sheet, TableKind::plan);
+    ASSERT_TRUE(layout);
+    EXPECT_EQ(layout->header_first, 2);
+    EXPECT_EQ(layout->header_last, 3);
+    EXPECT_EQ(layout->find(ColumnRole::village_code)->index, 3);
+    EXPECT_EQ(layout->find(ColumnRole::total)->index, 4);
+    const auto routes = layout->all(ColumnRole::route_count);
+    ASSERT_EQ(routes.size(), 4u);
+    EXPECT_EQ(routes[0]->route, Route::district_heating);
+    EXPECT_EQ(routes[3]->route, Route::biomass);
+    EXPECT_EQ(layout->find(ColumnRole::end_date)->index, 9);
+}
+
+TEST(HeaderDetect, RoutesUnderQiZhongNextToTotalColumn) {
+    const auto sheet = sheet_of({
+        {"行政村名称", "统计用区划代码", "镇（街道）", "改造总户数", "其中", "", ""},
+        {"", "", "", "", "电代煤", "气代煤", "其他"},
+        {"李家村", "371603100201", "富国", "50", "40", "10", ""},
+    });
+    const auto layout = detect_layout(sheet, TableKind::plan);
+    ASSERT_TRUE(layout);
+    EXPECT_EQ(layout->find(ColumnRole::village_name)->index, 0);
+    EXPECT_EQ(layout->find(ColumnRole::village_code)->index, 1);
+    EXPECT_EQ(layout->find(ColumnRole::township)->index, 2);
+    EXPECT_EQ(layout->find(ColumnRole::total)->index, 3);
+    const auto routes = layout->all(ColumnRole::route_count);
+    ASSERT_EQ(routes.size(), 3u);
+    EXPECT_EQ(routes[0]->route, Route::electric);
+    EXPECT_EQ(routes[1]->route, Route::gas);
+    EXPECT_EQ(routes[2]->route, Route::other);
+}
+
+TEST(HeaderDetect, SingleRouteColumnLayout) {
+    const auto sheet = sheet_of({
+        {"序号", "乡镇", "村名", "村代码", "改造方式", "设备类型", "户数", "计划完工时间"},
+        {"1", "富国街道", "李家", "371603100201", "煤改电", "空气源热泵", "40", "2022.9.20"},
+    });
+    const auto layout = detect_layout(sheet, TableKind::plan);
+    ASSERT_TRUE(layout);
+    EXPECT_EQ(layout->header_first, 0);
+    EXPECT_EQ(layout->header_last, 0);
+    EXPECT_EQ(layout->find(ColumnRole::route_text)->index, 4);
+    EXPECT_EQ(layout->find(ColumnRole::device)->index, 5);
+    EXPECT_EQ(layout->find(ColumnRole::households)->index, 6);
+    EXPECT_FALSE(layout->has(ColumnRole::route_count));
+}
+
+TEST(HeaderDetect, EnglishFieldNames) {
+    const auto sheet = sheet_of({{"village_code", "households", "route", "planned", "status"},
+                                 {"371602001001", "120", "gas", "1", "planned"}});
+    const auto layout = detect_layout(sheet, TableKind::plan);
+    ASSERT_TRUE(layout);
+    EXPECT_EQ(layout->find(ColumnRole::village_code)->index, 0);
+    EXPECT_EQ(layout->find(ColumnRole::households)->index, 1);
+    EXPECT_EQ(layout->find(ColumnRole::route_text)->index, 2);
+}
+
+TEST(HeaderDetect, HeatingTableWithAreaInTenThousandSquareMetres) {
+    const auto sheet = sheet_of({
+        {"附件2"},
+        {"2022年城市（县城）新增集中供热计划表"},
+        {"单位：万平方米"},
+        {"序号", "县（市、区）", "新增集中供热面积（万平方米）", "热源", "备注"},
+        {"1", "滨城区", "80.5", "热电联产", ""},
+    });
+    const auto layout = detect_layout(sheet, TableKind::heating);
+    ASSERT_TRUE(layout);
+    EXPECT_EQ(layout->find(ColumnRole::county)->index, 1);
+    EXPECT_EQ(layout->find(ColumnRole::area)->index, 2);
+    EXPECT_DOUBLE_EQ(layout->find(ColumnRole::area)->factor, 10000.0);
+    EXPECT_EQ(layout->find(ColumnRole::heat_source)->index, 3);
+}
+
+TEST(HeaderDetect, NoHeaderInANotesSheet) {
+    const auto sheet = sheet_of({{"填表说明"}, {"1. 户数填写整数"}, {"2. 村代码填写12位统计用区划代码"}});
+    EXPECT_FALSE(detect_layout(sheet, TableKind::plan));
+}
+
+TEST(ClassifyHeader, CommonVariants) {
+    EXPECT_EQ(classify_header("村（居）", "").role, ColumnRole::village_name);
+    EXPECT_EQ(classify_header("行政村", "").role, ColumnRole::village_name);
+    EXPECT_EQ(classify_header("村居名称", "").role, ColumnRole::village_name);
+    EXPECT_EQ(classify_header("村代码", "").role, ColumnRole::village_code);
+    EXPECT_EQ(classify_header("区划代码", "").role, ColumnRole::village_code);
+    EXPECT_EQ(classify_header("乡镇（街道）", "").role, ColumnRole::township);
+    EXPECT_EQ(classify_header("县（市、区）", "").role, ColumnRole::county);
+    EXPECT_EQ(classify_header("计划开工日期", "").role, ColumnRole::start_date);
+    EXPECT_EQ(classify_header("改造方式", "").role, ColumnRole::route_text);
+    EXPECT_EQ(classify_header("煤改电户数", "").role, ColumnRole::route_count);
+    EXPECT_EQ(classify_header("合计", "改造户数").role, ColumnRole::total);
+    EXPECT_EQ(classify_header("电能", "改造户数").role, ColumnRole::route_count);
+}

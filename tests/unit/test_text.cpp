@@ -1,0 +1,78 @@
+#include <gtest/gtest.h>
+
+#include "text.hpp"
+
+using namespace cleanheat;
+
+TEST(Text, FullWidthDigitsAndBracketsBecomeAscii) {
+    EXPECT_EQ(to_halfwidth("３７１６０２（滨城）"), "371602(滨城)");
+    EXPECT_EQ(to_halfwidth("a\u3000b"), "a b");
+}
+
+TEST(Text, StripSpacesRemovesEveryKind) {
+    EXPECT_EQ(strip_spaces(" 37 16\u300002\t\n"), "371602");
+    EXPECT_EQ(trim("\u3000 段家庄 "), "段家庄");
+}
+
+TEST(NormaliseCode, CodeTypedAsNumberOrTextGivesTheSameDigits) {
+    EXPECT_EQ(normalise_code("371602001001").digits, "371602001001");
+    EXPECT_FALSE(normalise_code("371602001001").reformatted);
+    EXPECT_EQ(normalise_code("371602001001.0").digits, "371602001001");
+    EXPECT_EQ(normalise_code("3.71602001001E+11").digits, "371602001001");
+    const auto apostrophe = normalise_code("'371602001001");
+    EXPECT_EQ(apostrophe.digits, "371602001001");
+    EXPECT_TRUE(apostrophe.reformatted);
+    const auto fullwidth = normalise_code("３７１６０２００１００１");
+    EXPECT_EQ(fullwidth.digits, "371602001001");
+    EXPECT_TRUE(fullwidth.reformatted);
+    EXPECT_TRUE(normalise_code("3716 0200 1001").valid);
+    EXPECT_FALSE(normalise_code("37160200100X").valid);
+    EXPECT_TRUE(normalise_code("").digits.empty());
+}
+
+TEST(ParseCount, AcceptsIntegersRejectsApproximationsAndNegatives) {
+    EXPECT_EQ(parse_count("120").value, 120);
+    EXPECT_EQ(parse_count("1,200").value, 1200);
+    EXPECT_EQ(parse_count("１２０").value, 120);
+    EXPECT_EQ(parse_count("120户").value, 120);
+    EXPECT_EQ(parse_count("120.0").status, NumberStatus::ok);
+    EXPECT_EQ(parse_count("约120户").status, NumberStatus::unreadable);
+    EXPECT_EQ(parse_count("120左右").status, NumberStatus::unreadable);
+    EXPECT_EQ(parse_count("12.5").status, NumberStatus::unreadable);
+    EXPECT_EQ(parse_count("-3").status, NumberStatus::negative);
+    EXPECT_EQ(parse_count("").status, NumberStatus::empty);
+    EXPECT_EQ(parse_count("  ").status, NumberStatus::empty);
+}
+
+TEST(ParseDecimal, ReadsAreas) {
+    EXPECT_DOUBLE_EQ(parse_decimal("12.5").value, 12.5);
+    EXPECT_DOUBLE_EQ(parse_decimal("1,250.25").value, 1250.25);
+    EXPECT_EQ(parse_decimal("约10").status, NumberStatus::unreadable);
+    EXPECT_EQ(parse_decimal("-1").status, NumberStatus::negative);
+}
+
+TEST(NameKeys, ShortAndOfficialVillageNamesMeet) {
+    EXPECT_EQ(village_name_key("段家庄村委会"), "段家庄");
+    EXPECT_EQ(village_name_key("段家庄村"), "段家庄");
+    EXPECT_EQ(village_name_key("段家庄"), "段家庄");
+    EXPECT_EQ(village_name_key("新苑社区居民委员会"), village_name_key("新苑社区"));
+    EXPECT_EQ(village_name_key("王村村委会"), village_name_key("王村"));
+    EXPECT_EQ(township_name_key("滨北街道办事处"), "滨北");
+    EXPECT_EQ(township_name_key("杨柳雪镇"), "杨柳雪");
+    EXPECT_EQ(unit_name_key("滨城区"), "滨城");
+    EXPECT_EQ(unit_name_key("邹平县"), unit_name_key("邹平市"));
+}
+
+TEST(NormaliseDate, CommonWritingsBecomeIso) {
+    EXPECT_EQ(normalise_date("2022/06/15"), "2022-06-15");
+    EXPECT_EQ(normalise_date("2022.6.15"), "2022-06-15");
+    EXPECT_EQ(normalise_date("2022年6月15日"), "2022-06-15");
+    EXPECT_EQ(normalise_date("44727"), "2022-06-15");
+    EXPECT_EQ(normalise_date("六月中旬"), "六月中旬");
+}
+
+TEST(Utf8, ValidityAndLength) {
+    EXPECT_TRUE(is_valid_utf8("滨州"));
+    EXPECT_FALSE(is_valid_utf8("\xb1\xf5\xd6\xdd"));  // 滨州 in GB18030
+    EXPECT_EQ(utf8_length("滨州a"), 3u);
+}

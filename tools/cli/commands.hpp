@@ -1,0 +1,21 @@
+// The one list of subcommands: --help, the help tests and the docs checks read it.
+#pragma once
+#include <CLI/CLI.hpp>
+#include <string>
+#include <vector>
+
+#include "context.hpp"
+
+namespace cleanheat::cli {
+
+struct CommandEntry {
+    const char* name;
+    void (*add)(CLI::App& app, Context& context);
+    std::vector<std::string> examples;  // shell lines shown under --help
+};
+
+const std::vector<CommandEntry>& commands();
+
+void add_merge(CLI::App& app, Context& context);
+
+}  // namespace cleanheat::cli

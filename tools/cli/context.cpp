@@ -1,0 +1,64 @@
+#include "context.hpp"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <memory>
+
+namespace cleanheat::cli {
+namespace {
+
+// Set by SIGINT; the progress sink turns it into a cancellation.
+std::atomic<bool> interrupted{false};
+
+extern "C" void on_interrupt(int) { interrupted = true; }
+
+struct TickLine {
+    std::string label;
+    int ticks = -1;  // 2.5% steps drawn so far
+    bool started = false;
+};
+
+}  // namespace
+
+bool Context::show_progress() const {
+    if (quiet) return false;
+    return force_progress || isatty(STDERR_FILENO);
+}
+
+Progress Context::make_progress(const std::string& label) const {
+    std::signal(SIGINT, on_interrupt);
+    const bool show = show_progress();
+    auto line = std::make_shared<TickLine>();
+    line->label = label;
+    return Progress([show, line](double fraction, const std::string&) {
+        if (interrupted) return false;
+        if (!show) return true;
+        const int ticks = static_cast<int>(fraction * 40.0 + 1e-9);
+        if (!line->started) {
+            std::fprintf(stderr, "%s ", line->label.c_str());
+            line->started = true;
+        }
+        while (line->ticks < ticks) {
+            ++line->ticks;
+            if (line->ticks % 4 == 0)
+                std::fprintf(stderr, "%d", line->ticks / 4 * 10);
+            else
+                std::fputc('.', stderr);
+            if (line->ticks == 40) std::fputs(" - done.\n", stderr);
+        }
+        std::fflush(stderr);
+        return true;
+    });
+}
+
+void add_common_options(CLI::App& command, Context& context) {
+    command.add_flag("-q,--quiet", context.quiet, "No progress and no warnings on stderr");
+    command.add_flag("--progress", context.force_progress, "Show progress even when stderr is not a terminal");
+    command.add_flag("--json", context.json, "Print the summary as one JSON object on stdout");
+    command.add_flag("--overwrite", context.overwrite, "Replace the output file when it exists");
+}
+
+}  // namespace cleanheat::cli

@@ -1,0 +1,52 @@
+// The cleanheat binary: one subcommand per tool; the only place that catches errors
+// and maps them to exit codes (docs/exit-codes.md).
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <exception>
+#include <string>
+
+#include "commands.hpp"
+#include "error.hpp"
+#include "io/gdal_context.hpp"
+
+int main(int argc, char** argv) {
+    using namespace cleanheat;
+    cli::Context context;
+    for (int i = 0; i < argc; ++i) context.command_line += (i ? " " : "") + std::string(argv[i]);
+    CLI::App app{"cleanheat: clean-heating plan tables, village geodata, maps and reports"};
+    app.set_version_flag("--version", std::string("cleanheat ") + CLEANHEAT_VERSION);
+    app.require_subcommand(1);
+    for (const auto& entry : cli::commands()) entry.add(app, context);
+    std::string name = "cleanheat";
+    try {
+        try {
+            app.parse(argc, argv);
+        } catch (const CLI::CallForHelp& e) {
+            return app.exit(e);
+        } catch (const CLI::CallForAllHelp& e) {
+            return app.exit(e);
+        } catch (const CLI::CallForVersion& e) {
+            return app.exit(e);
+        } catch (const CLI::ParseError& e) {
+            for (auto* sub : app.get_subcommands()) name += " " + sub->get_name();
+            std::fprintf(stderr, "%s: error: %s\n", name.c_str(), e.what());
+            std::fprintf(stderr, "hint: run '%s --help'\n", name.c_str());
+            return kExitUsage;
+        }
+    } catch (const Error& e) {
+        for (auto* sub : app.get_subcommands()) name += " " + sub->get_name();
+        if (e.exit_code() == kExitInterrupted) {
+            std::fprintf(stderr, "\n%s: interrupted\n", name.c_str());
+        } else {
+            std::fprintf(stderr, "%s: error: %s\n", name.c_str(), e.what());
+            if (!e.hint().empty()) std::fprintf(stderr, "hint: %s\n", e.hint().c_str());
+        }
+        return e.exit_code();
+    } catch (const std::exception& e) {
+        for (auto* sub : app.get_subcommands()) name += " " + sub->get_name();
+        std::fprintf(stderr, "%s: internal error: %s\n", name.c_str(), e.what());
+        std::fprintf(stderr, "hint: this is a bug in cleanheat; please report it with the command and its inputs\n");
+        return kExitInternal;
+    }
+    return context.exit_code;
+}

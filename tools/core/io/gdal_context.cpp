@@ -1,0 +1,34 @@
+#include "io/gdal_context.hpp"
+
+#include <cpl_error.h>
+#include <gdal.h>
+#include <ogr_api.h>
+
+namespace cleanheat {
+
+void ensure_gdal() {
+    if (GDALGetDriverCount() == 0) GDALAllRegister();
+}
+
+GdalErrorCapture::GdalErrorCapture() {
+    ensure_gdal();
+    CPLPushErrorHandlerEx(
+        [](CPLErr error_class, CPLErrorNum number, const char* message) {
+            handler(static_cast<int>(error_class), number, message);
+        },
+        this);
+}
+
+GdalErrorCapture::~GdalErrorCapture() { CPLPopErrorHandler(); }
+
+void GdalErrorCapture::handler(int error_class, int, const char* message) {
+    auto* self = static_cast<GdalErrorCapture*>(CPLGetErrorHandlerUserData());
+    if (!self || !message) return;
+    if (error_class == CE_Warning) {
+        self->warnings_.emplace_back(message);
+    } else if (error_class >= CE_Failure) {
+        self->last_ = message;
+    }
+}
+
+}  // namespace cleanheat

@@ -1,0 +1,147 @@
+#include "io/geodata_reader.hpp"
+
+#include <algorithm>
+
+#include "error.hpp"
+#include "io/gdal_context.hpp"
+#include "text.hpp"
+
+namespace cleanheat {
+namespace {
+
+std::string lower(std::string s) {
+    for (auto& c : s)
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    return s;
+}
+
+int find_field(OGRFeatureDefn* defn, std::initializer_list<const char*> names) {
+    for (const char* name : names)
+        for (int i = 0; i < defn->GetFieldCount(); ++i)
+            if (lower(defn->GetFieldDefn(i)->GetNameRef()) == name) return i;
+    return -1;
+}
+
+// 12-digit village code from a field value: land-survey codes (ZLDWDM, 19 digits) carry
+// the village code in their first 12 digits.
+std::string village_code_of(const char* value) {
+    const auto code = normalise_code(value ? value : "");
+    if (!code.valid) return code.digits;
+    if (code.digits.size() > 12 && code.digits.find_first_not_of('0', 12) == std::string::npos)
+        return code.digits.substr(0, 12);
+    if (code.digits.size() == 19) return code.digits.substr(0, 12);
+    return code.digits;
+}
+
+}  // namespace
+
+void VillageIndex::add(Village village) {
+    if (by_code_.count(village.code)) return;
+    const std::size_t index = villages_.size();
+    by_code_.emplace(village.code, index);
+    by_name_.emplace(village_name_key(village.name), index);
+    villages_.push_back(std::move(village));
+}
+
+const Village* VillageIndex::by_code(const std::string& code) const {
+    const auto it = by_code_.find(code);
+    return it == by_code_.end() ? nullptr : &villages_[it->second];
+}
+
+std::vector<const Village*> VillageIndex::by_name(const std::string& county_code, const std::string& township_key,
+                                                  const std::string& name_key) const {
+    std::vector<const Village*> out;
+    const auto range = by_name_.equal_range(name_key);
+    for (auto it = range.first; it != range.second; ++it) {
+        const Village& v = villages_[it->second];
+        if (!county_code.empty() && v.county_code != county_code) continue;
+        if (!township_key.empty() && township_name_key(v.township_name) != township_key) continue;
+        out.push_back(&v);
+    }
+    std::sort(out.begin(), out.end(), [](const Village* a, const Village* b) { return a->code < b->code; });
+    return out;
+}
+
+VillageSource open_villages(const std::string& source_name, const std::string& layer_name) {
+    VillageSource source;
+    source.source = source_name;
+    GdalErrorCapture capture;
+    source.dataset.reset(GDALDataset::Open(source_name.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY));
+    if (!source.dataset) {
+        std::string why = capture.last_message();
+        if (why.empty()) why = "not a vector data source GDAL can read";
+        throw InputError(source_name + ": cannot open: " + why);
+    }
+    if (!layer_name.empty()) {
+        source.layer = source.dataset->GetLayerByName(layer_name.c_str());
+        if (!source.layer) throw InputError(source_name + ": no layer named '" + layer_name + "'");
+    } else {
+        source.layer = source.dataset->GetLayerByName("villages");
+        if (!source.layer && source.dataset->GetLayerCount() > 0) source.layer = source.dataset->GetLayer(0);
+        if (!source.layer) throw InputError(source_name + ": has no layer");
+    }
+    source.layer_name = source.layer->GetName();
+    auto* defn = source.layer->GetLayerDefn();
+    auto& f = source.fields;
+    f.code = find_field(defn, {"village_code", "code", "cun_code", "村代码", "行政区划代码", "区划代码", "统计用区划代码",
+                               "xzqdm", "zldwdm", "cjqydm", "qhdm", "adcode", "dm"});
+    f.name = find_field(defn, {"village_name", "name", "村名", "村名称", "村庄名称", "xzqmc", "zldwmc", "cjqymc", "mc"});
+    f.township_code = find_field(defn, {"township_code", "town_code", "乡镇代码", "xzdm", "street_code", "streetcode"});
+    f.township_name = find_field(defn, {"township_name", "township", "town", "乡镇", "乡镇名称", "xzmc"});
+    f.county_code = find_field(defn, {"county_code", "area_code", "areacode", "县代码", "xdm"});
+    f.county_name = find_field(defn, {"county_name", "county", "县", "县名称", "xmc"});
+    if (f.code < 0)
+        throw InputError(source_name + ": layer '" + source.layer_name + "' has no village code field",
+                         "expected a field named village_code, code, 村代码, XZQDM or ZLDWDM");
+    source.geometry_type = wkbFlatten(source.layer->GetGeomType());
+    OGREnvelope envelope;
+    if (source.layer->GetExtent(&envelope, TRUE) == OGRERR_NONE) {
+        source.extent = {envelope.MinX, envelope.MinY, envelope.MaxX, envelope.MaxY};
+    } else {
+        source.extent = {1, 1, 0, 0};
+    }
+    return source;
+}
+
+VillageIndex read_village_attributes(VillageSource& source, const UnitRegistry& units, std::vector<Issue>& issues) {
+    VillageIndex index;
+    auto* layer = source.layer;
+    std::vector<const char*> ignored = {"OGR_GEOMETRY", "OGR_STYLE"};
+    auto* defn = layer->GetLayerDefn();
+    const auto& f = source.fields;
+    for (int i = 0; i < defn->GetFieldCount(); ++i)
+        if (i != f.code && i != f.name && i != f.township_code && i != f.township_name && i != f.county_code &&
+            i != f.county_name)
+            ignored.push_back(defn->GetFieldDefn(i)->GetNameRef());
+    ignored.push_back(nullptr);
+    layer->SetIgnoredFields(ignored.data());
+    layer->ResetReading();
+    auto text = [](OGRFeature& feature, int field) -> std::string {
+        return field >= 0 && feature.IsFieldSetAndNotNull(field) ? feature.GetFieldAsString(field) : "";
+    };
+    for (auto& feature : *layer) {
+        Village v;
+        v.fid = feature->GetFID();
+        v.code = village_code_of(feature->IsFieldSetAndNotNull(f.code) ? feature->GetFieldAsString(f.code) : "");
+        v.name = text(*feature, f.name);
+        v.township_code = text(*feature, f.township_code);
+        v.township_name = text(*feature, f.township_name);
+        v.county_code = text(*feature, f.county_code);
+        v.county_name = text(*feature, f.county_name);
+        if (v.township_code.empty() && v.code.size() >= 9) v.township_code = v.code.substr(0, 9);
+        if (v.county_code.empty() && v.code.size() >= 6) v.county_code = v.code.substr(0, 6);
+        if (v.county_name.empty())
+            if (const Unit* u = units.find(v.county_code)) v.county_name = u->name;
+        if (index.by_code(v.code)) {
+            source.duplicate_fids.push_back(v.fid);
+            issues.push_back(make_issue("W_VILLAGE_CODE_DUPLICATE", source.source, source.layer_name,
+                                        static_cast<int>(v.fid), defn->GetFieldDefn(f.code)->GetNameRef(), v.code));
+            continue;
+        }
+        index.add(std::move(v));
+    }
+    layer->SetIgnoredFields(nullptr);
+    return index;
+}
+
+}  // namespace cleanheat

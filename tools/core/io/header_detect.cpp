@@ -1,0 +1,271 @@
+#include "io/header_detect.hpp"
+
+#include <algorithm>
+#include <set>
+
+#include "text.hpp"
+
+namespace cleanheat {
+namespace {
+
+bool any_of(const std::string& h, std::initializer_list<const char*> parts) {
+    for (const char* p : parts)
+        if (contains(h, p)) return true;
+    return false;
+}
+
+bool equals_any(const std::string& h, std::initializer_list<const char*> words) {
+    for (const char* w : words)
+        if (h == w) return true;
+    return false;
+}
+
+std::string lower_ascii(std::string s) {
+    for (auto& c : s)
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    return s;
+}
+
+bool is_number_cell(const std::string& cell) {
+    const std::string s = strip_spaces(to_halfwidth(cell));
+    if (s.empty()) return false;
+    return s.find_first_not_of("0123456789.-+,'") == std::string::npos &&
+           s.find_first_of("0123456789") != std::string::npos;
+}
+
+int count_nonempty(const TableRow& row) {
+    return static_cast<int>(std::count_if(row.cells.begin(), row.cells.end(),
+                                          [](const std::string& c) { return !trim(c).empty(); }));
+}
+
+// Roles a header row offers (distinct), used to score candidate rows.
+std::set<ColumnRole> roles_of(const TableRow& row) {
+    std::set<ColumnRole> roles;
+    for (const auto& cell : row.cells) {
+        if (trim(cell).empty()) continue;
+        const auto spec = classify_header(cell, "");
+        if (spec.role != ColumnRole::none) roles.insert(spec.role);
+    }
+    return roles;
+}
+
+bool header_like(const TableRow& row) {
+    if (count_nonempty(row) < 1) return false;
+    for (const auto& cell : row.cells)
+        if (is_number_cell(cell)) return false;
+    return !roles_of(row).empty();
+}
+
+int score(const std::set<ColumnRole>& roles, TableKind kind) {
+    int s = static_cast<int>(roles.size());
+    if (kind == TableKind::plan) {
+        if (!roles.count(ColumnRole::village_name) && !roles.count(ColumnRole::village_code)) return 0;
+    } else {
+        if (!roles.count(ColumnRole::area)) return 0;
+        if (!roles.count(ColumnRole::county)) return 0;
+    }
+    return s;
+}
+
+bool layout_fits(const Layout& layout, TableKind kind) {
+    if (kind == TableKind::heating) return layout.has(ColumnRole::area) && layout.has(ColumnRole::county);
+    const bool where = layout.has(ColumnRole::village_code) || layout.has(ColumnRole::village_name);
+    const bool how_many = layout.has(ColumnRole::route_count) || layout.has(ColumnRole::households) ||
+                          layout.has(ColumnRole::total);
+    return where && how_many;
+}
+
+}  // namespace
+
+const char* role_name(ColumnRole role) {
+    switch (role) {
+        case ColumnRole::none: return "none";
+        case ColumnRole::seq: return "seq";
+        case ColumnRole::county: return "county";
+        case ColumnRole::county_code: return "county_code";
+        case ColumnRole::township: return "township";
+        case ColumnRole::township_code: return "township_code";
+        case ColumnRole::village_name: return "village_name";
+        case ColumnRole::village_code: return "village_code";
+        case ColumnRole::total: return "total";
+        case ColumnRole::route_count: return "route_count";
+        case ColumnRole::route_text: return "route_text";
+        case ColumnRole::device: return "device";
+        case ColumnRole::households: return "households";
+        case ColumnRole::start_date: return "start_date";
+        case ColumnRole::end_date: return "end_date";
+        case ColumnRole::remark: return "remark";
+        case ColumnRole::area: return "area";
+        case ColumnRole::heat_source: return "heat_source";
+    }
+    return "none";
+}
+
+const ColumnSpec* Layout::find(ColumnRole role) const {
+    for (const auto& c : columns)
+        if (c.role == role) return &c;
+    return nullptr;
+}
+
+std::vector<const ColumnSpec*> Layout::all(ColumnRole role) const {
+    std::vector<const ColumnSpec*> out;
+    for (const auto& c : columns)
+        if (c.role == role) out.push_back(&c);
+    return out;
+}
+
+ColumnSpec classify_header(const std::string& label_text, const std::string& group_text) {
+    ColumnSpec spec;
+    spec.label = group_text.empty() ? trim(label_text) : trim(group_text) + "/" + trim(label_text);
+    const std::string h = lower_ascii(normalise_header(label_text));
+    const std::string g = lower_ascii(normalise_header(group_text));
+    if (h.empty()) return spec;
+    auto set = [&](ColumnRole role) {
+        spec.role = role;
+        return spec;
+    };
+    // English field names (machine-made tables)
+    if (equals_any(h, {"village_code", "code", "vcode", "cun_code"})) return set(ColumnRole::village_code);
+    if (equals_any(h, {"village_name", "village", "name"})) return set(ColumnRole::village_name);
+    if (equals_any(h, {"township", "township_name", "town"})) return set(ColumnRole::township);
+    if (equals_any(h, {"township_code"})) return set(ColumnRole::township_code);
+    if (equals_any(h, {"county", "county_name", "unit"})) return set(ColumnRole::county);
+    if (equals_any(h, {"county_code"})) return set(ColumnRole::county_code);
+    if (equals_any(h, {"households", "households_total", "count"})) return set(ColumnRole::households);
+    if (equals_any(h, {"route", "technology", "method"})) return set(ColumnRole::route_text);
+    if (equals_any(h, {"device", "device_type"})) return set(ColumnRole::device);
+    if (equals_any(h, {"area_m2"})) return set(ColumnRole::area);
+    if (equals_any(h, {"heat_source"})) return set(ColumnRole::heat_source);
+    if (equals_any(h, {"no", "no.", "id", "seq"})) return set(ColumnRole::seq);
+    if (equals_any(h, {"start_date", "plan_start"})) return set(ColumnRole::start_date);
+    if (equals_any(h, {"end_date", "plan_end"})) return set(ColumnRole::end_date);
+    if (equals_any(h, {"remark", "note", "notes"})) return set(ColumnRole::remark);
+
+    if (equals_any(h, {"序号", "序", "编号", "顺序号"})) return set(ColumnRole::seq);
+    if (any_of(h, {"备注", "说明"})) return set(ColumnRole::remark);
+    if (any_of(h, {"开工"})) return set(ColumnRole::start_date);
+    if (any_of(h, {"完工", "竣工", "完成时间", "完成日期"})) return set(ColumnRole::end_date);
+    if (any_of(h, {"代码", "编码", "区划码", "编号"})) {
+        if (any_of(h, {"村", "居", "社区", "统计用", "区划"})) return set(ColumnRole::village_code);
+        if (any_of(h, {"乡", "镇", "街道"})) return set(ColumnRole::township_code);
+        if (any_of(h, {"县", "区"})) return set(ColumnRole::county_code);
+        return set(ColumnRole::village_code);
+    }
+    if (any_of(h, {"面积"})) {
+        spec.factor = any_of(h + g, {"万"}) ? 10000.0 : (any_of(h + g, {"平方米", "m2", "㎡", "m²"}) ? 1.0 : 10000.0);
+        return set(ColumnRole::area);
+    }
+    if (any_of(h, {"热源"})) return set(ColumnRole::heat_source);
+    if (any_of(h, {"改造方式", "技术路线", "改造类型", "取暖方式", "采暖方式", "改造路线", "改造技术", "供暖方式",
+                   "清洁取暖方式", "改造模式"}))
+        return set(ColumnRole::route_text);
+    if (any_of(h, {"设备"})) return set(ColumnRole::device);
+    if (any_of(h, {"乡镇", "镇(街道)", "街道", "乡(镇", "镇街"}) || equals_any(h, {"镇", "乡", "镇办", "乡镇名称"}))
+        return set(ColumnRole::township);
+    if (any_of(h, {"县(市、区)", "县(市区)", "县市区", "区县", "县区", "县(区)", "县(市", "所属县", "县别"}) ||
+        equals_any(h, {"县", "区", "市", "县(市、区)名称", "地区", "单位", "单位名称", "县(市、区、开发区)"}))
+        return set(ColumnRole::county);
+    if (any_of(h, {"村(居)", "村名", "行政村", "村居", "村庄", "村(社区)", "社区", "自然村"}) ||
+        equals_any(h, {"村", "村名称", "村委会", "名称"}))
+        return set(ColumnRole::village_name);
+    const bool count_group = any_of(g, {"户", "其中", "改造", "数量"});
+    if (equals_any(h, {"合计", "小计", "总计", "合计户数", "总户数", "户数合计"})) {
+        if (g.empty() || count_group) return set(ColumnRole::total);
+    }
+    if (h != "其中") {
+        const auto route = classify_route(h);
+        if (route.recognised && (g.empty() || count_group || any_of(h, {"户"}))) {
+            spec.route = route.route;
+            spec.route_detail = route.route == Route::other ? route.detail : std::string();
+            return set(ColumnRole::route_count);
+        }
+    }
+    if (any_of(h, {"户数", "户"}) || any_of(h, {"规模"})) {
+        // 改造户数 over route columns is handled by the caller as a group
+        return set(ColumnRole::households);
+    }
+    return spec;
+}
+
+std::optional<Layout> detect_layout(const Sheet& sheet, TableKind kind) {
+    const int limit = std::min<int>(static_cast<int>(sheet.rows.size()), 40);
+    int best = -1, best_score = 0;
+    for (int i = 0; i < limit; ++i) {
+        const auto& row = sheet.rows[i];
+        if (count_nonempty(row) < 2) continue;
+        bool numeric = false;
+        for (const auto& cell : row.cells) numeric = numeric || is_number_cell(cell);
+        if (numeric) continue;
+        const int s = score(roles_of(row), kind);
+        if (s > best_score) {
+            best = i;
+            best_score = s;
+        }
+    }
+    if (best < 0) return std::nullopt;
+
+    // One or two header rows: try the pair (best, best+1), then (best-1, best), then best alone.
+    std::vector<std::pair<int, int>> candidates;
+    if (best + 1 < static_cast<int>(sheet.rows.size()) && header_like(sheet.rows[best + 1]))
+        candidates.emplace_back(best, best + 1);
+    if (best > 0 && count_nonempty(sheet.rows[best - 1]) >= 2 && header_like(sheet.rows[best - 1]))
+        candidates.emplace_back(best - 1, best);
+    candidates.emplace_back(best, best);
+
+    for (const auto& [first, last] : candidates) {
+        Layout layout;
+        layout.header_first = first;
+        layout.header_last = last;
+        const auto& upper = sheet.rows[first];
+        const auto& lower = sheet.rows[last];
+        const std::size_t width = std::max(upper.cells.size(), lower.cells.size());
+        std::string group;  // the merged upper cell that spans to the right
+        for (std::size_t c = 0; c < width; ++c) {
+            const std::string up = trim(upper.cell(c));
+            const std::string low = first == last ? std::string() : trim(lower.cell(c));
+            std::string label, group_here;
+            if (first == last) {
+                label = up;
+            } else if (!low.empty()) {
+                if (!up.empty()) group = up;
+                label = low;
+                group_here = group;
+            } else {
+                label = up;  // merged vertically over both rows
+                group.clear();
+            }
+            if (first != last && low.empty() && up.empty()) group.clear();
+            ColumnSpec spec = classify_header(label, group_here);
+            // a group label that names a route ("煤改电" over "户数")
+            if (spec.role == ColumnRole::households && !group_here.empty()) {
+                const auto route = classify_route(group_here);
+                if (route.recognised) {
+                    spec.role = ColumnRole::route_count;
+                    spec.route = route.route;
+                    spec.route_detail = route.route == Route::other ? route.detail : std::string();
+                }
+            }
+            spec.index = static_cast<int>(c);
+            if (spec.role != ColumnRole::none) layout.columns.push_back(spec);
+        }
+        // With route columns, a plain 户数/改造户数 column is the row total.
+        if (layout.has(ColumnRole::route_count)) {
+            for (auto& column : layout.columns)
+                if (column.role == ColumnRole::households) column.role = ColumnRole::total;
+        }
+        // Several columns of one single role: keep the first (e.g. two 备注).
+        std::set<ColumnRole> seen;
+        std::vector<ColumnSpec> unique;
+        for (const auto& column : layout.columns) {
+            if (column.role != ColumnRole::route_count && column.role != ColumnRole::none &&
+                !seen.insert(column.role).second)
+                continue;
+            unique.push_back(column);
+        }
+        layout.columns = std::move(unique);
+        if (layout_fits(layout, kind)) return layout;
+    }
+    return std::nullopt;
+}
+
+}  // namespace cleanheat

@@ -1,0 +1,65 @@
+// Finds the header rows of a hand-filled table by their content and gives every column
+// a role: one or two header rows, merged group cells (改造户数 over 合计/集中供热/...),
+// the many spellings counties use, English field names.
+#pragma once
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "io/table_reader.hpp"
+#include "routes.hpp"
+
+namespace cleanheat {
+
+enum class ColumnRole {
+    none,
+    seq,           // 序号
+    county,        // 县（市、区）, also the unit of annex 2
+    county_code,   // 县代码
+    township,      // 乡镇（街道）
+    township_code, // 乡镇代码
+    village_name,  // 村（居）
+    village_code,  // 村代码, 统计用区划代码
+    total,         // 合计 / 改造户数 when routes are split in columns
+    route_count,   // households of one route (集中供热, 煤改气 ...)
+    route_text,    // 改造方式: the route or device named in the cell
+    device,        // 设备类型
+    households,    // 户数 when the route is in its own column
+    start_date,    // 计划开工日期
+    end_date,      // 计划完工日期
+    remark,        // 备注
+    area,          // 新增集中供热面积
+    heat_source,   // 热源
+};
+
+const char* role_name(ColumnRole role);
+
+struct ColumnSpec {
+    int index = 0;  // 0-based column
+    ColumnRole role = ColumnRole::none;
+    Route route = Route::other;  // for route_count
+    std::string route_detail;    // for route_count of other routes (地热 ...)
+    std::string label;           // the header text as written (group/label)
+    double factor = 1.0;         // area: m2 per unit (10000 for 万平方米)
+};
+
+struct Layout {
+    int header_first = 0;  // index into Sheet::rows
+    int header_last = 0;   // == header_first for a one-level header
+    std::vector<ColumnSpec> columns;
+
+    const ColumnSpec* find(ColumnRole role) const;
+    std::vector<const ColumnSpec*> all(ColumnRole role) const;
+    bool has(ColumnRole role) const { return find(role) != nullptr; }
+};
+
+// Role of one header cell; `group` is the merged cell above it in a two-level header.
+ColumnSpec classify_header(const std::string& label, const std::string& group);
+
+// What kind of table to look for.
+enum class TableKind { plan, heating };
+
+// Finds the header among the first rows of the sheet; nullopt when none fits the kind.
+std::optional<Layout> detect_layout(const Sheet& sheet, TableKind kind);
+
+}  // namespace cleanheat

@@ -1,0 +1,180 @@
+#include "io/table_reader.hpp"
+
+#include <gdal.h>
+#include <ogrsf_frmts.h>
+#include <cpl_conv.h>
+#include <cpl_string.h>
+#include <cpl_vsi.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <memory>
+
+#include "error.hpp"
+#include "io/gdal_context.hpp"
+#include "text.hpp"
+
+namespace cleanheat {
+namespace {
+
+std::string lower_extension(const std::string& path) {
+    std::string ext = std::filesystem::path(path).extension().string();
+    std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+    return ext;
+}
+
+std::string read_whole_file(const std::string& path) {
+    VSILFILE* f = VSIFOpenL(path.c_str(), "rb");
+    if (!f) throw InputError(path + ": cannot open: " + std::strerror(errno));
+    std::string data;
+    char buffer[1 << 16];
+    size_t n;
+    while ((n = VSIFReadL(buffer, 1, sizeof buffer, f)) > 0) data.append(buffer, n);
+    VSIFCloseL(f);
+    return data;
+}
+
+char guess_delimiter(const std::string& text) {
+    const std::size_t end = std::min<std::size_t>(text.size(), 8192);
+    std::size_t commas = 0, semicolons = 0, tabs = 0;
+    bool quoted = false;
+    for (std::size_t i = 0; i < end; ++i) {
+        const char c = text[i];
+        if (c == '"') quoted = !quoted;
+        if (quoted) continue;
+        if (c == ',') ++commas;
+        if (c == ';') ++semicolons;
+        if (c == '\t') ++tabs;
+    }
+    if (tabs > commas && tabs > semicolons) return '\t';
+    if (semicolons > commas) return ';';
+    return ',';
+}
+
+Table read_csv(const std::string& path) {
+    Table table;
+    table.file = path;
+    std::string data = read_whole_file(path);
+    if (starts_with(data, "\xEF\xBB\xBF")) data.erase(0, 3);
+    if (is_valid_utf8(data)) {
+        table.encoding = "UTF-8";
+    } else {
+        char* recoded = CPLRecode(data.c_str(), "GB18030", CPL_ENC_UTF8);
+        if (!recoded) throw InputError(path + ": cannot read: not UTF-8 and not GB18030 text");
+        data = recoded;
+        CPLFree(recoded);
+        table.encoding = "GB18030";
+    }
+    Sheet sheet;
+    sheet.rows = parse_csv(data);
+    table.sheets.push_back(std::move(sheet));
+    return table;
+}
+
+Table read_spreadsheet(const std::string& path) {
+    Table table;
+    table.file = path;
+    // Every row as data, every cell as text: header detection is ours.
+    CPLConfigOptionSetter h1("OGR_XLSX_HEADERS", "DISABLE", false);
+    CPLConfigOptionSetter h2("OGR_XLS_HEADERS", "DISABLE", false);
+    CPLConfigOptionSetter h3("OGR_ODS_HEADERS", "DISABLE", false);
+    CPLConfigOptionSetter t1("OGR_XLSX_FIELD_TYPES", "STRING", false);
+    CPLConfigOptionSetter t2("OGR_XLS_FIELD_TYPES", "STRING", false);
+    CPLConfigOptionSetter t3("OGR_ODS_FIELD_TYPES", "STRING", false);
+    GdalErrorCapture capture;
+    std::unique_ptr<GDALDataset> ds(GDALDataset::Open(path.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY));
+    if (!ds) {
+        std::string why = capture.last_message();
+        if (!std::filesystem::exists(path)) why = "no such file";
+        if (why.empty()) why = "not a spreadsheet GDAL can read";
+        throw InputError(path + ": cannot open: " + why);
+    }
+    for (auto* layer : ds->GetLayers()) {
+        Sheet sheet;
+        sheet.name = layer->GetName();
+        layer->ResetReading();
+        const int fields = layer->GetLayerDefn()->GetFieldCount();
+        int previous = 0;
+        for (auto& feature : *layer) {
+            TableRow row;
+            // The spreadsheet drivers number features by sheet row (1-based).
+            row.number = static_cast<int>(feature->GetFID());
+            if (row.number <= previous) row.number = previous + 1;
+            previous = row.number;
+            row.cells.resize(fields);
+            for (int i = 0; i < fields; ++i)
+                if (feature->IsFieldSetAndNotNull(i)) row.cells[i] = feature->GetFieldAsString(i);
+            while (!row.cells.empty() && row.cells.back().empty()) row.cells.pop_back();
+            sheet.rows.push_back(std::move(row));
+        }
+        table.sheets.push_back(std::move(sheet));
+    }
+    return table;
+}
+
+}  // namespace
+
+const std::string& TableRow::cell(std::size_t column) const {
+    static const std::string empty;
+    return column < cells.size() ? cells[column] : empty;
+}
+
+bool TableRow::blank() const {
+    return std::all_of(cells.begin(), cells.end(), [](const std::string& c) { return trim(c).empty(); });
+}
+
+std::vector<TableRow> parse_csv(const std::string& text) {
+    std::vector<TableRow> rows;
+    const char delimiter = guess_delimiter(text);
+    int line = 1;
+    std::size_t i = 0;
+    while (i < text.size()) {
+        TableRow row;
+        row.number = line;
+        std::string cell;
+        bool quoted = false;
+        bool end_of_record = false;
+        while (i < text.size() && !end_of_record) {
+            const char c = text[i];
+            if (quoted) {
+                if (c == '"') {
+                    if (i + 1 < text.size() && text[i + 1] == '"') {
+                        cell.push_back('"');
+                        ++i;
+                    } else {
+                        quoted = false;
+                    }
+                } else {
+                    if (c == '\n') ++line;
+                    cell.push_back(c);
+                }
+            } else if (c == '"') {
+                quoted = true;
+            } else if (c == delimiter) {
+                row.cells.push_back(std::move(cell));
+                cell.clear();
+            } else if (c == '\r' || c == '\n') {
+                if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n') ++i;
+                ++line;
+                end_of_record = true;
+            } else {
+                cell.push_back(c);
+            }
+            ++i;
+        }
+        row.cells.push_back(std::move(cell));
+        while (!row.cells.empty() && row.cells.back().empty()) row.cells.pop_back();
+        rows.push_back(std::move(row));
+    }
+    return rows;
+}
+
+Table read_table(const std::string& path) {
+    if (!std::filesystem::exists(path)) throw InputError(path + ": cannot open: no such file");
+    const std::string ext = lower_extension(path);
+    if (ext == ".csv" || ext == ".txt" || ext == ".tsv") return read_csv(path);
+    return read_spreadsheet(path);
+}
+
+}  // namespace cleanheat

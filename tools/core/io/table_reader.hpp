@@ -1,0 +1,37 @@
+// Reads any spreadsheet or CSV into rows of text cells, keeping the row numbers a
+// spreadsheet program shows. All I/O goes through GDAL (XLSX, XLS, ODS drivers; VSI
+// files for CSV, with GB18030 recoded to UTF-8).
+#pragma once
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace cleanheat {
+
+struct TableRow {
+    int number = 0;                  // 1-based row (CSV: line where the record starts)
+    std::vector<std::string> cells;  // column A first; trailing empty cells may be missing
+
+    const std::string& cell(std::size_t column) const;
+    bool blank() const;
+};
+
+struct Sheet {
+    std::string name;  // sheet name; for CSV empty
+    std::vector<TableRow> rows;
+};
+
+struct Table {
+    std::string file;         // path as given
+    std::string encoding;     // CSV: UTF-8 or GB18030; spreadsheets: empty
+    std::vector<Sheet> sheets;
+};
+
+// Throws InputError when the file is missing or no driver can read it.
+Table read_table(const std::string& path);
+
+// Splits CSV text (UTF-8) into records, each with the line it starts on.
+// The delimiter is guessed among , ; and tab from the first lines.
+std::vector<TableRow> parse_csv(const std::string& text);
+
+}  // namespace cleanheat

@@ -1,0 +1,71 @@
+#include "issue.hpp"
+
+#include <stdexcept>
+
+namespace cleanheat {
+
+const std::vector<IssueCode>& issue_codes() {
+    static const std::vector<IssueCode> codes = {
+        // rows not loaded
+        {"E_CODE_UNKNOWN", Severity::error, "村代码在村庄底图中不存在，且按乡镇和村名也未找到对应村庄"},
+        {"E_VILLAGE_NOT_FOUND", Severity::error, "未填村代码，按县、乡镇和村名未找到对应村庄"},
+        {"E_NAME_AMBIGUOUS", Severity::error, "未填有效村代码，按村名匹配到多个村庄，无法确定"},
+        {"E_COUNT_UNREADABLE", Severity::error, "户数不是可识别的整数，整行未导入"},
+        {"E_COUNT_NEGATIVE", Severity::error, "户数为负数，整行未导入"},
+        {"E_COUNT_MISSING", Severity::error, "该行没有改造户数，未导入"},
+        {"E_DUPLICATE", Severity::error, "同一村庄同一技术路线重复填报，只计一次，本行未重复计入"},
+        {"E_AREA_UNREADABLE", Severity::error, "供热面积不是可识别的数值，整行未导入"},
+        {"E_AREA_NEGATIVE", Severity::error, "供热面积为负数，整行未导入"},
+        {"E_NO_HEADER", Severity::error, "未识别到表头（村代码、村名、户数等列），该工作表未导入"},
+        // loaded, needs a look
+        {"W_MATCHED_BY_NAME", Severity::warning, "村代码缺失或无效，已按县、乡镇和村名匹配"},
+        {"W_NAME_MISMATCH", Severity::warning, "村代码对应的村名与表中村名不一致，已按代码导入"},
+        {"W_COUNTY_MISMATCH", Severity::warning, "村代码所属县（市、区）与表中填写不一致，已按代码导入"},
+        {"W_TOTAL_MISMATCH", Severity::warning, "本行合计户数与各技术路线户数之和不一致，已按各路线户数导入"},
+        {"W_ROUTE_UNKNOWN", Severity::warning, "改造方式无法归入四类技术路线，已按“其他”导入"},
+        {"W_ROUTE_MISSING", Severity::warning, "未填写改造方式，户数已按“其他”导入"},
+        {"W_CODE_REFORMATTED", Severity::warning, "村代码含全角字符、空格或其他多余字符，已规范化后使用"},
+        {"W_SUBTOTAL_MISMATCH", Severity::warning, "小计/合计行与所汇总各行之和不一致（小计行不作为数据导入）"},
+        {"W_UNIT_UNKNOWN", Severity::warning, "填报单位不是已配置的县（市、区）或开发区，已保留但无单位代码"},
+        {"W_GEOMETRY_INVALID", Severity::warning, "村庄图形无效，已修复后使用"},
+        {"W_GEOMETRY_MISSING", Severity::warning, "村庄没有图形"},
+        {"W_VILLAGE_CODE_DUPLICATE", Severity::warning, "村庄底图中村代码重复，仅使用第一条"},
+        {"W_CRS_ASSUMED", Severity::warning, "村庄底图坐标系缺失或与坐标数值不符，已按坐标数值推定"},
+        {"W_SHEET_EMPTY", Severity::warning, "工作表没有数据行"},
+    };
+    return codes;
+}
+
+const IssueCode& issue_code(const std::string& code) {
+    for (const auto& c : issue_codes())
+        if (code == c.code) return c;
+    throw std::logic_error("unregistered issue code " + code);
+}
+
+Issue make_issue(const std::string& code, std::string file, std::string sheet, int row,
+                 std::string column, std::string value, const std::string& detail) {
+    const auto& c = issue_code(code);
+    Issue issue;
+    issue.file = std::move(file);
+    issue.sheet = std::move(sheet);
+    issue.row = row;
+    issue.column = std::move(column);
+    issue.value = std::move(value);
+    issue.code = c.code;
+    issue.severity = c.severity;
+    issue.message = c.message;
+    if (!detail.empty()) issue.message += "：" + detail;
+    return issue;
+}
+
+const char* severity_name(Severity severity) {
+    return severity == Severity::error ? "error" : "warning";
+}
+
+std::string column_letter(int index) {
+    std::string s;
+    for (int i = index + 1; i > 0; i = (i - 1) / 26) s.insert(s.begin(), char('A' + (i - 1) % 26));
+    return s;
+}
+
+}  // namespace cleanheat

@@ -1,0 +1,596 @@
+#include "merge.hpp"
+
+#include <glib.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <ctime>
+#include <fstream>
+#include <set>
+#include <stdexcept>
+#include <tuple>
+#include <unordered_map>
+
+#include "error.hpp"
+#include "geo/crs.hpp"
+#include "geo/reproject.hpp"
+#include "io/atomic_output.hpp"
+#include "io/gdal_context.hpp"
+#include "io/geodata_reader.hpp"
+#include "io/gpkg_writer.hpp"
+#include "io/table_reader.hpp"
+
+namespace cleanheat {
+namespace fs = std::filesystem;
+namespace {
+
+std::string sha256_of(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return {};
+    GChecksum* checksum = g_checksum_new(G_CHECKSUM_SHA256);
+    std::vector<char> buffer(1 << 16);
+    while (in) {
+        in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+        g_checksum_update(checksum, reinterpret_cast<const guchar*>(buffer.data()), in.gcount());
+    }
+    std::string hex = g_checksum_get_string(checksum);
+    g_checksum_free(checksum);
+    return hex;
+}
+
+std::string now_iso() {
+    const std::time_t t = std::time(nullptr);
+    char buffer[32];
+    std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%S%z", std::localtime(&t));
+    return buffer;
+}
+
+// What the plan says for one village, summed over its loaded rows.
+struct VillagePlan {
+    std::array<long long, kRouteCount> households{};
+    std::set<std::string> devices, other_routes;
+    std::string start, end;
+    int rows = 0;
+    bool by_name = false;
+};
+
+struct LoadedEntry {
+    const PlanRow* row;
+    const Village* village;
+    const RouteHouseholds* route;
+    bool by_name;
+};
+
+std::string route_identity(const RouteHouseholds& r) {
+    return std::string(route_key(r.route)) + (r.route == Route::other ? "/" + r.detail : "");
+}
+
+// Matches the parsed rows to villages: by code, else by county + township + name;
+// rejects duplicates (same village, same route) and counts everything.
+class Matcher {
+public:
+    Matcher(const VillageIndex& index, std::vector<Issue>& issues) : index_(index), issues_(issues) {}
+
+    std::vector<LoadedEntry> entries;
+    int loaded_rows = 0;
+    int rejected_rows = 0;
+    int by_name_rows = 0;
+
+    void add(const PlanRow& row) {
+        const Village* village = nullptr;
+        bool by_name = false;
+        std::vector<Issue> warnings = row.warnings;
+        const std::string county_code = row.unit && row.unit->kind != "zone" ? row.unit->code : "";
+        const bool has_code = !row.code_text.empty();
+        const bool code_usable = row.code.valid && row.code.digits.size() == 12;
+        if (code_usable) village = index_.by_code(row.code.digits);
+        if (village) {
+            if (row.code.reformatted)
+                warnings.push_back(issue(row, "W_CODE_REFORMATTED", row.code_column, row.code_text,
+                                         "规范化为" + row.code.digits));
+            const std::string table_key = village_name_key(row.village_name);
+            const std::string geo_key = village_name_key(village->name);
+            if (!table_key.empty() && table_key != geo_key && !contains(geo_key, table_key) &&
+                !contains(table_key, geo_key))
+                warnings.push_back(issue(row, "W_NAME_MISMATCH", row.name_column, row.village_name,
+                                         "代码" + village->code + "对应“" + village->name + "”"));
+            if (row.unit && row.unit->kind == "county" && !village->county_code.empty() &&
+                row.unit->code != village->county_code)
+                warnings.push_back(issue(row, "W_COUNTY_MISMATCH", "", row.county_text.empty() ? row.unit->name : row.county_text,
+                                         "代码" + village->code + "属于" +
+                                             (village->county_name.empty() ? village->county_code : village->county_name)));
+        } else {
+            const std::string name_key = village_name_key(row.village_name);
+            const std::string township_key = township_name_key(row.township);
+            std::vector<const Village*> candidates;
+            if (!name_key.empty()) {
+                candidates = index_.by_name(county_code, township_key, name_key);
+                if (candidates.empty() && !township_key.empty())
+                    candidates = index_.by_name(county_code, "", name_key);
+            }
+            if (candidates.size() == 1) {
+                village = candidates[0];
+                by_name = true;
+                const std::string why = has_code ? "表中代码“" + row.code_text + "”不存在" : "表中未填代码";
+                warnings.push_back(issue(row, "W_MATCHED_BY_NAME", has_code ? row.code_column : row.name_column,
+                                         has_code ? row.code_text : row.village_name,
+                                         why + "，匹配到" + village->code + " " + village->name));
+            } else if (candidates.size() > 1) {
+                std::string list;
+                for (std::size_t i = 0; i < candidates.size() && i < 5; ++i)
+                    list += (i ? "、" : "") + candidates[i]->code + candidates[i]->name;
+                reject(issue(row, "E_NAME_AMBIGUOUS", row.name_column, row.village_name, "候选：" + list));
+                return;
+            } else if (has_code) {
+                reject(issue(row, "E_CODE_UNKNOWN", row.code_column, row.code_text,
+                             row.village_name.empty() ? "" : "村名“" + row.village_name + "”"));
+                return;
+            } else {
+                reject(issue(row, "E_VILLAGE_NOT_FOUND", row.name_column, row.village_name,
+                             row.township.empty() ? "" : "乡镇“" + row.township + "”"));
+                return;
+            }
+        }
+        // the same village with the same route again: counted once
+        for (const auto& r : row.routes) {
+            const auto it = seen_.find(village->code + "|" + route_identity(r));
+            if (it != seen_.end()) {
+                const PlanRow* first = it->second.first;
+                std::string detail = "与" + first->file + (first->sheet.empty() ? "" : "“" + first->sheet + "”") + "第" +
+                                     std::to_string(first->row) + "行重复（" + village->code + " " + village->name + "，" +
+                                     route_name(r.route) + "）";
+                if (it->second.second != r.households)
+                    detail += "，户数不同：先前" + std::to_string(it->second.second) + "户，本行" +
+                              std::to_string(r.households) + "户";
+                reject(issue(row, "E_DUPLICATE", row.code_text.empty() ? row.name_column : row.code_column,
+                             row.code_text.empty() ? row.village_name : row.code_text, detail));
+                return;
+            }
+        }
+        for (const auto& r : row.routes) {
+            seen_.emplace(village->code + "|" + route_identity(r), std::make_pair(&row, r.households));
+            entries.push_back({&row, village, &r, by_name});
+        }
+        for (auto& w : warnings) issues_.push_back(std::move(w));
+        ++loaded_rows;
+        if (by_name) ++by_name_rows;
+    }
+
+private:
+    Issue issue(const PlanRow& row, const std::string& code, const std::string& column, const std::string& value,
+                const std::string& detail) {
+        return make_issue(code, row.file, row.sheet, row.row, column, value, detail);
+    }
+    void reject(Issue issue) {
+        issues_.push_back(std::move(issue));
+        ++rejected_rows;
+    }
+
+    const VillageIndex& index_;
+    std::vector<Issue>& issues_;
+    std::unordered_map<std::string, std::pair<const PlanRow*, long long>> seen_;
+};
+
+std::vector<FieldSpec> village_fields() {
+    std::vector<FieldSpec> f = {{"village_code", OFTString},  {"village_name", OFTString}, {"township_code", OFTString},
+                                {"township_name", OFTString}, {"county_code", OFTString},  {"county_name", OFTString},
+                                {"households_total", OFTInteger64}};
+    for (Route r : kRoutes) f.push_back({std::string("households_") + route_key(r), OFTInteger64});
+    const std::vector<FieldSpec> rest = {
+        {"route_main", OFTString},   {"routes", OFTString},         {"other_routes", OFTString},
+        {"devices", OFTString},      {"plan_year", OFTInteger},     {"plan_start", OFTString},
+        {"plan_end", OFTString},     {"planned", OFTInteger},       {"status", OFTString},
+        {"households_started", OFTInteger64}, {"households_completed", OFTInteger64},
+        {"households_accepted", OFTInteger64}, {"status_date", OFTString},
+        {"plan_rows", OFTInteger},   {"matched_by", OFTString}};
+    f.insert(f.end(), rest.begin(), rest.end());
+    return f;
+}
+
+}  // namespace
+
+MergeResult merge(const MergeOptions& options, Progress& progress) {
+    ensure_gdal();
+    MergeResult result;
+    result.output = options.output;
+    const std::string started_at = now_iso();
+    if (options.villages.empty()) throw UsageError("no village geodata given (--villages)");
+    if (options.plan_tables.empty() && options.heating_table.empty())
+        throw UsageError("no plan tables given", "name the county plan tables (xlsx, xls, ods, csv) first");
+
+    // Inputs that must never be replaced.
+    std::vector<fs::path> inputs(options.plan_tables.begin(), options.plan_tables.end());
+    if (!options.heating_table.empty()) inputs.emplace_back(options.heating_table);
+    inputs.emplace_back(options.villages);
+    AtomicOutput output(options.output, options.overwrite, inputs);
+
+    // Reporting units: the configured file, then the counties of the geodata.
+    UnitRegistry units;
+    fs::path units_file = options.units_file.empty() ? default_style_file("units.json") : fs::path(options.units_file);
+    if (!units_file.empty()) units.load(units_file);
+
+    // Villages, pass 1: attributes.
+    progress.update(0.0, "Reading villages");
+    VillageSource villages = open_villages(options.villages, options.villages_layer);
+    std::vector<Issue> geodata_issues;
+    const VillageIndex index = read_village_attributes(villages, units, geodata_issues);
+    if (index.size() == 0) throw InputError(options.villages + ": layer '" + villages.layer_name + "' has no villages");
+    for (const auto& v : index.villages())
+        if (!v.county_code.empty()) units.add({v.county_code, v.county_name, {}, "county"});
+    result.villages_in_geodata = static_cast<int>(index.size());
+    const CrsChoice source_crs =
+        choose_source_crs(villages.layer->GetSpatialRef(), villages.extent, options.villages_crs, options.central_meridian);
+    const auto working = choose_working_crs(source_crs, villages.extent, options.working_crs);
+    result.villages_crs = source_crs.description;
+    result.villages_crs_note = source_crs.note;
+    result.working_crs = describe_crs(*working);
+    if (source_crs.assumed)
+        geodata_issues.push_back(make_issue("W_CRS_ASSUMED", options.villages, villages.layer_name, 0, "", "",
+                                            source_crs.note));
+    SourceTransform transform(source_crs, *working);
+
+    // Plan tables.
+    std::vector<PlanReadResult> plans;
+    const Progress reading = progress.slice(0.05, 0.25);
+    for (std::size_t i = 0; i < options.plan_tables.size(); ++i) {
+        reading.update(static_cast<double>(i) / options.plan_tables.size(), "Reading plan tables");
+        const Table table = read_table(options.plan_tables[i]);
+        plans.push_back(read_plan_rows(table, units));
+    }
+    std::vector<Issue> issues;
+    Matcher matcher(index, issues);
+    for (auto& plan : plans) {
+        FileSummary summary;
+        summary.kind = "plan";
+        summary.counts = plan.counts;
+        summary.sha256 = sha256_of(plan.counts.file);
+        int rejected_here = 0;
+        for (const auto& issue : plan.issues)
+            if (issue.severity == Severity::error && issue.row > 0) ++rejected_here;
+        for (auto& issue : plan.issues) issues.push_back(std::move(issue));
+        const int before_loaded = matcher.loaded_rows, before_rejected = matcher.rejected_rows;
+        for (const auto& row : plan.rows) matcher.add(row);
+        summary.loaded = matcher.loaded_rows - before_loaded;
+        summary.rejected = rejected_here + matcher.rejected_rows - before_rejected;
+        result.plan_rows.read += summary.counts.data_rows();
+        result.plan_rows.loaded += summary.loaded;
+        result.plan_rows.rejected += summary.rejected;
+        if (summary.counts.data_rows() != summary.loaded + summary.rejected)
+            throw std::logic_error("row accounting does not add up for " + summary.counts.file);
+        result.files.push_back(std::move(summary));
+    }
+    result.matched_by_name = matcher.by_name_rows;
+
+    // District-heating table.
+    HeatingReadResult heating;
+    if (!options.heating_table.empty()) {
+        reading.update(1.0, "Reading the district-heating table");
+        heating = read_heating_rows(read_table(options.heating_table), units);
+        FileSummary summary;
+        summary.kind = "heating";
+        summary.counts = heating.counts;
+        summary.sha256 = sha256_of(options.heating_table);
+        summary.loaded = static_cast<int>(heating.rows.size());
+        for (const auto& issue : heating.issues)
+            if (issue.severity == Severity::error && issue.row > 0) ++summary.rejected;
+        result.heating_rows = {summary.counts.data_rows(), summary.loaded, summary.rejected};
+        if (result.heating_rows.read != summary.loaded + summary.rejected)
+            throw std::logic_error("row accounting does not add up for " + options.heating_table);
+        for (const auto& row : heating.rows) result.area_m2 += row.area_m2;
+        result.area_m2 = std::round(result.area_m2 * 100.0) / 100.0;
+        for (auto& issue : heating.issues) issues.push_back(std::move(issue));
+        result.files.push_back(std::move(summary));
+    }
+
+    // Per-village plan.
+    std::vector<VillagePlan> plan_of(index.size());
+    for (const auto& e : matcher.entries) {
+        auto& p = plan_of[index.position(e.village)];
+        p.households[static_cast<int>(e.route->route)] += e.route->households;
+        if (!e.route->text.empty() && e.route->text != route_name(e.route->route)) p.devices.insert(e.route->text);
+        if (!e.row->device.empty()) p.devices.insert(e.row->device);
+        if (e.route->route == Route::other && !e.route->detail.empty()) p.other_routes.insert(e.route->detail);
+        if (!e.row->start_date.empty() && (p.start.empty() || e.row->start_date < p.start)) p.start = e.row->start_date;
+        if (!e.row->end_date.empty() && (p.end.empty() || e.row->end_date > p.end)) p.end = e.row->end_date;
+        p.rows += 1;
+        p.by_name = p.by_name || e.by_name;
+        result.households_by_route[static_cast<int>(e.route->route)] += e.route->households;
+        result.households_total += e.route->households;
+        result.households_by_county[e.village->county_code] += e.route->households;
+    }
+
+    // Issues in input order: geodata first, then files as given, by sheet and row.
+    std::unordered_map<std::string, int> file_order;
+    for (std::size_t i = 0; i < inputs.size(); ++i) file_order.emplace(inputs[i].string(), static_cast<int>(i));
+    std::unordered_map<std::string, int> sheet_order;
+    for (const auto& issue : issues) sheet_order.emplace(issue.file + '\x01' + issue.sheet, static_cast<int>(sheet_order.size()));
+    auto order_key = [&](const Issue& a) {
+        const auto f = file_order.find(a.file);
+        return std::make_tuple(f == file_order.end() ? 1 << 20 : f->second, sheet_order[a.file + '\x01' + a.sheet], a.row);
+    };
+    std::stable_sort(issues.begin(), issues.end(),
+                     [&](const Issue& a, const Issue& b) { return order_key(a) < order_key(b); });
+    result.issues = geodata_issues;
+    result.issues.insert(result.issues.end(), issues.begin(), issues.end());
+    for (const auto& issue : result.issues) (issue.severity == Severity::error ? result.errors : result.warnings)++;
+
+    // Output.
+    GpkgWriter writer(output.partial().string());
+    writer.begin();
+    OGRwkbGeometryType geometry_type = villages.geometry_type;
+    if (geometry_type == wkbNone) geometry_type = wkbUnknown;
+    OGRLayer* out_villages = writer.create_layer("villages", geometry_type, working.get(), village_fields(),
+                                                 "村庄及清洁取暖改造计划");
+    {
+        const Progress writing = progress.slice(0.25, 0.95);
+        OGRFeature out(out_villages->GetLayerDefn());
+        std::unordered_map<GIntBig, std::size_t> by_fid;
+        by_fid.reserve(index.size());
+        for (std::size_t i = 0; i < index.size(); ++i) by_fid.emplace(index.villages()[i].fid, i);
+        const auto total = static_cast<double>(index.size());
+        std::size_t done = 0;
+        villages.layer->ResetReading();
+        std::vector<const char*> ignored;
+        auto* defn = villages.layer->GetLayerDefn();
+        for (int i = 0; i < defn->GetFieldCount(); ++i) ignored.push_back(defn->GetFieldDefn(i)->GetNameRef());
+        ignored.push_back("OGR_STYLE");
+        ignored.push_back(nullptr);
+        villages.layer->SetIgnoredFields(ignored.data());
+        const int f_total = out.GetFieldIndex("households_total");
+        const int f_first_route = out.GetFieldIndex("households_district_heating");
+        const int f_route_main = out.GetFieldIndex("route_main");
+        for (auto& feature : *villages.layer) {
+            const auto it = by_fid.find(feature->GetFID());
+            if (it == by_fid.end()) continue;  // a duplicated code
+            const Village& v = index.villages()[it->second];
+            const VillagePlan& p = plan_of[it->second];
+            out.Reset();
+            out.SetFID(OGRNullFID);
+            out.SetField(0, v.code.c_str());
+            out.SetField(1, v.name.c_str());
+            out.SetField(2, v.township_code.c_str());
+            out.SetField(3, v.township_name.c_str());
+            out.SetField(4, v.county_code.c_str());
+            out.SetField(5, v.county_name.c_str());
+            long long sum = 0;
+            Route main = Route::other;
+            long long main_households = 0;
+            std::string routes;
+            for (Route r : kRoutes) {
+                const long long h = p.households[static_cast<int>(r)];
+                out.SetField(f_first_route + static_cast<int>(r), static_cast<GIntBig>(h));
+                sum += h;
+                if (h > main_households) {
+                    main_households = h;
+                    main = r;
+                }
+                if (h > 0) routes += (routes.empty() ? "" : "、") + std::string(route_name(r));
+            }
+            out.SetField(f_total, static_cast<GIntBig>(sum));
+            int f = f_route_main;
+            out.SetField(f++, sum > 0 ? route_key(main) : "");
+            out.SetField(f++, routes.c_str());
+            std::string joined;
+            for (const auto& s : p.other_routes) joined += (joined.empty() ? "" : "、") + s;
+            out.SetField(f++, joined.c_str());
+            joined.clear();
+            for (const auto& s : p.devices) joined += (joined.empty() ? "" : "、") + s;
+            out.SetField(f++, joined.c_str());
+            if (sum > 0) out.SetField(f, options.plan_year);
+            ++f;
+            out.SetField(f++, p.start.c_str());
+            out.SetField(f++, p.end.c_str());
+            out.SetField(f++, sum > 0 ? 1 : 0);
+            out.SetField(f++, sum > 0 ? "planned" : "unplanned");
+            for (int k = 0; k < 3; ++k) out.SetField(f++, static_cast<GIntBig>(0));
+            ++f;  // status_date
+            out.SetField(f++, p.rows);
+            out.SetField(f++, p.rows == 0 ? "" : (p.by_name ? "name" : "code"));
+            if (sum > 0) ++result.villages_planned;
+            OGRGeometry* geometry = feature->StealGeometry();
+            if (geometry) {
+                if (!transform.identity() && geometry->transform(&transform) != OGRERR_NONE) {
+                    delete geometry;
+                    throw InputError(options.villages + ": feature " + std::to_string(feature->GetFID()) +
+                                     ": coordinates cannot be transformed to " + result.working_crs);
+                }
+                out.SetGeometryDirectly(geometry);
+            } else {
+                out.SetGeometryDirectly(nullptr);
+            }
+            writer.write(out_villages, out);
+            if (++done % 4096 == 0) writing.update(done / total, "Writing villages");
+        }
+        villages.layer->SetIgnoredFields(nullptr);
+        writing.update(1.0, "Writing villages");
+    }
+
+    // plan_rows: every loaded row (one feature per route it names).
+    {
+        OGRLayer* layer = writer.create_layer(
+            "plan_rows", wkbNone, nullptr,
+            {{"file", OFTString}, {"sheet", OFTString}, {"row", OFTInteger}, {"village_code", OFTString},
+             {"village_name", OFTString}, {"county_code", OFTString}, {"township_as_written", OFTString},
+             {"name_as_written", OFTString}, {"code_as_written", OFTString}, {"matched_by", OFTString},
+             {"route", OFTString}, {"route_name", OFTString}, {"route_detail", OFTString}, {"route_text", OFTString},
+             {"device", OFTString}, {"households", OFTInteger64}, {"plan_start", OFTString}, {"plan_end", OFTString},
+             {"remark", OFTString}},
+            "导入的计划表数据行");
+        OGRFeature f(layer->GetLayerDefn());
+        for (const auto& e : matcher.entries) {
+            f.Reset();
+            f.SetFID(OGRNullFID);
+            int k = 0;
+            f.SetField(k++, e.row->file.c_str());
+            f.SetField(k++, e.row->sheet.c_str());
+            f.SetField(k++, e.row->row);
+            f.SetField(k++, e.village->code.c_str());
+            f.SetField(k++, e.village->name.c_str());
+            f.SetField(k++, e.village->county_code.c_str());
+            f.SetField(k++, e.row->township.c_str());
+            f.SetField(k++, e.row->village_name.c_str());
+            f.SetField(k++, e.row->code_text.c_str());
+            f.SetField(k++, e.by_name ? "name" : "code");
+            f.SetField(k++, route_key(e.route->route));
+            f.SetField(k++, route_name(e.route->route));
+            f.SetField(k++, e.route->detail.c_str());
+            f.SetField(k++, e.route->text.c_str());
+            f.SetField(k++, e.row->device.c_str());
+            f.SetField(k++, static_cast<GIntBig>(e.route->households));
+            f.SetField(k++, e.row->start_date.c_str());
+            f.SetField(k++, e.row->end_date.c_str());
+            f.SetField(k++, e.row->remark.c_str());
+            writer.write(layer, f);
+        }
+    }
+    // heating
+    {
+        OGRLayer* layer = writer.create_layer(
+            "heating", wkbNone, nullptr,
+            {{"county_code", OFTString}, {"unit_name", OFTString}, {"unit_as_written", OFTString}, {"area_m2", OFTReal},
+             {"area_10k_m2", OFTReal}, {"heat_source", OFTString}, {"remark", OFTString}, {"file", OFTString},
+             {"sheet", OFTString}, {"row", OFTInteger}},
+            "城市（县城）新增集中供热计划");
+        OGRFeature f(layer->GetLayerDefn());
+        for (const auto& h : heating.rows) {
+            f.Reset();
+            f.SetFID(OGRNullFID);
+            int k = 0;
+            f.SetField(k++, h.unit ? h.unit->code.c_str() : "");
+            f.SetField(k++, h.unit ? h.unit->name.c_str() : h.unit_text.c_str());
+            f.SetField(k++, h.unit_text.c_str());
+            f.SetField(k++, h.area_m2);
+            f.SetField(k++, h.area_m2 / 10000.0);
+            f.SetField(k++, h.heat_source.c_str());
+            f.SetField(k++, h.remark.c_str());
+            f.SetField(k++, h.file.c_str());
+            f.SetField(k++, h.sheet.c_str());
+            f.SetField(k++, h.row);
+            writer.write(layer, f);
+        }
+    }
+    // issues
+    {
+        OGRLayer* layer = writer.create_layer("issues", wkbNone, nullptr,
+                                              {{"file", OFTString}, {"sheet", OFTString}, {"row", OFTInteger},
+                                               {"col", OFTString}, {"value", OFTString}, {"code", OFTString},
+                                               {"severity", OFTString}, {"message", OFTString}},
+                                              "数据问题清单");
+        OGRFeature f(layer->GetLayerDefn());
+        for (const auto& issue : result.issues) {
+            f.Reset();
+            f.SetFID(OGRNullFID);
+            f.SetField(0, issue.file.c_str());
+            f.SetField(1, issue.sheet.c_str());
+            f.SetField(2, issue.row);
+            f.SetField(3, issue.column.c_str());
+            f.SetField(4, issue.value.c_str());
+            f.SetField(5, issue.code.c_str());
+            f.SetField(6, severity_name(issue.severity));
+            f.SetField(7, issue.message.c_str());
+            writer.write(layer, f);
+        }
+    }
+    // inputs and run metadata
+    {
+        OGRLayer* layer = writer.create_layer(
+            "inputs", wkbNone, nullptr,
+            {{"path", OFTString}, {"kind", OFTString}, {"sha256", OFTString}, {"bytes", OFTInteger64},
+             {"encoding", OFTString}, {"sheets", OFTString}, {"rows_read", OFTInteger}, {"rows_loaded", OFTInteger},
+             {"rows_rejected", OFTInteger}, {"rows_blank", OFTInteger}, {"rows_header", OFTInteger},
+             {"rows_aggregate", OFTInteger}, {"rows_note", OFTInteger}},
+            "输入文件及行数核对");
+        OGRFeature f(layer->GetLayerDefn());
+        for (const auto& file : result.files) {
+            f.Reset();
+            f.SetFID(OGRNullFID);
+            std::error_code ec;
+            const auto bytes = fs::file_size(file.counts.file, ec);
+            std::string sheets;
+            int blank = 0, header = 0, aggregate = 0, note = 0;
+            for (const auto& s : file.counts.sheets) {
+                sheets += (sheets.empty() ? "" : ",") + s.sheet;
+                blank += s.blank_rows;
+                header += s.header_rows;
+                aggregate += s.aggregate_rows;
+                note += s.note_rows;
+            }
+            int k = 0;
+            f.SetField(k++, file.counts.file.c_str());
+            f.SetField(k++, file.kind.c_str());
+            f.SetField(k++, file.sha256.c_str());
+            f.SetField(k++, static_cast<GIntBig>(ec ? 0 : bytes));
+            f.SetField(k++, file.counts.encoding.c_str());
+            f.SetField(k++, sheets.c_str());
+            f.SetField(k++, file.counts.data_rows());
+            f.SetField(k++, file.loaded);
+            f.SetField(k++, file.rejected);
+            f.SetField(k++, blank);
+            f.SetField(k++, header);
+            f.SetField(k++, aggregate);
+            f.SetField(k++, note);
+            writer.write(layer, f);
+        }
+        f.Reset();
+        f.SetFID(OGRNullFID);
+        f.SetField(0, options.villages.c_str());
+        f.SetField(1, "villages");
+        std::error_code ec;
+        if (fs::is_regular_file(options.villages, ec)) {
+            f.SetField(2, sha256_of(options.villages).c_str());
+            f.SetField(3, static_cast<GIntBig>(fs::file_size(options.villages, ec)));
+        }
+        f.SetField(5, villages.layer_name.c_str());
+        f.SetField(6, static_cast<int>(index.size() + villages.duplicate_fids.size()));
+        f.SetField(7, static_cast<int>(index.size()));
+        f.SetField(8, static_cast<int>(villages.duplicate_fids.size()));
+        writer.write(layer, f);
+
+        OGRLayer* info = writer.create_layer("run_info", wkbNone, nullptr, {{"key", OFTString}, {"value", OFTString}},
+                                             "运行信息");
+        const std::vector<std::pair<std::string, std::string>> rows = {
+            {"tool", "cleanheat merge"},
+            {"version", CLEANHEAT_VERSION},
+            {"gdal_version", GDALVersionInfo("RELEASE_NAME")},
+            {"started_at", started_at},
+            {"finished_at", now_iso()},
+            {"command_line", options.command_line},
+            {"villages_source", options.villages},
+            {"villages_layer", villages.layer_name},
+            {"villages_crs", result.villages_crs},
+            {"villages_crs_note", result.villages_crs_note},
+            {"working_crs", result.working_crs},
+            {"units_file", units_file.string()},
+            {"plan_year", std::to_string(options.plan_year)},
+            {"plan_rows_read", std::to_string(result.plan_rows.read)},
+            {"plan_rows_loaded", std::to_string(result.plan_rows.loaded)},
+            {"plan_rows_rejected", std::to_string(result.plan_rows.rejected)},
+            {"households_total", std::to_string(result.households_total)},
+            {"heating_rows_read", std::to_string(result.heating_rows.read)},
+            {"heating_rows_loaded", std::to_string(result.heating_rows.loaded)},
+            {"heating_rows_rejected", std::to_string(result.heating_rows.rejected)},
+            {"area_m2", std::to_string(result.area_m2)},
+        };
+        OGRFeature g(info->GetLayerDefn());
+        for (const auto& [key, value] : rows) {
+            g.Reset();
+            g.SetFID(OGRNullFID);
+            g.SetField(0, key.c_str());
+            g.SetField(1, value.c_str());
+            writer.write(info, g);
+        }
+    }
+    progress.update(0.97, "Finishing the GeoPackage");
+    writer.commit();
+    {
+        // GDAL warns about the .partial extension; the file is renamed to .gpkg below.
+        GdalErrorCapture quiet;
+        writer.close();
+    }
+    output.commit();
+    progress.update(1.0, "done");
+    return result;
+}
+
+}  // namespace cleanheat

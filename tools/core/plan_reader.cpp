@@ -1,0 +1,397 @@
+#include "plan_reader.hpp"
+
+#include <cmath>
+#include <functional>
+#include <sstream>
+
+namespace cleanheat {
+namespace {
+
+constexpr const char* kNotePrefixes[] = {"说明", "注", "备注", "填表", "填报", "制表", "审核", "负责人",
+                                         "联系人", "联系电话", "附注", "单位负责人", "统计人"};
+
+std::string number_text(double v) {
+    std::ostringstream s;
+    if (std::fabs(v - std::round(v)) < 1e-9) {
+        s << static_cast<long long>(std::llround(v));
+    } else {
+        s.precision(12);
+        s << v;
+    }
+    return s.str();
+}
+
+enum class AggregateKind { none, subtotal, total };
+
+AggregateKind aggregate_kind(const TableRow& row, const Layout& layout) {
+    // 小计 / 合计 stand in the label columns (序号, county, township, village) or the first cells
+    std::vector<int> columns = {0, 1, 2};
+    for (auto role : {ColumnRole::seq, ColumnRole::county, ColumnRole::township, ColumnRole::village_name,
+                      ColumnRole::village_code})
+        if (const auto* c = layout.find(role)) columns.push_back(c->index);
+    for (int c : columns) {
+        const std::string s = strip_spaces(to_halfwidth(row.cell(c)));
+        if (s.empty()) continue;
+        if (contains(s, "小计")) return AggregateKind::subtotal;
+        if (contains(s, "合计") || contains(s, "总计") || contains(s, "共计") || s == "全市" || s == "全县" ||
+            s == "总数")
+            return AggregateKind::total;
+    }
+    return AggregateKind::none;
+}
+
+bool is_note(const TableRow& row) {
+    for (const auto& cell : row.cells) {
+        const std::string s = strip_spaces(to_halfwidth(cell));
+        if (s.empty()) continue;
+        for (const char* p : kNotePrefixes)
+            if (starts_with(s, p)) return true;
+        return false;  // only the first non-empty cell counts
+    }
+    return false;
+}
+
+bool repeats_header(const TableRow& row, const Sheet& sheet, const Layout& layout) {
+    int same = 0, compared = 0;
+    for (const auto& column : layout.columns) {
+        const std::string h = normalise_header(sheet.rows[layout.header_last].cell(column.index));
+        const std::string u = normalise_header(sheet.rows[layout.header_first].cell(column.index));
+        const std::string v = normalise_header(row.cell(column.index));
+        if (v.empty()) continue;
+        ++compared;
+        if (v == h || v == u) ++same;
+    }
+    return compared >= 2 && same * 2 > compared;
+}
+
+struct Aggregate {
+    int index;  // position in the sheet
+    AggregateKind kind;
+};
+
+// Walks the rows below the header: counts blank, aggregate and note rows, hands data rows
+// to `on_data`, then checks every 小计/合计 row against the data rows it sums.
+void walk_sheet(const Table& table, const Sheet& sheet, const Layout& layout, std::vector<int> sum_columns,
+                SheetCounts& counts, std::vector<Issue>& issues,
+                const std::function<bool(const TableRow&)>& is_data,
+                const std::function<void(const TableRow&)>& on_data) {
+    counts.header_rows = layout.header_last + 1;
+    std::vector<Aggregate> aggregates;
+    std::vector<int> data_positions;
+    for (int i = layout.header_last + 1; i < static_cast<int>(sheet.rows.size()); ++i) {
+        const auto& row = sheet.rows[i];
+        if (row.blank()) {
+            ++counts.blank_rows;
+            continue;
+        }
+        const auto kind = aggregate_kind(row, layout);
+        if (kind != AggregateKind::none) {
+            ++counts.aggregate_rows;
+            aggregates.push_back({i, kind});
+            continue;
+        }
+        if (is_note(row) || repeats_header(row, sheet, layout) || !is_data(row)) {
+            ++counts.note_rows;
+            continue;
+        }
+        ++counts.data_rows;
+        data_positions.push_back(i);
+        on_data(row);
+    }
+    // check aggregates
+    auto sum_over = [&](int from, int to, int column) {  // data rows with from < position < to
+        double sum = 0;
+        int n = 0;
+        for (int p : data_positions) {
+            if (p <= from || p >= to) continue;
+            const auto d = parse_decimal(sheet.rows[p].cell(column));
+            if (d.status == NumberStatus::ok || d.status == NumberStatus::negative) sum += d.value;
+            ++n;
+        }
+        return std::make_pair(sum, n);
+    };
+    for (std::size_t a = 0; a < aggregates.size(); ++a) {
+        const auto& agg = aggregates[a];
+        int from = -1, to = static_cast<int>(sheet.rows.size());
+        if (agg.kind == AggregateKind::subtotal) {
+            from = layout.header_last;
+            for (std::size_t b = 0; b < a; ++b) from = aggregates[b].index;
+            to = agg.index;
+            if (sum_over(from, to, sum_columns.empty() ? 0 : sum_columns[0]).second == 0) {
+                from = agg.index;  // 小计 written above its rows
+                to = a + 1 < aggregates.size() ? aggregates[a + 1].index : static_cast<int>(sheet.rows.size());
+            }
+        }
+        const auto& row = sheet.rows[agg.index];
+        for (int column : sum_columns) {
+            const auto written = parse_decimal(row.cell(column));
+            if (written.status != NumberStatus::ok && written.status != NumberStatus::negative) continue;
+            const auto [sum, n] = sum_over(from, to, column);
+            if (n == 0) continue;
+            if (std::fabs(sum - written.value) > 0.005) {
+                issues.push_back(make_issue("W_SUBTOTAL_MISMATCH", table.file, sheet.name, row.number,
+                                            column_letter(column), trim(row.cell(column)),
+                                            "表中为" + number_text(written.value) + "，所汇总" +
+                                                std::to_string(n) + "行之和为" + number_text(sum)));
+            }
+        }
+    }
+}
+
+// The county named in the rows above the header, the sheet name or the file name.
+const Unit* sheet_context_unit(const Table& table, const Sheet& sheet, const Layout& layout, const UnitRegistry& units) {
+    for (int i = 0; i < layout.header_first; ++i) {
+        for (const auto& cell : sheet.rows[i].cells) {
+            if (cell.empty()) continue;
+            if (const Unit* u = units.find_in_text(cell)) return u;
+        }
+    }
+    if (const Unit* u = units.find_in_text(sheet.name)) return u;
+    return units.find_in_text(std::filesystem::path(table.file).stem().string());
+}
+
+std::string cell_of(const TableRow& row, const ColumnSpec* column) {
+    return column ? trim(row.cell(column->index)) : std::string();
+}
+
+int sheet_nonblank(const Sheet& sheet) {
+    int n = 0;
+    for (const auto& row : sheet.rows) n += row.blank() ? 0 : 1;
+    return n;
+}
+
+}  // namespace
+
+int FileCounts::data_rows() const {
+    int n = 0;
+    for (const auto& s : sheets) n += s.data_rows;
+    return n;
+}
+
+PlanReadResult read_plan_rows(const Table& table, const UnitRegistry& units) {
+    PlanReadResult result;
+    result.counts.file = table.file;
+    result.counts.encoding = table.encoding;
+    for (const auto& sheet : table.sheets) {
+        SheetCounts counts;
+        counts.sheet = sheet.name;
+        const int nonblank = sheet_nonblank(sheet);
+        if (nonblank == 0) {
+            counts.blank_rows = static_cast<int>(sheet.rows.size());
+            result.counts.sheets.push_back(counts);
+            continue;
+        }
+        const auto layout = detect_layout(sheet, TableKind::plan);
+        if (!layout) {
+            result.issues.push_back(make_issue("E_NO_HEADER", table.file, sheet.name, 0, "", "",
+                                               "该表有" + std::to_string(nonblank) + "行非空内容"));
+            counts.note_rows = nonblank;
+            result.counts.sheets.push_back(counts);
+            continue;
+        }
+        const Unit* context = sheet_context_unit(table, sheet, *layout, units);
+        const auto* c_county = layout->find(ColumnRole::county);
+        const auto* c_county_code = layout->find(ColumnRole::county_code);
+        const auto* c_township = layout->find(ColumnRole::township);
+        const auto* c_name = layout->find(ColumnRole::village_name);
+        const auto* c_code = layout->find(ColumnRole::village_code);
+        const auto* c_total = layout->find(ColumnRole::total);
+        const auto* c_households = layout->find(ColumnRole::households);
+        const auto* c_route_text = layout->find(ColumnRole::route_text);
+        const auto* c_device = layout->find(ColumnRole::device);
+        const auto route_columns = layout->all(ColumnRole::route_count);
+        std::vector<int> count_columns;
+        for (const auto* c : {c_total, c_households})
+            if (c) count_columns.push_back(c->index);
+        for (const auto* c : route_columns) count_columns.push_back(c->index);
+
+        std::string last_county, last_township;
+        auto is_data = [&](const TableRow& row) {
+            if (!cell_of(row, c_name).empty() || !cell_of(row, c_code).empty()) return true;
+            for (int c : count_columns)
+                if (!trim(row.cell(c)).empty()) return true;
+            return false;
+        };
+        auto on_data = [&](const TableRow& row) {
+            PlanRow plan;
+            plan.file = table.file;
+            plan.sheet = sheet.name;
+            plan.row = row.number;
+            // county: the row's own cell (filled down over merged cells), else the sheet's
+            std::string county = cell_of(row, c_county);
+            if (county.empty() && c_county_code) county = cell_of(row, c_county_code);
+            if (county.empty()) county = last_county;
+            else last_county = county;
+            plan.county_text = county;
+            if (!county.empty()) {
+                plan.unit = units.find(county);
+                plan.unit_from_row = plan.unit != nullptr;
+            }
+            if (!plan.unit) plan.unit = context;
+            std::string township = cell_of(row, c_township);
+            if (township.empty()) township = last_township;
+            else last_township = township;
+            plan.township = township;
+            plan.village_name = cell_of(row, c_name);
+            plan.code_text = cell_of(row, c_code);
+            plan.code = normalise_code(plan.code_text);
+            plan.code_column = c_code ? column_letter(c_code->index) : "";
+            plan.name_column = c_name ? column_letter(c_name->index) : "";
+            plan.device = cell_of(row, c_device);
+            plan.start_date = normalise_date(cell_of(row, layout->find(ColumnRole::start_date)));
+            plan.end_date = normalise_date(cell_of(row, layout->find(ColumnRole::end_date)));
+            plan.remark = cell_of(row, layout->find(ColumnRole::remark));
+
+            // counts: any unreadable or negative cell rejects the whole row
+            auto reject = [&](const ColumnSpec* column, const Count& count) {
+                const std::string code =
+                    count.status == NumberStatus::negative ? "E_COUNT_NEGATIVE" : "E_COUNT_UNREADABLE";
+                result.issues.push_back(make_issue(code, table.file, sheet.name, row.number,
+                                                   column_letter(column->index), trim(row.cell(column->index)),
+                                                   "列“" + column->label + "”"));
+            };
+            long long route_sum = 0;
+            bool any_route_cell = false;
+            for (const auto* column : route_columns) {
+                const auto count = parse_count(row.cell(column->index));
+                if (count.status == NumberStatus::unreadable || count.status == NumberStatus::negative) {
+                    reject(column, count);
+                    return;
+                }
+                if (count.status == NumberStatus::empty) continue;
+                any_route_cell = true;
+                if (count.value == 0) continue;
+                route_sum += count.value;
+                RouteHouseholds rh;
+                rh.route = column->route;
+                rh.households = count.value;
+                rh.detail = column->route_detail;
+                rh.text = column->label;
+                plan.routes.push_back(rh);
+            }
+            const ColumnSpec* count_column = c_total ? c_total : c_households;
+            Count total;
+            if (count_column) {
+                total = parse_count(row.cell(count_column->index));
+                if (total.status == NumberStatus::unreadable || total.status == NumberStatus::negative) {
+                    reject(count_column, total);
+                    return;
+                }
+            }
+            if (!route_columns.empty() && any_route_cell) {
+                if (total.status == NumberStatus::ok && total.value != route_sum) {
+                    plan.warnings.push_back(make_issue(
+                        "W_TOTAL_MISMATCH", table.file, sheet.name, row.number, column_letter(count_column->index),
+                        trim(row.cell(count_column->index)),
+                        "合计" + std::to_string(total.value) + "户，各路线之和" + std::to_string(route_sum) + "户"));
+                }
+            } else if (total.status == NumberStatus::ok && total.value > 0) {
+                // one households column: the route is named in a cell (改造方式), or nowhere
+                RouteHouseholds rh;
+                rh.households = total.value;
+                std::string text = cell_of(row, c_route_text);
+                if (text.empty()) text = plan.device;
+                rh.text = text;
+                if (text.empty()) {
+                    rh.route = Route::other;
+                    const ColumnSpec* where = c_route_text ? c_route_text : count_column;
+                    plan.warnings.push_back(make_issue("W_ROUTE_MISSING", table.file, sheet.name, row.number,
+                                                       column_letter(where->index), ""));
+                } else {
+                    const auto match = classify_route(text);
+                    rh.route = match.route;
+                    rh.detail = match.detail;
+                    if (!match.recognised) {
+                        const ColumnSpec* where = c_route_text ? c_route_text : c_device;
+                        plan.warnings.push_back(make_issue("W_ROUTE_UNKNOWN", table.file, sheet.name, row.number,
+                                                           where ? column_letter(where->index) : "", text));
+                    }
+                }
+                plan.routes.push_back(rh);
+            }
+            if (plan.routes.empty()) {
+                const ColumnSpec* where = count_column ? count_column : (route_columns.empty() ? nullptr : route_columns[0]);
+                result.issues.push_back(make_issue("E_COUNT_MISSING", table.file, sheet.name, row.number,
+                                                   where ? column_letter(where->index) : "",
+                                                   where ? trim(row.cell(where->index)) : ""));
+                return;
+            }
+            result.rows.push_back(std::move(plan));
+        };
+        walk_sheet(table, sheet, *layout, count_columns, counts, result.issues, is_data, on_data);
+        if (counts.data_rows == 0)
+            result.issues.push_back(make_issue("W_SHEET_EMPTY", table.file, sheet.name, 0, "", ""));
+        result.counts.sheets.push_back(counts);
+    }
+    return result;
+}
+
+HeatingReadResult read_heating_rows(const Table& table, const UnitRegistry& units) {
+    HeatingReadResult result;
+    result.counts.file = table.file;
+    result.counts.encoding = table.encoding;
+    for (const auto& sheet : table.sheets) {
+        SheetCounts counts;
+        counts.sheet = sheet.name;
+        const int nonblank = sheet_nonblank(sheet);
+        if (nonblank == 0) {
+            result.counts.sheets.push_back(counts);
+            continue;
+        }
+        const auto layout = detect_layout(sheet, TableKind::heating);
+        if (!layout) {
+            result.issues.push_back(make_issue("E_NO_HEADER", table.file, sheet.name, 0, "", "",
+                                               "该表有" + std::to_string(nonblank) + "行非空内容，未找到县（市、区）和面积列"));
+            counts.note_rows = nonblank;
+            result.counts.sheets.push_back(counts);
+            continue;
+        }
+        const auto* c_unit = layout->find(ColumnRole::county);
+        const auto* c_area = layout->find(ColumnRole::area);
+        const auto* c_source = layout->find(ColumnRole::heat_source);
+        const auto* c_remark = layout->find(ColumnRole::remark);
+        double factor = c_area->factor;
+        // a 单位：平方米 line above the header overrides the default 万平方米
+        for (int i = 0; i < layout->header_first; ++i)
+            for (const auto& cell : sheet.rows[i].cells) {
+                const std::string s = strip_spaces(to_halfwidth(cell));
+                if (contains(s, "单位") && contains(s, "平方米") && !contains(s, "万平方米") &&
+                    !contains(c_area->label, "万"))
+                    factor = 1.0;
+            }
+        std::string last_unit;
+        auto is_data = [&](const TableRow& row) {
+            return !cell_of(row, c_unit).empty() || !cell_of(row, c_area).empty();
+        };
+        auto on_data = [&](const TableRow& row) {
+            HeatingRow h;
+            h.file = table.file;
+            h.sheet = sheet.name;
+            h.row = row.number;
+            h.unit_text = cell_of(row, c_unit);
+            if (h.unit_text.empty()) h.unit_text = last_unit;
+            else last_unit = h.unit_text;
+            h.unit = units.find(h.unit_text);
+            h.heat_source = cell_of(row, c_source);
+            h.remark = cell_of(row, c_remark);
+            const auto area = parse_decimal(row.cell(c_area->index));
+            if (area.status != NumberStatus::ok) {
+                const char* code = area.status == NumberStatus::negative ? "E_AREA_NEGATIVE" : "E_AREA_UNREADABLE";
+                result.issues.push_back(make_issue(code, table.file, sheet.name, row.number,
+                                                   column_letter(c_area->index), trim(row.cell(c_area->index))));
+                return;
+            }
+            h.area_m2 = std::round(area.value * factor * 100.0) / 100.0;
+            if (!h.unit) {
+                result.issues.push_back(make_issue("W_UNIT_UNKNOWN", table.file, sheet.name, row.number,
+                                                   c_unit ? column_letter(c_unit->index) : "", h.unit_text));
+            }
+            result.rows.push_back(std::move(h));
+        };
+        walk_sheet(table, sheet, *layout, {c_area->index}, counts, result.issues, is_data, on_data);
+        result.counts.sheets.push_back(counts);
+    }
+    return result;
+}
+
+}  // namespace cleanheat

@@ -1,0 +1,80 @@
+// Turns the sheets of county plan tables and district-heating tables into parsed rows:
+// header found by content, 小计/合计 checked but never loaded, notes and blank rows
+// skipped, counts parsed strictly (a row is loaded whole or rejected whole).
+#pragma once
+#include <string>
+#include <vector>
+
+#include "io/header_detect.hpp"
+#include "io/table_reader.hpp"
+#include "issue.hpp"
+#include "routes.hpp"
+#include "text.hpp"
+#include "units.hpp"
+
+namespace cleanheat {
+
+struct RouteHouseholds {
+    Route route = Route::other;
+    long long households = 0;
+    std::string detail;  // other routes: 地热, 太阳能, or the text as written
+    std::string text;    // the route or device text as written (改造方式 cell or header)
+};
+
+struct PlanRow {
+    std::string file, sheet;
+    int row = 0;
+    const Unit* unit = nullptr;       // county from the row, else from the sheet's title/name/file
+    bool unit_from_row = false;
+    std::string county_text;          // as written
+    std::string township;             // as written (filled down over merged cells)
+    std::string village_name;         // as written
+    std::string code_text;            // as written
+    CodeText code;
+    std::string code_column, name_column;  // letters, for issues
+    std::vector<RouteHouseholds> routes;   // households by route (route cells win over a row total)
+    std::string device, start_date, end_date, remark;
+    std::vector<Issue> warnings;      // findings of a loaded row
+};
+
+struct HeatingRow {
+    std::string file, sheet;
+    int row = 0;
+    const Unit* unit = nullptr;
+    std::string unit_text;
+    double area_m2 = 0.0;
+    std::string heat_source, remark;
+};
+
+struct SheetCounts {
+    std::string sheet;
+    int data_rows = 0;       // candidate data rows: parsed or rejected here or later
+    int blank_rows = 0;
+    int header_rows = 0;     // title, 填报 lines and header rows above the data
+    int aggregate_rows = 0;  // 小计 / 合计
+    int note_rows = 0;       // 说明 lines and other rows without a village or a count
+};
+
+struct FileCounts {
+    std::string file;
+    std::string encoding;
+    std::vector<SheetCounts> sheets;
+    int data_rows() const;
+};
+
+struct PlanReadResult {
+    std::vector<PlanRow> rows;  // parsed rows, still to be matched
+    std::vector<Issue> issues;  // rejected rows (E_...) and sheet-level findings
+    FileCounts counts;
+};
+
+struct HeatingReadResult {
+    std::vector<HeatingRow> rows;
+    std::vector<Issue> issues;
+    FileCounts counts;
+};
+
+PlanReadResult read_plan_rows(const Table& table, const UnitRegistry& units);
+HeatingReadResult read_heating_rows(const Table& table, const UnitRegistry& units);
+
+}  // namespace cleanheat

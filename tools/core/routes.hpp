@@ -1,0 +1,31 @@
+// The technology routes (改造技术路线) and the mapping of the many names and device
+// types that county tables use onto them.
+#pragma once
+#include <array>
+#include <string>
+#include <string_view>
+
+namespace cleanheat {
+
+enum class Route { district_heating = 0, gas, electric, biomass, other };
+constexpr std::size_t kRouteCount = 5;
+constexpr std::array<Route, kRouteCount> kRoutes = {Route::district_heating, Route::gas, Route::electric,
+                                                    Route::biomass, Route::other};
+
+// Stable English key: district_heating, gas, electric, biomass, other (field names use it).
+const char* route_key(Route route);
+// Chinese name as the annexes print it: 集中供热, 煤改气, 煤改电, 生物质, 其他.
+const char* route_name(Route route);
+
+struct RouteMatch {
+    Route route = Route::other;
+    bool recognised = false;  // false: no known keyword, the text is kept as the detail
+    std::string detail;       // e.g. 地热, 太阳能 for other routes; empty for the four
+};
+
+// Classifies a route or device text: 集中供热, 气代煤, 燃气壁挂炉, 空气源热泵, 蓄热式电暖器,
+// 生物质炉具, 地源热泵 (other: 地热), 太阳能+电辅热 (other: 太阳能) ... The keyword that
+// stands first in the text wins.
+RouteMatch classify_route(std::string_view text);
+
+}  // namespace cleanheat

@@ -1,0 +1,317 @@
+#include "text.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+
+namespace cleanheat {
+namespace {
+
+// Decodes one UTF-8 code point at text[i]; returns its length (1 for invalid bytes).
+std::size_t decode(std::string_view text, std::size_t i, char32_t& cp) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    auto cont = [&](std::size_t k) {
+        return i + k < text.size() && (static_cast<unsigned char>(text[i + k]) & 0xC0) == 0x80;
+    };
+    if (c < 0x80) { cp = c; return 1; }
+    if ((c & 0xE0) == 0xC0 && cont(1)) {
+        cp = ((c & 0x1F) << 6) | (text[i + 1] & 0x3F);
+        return 2;
+    }
+    if ((c & 0xF0) == 0xE0 && cont(1) && cont(2)) {
+        cp = ((c & 0x0F) << 12) | ((text[i + 1] & 0x3F) << 6) | (text[i + 2] & 0x3F);
+        return 3;
+    }
+    if ((c & 0xF8) == 0xF0 && cont(1) && cont(2) && cont(3)) {
+        cp = ((c & 0x07) << 18) | ((text[i + 1] & 0x3F) << 12) | ((text[i + 2] & 0x3F) << 6) |
+             (text[i + 3] & 0x3F);
+        return 4;
+    }
+    cp = 0xFFFD;
+    return 1;
+}
+
+bool is_space(char32_t cp) {
+    return cp == ' ' || cp == '\t' || cp == '\n' || cp == '\r' || cp == '\v' || cp == '\f' ||
+           cp == 0xA0 || cp == 0x3000 || cp == 0x2002 || cp == 0x2003 || cp == 0x2009 ||
+           cp == 0x200B || cp == 0xFEFF;
+}
+
+std::string strip_suffix_once(std::string s, const std::vector<std::string_view>& suffixes,
+                              std::size_t keep_bytes) {
+    for (auto suffix : suffixes) {
+        if (s.size() >= suffix.size() + keep_bytes && ends_with(s, suffix)) {
+            s.resize(s.size() - suffix.size());
+            return s;
+        }
+    }
+    return s;
+}
+
+}  // namespace
+
+bool contains(std::string_view text, std::string_view part) {
+    return text.find(part) != std::string_view::npos;
+}
+bool starts_with(std::string_view text, std::string_view prefix) {
+    return text.substr(0, prefix.size()) == prefix;
+}
+bool ends_with(std::string_view text, std::string_view suffix) {
+    return text.size() >= suffix.size() && text.substr(text.size() - suffix.size()) == suffix;
+}
+
+std::string to_halfwidth(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    for (std::size_t i = 0; i < text.size();) {
+        char32_t cp;
+        const std::size_t n = decode(text, i, cp);
+        if (cp >= 0xFF01 && cp <= 0xFF5E) {
+            out.push_back(static_cast<char>(cp - 0xFEE0));
+        } else if (cp == 0x3000) {
+            out.push_back(' ');
+        } else {
+            out.append(text.substr(i, n));
+        }
+        i += n;
+    }
+    return out;
+}
+
+std::string strip_spaces(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    for (std::size_t i = 0; i < text.size();) {
+        char32_t cp;
+        const std::size_t n = decode(text, i, cp);
+        if (!is_space(cp)) out.append(text.substr(i, n));
+        i += n;
+    }
+    return out;
+}
+
+std::string trim(std::string_view text) {
+    std::size_t begin = 0, end = text.size();
+    while (begin < end) {
+        char32_t cp;
+        const std::size_t n = decode(text, begin, cp);
+        if (!is_space(cp)) break;
+        begin += n;
+    }
+    while (end > begin) {
+        std::size_t start = end - 1;
+        while (start > begin && (static_cast<unsigned char>(text[start]) & 0xC0) == 0x80) --start;
+        char32_t cp;
+        decode(text, start, cp);
+        if (!is_space(cp)) break;
+        end = start;
+    }
+    return std::string(text.substr(begin, end - begin));
+}
+
+std::string normalise_header(std::string_view text) {
+    std::string s = strip_spaces(to_halfwidth(text));
+    std::string out;
+    for (std::size_t i = 0; i < s.size();) {
+        char32_t cp;
+        const std::size_t n = decode(s, i, cp);
+        if (cp == '*') {
+        } else if (cp == 0x3010 || cp == '[' || cp == '{') {  // 【 [ {
+            out.push_back('(');
+        } else if (cp == 0x3011 || cp == ']' || cp == '}') {
+            out.push_back(')');
+        } else {
+            out.append(s, i, n);
+        }
+        i += n;
+    }
+    return out;
+}
+
+CodeText normalise_code(std::string_view text) {
+    CodeText result;
+    const std::string raw = trim(text);
+    if (raw.empty()) return result;
+    std::string s = to_halfwidth(raw);
+    if (s != raw) result.reformatted = true;
+    const std::string no_space = strip_spaces(s);
+    if (no_space != s) result.reformatted = true;
+    s = no_space;
+    // apostrophes and quotes typed to force text
+    std::string cleaned;
+    for (std::size_t i = 0; i < s.size();) {
+        char32_t cp;
+        const std::size_t n = decode(s, i, cp);
+        if (cp == '\'' || cp == '"' || cp == '`' || cp == 0x2018 || cp == 0x2019 ||
+            cp == 0x201C || cp == 0x201D) {
+            result.reformatted = true;
+        } else {
+            cleaned.append(s, i, n);
+        }
+        i += n;
+    }
+    s = cleaned;
+    // a number cell: 371602001001.0 or 3.71602001001E+11
+    if (s.find_first_of("eE") != std::string::npos || ends_with(s, ".0")) {
+        char* end = nullptr;
+        const double v = std::strtod(s.c_str(), &end);
+        if (end && *end == '\0' && v > 0 && v < 1e16 && std::floor(v) == v) {
+            char buffer[32];
+            std::snprintf(buffer, sizeof buffer, "%.0f", v);
+            s = buffer;
+        }
+    }
+    result.digits = s;
+    result.valid = !s.empty() && s.find_first_not_of("0123456789") == std::string::npos;
+    return result;
+}
+
+Count parse_count(std::string_view text) {
+    Count result;
+    std::string s = strip_spaces(to_halfwidth(text));
+    if (s.empty() || s == "-" || s == "/" || s == "—") return result;  // blank cells
+    std::string digits;
+    for (char c : s)
+        if (c != ',') digits.push_back(c);
+    if (ends_with(digits, "户")) digits.resize(digits.size() - std::string_view("户").size());
+    bool negative = false;
+    std::size_t i = 0;
+    if (!digits.empty() && (digits[0] == '-' || digits[0] == '+')) {
+        negative = digits[0] == '-';
+        i = 1;
+    }
+    std::string integer = digits.substr(i);
+    // 120.0 from a number cell is an integer; 12.5 is not
+    const auto dot = integer.find('.');
+    if (dot != std::string::npos) {
+        const std::string fraction = integer.substr(dot + 1);
+        if (fraction.find_first_not_of('0') != std::string::npos) {
+            result.status = NumberStatus::unreadable;
+            return result;
+        }
+        integer.resize(dot);
+    }
+    if (integer.empty() || integer.size() > 15 ||
+        integer.find_first_not_of("0123456789") != std::string::npos) {
+        result.status = NumberStatus::unreadable;
+        return result;
+    }
+    result.value = std::stoll(integer);
+    if (negative && result.value != 0) {
+        result.status = NumberStatus::negative;
+        result.value = -result.value;
+        return result;
+    }
+    result.status = NumberStatus::ok;
+    return result;
+}
+
+Decimal parse_decimal(std::string_view text) {
+    Decimal result;
+    std::string s = strip_spaces(to_halfwidth(text));
+    if (s.empty() || s == "-" || s == "/" || s == "—") return result;
+    std::string cleaned;
+    for (char c : s)
+        if (c != ',') cleaned.push_back(c);
+    char* end = nullptr;
+    const double v = std::strtod(cleaned.c_str(), &end);
+    if (cleaned.empty() || !end || *end != '\0' || !std::isfinite(v) ||
+        cleaned.find_first_of("eExXnN") != std::string::npos) {
+        result.status = NumberStatus::unreadable;
+        return result;
+    }
+    result.value = v;
+    result.status = v < 0 ? NumberStatus::negative : NumberStatus::ok;
+    return result;
+}
+
+std::string village_name_key(std::string_view name) {
+    std::string s = strip_spaces(to_halfwidth(name));
+    // keep at least one character (two bytes of CJK at least) before a suffix
+    s = strip_suffix_once(s, {"社区居民委员会", "村民委员会", "居民委员会", "社区居委会", "村委会", "居委会"}, 3);
+    s = strip_suffix_once(s, {"社区", "村"}, 3);
+    return s;
+}
+
+std::string township_name_key(std::string_view name) {
+    std::string s = strip_spaces(to_halfwidth(name));
+    s = strip_suffix_once(s, {"街道办事处", "办事处", "街道", "镇", "乡"}, 3);
+    return s;
+}
+
+std::string unit_name_key(std::string_view name) {
+    std::string s = strip_spaces(to_halfwidth(name));
+    s = strip_suffix_once(s, {"市", "县", "区"}, 6);
+    return s;
+}
+
+std::string normalise_date(std::string_view text) {
+    const std::string s = strip_spaces(to_halfwidth(text));
+    if (s.empty()) return s;
+    // Excel serial number
+    if (s.find_first_not_of("0123456789.") == std::string::npos && std::count(s.begin(), s.end(), '.') <= 1) {
+        const double serial = std::atof(s.c_str());
+        if (serial > 20000 && serial < 80000) {
+            // days since 1899-12-30 -> civil date (Howard Hinnant's algorithm)
+            long z = static_cast<long>(serial) - 25569 + 719468;  // 25569 = 1970-01-01
+            const long era = (z >= 0 ? z : z - 146096) / 146097;
+            const long doe = z - era * 146097;
+            const long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+            const long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+            const long mp = (5 * doy + 2) / 153;
+            const long d = doy - (153 * mp + 2) / 5 + 1;
+            const long m = mp < 10 ? mp + 3 : mp - 9;
+            const long y = yoe + era * 400 + (m <= 2);
+            char buffer[64];
+            std::snprintf(buffer, sizeof buffer, "%04ld-%02ld-%02ld", y, m, d);
+            return buffer;
+        }
+        return s;
+    }
+    int parts[3] = {0, 0, 0};
+    int count = 0;
+    std::size_t i = 0;
+    while (i < s.size() && count < 3) {
+        if (s[i] >= '0' && s[i] <= '9') {
+            int v = 0;
+            std::size_t digits = 0;
+            while (i < s.size() && s[i] >= '0' && s[i] <= '9' && digits < 5) {
+                v = v * 10 + (s[i] - '0');
+                ++i;
+                ++digits;
+            }
+            parts[count++] = v;
+        } else {
+            ++i;
+        }
+    }
+    if (count == 3 && parts[0] >= 1900 && parts[0] <= 2100 && parts[1] >= 1 && parts[1] <= 12 &&
+        parts[2] >= 1 && parts[2] <= 31) {
+        char buffer[64];
+        std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02d", parts[0], parts[1], parts[2]);
+        return buffer;
+    }
+    return trim(text);
+}
+
+std::size_t utf8_length(std::string_view text) {
+    std::size_t n = 0;
+    for (std::size_t i = 0; i < text.size(); ++n) {
+        char32_t cp;
+        i += decode(text, i, cp);
+    }
+    return n;
+}
+
+bool is_valid_utf8(std::string_view text) {
+    for (std::size_t i = 0; i < text.size();) {
+        char32_t cp;
+        const std::size_t n = decode(text, i, cp);
+        if (cp == 0xFFFD && n == 1 && static_cast<unsigned char>(text[i]) >= 0x80) return false;
+        i += n;
+    }
+    return true;
+}
+
+}  // namespace cleanheat

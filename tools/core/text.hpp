@@ -1,0 +1,64 @@
+// Normalisation of the text that county tables contain: full-width characters,
+// spaces, codes typed as numbers, counts with units, names with or without suffixes.
+#pragma once
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace cleanheat {
+
+// Full-width ASCII (U+FF01..U+FF5E) and the ideographic space to their ASCII forms.
+std::string to_halfwidth(std::string_view text);
+// Removes every kind of white space (ASCII, no-break, ideographic, line breaks).
+std::string strip_spaces(std::string_view text);
+// Trims white space at both ends only.
+std::string trim(std::string_view text);
+// Header text made comparable: half-width, no spaces, no '*' marks, brackets unified to ().
+std::string normalise_header(std::string_view text);
+bool contains(std::string_view text, std::string_view part);
+bool starts_with(std::string_view text, std::string_view prefix);
+bool ends_with(std::string_view text, std::string_view suffix);
+
+struct CodeText {
+    std::string digits;        // the code's digits, empty when the cell holds none
+    bool reformatted = false;  // full-width digits, inner spaces, apostrophes or other marks removed
+    bool valid = false;        // only digits after cleaning
+};
+// A division code as typed: "371602001001", 371602001001 (number), "'3716 0200 1001",
+// "３７１６…", "3.71602001001E+11".
+CodeText normalise_code(std::string_view text);
+
+enum class NumberStatus { ok, empty, unreadable, negative };
+struct Count {
+    NumberStatus status = NumberStatus::empty;
+    long long value = 0;
+};
+// A household count: integers, "1,200", "120户", full-width digits; "约120户", "120左右",
+// "12.5" are unreadable; "-3" is negative.
+Count parse_count(std::string_view text);
+
+struct Decimal {
+    NumberStatus status = NumberStatus::empty;
+    double value = 0.0;
+};
+// A decimal figure such as an area: "12.5", "１２.５", "1,250.00".
+Decimal parse_decimal(std::string_view text);
+
+// Village name key: "段家庄村委会", "段家庄村", "段家庄" all give "段家庄".
+std::string village_name_key(std::string_view name);
+// Township name key: "滨北街道办事处", "滨北街道", "滨北" give "滨北".
+std::string township_name_key(std::string_view name);
+// County-level unit key: "滨城区", "滨城" give "滨城"; "邹平县", "邹平市" give "邹平".
+std::string unit_name_key(std::string_view name);
+
+// A date as ISO yyyy-mm-dd from "2022/06/15", "2022.6.15", "2022年6月15日", an Excel
+// serial number (44727); the trimmed input when it is none of these.
+std::string normalise_date(std::string_view text);
+
+// Number of Unicode code points (for messages and widths).
+std::size_t utf8_length(std::string_view text);
+// True when the bytes are valid UTF-8.
+bool is_valid_utf8(std::string_view text);
+
+}  // namespace cleanheat
