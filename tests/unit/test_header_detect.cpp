@@ -1,6 +1,10 @@
 #include <gtest/gtest.h>
 
+#include <fstream>
+
+#include "error.hpp"
 #include "io/header_detect.hpp"
+#include "support.hpp"
 
 using namespace cleanheat;
 
@@ -113,4 +117,44 @@ TEST(ClassifyHeader, CommonVariants) {
     EXPECT_EQ(classify_header("煤改电户数", "").role, ColumnRole::route_count);
     EXPECT_EQ(classify_header("合计", "改造户数").role, ColumnRole::total);
     EXPECT_EQ(classify_header("电能", "改造户数").role, ColumnRole::route_count);
+}
+
+TEST(HeaderDetect, MappingFileNamesColumnsOfAnUnknownLayout) {
+    const auto sheet = sheet_of({
+        {"某县计划"},
+        {""},
+        {"序", "甲", "乙", "丙", "丁", "戊"},
+        {"1", "滨北", "段家庄", "371602001001", "20", "10"},
+    });
+    EXPECT_FALSE(detect_layout(sheet, TableKind::plan));
+    const auto dir = cleanheat::test::temp_dir();
+    std::ofstream(dir / "m.json") << R"({"header_row": 3, "columns": {"B": "township", "C": "village_name",
+        "D": "village_code", "E": "route:electric", "戊": "route:gas"}})";
+    const auto mapping = load_mapping((dir / "m.json").string());
+    const auto layout = detect_layout(sheet, TableKind::plan, &mapping);
+    ASSERT_TRUE(layout);
+    EXPECT_EQ(layout->header_last, 2);
+    EXPECT_EQ(layout->find(ColumnRole::village_code)->index, 3);
+    const auto routes = layout->all(ColumnRole::route_count);
+    ASSERT_EQ(routes.size(), 2u);
+    EXPECT_EQ(routes[0]->route, Route::electric);
+    EXPECT_EQ(routes[1]->index, 5);
+    EXPECT_EQ(routes[1]->route, Route::gas);
+}
+
+TEST(HeaderDetect, MappingFileWithUnknownRoleIsAnErrorNamingTheKey) {
+    const auto dir = cleanheat::test::temp_dir();
+    std::ofstream(dir / "m.json") << R"({"columns": {"E": "householdz"}})";
+    try {
+        load_mapping((dir / "m.json").string());
+        FAIL() << "no error";
+    } catch (const cleanheat::InputError& e) {
+        EXPECT_NE(std::string(e.what()).find("columns.E"), std::string::npos) << e.what();
+    }
+    std::ofstream(dir / "k.json") << R"({"header_line": 3})";
+    EXPECT_THROW(load_mapping((dir / "k.json").string()), cleanheat::InputError);
+}
+
+TEST(HeaderDetect, ShippedMappingExampleLoads) {
+    EXPECT_NO_THROW(load_mapping((cleanheat::test::source_dir() / "styles" / "mapping-example.json").string()));
 }

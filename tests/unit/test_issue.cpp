@@ -3,6 +3,7 @@
 #include <set>
 
 #include "issue.hpp"
+#include "support.hpp"
 
 using namespace cleanheat;
 
@@ -28,4 +29,12 @@ TEST(ColumnLetter, MatchesSpreadsheetNames) {
     EXPECT_EQ(column_letter(25), "Z");
     EXPECT_EQ(column_letter(26), "AA");
     EXPECT_EQ(column_letter(27), "AB");
+}
+
+TEST(IssueCodes, EveryCodeIsDocumented) {
+    const std::string doc = cleanheat::test::read_file(cleanheat::test::source_dir() / "docs" / "issue-codes.md");
+    for (const auto& c : issue_codes()) {
+        EXPECT_NE(doc.find(std::string("`") + c.code + "`"), std::string::npos) << c.code;
+        EXPECT_NE(doc.find(c.message), std::string::npos) << c.code;
+    }
 }

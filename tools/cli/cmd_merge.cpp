@@ -74,9 +74,8 @@ void print_summary(const MergeResult& r, const Context& context) {
 void add_merge(CLI::App& app, Context& context) {
     auto opt = std::make_shared<MergeOptions>();
     auto* cmd = app.add_subcommand("merge", "Merge county plan tables with village geodata into one GeoPackage");
-    cmd->add_option("tables", opt->plan_tables, "Plan tables (xlsx, xls, ods, csv in UTF-8 or GB18030)")
-        ->check(CLI::ExistingFile);
-    cmd->add_option("--heating", opt->heating_table, "District-heating table (附件2 style)")->check(CLI::ExistingFile);
+    cmd->add_option("tables", opt->plan_tables, "Plan tables (xlsx, xls, ods, csv in UTF-8 or GB18030)");
+    cmd->add_option("--heating", opt->heating_table, "District-heating table (附件2 style)");
     cmd->add_option("--villages", opt->villages, "Village geodata: any OGR source (GeoPackage, Shapefile, ...)")
         ->required();
     cmd->add_option("--villages-layer", opt->villages_layer, "Layer of the villages (default: villages, else the first)");
@@ -86,8 +85,9 @@ void add_merge(CLI::App& app, Context& context) {
                     "Central meridian for Gauss-Kruger eastings without zone number and without .prj")
         ->capture_default_str();
     cmd->add_option("--working-crs", opt->working_crs, "CRS of the output (default: the villages' when projected)");
-    cmd->add_option("--units", opt->units_file, "Reporting units file (default: styles/units.json)")
-        ->check(CLI::ExistingFile);
+    cmd->add_option("--units", opt->units_file, "Reporting units file (default: styles/units.json)");
+    cmd->add_option("--mapping", opt->mapping_file,
+                    "Mapping file naming the columns of an unusual plan-table layout (see docs/styles.md)");
     cmd->add_option("--plan-year", opt->plan_year, "Plan year written to planned villages")->capture_default_str();
     cmd->add_option("-o,--output", opt->output, "Output GeoPackage (written atomically)")->required();
     add_common_options(*cmd, context);

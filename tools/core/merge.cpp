@@ -7,6 +7,7 @@
 #include <cmath>
 #include <ctime>
 #include <fstream>
+#include <optional>
 #include <set>
 #include <stdexcept>
 #include <tuple>
@@ -231,12 +232,14 @@ MergeResult merge(const MergeOptions& options, Progress& progress) {
     SourceTransform transform(source_crs, *working);
 
     // Plan tables.
+    std::optional<ColumnMapping> mapping;
+    if (!options.mapping_file.empty()) mapping = load_mapping(options.mapping_file);
     std::vector<PlanReadResult> plans;
     const Progress reading = progress.slice(0.05, 0.25);
     for (std::size_t i = 0; i < options.plan_tables.size(); ++i) {
         reading.update(static_cast<double>(i) / options.plan_tables.size(), "Reading plan tables");
         const Table table = read_table(options.plan_tables[i]);
-        plans.push_back(read_plan_rows(table, units));
+        plans.push_back(read_plan_rows(table, units, mapping ? &*mapping : nullptr));
     }
     std::vector<Issue> issues;
     Matcher matcher(index, issues);
@@ -562,6 +565,7 @@ MergeResult merge(const MergeOptions& options, Progress& progress) {
             {"villages_crs_note", result.villages_crs_note},
             {"working_crs", result.working_crs},
             {"units_file", units_file.string()},
+            {"mapping_file", options.mapping_file},
             {"plan_year", std::to_string(options.plan_year)},
             {"plan_rows_read", std::to_string(result.plan_rows.read)},
             {"plan_rows_loaded", std::to_string(result.plan_rows.loaded)},

@@ -23,6 +23,7 @@ struct MergeOptions {
     double central_meridian = 117.0;       // for Gauss-Kruger eastings without zone and .prj
     std::string working_crs;               // empty: the villages' CRS when projected, else a GK zone
     std::string units_file;                // empty: the default styles/units.json when present
+    std::string mapping_file;              // optional: column roles of an unusual plan-table layout
     std::filesystem::path output;          // GeoPackage, written atomically
     bool overwrite = false;
     int plan_year = 2022;

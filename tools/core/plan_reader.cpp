@@ -1,5 +1,6 @@
 #include "plan_reader.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <functional>
 #include <sstream>
@@ -23,15 +24,14 @@ std::string number_text(double v) {
 
 enum class AggregateKind { none, subtotal, total };
 
-AggregateKind aggregate_kind(const TableRow& row, const Layout& layout) {
+AggregateKind aggregate_kind(const TableRow& row, const std::vector<int>& label_columns) {
     // 小计 / 合计 stand in the label columns (序号, county, township, village) or the first cells
-    std::vector<int> columns = {0, 1, 2};
-    for (auto role : {ColumnRole::seq, ColumnRole::county, ColumnRole::township, ColumnRole::village_name,
-                      ColumnRole::village_code})
-        if (const auto* c = layout.find(role)) columns.push_back(c->index);
-    for (int c : columns) {
-        const std::string s = strip_spaces(to_halfwidth(row.cell(c)));
-        if (s.empty()) continue;
+    for (int c : label_columns) {
+        const std::string& raw = row.cell(c);
+        if (raw.empty()) continue;
+        // cheap test first: every marker contains 计, 全 or 总
+        if (!contains(raw, "计") && !contains(raw, "全") && !contains(raw, "总")) continue;
+        const std::string s = strip_spaces(to_halfwidth(raw));
         if (contains(s, "小计")) return AggregateKind::subtotal;
         if (contains(s, "合计") || contains(s, "总计") || contains(s, "共计") || s == "全市" || s == "全县" ||
             s == "总数")
@@ -40,9 +40,19 @@ AggregateKind aggregate_kind(const TableRow& row, const Layout& layout) {
     return AggregateKind::none;
 }
 
+std::vector<int> label_columns(const Layout& layout) {
+    std::vector<int> columns = {0, 1, 2};
+    for (auto role : {ColumnRole::seq, ColumnRole::county, ColumnRole::township, ColumnRole::village_name,
+                      ColumnRole::village_code})
+        if (const auto* c = layout.find(role))
+            if (std::find(columns.begin(), columns.end(), c->index) == columns.end()) columns.push_back(c->index);
+    return columns;
+}
+
 bool is_note(const TableRow& row) {
     for (const auto& cell : row.cells) {
-        const std::string s = strip_spaces(to_halfwidth(cell));
+        if (cell.empty()) continue;
+        const std::string s = trim(cell);
         if (s.empty()) continue;
         for (const char* p : kNotePrefixes)
             if (starts_with(s, p)) return true;
@@ -51,17 +61,34 @@ bool is_note(const TableRow& row) {
     return false;
 }
 
-bool repeats_header(const TableRow& row, const Sheet& sheet, const Layout& layout) {
-    int same = 0, compared = 0;
-    for (const auto& column : layout.columns) {
-        const std::string h = normalise_header(sheet.rows[layout.header_last].cell(column.index));
-        const std::string u = normalise_header(sheet.rows[layout.header_first].cell(column.index));
-        const std::string v = normalise_header(row.cell(column.index));
-        if (v.empty()) continue;
-        ++compared;
-        if (v == h || v == u) ++same;
+// The header's own texts, normalised once, to recognise a header repeated on a later page.
+struct HeaderTexts {
+    std::vector<std::pair<int, std::pair<std::string, std::string>>> columns;  // index -> (lower, upper)
+    HeaderTexts(const Sheet& sheet, const Layout& layout) {
+        for (const auto& column : layout.columns)
+            columns.push_back({column.index, {normalise_header(sheet.rows[layout.header_last].cell(column.index)),
+                                              normalise_header(sheet.rows[layout.header_first].cell(column.index))}});
     }
-    return compared >= 2 && same * 2 > compared;
+    bool repeated_by(const TableRow& row) const {
+        int same = 0, compared = 0;
+        for (const auto& [index, texts] : columns) {
+            const std::string& raw = row.cell(index);
+            if (raw.empty()) continue;
+            const std::string v = normalise_header(raw);
+            if (v.empty()) continue;
+            ++compared;
+            if (v == texts.first || v == texts.second) ++same;
+        }
+        return compared >= 2 && same * 2 > compared;
+    }
+};
+
+bool looks_numeric(const TableRow& row) {
+    // data rows almost always carry a digit; a repeated header never does
+    for (const auto& cell : row.cells)
+        for (char c : cell)
+            if (c >= '0' && c <= '9') return true;
+    return false;
 }
 
 struct Aggregate {
@@ -76,6 +103,8 @@ void walk_sheet(const Table& table, const Sheet& sheet, const Layout& layout, st
                 const std::function<bool(const TableRow&)>& is_data,
                 const std::function<void(const TableRow&)>& on_data) {
     counts.header_rows = layout.header_last + 1;
+    const std::vector<int> labels = label_columns(layout);
+    const HeaderTexts header(sheet, layout);
     std::vector<Aggregate> aggregates;
     std::vector<int> data_positions;
     for (int i = layout.header_last + 1; i < static_cast<int>(sheet.rows.size()); ++i) {
@@ -84,13 +113,13 @@ void walk_sheet(const Table& table, const Sheet& sheet, const Layout& layout, st
             ++counts.blank_rows;
             continue;
         }
-        const auto kind = aggregate_kind(row, layout);
+        const auto kind = aggregate_kind(row, labels);
         if (kind != AggregateKind::none) {
             ++counts.aggregate_rows;
             aggregates.push_back({i, kind});
             continue;
         }
-        if (is_note(row) || repeats_header(row, sheet, layout) || !is_data(row)) {
+        if (is_note(row) || (!looks_numeric(row) && header.repeated_by(row)) || !is_data(row)) {
             ++counts.note_rows;
             continue;
         }
@@ -168,7 +197,7 @@ int FileCounts::data_rows() const {
     return n;
 }
 
-PlanReadResult read_plan_rows(const Table& table, const UnitRegistry& units) {
+PlanReadResult read_plan_rows(const Table& table, const UnitRegistry& units, const ColumnMapping* mapping) {
     PlanReadResult result;
     result.counts.file = table.file;
     result.counts.encoding = table.encoding;
@@ -181,7 +210,7 @@ PlanReadResult read_plan_rows(const Table& table, const UnitRegistry& units) {
             result.counts.sheets.push_back(counts);
             continue;
         }
-        const auto layout = detect_layout(sheet, TableKind::plan);
+        const auto layout = detect_layout(sheet, TableKind::plan, mapping);
         if (!layout) {
             result.issues.push_back(make_issue("E_NO_HEADER", table.file, sheet.name, 0, "", "",
                                                "该表有" + std::to_string(nonblank) + "行非空内容"));

@@ -74,7 +74,7 @@ struct HeatingReadResult {
     FileCounts counts;
 };
 
-PlanReadResult read_plan_rows(const Table& table, const UnitRegistry& units);
+PlanReadResult read_plan_rows(const Table& table, const UnitRegistry& units, const ColumnMapping* mapping = nullptr);
 HeatingReadResult read_heating_rows(const Table& table, const UnitRegistry& units);
 
 }  // namespace cleanheat

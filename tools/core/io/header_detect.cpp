@@ -1,7 +1,11 @@
 #include "io/header_detect.hpp"
 
 #include <algorithm>
+#include <fstream>
+#include <nlohmann/json.hpp>
 #include <set>
+
+#include "error.hpp"
 
 #include "text.hpp"
 
@@ -187,7 +191,61 @@ ColumnSpec classify_header(const std::string& label_text, const std::string& gro
     return spec;
 }
 
-std::optional<Layout> detect_layout(const Sheet& sheet, TableKind kind) {
+Layout layout_from_rows(const Sheet& sheet, int first, int last) {
+    Layout layout;
+    layout.header_first = first;
+    layout.header_last = last;
+    const auto& upper = sheet.rows[first];
+    const auto& lower = sheet.rows[last];
+    const std::size_t width = std::max(upper.cells.size(), lower.cells.size());
+    std::string group;  // the merged upper cell that spans to the right
+    for (std::size_t c = 0; c < width; ++c) {
+        const std::string up = trim(upper.cell(c));
+        const std::string low = first == last ? std::string() : trim(lower.cell(c));
+        std::string label, group_here;
+        if (first == last) {
+            label = up;
+        } else if (!low.empty()) {
+            if (!up.empty()) group = up;
+            label = low;
+            group_here = group;
+        } else {
+            label = up;  // merged vertically over both rows
+            group.clear();
+        }
+        if (first != last && low.empty() && up.empty()) group.clear();
+        ColumnSpec spec = classify_header(label, group_here);
+        // a group label that names a route ("煤改电" over "户数")
+        if (spec.role == ColumnRole::households && !group_here.empty()) {
+            const auto route = classify_route(group_here);
+            if (route.recognised) {
+                spec.role = ColumnRole::route_count;
+                spec.route = route.route;
+                spec.route_detail = route.route == Route::other ? route.detail : std::string();
+            }
+        }
+        spec.index = static_cast<int>(c);
+        if (spec.role != ColumnRole::none) layout.columns.push_back(spec);
+    }
+    // With route columns, a plain 户数/改造户数 column is the row total.
+    if (layout.has(ColumnRole::route_count)) {
+        for (auto& column : layout.columns)
+            if (column.role == ColumnRole::households) column.role = ColumnRole::total;
+    }
+    // Several columns of one single role: keep the first (e.g. two 备注).
+    std::set<ColumnRole> seen;
+    std::vector<ColumnSpec> unique;
+    for (const auto& column : layout.columns) {
+        if (column.role != ColumnRole::route_count && column.role != ColumnRole::none &&
+            !seen.insert(column.role).second)
+            continue;
+        unique.push_back(column);
+    }
+    layout.columns = std::move(unique);
+    return layout;
+}
+
+std::optional<Layout> detect_layout_by_content(const Sheet& sheet, TableKind kind) {
     const int limit = std::min<int>(static_cast<int>(sheet.rows.size()), 40);
     int best = -1, best_score = 0;
     for (int i = 0; i < limit; ++i) {
@@ -213,59 +271,137 @@ std::optional<Layout> detect_layout(const Sheet& sheet, TableKind kind) {
     candidates.emplace_back(best, best);
 
     for (const auto& [first, last] : candidates) {
-        Layout layout;
-        layout.header_first = first;
-        layout.header_last = last;
-        const auto& upper = sheet.rows[first];
-        const auto& lower = sheet.rows[last];
-        const std::size_t width = std::max(upper.cells.size(), lower.cells.size());
-        std::string group;  // the merged upper cell that spans to the right
-        for (std::size_t c = 0; c < width; ++c) {
-            const std::string up = trim(upper.cell(c));
-            const std::string low = first == last ? std::string() : trim(lower.cell(c));
-            std::string label, group_here;
-            if (first == last) {
-                label = up;
-            } else if (!low.empty()) {
-                if (!up.empty()) group = up;
-                label = low;
-                group_here = group;
-            } else {
-                label = up;  // merged vertically over both rows
-                group.clear();
-            }
-            if (first != last && low.empty() && up.empty()) group.clear();
-            ColumnSpec spec = classify_header(label, group_here);
-            // a group label that names a route ("煤改电" over "户数")
-            if (spec.role == ColumnRole::households && !group_here.empty()) {
-                const auto route = classify_route(group_here);
-                if (route.recognised) {
-                    spec.role = ColumnRole::route_count;
-                    spec.route = route.route;
-                    spec.route_detail = route.route == Route::other ? route.detail : std::string();
-                }
-            }
-            spec.index = static_cast<int>(c);
-            if (spec.role != ColumnRole::none) layout.columns.push_back(spec);
-        }
-        // With route columns, a plain 户数/改造户数 column is the row total.
-        if (layout.has(ColumnRole::route_count)) {
-            for (auto& column : layout.columns)
-                if (column.role == ColumnRole::households) column.role = ColumnRole::total;
-        }
-        // Several columns of one single role: keep the first (e.g. two 备注).
-        std::set<ColumnRole> seen;
-        std::vector<ColumnSpec> unique;
-        for (const auto& column : layout.columns) {
-            if (column.role != ColumnRole::route_count && column.role != ColumnRole::none &&
-                !seen.insert(column.role).second)
-                continue;
-            unique.push_back(column);
-        }
-        layout.columns = std::move(unique);
+        Layout layout = layout_from_rows(sheet, first, last);
         if (layout_fits(layout, kind)) return layout;
     }
     return std::nullopt;
+}
+
+namespace {
+
+int column_index_of_letters(const std::string& key) {
+    if (key.empty() || key.size() > 3) return -1;
+    int index = 0;
+    for (char c : key) {
+        if (c < 'A' || c > 'Z') return -1;
+        index = index * 26 + (c - 'A' + 1);
+    }
+    return index - 1;
+}
+
+ColumnSpec spec_of_role(const std::string& file, const std::string& key, const std::string& role_text) {
+    ColumnSpec spec;
+    if (starts_with(role_text, "route:")) {
+        const std::string route = role_text.substr(6);
+        for (Route r : kRoutes)
+            if (route == route_key(r)) {
+                spec.role = ColumnRole::route_count;
+                spec.route = r;
+                return spec;
+            }
+        throw InputError(file + ": columns." + key + ": unknown route '" + route +
+                         "' (district_heating, gas, electric, biomass, other)");
+    }
+    for (int i = 0; i <= static_cast<int>(ColumnRole::heat_source); ++i) {
+        const auto role = static_cast<ColumnRole>(i);
+        if (role_text == role_name(role)) {
+            spec.role = role;
+            if (role == ColumnRole::area) spec.factor = 10000.0;
+            return spec;
+        }
+    }
+    if (role_text == "area_m2") {
+        spec.role = ColumnRole::area;
+        spec.factor = 1.0;
+        return spec;
+    }
+    throw InputError(file + ": columns." + key + ": unknown role '" + role_text + "'",
+                     "roles: seq county county_code township township_code village_name village_code total households "
+                     "route:<route> route_text device start_date end_date remark area area_m2 heat_source none");
+}
+
+}  // namespace
+
+ColumnMapping load_mapping(const std::string& path) {
+    ColumnMapping mapping;
+    mapping.file = path;
+    std::ifstream in(path);
+    if (!in) throw InputError(path + ": cannot open");
+    nlohmann::json doc;
+    try {
+        doc = nlohmann::json::parse(in, nullptr, true, true);
+    } catch (const std::exception& e) {
+        throw InputError(path + ": not valid JSON: " + e.what());
+    }
+    if (!doc.is_object()) throw InputError(path + ": must be a JSON object");
+    for (const auto& [key, value] : doc.items()) {
+        if (key == "header_row") {
+            if (!value.is_number_integer() || value.get<int>() < 1)
+                throw InputError(path + ": header_row must be a row number (1, 2, ...)");
+            mapping.header_row = value.get<int>();
+        } else if (key == "header_rows") {
+            if (!value.is_number_integer() || value.get<int>() < 1 || value.get<int>() > 2)
+                throw InputError(path + ": header_rows must be 1 or 2");
+            mapping.header_rows = value.get<int>();
+        } else if (key == "columns") {
+            if (!value.is_object()) throw InputError(path + ": columns must be an object {\"E\": \"households\", ...}");
+            for (const auto& [column, role] : value.items()) {
+                if (!role.is_string()) throw InputError(path + ": columns." + column + " must be a role name");
+                spec_of_role(path, column, role.get<std::string>());  // validates
+                mapping.columns.emplace_back(column, role.get<std::string>());
+            }
+        } else if (key != "comment" && key != "description") {
+            throw InputError(path + ": unknown key '" + key + "'", "keys: header_row, header_rows, columns, comment");
+        }
+    }
+    return mapping;
+}
+
+std::optional<Layout> detect_layout(const Sheet& sheet, TableKind kind, const ColumnMapping* mapping) {
+    if (!mapping) return detect_layout_by_content(sheet, kind);
+    std::optional<Layout> layout;
+    if (mapping->header_row > 0) {
+        int last = -1;
+        for (std::size_t i = 0; i < sheet.rows.size(); ++i)
+            if (sheet.rows[i].number == mapping->header_row) last = static_cast<int>(i);
+        if (last < 0) return std::nullopt;
+        const int first = std::max(0, last - (mapping->header_rows - 1));
+        layout = layout_from_rows(sheet, first, last);
+    } else {
+        layout = detect_layout_by_content(sheet, kind);
+        if (!layout) return std::nullopt;
+    }
+    for (const auto& [key, role_text] : mapping->columns) {
+        ColumnSpec spec = spec_of_role(mapping->file, key, role_text);
+        int index = column_index_of_letters(key);
+        if (index < 0) {
+            const std::string wanted = normalise_header(key);
+            for (int r = layout->header_first; r <= layout->header_last && index < 0; ++r)
+                for (std::size_t c = 0; c < sheet.rows[r].cells.size(); ++c)
+                    if (normalise_header(sheet.rows[r].cells[c]) == wanted) {
+                        index = static_cast<int>(c);
+                        break;
+                    }
+            if (index < 0) continue;  // this sheet has no such column
+        }
+        spec.index = index;
+        spec.label = key;
+        auto& columns = layout->columns;
+        columns.erase(std::remove_if(columns.begin(), columns.end(),
+                                     [&](const ColumnSpec& c) {
+                                         return c.index == index ||
+                                                (spec.role != ColumnRole::route_count && c.role == spec.role);
+                                     }),
+                      columns.end());
+        if (spec.role != ColumnRole::none) columns.push_back(spec);
+    }
+    std::sort(layout->columns.begin(), layout->columns.end(),
+              [](const ColumnSpec& a, const ColumnSpec& b) { return a.index < b.index; });
+    if (layout->has(ColumnRole::route_count))
+        for (auto& column : layout->columns)
+            if (column.role == ColumnRole::households) column.role = ColumnRole::total;
+    if (!layout_fits(*layout, kind)) return std::nullopt;
+    return layout;
 }
 
 }  // namespace cleanheat

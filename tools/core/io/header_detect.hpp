@@ -3,6 +3,7 @@
 // the many spellings counties use, English field names.
 #pragma once
 #include <optional>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -59,7 +60,19 @@ ColumnSpec classify_header(const std::string& label, const std::string& group);
 // What kind of table to look for.
 enum class TableKind { plan, heating };
 
+// A mapping file (styles/mapping-*.json) naming the columns of an unusual layout.
+struct ColumnMapping {
+    std::string file;
+    int header_row = 0;   // 1-based row of the (last) header row; 0: found by content
+    int header_rows = 1;  // with header_row: 1 or 2 header rows
+    // column letter ("E") or header text -> role name (village_code ...) or route:<key>
+    std::vector<std::pair<std::string, std::string>> columns;
+};
+// Reads a mapping file; throws InputError naming the key that is wrong.
+ColumnMapping load_mapping(const std::string& path);
+
 // Finds the header among the first rows of the sheet; nullopt when none fits the kind.
-std::optional<Layout> detect_layout(const Sheet& sheet, TableKind kind);
+// With a mapping, its header row and column roles win over what the content says.
+std::optional<Layout> detect_layout(const Sheet& sheet, TableKind kind, const ColumnMapping* mapping = nullptr);
 
 }  // namespace cleanheat

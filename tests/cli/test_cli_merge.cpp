@@ -1,0 +1,149 @@
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "support.hpp"
+
+using namespace cleanheat::test;
+
+namespace {
+
+std::vector<std::string> plan_files() {
+    std::vector<std::string> files;
+    for (const auto& e : fs::directory_iterator(samples("plans")))
+        files.push_back((fs::path("data-samples/plans") / e.path().filename()).string());
+    std::sort(files.begin(), files.end());
+    return files;
+}
+
+std::vector<std::string> merge_args(const fs::path& output) {
+    std::vector<std::string> args = {"merge"};
+    for (const auto& f : plan_files()) args.push_back(f);
+    for (const char* a : {"--villages", "data-samples/villages.gpkg", "--heating", "data-samples/heating.xlsx"})
+        args.push_back(a);
+    args.push_back("-o");
+    args.push_back(output.string());
+    return args;
+}
+
+nlohmann::json manifest() { return nlohmann::json::parse(read_file(samples("faults.json"))); }
+
+const std::map<std::string, std::string> kCodeOfFault = {
+    {"unknown_code", "E_CODE_UNKNOWN"},       {"matched_by_name", "W_MATCHED_BY_NAME"},
+    {"name_mismatch", "W_NAME_MISMATCH"},     {"duplicate", "E_DUPLICATE"},
+    {"unreadable_count", "E_COUNT_UNREADABLE"}, {"negative_count", "E_COUNT_NEGATIVE"},
+    {"total_mismatch", "W_TOTAL_MISMATCH"},   {"unknown_route", "W_ROUTE_UNKNOWN"},
+    {"fullwidth_code", "W_CODE_REFORMATTED"}, {"subtotal_mismatch", "W_SUBTOTAL_MISMATCH"},
+};
+
+// One merge of the samples shared by the tests of this file.
+struct SampleRun {
+    fs::path output = temp_dir() / "merged.gpkg";
+    CliResult result;
+    nlohmann::json summary;
+    SampleRun() {
+        auto args = merge_args(output);
+        args.push_back("--json");
+        result = run_cli(args);
+        summary = nlohmann::json::parse(result.out);
+    }
+};
+
+const SampleRun& sample_run() {
+    static SampleRun run;
+    return run;
+}
+
+}  // namespace
+
+TEST(MergeCli, SamplesLoadAllValidRows) {
+    const auto& run = sample_run();
+    EXPECT_EQ(run.result.exit_code, 1) << run.result.err;  // the samples carry rejected rows
+    const auto expected = manifest()["expected"];
+    EXPECT_EQ(run.summary["households"]["total"], 121000);
+    EXPECT_EQ(run.summary["households"]["total"], expected["households_total"]);
+    for (const auto& [route, households] : expected["households_by_route"].items())
+        EXPECT_EQ(run.summary["households"][route], households) << route;
+    for (const auto& [county, households] : expected["households_by_county"].items())
+        EXPECT_EQ(run.summary["households_by_county"][county], households) << county;
+    EXPECT_DOUBLE_EQ(run.summary["heating"]["area_m2"].get<double>(), 2920000.0);
+    EXPECT_EQ(run.summary["rows"]["loaded"], expected["rows_loaded"]);
+    EXPECT_EQ(run.summary["rows"]["rejected"], expected["rows_rejected"]);
+}
+
+TEST(MergeCli, ReconciliationAddsUp) {
+    const auto& s = sample_run().summary;
+    EXPECT_EQ(s["rows"]["read"].get<int>(), s["rows"]["loaded"].get<int>() + s["rows"]["rejected"].get<int>());
+    const auto h = s["heating"]["rows"];
+    EXPECT_EQ(h["read"].get<int>(), h["loaded"].get<int>() + h["rejected"].get<int>());
+    int read = 0;
+    for (const auto& f : s["files"])
+        if (f["kind"] == "plan") read += f["rows_read"].get<int>();
+    EXPECT_EQ(read, s["rows"]["read"].get<int>());
+    // the GeoPackage says the same
+    const auto villages = read_layer(sample_run().output, "villages");
+    long long households = 0;
+    for (const auto& v : villages) households += std::stoll(v.at("households_total"));
+    EXPECT_EQ(households, 121000);
+    double area = 0;
+    for (const auto& h2 : read_layer(sample_run().output, "heating")) area += std::stod(h2.at("area_m2"));
+    EXPECT_NEAR(area, 2920000.0, 0.001);
+    const auto issues = read_layer(sample_run().output, "issues");
+    int errors = 0;
+    for (const auto& i : issues) errors += i.at("severity") == "error" && std::stoi(i.at("row")) > 0;
+    EXPECT_EQ(errors, s["rows"]["rejected"].get<int>() + h["rejected"].get<int>());
+}
+
+TEST(MergeCli, EveryInjectedFaultIsReportedWithFileAndRow) {
+    const auto issues = read_layer(sample_run().output, "issues");
+    for (const auto& fault : manifest()["faults"]) {
+        const std::string kind = fault["kind"];
+        const std::string file = "data-samples/" + fault["file"].get<std::string>();
+        const std::string row = std::to_string(fault["row"].get<int>());
+        ASSERT_TRUE(kCodeOfFault.count(kind)) << kind;
+        const std::string code = kCodeOfFault.at(kind);
+        const bool found = std::any_of(issues.begin(), issues.end(), [&](const Record& i) {
+            return i.at("file") == file && i.at("row") == row && i.at("code") == code;
+        });
+        EXPECT_TRUE(found) << kind << " (" << code << ") not reported at " << file << " row " << row;
+    }
+}
+
+TEST(MergeCli, ExistingOutputWithoutOverwriteExits4) {
+    const fs::path output = temp_dir() / "merged.gpkg";
+    std::ofstream(output) << "x";
+    const auto r = run_cli(merge_args(output));
+    EXPECT_EQ(r.exit_code, 4);
+    EXPECT_NE(r.err.find("add --overwrite"), std::string::npos) << r.err;
+    EXPECT_EQ(read_file(output), "x");
+}
+
+TEST(MergeCli, MissingVillagesExits3NamingTheFile) {
+    const auto r = run_cli({"merge", plan_files()[0], "--villages", "data-samples/no-such.gpkg", "-o",
+                            (temp_dir() / "o.gpkg").string()});
+    EXPECT_EQ(r.exit_code, 3);
+    EXPECT_NE(r.err.find("no-such.gpkg"), std::string::npos) << r.err;
+}
+
+TEST(MergeCli, UnreadableTableExits3) {
+    const fs::path bad = temp_dir() / "bad.xlsx";
+    std::ofstream(bad) << "this is not a workbook";
+    const auto r = run_cli({"merge", bad.string(), "--villages", "data-samples/villages.gpkg", "-o",
+                            (temp_dir() / "o.gpkg").string()});
+    EXPECT_EQ(r.exit_code, 3);
+    EXPECT_NE(r.err.find("bad.xlsx: cannot open"), std::string::npos) << r.err;
+}
+
+TEST(MergeCli, PointsVariantMergesTheSameTotals) {
+    auto args = merge_args(temp_dir() / "points.gpkg");
+    const auto it = std::find(args.begin(), args.end(), "data-samples/villages.gpkg");
+    *it = "data-samples/villages_points.gpkg";
+    args.push_back("--json");
+    const auto r = run_cli(args);
+    ASSERT_EQ(r.exit_code, 1) << r.err;
+    const auto s = nlohmann::json::parse(r.out);
+    EXPECT_EQ(s["households"]["total"], 121000);
+    EXPECT_NE(s["crs"]["working"].get<std::string>().find("4527"), std::string::npos);
+}
