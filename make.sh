@@ -8,7 +8,7 @@ cd "$(dirname "$0")"
 
 PACKAGES=(build-essential cmake pkg-config libgdal-dev gdal-bin libgeos-dev libproj-dev libcairo2-dev
           libpango1.0-dev libxlsxwriter-dev libcli11-dev googletest libgtest-dev nlohmann-json3-dev
-          libglib2.0-dev fonts-noto-cjk poppler-utils)
+          libglib2.0-dev libsqlite3-dev fonts-noto-cjk poppler-utils)
 JOBS=${JOBS:-$(nproc)}
 
 deps() {

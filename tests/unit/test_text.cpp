@@ -21,7 +21,10 @@ TEST(NormaliseCode, CodeTypedAsNumberOrTextGivesTheSameDigits) {
     EXPECT_EQ(normalise_code("3.71602001001E+11").digits, "371602001001");
     const auto apostrophe = normalise_code("'371602001001");
     EXPECT_EQ(apostrophe.digits, "371602001001");
-    EXPECT_TRUE(apostrophe.reformatted);
+    EXPECT_FALSE(apostrophe.reformatted);  // the ordinary way to type a code as text
+    EXPECT_FALSE(normalise_code(" 371602001001 ").reformatted);
+    EXPECT_FALSE(normalise_code("371602 001 001").reformatted);
+    EXPECT_TRUE(normalise_code("371602-001-001").reformatted);
     const auto fullwidth = normalise_code("３７１６０２００１００１");
     EXPECT_EQ(fullwidth.digits, "371602001001");
     EXPECT_TRUE(fullwidth.reformatted);

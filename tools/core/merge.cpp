@@ -20,6 +20,7 @@
 #include "io/gdal_context.hpp"
 #include "io/geodata_reader.hpp"
 #include "io/gpkg_writer.hpp"
+#include "io/raw_geometry.hpp"
 #include "io/table_reader.hpp"
 
 namespace cleanheat {
@@ -63,9 +64,18 @@ struct LoadedEntry {
     bool by_name;
 };
 
-std::string route_identity(const RouteHouseholds& r) {
-    return std::string(route_key(r.route)) + (r.route == Route::other ? "/" + r.detail : "");
-}
+// A village and a route (other routes by their name) as a map key.
+struct EntryKey {
+    std::size_t village;
+    int route;
+    std::string detail;
+    bool operator==(const EntryKey& o) const { return village == o.village && route == o.route && detail == o.detail; }
+};
+struct EntryKeyHash {
+    std::size_t operator()(const EntryKey& k) const {
+        return std::hash<std::size_t>()(k.village * 8 + static_cast<std::size_t>(k.route)) ^ std::hash<std::string>()(k.detail);
+    }
+};
 
 // Matches the parsed rows to villages: by code, else by county + township + name;
 // rejects duplicates (same village, same route) and counts everything.
@@ -77,6 +87,11 @@ public:
     int loaded_rows = 0;
     int rejected_rows = 0;
     int by_name_rows = 0;
+
+    void reserve(std::size_t rows) {
+        entries.reserve(rows + rows / 4);
+        seen_.reserve(rows + rows / 4);
+    }
 
     void add(const PlanRow& row) {
         const Village* village = nullptr;
@@ -135,7 +150,7 @@ public:
         }
         // the same village with the same route again: counted once
         for (const auto& r : row.routes) {
-            const auto it = seen_.find(village->code + "|" + route_identity(r));
+            const auto it = seen_.find(key_of(village, r));
             if (it != seen_.end()) {
                 const PlanRow* first = it->second.first;
                 std::string detail = "与" + first->file + (first->sheet.empty() ? "" : "“" + first->sheet + "”") + "第" +
@@ -150,7 +165,7 @@ public:
             }
         }
         for (const auto& r : row.routes) {
-            seen_.emplace(village->code + "|" + route_identity(r), std::make_pair(&row, r.households));
+            seen_.emplace(key_of(village, r), std::make_pair(&row, r.households));
             entries.push_back({&row, village, &r, by_name});
         }
         for (auto& w : warnings) issues_.push_back(std::move(w));
@@ -163,6 +178,9 @@ private:
                 const std::string& detail) {
         return make_issue(code, row.file, row.sheet, row.row, column, value, detail);
     }
+    EntryKey key_of(const Village* village, const RouteHouseholds& r) const {
+        return {index_.position(village), static_cast<int>(r.route), r.route == Route::other ? r.detail : std::string()};
+    }
     void reject(Issue issue) {
         issues_.push_back(std::move(issue));
         ++rejected_rows;
@@ -170,8 +188,14 @@ private:
 
     const VillageIndex& index_;
     std::vector<Issue>& issues_;
-    std::unordered_map<std::string, std::pair<const PlanRow*, long long>> seen_;
+    std::unordered_map<EntryKey, std::pair<const PlanRow*, long long>, EntryKeyHash> seen_;
 };
+
+std::string join(const std::set<std::string>& items) {
+    std::string out;
+    for (const auto& s : items) out += (out.empty() ? "" : "、") + s;
+    return out;
+}
 
 std::vector<FieldSpec> village_fields() {
     std::vector<FieldSpec> f = {{"village_code", OFTString},  {"village_name", OFTString}, {"township_code", OFTString},
@@ -243,6 +267,9 @@ MergeResult merge(const MergeOptions& options, Progress& progress) {
     }
     std::vector<Issue> issues;
     Matcher matcher(index, issues);
+    std::size_t expected_rows = 0;
+    for (const auto& plan : plans) expected_rows += plan.rows.size();
+    matcher.reserve(expected_rows);
     for (auto& plan : plans) {
         FileSummary summary;
         summary.kind = "plan";
@@ -307,62 +334,79 @@ MergeResult merge(const MergeOptions& options, Progress& progress) {
     std::unordered_map<std::string, int> file_order;
     for (std::size_t i = 0; i < inputs.size(); ++i) file_order.emplace(inputs[i].string(), static_cast<int>(i));
     std::unordered_map<std::string, int> sheet_order;
-    for (const auto& issue : issues) sheet_order.emplace(issue.file + '\x01' + issue.sheet, static_cast<int>(sheet_order.size()));
-    auto order_key = [&](const Issue& a) {
+    std::vector<std::tuple<int, int, int, std::size_t>> keys;  // file, sheet, row, position: computed once
+    keys.reserve(issues.size());
+    for (std::size_t i = 0; i < issues.size(); ++i) {
+        const Issue& a = issues[i];
         const auto f = file_order.find(a.file);
-        return std::make_tuple(f == file_order.end() ? 1 << 20 : f->second, sheet_order[a.file + '\x01' + a.sheet], a.row);
-    };
-    std::stable_sort(issues.begin(), issues.end(),
-                     [&](const Issue& a, const Issue& b) { return order_key(a) < order_key(b); });
+        const auto sheet = sheet_order.emplace(a.file + '\x01' + a.sheet, static_cast<int>(sheet_order.size())).first;
+        keys.emplace_back(f == file_order.end() ? 1 << 20 : f->second, sheet->second, a.row, i);
+    }
+    std::sort(keys.begin(), keys.end());
+    std::vector<Issue> sorted;
+    sorted.reserve(issues.size());
+    for (const auto& k : keys) sorted.push_back(std::move(issues[std::get<3>(k)]));
+    issues = std::move(sorted);
     result.issues = geodata_issues;
     result.issues.insert(result.issues.end(), issues.begin(), issues.end());
     for (const auto& issue : result.issues) (issue.severity == Severity::error ? result.errors : result.warnings)++;
 
-    // Output.
+    // Output: schema through GDAL, rows through SQLite (io/gpkg_writer.hpp).
     GpkgWriter writer(output.partial().string());
-    writer.begin();
     OGRwkbGeometryType geometry_type = villages.geometry_type;
     if (geometry_type == wkbNone) geometry_type = wkbUnknown;
-    OGRLayer* out_villages = writer.create_layer("villages", geometry_type, working.get(), village_fields(),
-                                                 "村庄及清洁取暖改造计划");
+    // the villages keep their FIDs from the geodata (traceable, and the R-tree can be reused)
+    writer.create_layer("villages", geometry_type, working.get(), village_fields(), "村庄及清洁取暖改造计划", true);
+    const std::vector<FieldSpec> plan_row_fields = {
+        {"file", OFTString},        {"sheet", OFTString},        {"row", OFTInteger},
+        {"village_code", OFTString}, {"village_name", OFTString}, {"county_code", OFTString},
+        {"township_as_written", OFTString}, {"name_as_written", OFTString}, {"code_as_written", OFTString},
+        {"matched_by", OFTString},  {"route", OFTString},        {"route_name", OFTString},
+        {"route_detail", OFTString}, {"route_text", OFTString},  {"device", OFTString},
+        {"households", OFTInteger64}, {"plan_start", OFTString}, {"plan_end", OFTString},
+        {"remark", OFTString}};
+    writer.create_layer("plan_rows", wkbNone, nullptr, plan_row_fields, "导入的计划表数据行");
+    writer.create_layer("heating", wkbNone, nullptr,
+                        {{"county_code", OFTString}, {"unit_name", OFTString}, {"unit_as_written", OFTString},
+                         {"area_m2", OFTReal}, {"area_10k_m2", OFTReal}, {"heat_source", OFTString},
+                         {"remark", OFTString}, {"file", OFTString}, {"sheet", OFTString}, {"row", OFTInteger}},
+                        "城市（县城）新增集中供热计划");
+    writer.create_layer("issues", wkbNone, nullptr,
+                        {{"file", OFTString}, {"sheet", OFTString}, {"row", OFTInteger}, {"col", OFTString},
+                         {"value", OFTString}, {"code", OFTString}, {"severity", OFTString}, {"message", OFTString}},
+                        "数据问题清单");
+    writer.create_layer("inputs", wkbNone, nullptr,
+                        {{"path", OFTString}, {"kind", OFTString}, {"sha256", OFTString}, {"bytes", OFTInteger64},
+                         {"encoding", OFTString}, {"sheets", OFTString}, {"rows_read", OFTInteger},
+                         {"rows_loaded", OFTInteger}, {"rows_rejected", OFTInteger}, {"rows_blank", OFTInteger},
+                         {"rows_header", OFTInteger}, {"rows_aggregate", OFTInteger}, {"rows_note", OFTInteger}},
+                        "输入文件及行数核对");
+    writer.create_layer("run_info", wkbNone, nullptr, {{"key", OFTString}, {"value", OFTString}}, "运行信息");
+    writer.begin_rows();
+    const int srs_id = writer.srs_id("villages");
+
     {
-        const Progress writing = progress.slice(0.25, 0.95);
-        OGRFeature out(out_villages->GetLayerDefn());
-        std::unordered_map<GIntBig, std::size_t> by_fid;
-        by_fid.reserve(index.size());
-        for (std::size_t i = 0; i < index.size(); ++i) by_fid.emplace(index.villages()[i].fid, i);
+        const Progress writing = progress.slice(0.25, 0.9);
+        BulkInsert insert(writer, "villages");
         const auto total = static_cast<double>(index.size());
         std::size_t done = 0;
-        villages.layer->ResetReading();
-        std::vector<const char*> ignored;
-        auto* defn = villages.layer->GetLayerDefn();
-        for (int i = 0; i < defn->GetFieldCount(); ++i) ignored.push_back(defn->GetFieldDefn(i)->GetNameRef());
-        ignored.push_back("OGR_STYLE");
-        ignored.push_back(nullptr);
-        villages.layer->SetIgnoredFields(ignored.data());
-        const int f_total = out.GetFieldIndex("households_total");
-        const int f_first_route = out.GetFieldIndex("households_district_heating");
-        const int f_route_main = out.GetFieldIndex("route_main");
-        for (auto& feature : *villages.layer) {
-            const auto it = by_fid.find(feature->GetFID());
-            if (it == by_fid.end()) continue;  // a duplicated code
-            const Village& v = index.villages()[it->second];
-            const VillagePlan& p = plan_of[it->second];
-            out.Reset();
-            out.SetFID(OGRNullFID);
-            out.SetField(0, v.code.c_str());
-            out.SetField(1, v.name.c_str());
-            out.SetField(2, v.township_code.c_str());
-            out.SetField(3, v.township_name.c_str());
-            out.SetField(4, v.county_code.c_str());
-            out.SetField(5, v.county_name.c_str());
+        auto write_village = [&](std::size_t position, std::string blob) {
+            const Village& v = index.villages()[position];
+            insert.fid(v.fid);
+            const VillagePlan& p = plan_of[position];
+            int f = 0;
+            insert.text(f++, v.code);
+            insert.text(f++, v.name);
+            insert.text(f++, v.township_code);
+            insert.text(f++, v.township_name);
+            insert.text(f++, v.county_code);
+            insert.text(f++, v.county_name);
             long long sum = 0;
             Route main = Route::other;
             long long main_households = 0;
             std::string routes;
             for (Route r : kRoutes) {
                 const long long h = p.households[static_cast<int>(r)];
-                out.SetField(f_first_route + static_cast<int>(r), static_cast<GIntBig>(h));
                 sum += h;
                 if (h > main_households) {
                     main_households = h;
@@ -370,144 +414,132 @@ MergeResult merge(const MergeOptions& options, Progress& progress) {
                 }
                 if (h > 0) routes += (routes.empty() ? "" : "、") + std::string(route_name(r));
             }
-            out.SetField(f_total, static_cast<GIntBig>(sum));
-            int f = f_route_main;
-            out.SetField(f++, sum > 0 ? route_key(main) : "");
-            out.SetField(f++, routes.c_str());
-            std::string joined;
-            for (const auto& s : p.other_routes) joined += (joined.empty() ? "" : "、") + s;
-            out.SetField(f++, joined.c_str());
-            joined.clear();
-            for (const auto& s : p.devices) joined += (joined.empty() ? "" : "、") + s;
-            out.SetField(f++, joined.c_str());
-            if (sum > 0) out.SetField(f, options.plan_year);
-            ++f;
-            out.SetField(f++, p.start.c_str());
-            out.SetField(f++, p.end.c_str());
-            out.SetField(f++, sum > 0 ? 1 : 0);
-            out.SetField(f++, sum > 0 ? "planned" : "unplanned");
-            for (int k = 0; k < 3; ++k) out.SetField(f++, static_cast<GIntBig>(0));
-            ++f;  // status_date
-            out.SetField(f++, p.rows);
-            out.SetField(f++, p.rows == 0 ? "" : (p.by_name ? "name" : "code"));
+            insert.integer(f++, sum);
+            for (Route r : kRoutes) insert.integer(f++, p.households[static_cast<int>(r)]);
+            insert.text(f++, sum > 0 ? route_key(main) : "");
+            insert.text(f++, routes);
+            insert.text(f++, join(p.other_routes));
+            insert.text(f++, join(p.devices));
+            if (sum > 0)
+                insert.integer(f++, options.plan_year);
+            else
+                insert.null(f++);
+            insert.text(f++, p.start);
+            insert.text(f++, p.end);
+            insert.integer(f++, sum > 0 ? 1 : 0);
+            insert.text(f++, sum > 0 ? "planned" : "unplanned");
+            for (int k = 0; k < 3; ++k) insert.integer(f++, 0);
+            insert.null(f++);  // status_date
+            insert.integer(f++, p.rows);
+            insert.text(f++, p.rows == 0 ? "" : (p.by_name ? "name" : "code"));
+            if (blob.empty())
+                insert.null(f);
+            else
+                insert.geometry(blob);
+            insert.insert();
             if (sum > 0) ++result.villages_planned;
-            OGRGeometry* geometry = feature->StealGeometry();
-            if (geometry) {
-                if (!transform.identity() && geometry->transform(&transform) != OGRERR_NONE) {
-                    delete geometry;
-                    throw InputError(options.villages + ": feature " + std::to_string(feature->GetFID()) +
-                                     ": coordinates cannot be transformed to " + result.working_crs);
-                }
-                out.SetGeometryDirectly(geometry);
-            } else {
-                out.SetGeometryDirectly(nullptr);
+            if (++done % 8192 == 0) writing.update(done / total, "Writing villages");
+        };
+        std::unordered_map<GIntBig, std::size_t> by_fid;
+        by_fid.reserve(index.size());
+        for (std::size_t i = 0; i < index.size(); ++i) by_fid.emplace(index.villages()[i].fid, i);
+        RawGeometryReader raw(villages, transform.identity());
+        if (raw.usable()) {
+            writer.reuse_spatial_index("villages", villages.source, villages.layer_name,
+                                       villages.layer->GetGeometryColumn());
+            // GeoPackage in the working CRS: geometry blobs copied as they are
+            GIntBig fid;
+            std::string blob;
+            while (raw.next(fid, blob)) {
+                const auto it = by_fid.find(fid);
+                if (it == by_fid.end()) continue;  // a duplicated code
+                if (!blob.empty()) gpkg_blob_set_srs(blob, srs_id);
+                write_village(it->second, std::move(blob));
             }
-            writer.write(out_villages, out);
-            if (++done % 4096 == 0) writing.update(done / total, "Writing villages");
+        } else {
+            std::vector<const char*> ignored;
+            auto* defn = villages.layer->GetLayerDefn();
+            for (int i = 0; i < defn->GetFieldCount(); ++i) ignored.push_back(defn->GetFieldDefn(i)->GetNameRef());
+            ignored.push_back("OGR_STYLE");
+            ignored.push_back(nullptr);
+            villages.layer->SetIgnoredFields(ignored.data());
+            villages.layer->ResetReading();
+            for (auto& feature : *villages.layer) {
+                const auto it = by_fid.find(feature->GetFID());
+                if (it == by_fid.end()) continue;
+                std::string blob;
+                if (OGRGeometry* geometry = feature->GetGeometryRef()) {
+                    if (!transform.identity() && geometry->transform(&transform) != OGRERR_NONE)
+                        throw InputError(options.villages + ": feature " + std::to_string(feature->GetFID()) +
+                                         ": coordinates cannot be transformed to " + result.working_crs);
+                    blob = gpkg_blob(*geometry, srs_id);
+                }
+                write_village(it->second, std::move(blob));
+            }
+            villages.layer->SetIgnoredFields(nullptr);
         }
-        villages.layer->SetIgnoredFields(nullptr);
         writing.update(1.0, "Writing villages");
     }
-
-    // plan_rows: every loaded row (one feature per route it names).
     {
-        OGRLayer* layer = writer.create_layer(
-            "plan_rows", wkbNone, nullptr,
-            {{"file", OFTString}, {"sheet", OFTString}, {"row", OFTInteger}, {"village_code", OFTString},
-             {"village_name", OFTString}, {"county_code", OFTString}, {"township_as_written", OFTString},
-             {"name_as_written", OFTString}, {"code_as_written", OFTString}, {"matched_by", OFTString},
-             {"route", OFTString}, {"route_name", OFTString}, {"route_detail", OFTString}, {"route_text", OFTString},
-             {"device", OFTString}, {"households", OFTInteger64}, {"plan_start", OFTString}, {"plan_end", OFTString},
-             {"remark", OFTString}},
-            "导入的计划表数据行");
-        OGRFeature f(layer->GetLayerDefn());
+        BulkInsert insert(writer, "plan_rows");
         for (const auto& e : matcher.entries) {
-            f.Reset();
-            f.SetFID(OGRNullFID);
             int k = 0;
-            f.SetField(k++, e.row->file.c_str());
-            f.SetField(k++, e.row->sheet.c_str());
-            f.SetField(k++, e.row->row);
-            f.SetField(k++, e.village->code.c_str());
-            f.SetField(k++, e.village->name.c_str());
-            f.SetField(k++, e.village->county_code.c_str());
-            f.SetField(k++, e.row->township.c_str());
-            f.SetField(k++, e.row->village_name.c_str());
-            f.SetField(k++, e.row->code_text.c_str());
-            f.SetField(k++, e.by_name ? "name" : "code");
-            f.SetField(k++, route_key(e.route->route));
-            f.SetField(k++, route_name(e.route->route));
-            f.SetField(k++, e.route->detail.c_str());
-            f.SetField(k++, e.route->text.c_str());
-            f.SetField(k++, e.row->device.c_str());
-            f.SetField(k++, static_cast<GIntBig>(e.route->households));
-            f.SetField(k++, e.row->start_date.c_str());
-            f.SetField(k++, e.row->end_date.c_str());
-            f.SetField(k++, e.row->remark.c_str());
-            writer.write(layer, f);
+            insert.text(k++, e.row->file);
+            insert.text(k++, e.row->sheet);
+            insert.integer(k++, e.row->row);
+            insert.text(k++, e.village->code);
+            insert.text(k++, e.village->name);
+            insert.text(k++, e.village->county_code);
+            insert.text(k++, e.row->township);
+            insert.text(k++, e.row->village_name);
+            insert.text(k++, e.row->code_text);
+            insert.text(k++, e.by_name ? "name" : "code");
+            insert.text(k++, route_key(e.route->route));
+            insert.text(k++, route_name(e.route->route));
+            insert.text(k++, e.route->detail);
+            insert.text(k++, e.route->text);
+            insert.text(k++, e.row->device);
+            insert.integer(k++, e.route->households);
+            insert.text(k++, e.row->start_date);
+            insert.text(k++, e.row->end_date);
+            insert.text(k++, e.row->remark);
+            insert.insert();
         }
     }
-    // heating
     {
-        OGRLayer* layer = writer.create_layer(
-            "heating", wkbNone, nullptr,
-            {{"county_code", OFTString}, {"unit_name", OFTString}, {"unit_as_written", OFTString}, {"area_m2", OFTReal},
-             {"area_10k_m2", OFTReal}, {"heat_source", OFTString}, {"remark", OFTString}, {"file", OFTString},
-             {"sheet", OFTString}, {"row", OFTInteger}},
-            "城市（县城）新增集中供热计划");
-        OGRFeature f(layer->GetLayerDefn());
+        BulkInsert insert(writer, "heating");
         for (const auto& h : heating.rows) {
-            f.Reset();
-            f.SetFID(OGRNullFID);
             int k = 0;
-            f.SetField(k++, h.unit ? h.unit->code.c_str() : "");
-            f.SetField(k++, h.unit ? h.unit->name.c_str() : h.unit_text.c_str());
-            f.SetField(k++, h.unit_text.c_str());
-            f.SetField(k++, h.area_m2);
-            f.SetField(k++, h.area_m2 / 10000.0);
-            f.SetField(k++, h.heat_source.c_str());
-            f.SetField(k++, h.remark.c_str());
-            f.SetField(k++, h.file.c_str());
-            f.SetField(k++, h.sheet.c_str());
-            f.SetField(k++, h.row);
-            writer.write(layer, f);
+            insert.text(k++, h.unit ? h.unit->code : "");
+            insert.text(k++, h.unit ? h.unit->name : h.unit_text);
+            insert.text(k++, h.unit_text);
+            insert.real(k++, h.area_m2);
+            insert.real(k++, h.area_m2 / 10000.0);
+            insert.text(k++, h.heat_source);
+            insert.text(k++, h.remark);
+            insert.text(k++, h.file);
+            insert.text(k++, h.sheet);
+            insert.integer(k++, h.row);
+            insert.insert();
         }
     }
-    // issues
     {
-        OGRLayer* layer = writer.create_layer("issues", wkbNone, nullptr,
-                                              {{"file", OFTString}, {"sheet", OFTString}, {"row", OFTInteger},
-                                               {"col", OFTString}, {"value", OFTString}, {"code", OFTString},
-                                               {"severity", OFTString}, {"message", OFTString}},
-                                              "数据问题清单");
-        OGRFeature f(layer->GetLayerDefn());
+        BulkInsert insert(writer, "issues");
         for (const auto& issue : result.issues) {
-            f.Reset();
-            f.SetFID(OGRNullFID);
-            f.SetField(0, issue.file.c_str());
-            f.SetField(1, issue.sheet.c_str());
-            f.SetField(2, issue.row);
-            f.SetField(3, issue.column.c_str());
-            f.SetField(4, issue.value.c_str());
-            f.SetField(5, issue.code.c_str());
-            f.SetField(6, severity_name(issue.severity));
-            f.SetField(7, issue.message.c_str());
-            writer.write(layer, f);
+            insert.text(0, issue.file);
+            insert.text(1, issue.sheet);
+            insert.integer(2, issue.row);
+            insert.text(3, issue.column);
+            insert.text(4, issue.value);
+            insert.text(5, issue.code);
+            insert.text(6, severity_name(issue.severity));
+            insert.text(7, issue.message);
+            insert.insert();
         }
     }
-    // inputs and run metadata
     {
-        OGRLayer* layer = writer.create_layer(
-            "inputs", wkbNone, nullptr,
-            {{"path", OFTString}, {"kind", OFTString}, {"sha256", OFTString}, {"bytes", OFTInteger64},
-             {"encoding", OFTString}, {"sheets", OFTString}, {"rows_read", OFTInteger}, {"rows_loaded", OFTInteger},
-             {"rows_rejected", OFTInteger}, {"rows_blank", OFTInteger}, {"rows_header", OFTInteger},
-             {"rows_aggregate", OFTInteger}, {"rows_note", OFTInteger}},
-            "输入文件及行数核对");
-        OGRFeature f(layer->GetLayerDefn());
+        BulkInsert insert(writer, "inputs");
         for (const auto& file : result.files) {
-            f.Reset();
-            f.SetFID(OGRNullFID);
             std::error_code ec;
             const auto bytes = fs::file_size(file.counts.file, ec);
             std::string sheets;
@@ -520,38 +552,36 @@ MergeResult merge(const MergeOptions& options, Progress& progress) {
                 note += s.note_rows;
             }
             int k = 0;
-            f.SetField(k++, file.counts.file.c_str());
-            f.SetField(k++, file.kind.c_str());
-            f.SetField(k++, file.sha256.c_str());
-            f.SetField(k++, static_cast<GIntBig>(ec ? 0 : bytes));
-            f.SetField(k++, file.counts.encoding.c_str());
-            f.SetField(k++, sheets.c_str());
-            f.SetField(k++, file.counts.data_rows());
-            f.SetField(k++, file.loaded);
-            f.SetField(k++, file.rejected);
-            f.SetField(k++, blank);
-            f.SetField(k++, header);
-            f.SetField(k++, aggregate);
-            f.SetField(k++, note);
-            writer.write(layer, f);
+            insert.text(k++, file.counts.file);
+            insert.text(k++, file.kind);
+            insert.text(k++, file.sha256);
+            insert.integer(k++, ec ? 0 : static_cast<long long>(bytes));
+            insert.text(k++, file.counts.encoding);
+            insert.text(k++, sheets);
+            insert.integer(k++, file.counts.data_rows());
+            insert.integer(k++, file.loaded);
+            insert.integer(k++, file.rejected);
+            insert.integer(k++, blank);
+            insert.integer(k++, header);
+            insert.integer(k++, aggregate);
+            insert.integer(k++, note);
+            insert.insert();
         }
-        f.Reset();
-        f.SetFID(OGRNullFID);
-        f.SetField(0, options.villages.c_str());
-        f.SetField(1, "villages");
         std::error_code ec;
+        insert.text(0, options.villages);
+        insert.text(1, "villages");
         if (fs::is_regular_file(options.villages, ec)) {
-            f.SetField(2, sha256_of(options.villages).c_str());
-            f.SetField(3, static_cast<GIntBig>(fs::file_size(options.villages, ec)));
+            insert.text(2, sha256_of(options.villages));
+            insert.integer(3, static_cast<long long>(fs::file_size(options.villages, ec)));
         }
-        f.SetField(5, villages.layer_name.c_str());
-        f.SetField(6, static_cast<int>(index.size() + villages.duplicate_fids.size()));
-        f.SetField(7, static_cast<int>(index.size()));
-        f.SetField(8, static_cast<int>(villages.duplicate_fids.size()));
-        writer.write(layer, f);
-
-        OGRLayer* info = writer.create_layer("run_info", wkbNone, nullptr, {{"key", OFTString}, {"value", OFTString}},
-                                             "运行信息");
+        insert.text(5, villages.layer_name);
+        insert.integer(6, static_cast<long long>(index.size() + villages.duplicate_fids.size()));
+        insert.integer(7, static_cast<long long>(index.size()));
+        insert.integer(8, static_cast<long long>(villages.duplicate_fids.size()));
+        insert.insert();
+    }
+    {
+        BulkInsert insert(writer, "run_info");
         const std::vector<std::pair<std::string, std::string>> rows = {
             {"tool", "cleanheat merge"},
             {"version", CLEANHEAT_VERSION},
@@ -576,22 +606,14 @@ MergeResult merge(const MergeOptions& options, Progress& progress) {
             {"heating_rows_rejected", std::to_string(result.heating_rows.rejected)},
             {"area_m2", std::to_string(result.area_m2)},
         };
-        OGRFeature g(info->GetLayerDefn());
         for (const auto& [key, value] : rows) {
-            g.Reset();
-            g.SetFID(OGRNullFID);
-            g.SetField(0, key.c_str());
-            g.SetField(1, value.c_str());
-            writer.write(info, g);
+            insert.text(0, key);
+            insert.text(1, value);
+            insert.insert();
         }
     }
-    progress.update(0.97, "Finishing the GeoPackage");
-    writer.commit();
-    {
-        // GDAL warns about the .partial extension; the file is renamed to .gpkg below.
-        GdalErrorCapture quiet;
-        writer.close();
-    }
+    progress.update(0.92, "Building the spatial index");
+    writer.finish();
     output.commit();
     progress.update(1.0, "done");
     return result;

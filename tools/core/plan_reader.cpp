@@ -235,6 +235,8 @@ PlanReadResult read_plan_rows(const Table& table, const UnitRegistry& units, con
         for (const auto* c : route_columns) count_columns.push_back(c->index);
 
         std::string last_county, last_township;
+        result.rows.reserve(result.rows.size() + sheet.rows.size());
+        std::string last_village_name, last_village_code, last_village_township;
         auto is_data = [&](const TableRow& row) {
             if (!cell_of(row, c_name).empty() || !cell_of(row, c_code).empty()) return true;
             for (int c : count_columns)
@@ -263,6 +265,14 @@ PlanReadResult read_plan_rows(const Table& table, const UnitRegistry& units, con
             plan.township = township;
             plan.village_name = cell_of(row, c_name);
             plan.code_text = cell_of(row, c_code);
+            // a village's second route row under vertically merged village cells
+            if (plan.village_name.empty() && plan.code_text.empty() && township == last_village_township) {
+                plan.village_name = last_village_name;
+                plan.code_text = last_village_code;
+            }
+            last_village_name = plan.village_name;
+            last_village_code = plan.code_text;
+            last_village_township = township;
             plan.code = normalise_code(plan.code_text);
             plan.code_column = c_code ? column_letter(c_code->index) : "";
             plan.name_column = c_name ? column_letter(c_name->index) : "";

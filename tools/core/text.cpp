@@ -131,20 +131,27 @@ std::string normalise_header(std::string_view text) {
 
 CodeText normalise_code(std::string_view text) {
     CodeText result;
-    const std::string raw = trim(text);
-    if (raw.empty()) return result;
-    std::string s = to_halfwidth(raw);
-    if (s != raw) result.reformatted = true;
-    const std::string no_space = strip_spaces(s);
-    if (no_space != s) result.reformatted = true;
-    s = no_space;
-    // apostrophes and quotes typed to force text
+    if (!text.empty() && text.size() <= 20 && text.find_first_not_of("0123456789") == std::string_view::npos) {
+        result.digits = std::string(text);  // the common case: plain digits
+        result.valid = true;
+        return result;
+    }
+    std::string s = trim(text);
+    if (s.empty()) return result;
+    // a leading apostrophe (or quote) is how a code is typed as text: not a fault
+    while (!s.empty() && (s[0] == '\'' || s[0] == '`')) s.erase(0, 1);
+    if (starts_with(s, "\u2018") || starts_with(s, "\u2019")) s.erase(0, 3);
+    const std::string half = to_halfwidth(s);
+    if (half != s) result.reformatted = true;
+    s = half;
     std::string cleaned;
     for (std::size_t i = 0; i < s.size();) {
         char32_t cp;
         const std::size_t n = decode(s, i, cp);
-        if (cp == '\'' || cp == '"' || cp == '`' || cp == 0x2018 || cp == 0x2019 ||
-            cp == 0x201C || cp == 0x201D) {
+        if (is_space(cp)) {
+            // 371602 001 001: spaces typed for readability, harmless
+        } else if (cp == '\'' || cp == '"' || cp == '`' || cp == 0x2018 || cp == 0x2019 || cp == 0x201C ||
+                   cp == 0x201D || cp == '-') {
             result.reformatted = true;
         } else {
             cleaned.append(s, i, n);
@@ -160,6 +167,7 @@ CodeText normalise_code(std::string_view text) {
             char buffer[32];
             std::snprintf(buffer, sizeof buffer, "%.0f", v);
             s = buffer;
+            result.reformatted = false;
         }
     }
     result.digits = s;

@@ -22,7 +22,8 @@ bool ends_with(std::string_view text, std::string_view suffix);
 
 struct CodeText {
     std::string digits;        // the code's digits, empty when the cell holds none
-    bool reformatted = false;  // full-width digits, inner spaces, apostrophes or other marks removed
+    bool reformatted = false;  // full-width digits or marks inside the code; not spaces (371602 001 001) nor
+                               // a leading apostrophe, the ordinary ways to type a code as text
     bool valid = false;        // only digits after cleaning
 };
 // A division code as typed: "371602001001", 371602001001 (number), "'3716 0200 1001",

@@ -35,11 +35,16 @@ std::string village_code_of(const char* value) {
 
 }  // namespace
 
+void VillageIndex::reserve(std::size_t villages) {
+    villages_.reserve(villages);
+    by_code_.reserve(villages);
+}
+
 void VillageIndex::add(Village village) {
     if (by_code_.count(village.code)) return;
     const std::size_t index = villages_.size();
     by_code_.emplace(village.code, index);
-    by_name_.emplace(village_name_key(village.name), index);
+    if (!village.name.empty()) by_name_.emplace(village_name_key(village.name), index);
     villages_.push_back(std::move(village));
 }
 
@@ -116,6 +121,7 @@ VillageIndex read_village_attributes(VillageSource& source, const UnitRegistry& 
     ignored.push_back(nullptr);
     layer->SetIgnoredFields(ignored.data());
     layer->ResetReading();
+    index.reserve(static_cast<std::size_t>(std::max<GIntBig>(0, layer->GetFeatureCount(FALSE))));
     auto text = [](OGRFeature& feature, int field) -> std::string {
         return field >= 0 && feature.IsFieldSetAndNotNull(field) ? feature.GetFieldAsString(field) : "";
     };

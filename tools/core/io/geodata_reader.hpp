@@ -29,6 +29,7 @@ struct VillageFields {
 
 class VillageIndex {
 public:
+    void reserve(std::size_t villages);
     void add(Village village);  // the first of a duplicated code wins (returns nothing)
     const Village* by_code(const std::string& code) const;
     // Villages whose name key equals `name_key`, limited to a county code and a township

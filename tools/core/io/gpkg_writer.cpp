@@ -1,29 +1,116 @@
 #include "io/gpkg_writer.hpp"
 
+#include <algorithm>
+#include <cstring>
+
 #include "error.hpp"
 #include "io/gdal_context.hpp"
 
 namespace cleanheat {
+namespace {
+
+std::string quoted(const std::string& identifier) {
+    std::string s = "\"";
+    for (char c : identifier) {
+        if (c == '"') s.push_back('"');
+        s.push_back(c);
+    }
+    return s + "\"";
+}
+
+}  // namespace
+
+std::string gpkg_blob(const OGRGeometry& geometry, int srs_id) {
+    OGREnvelope envelope;
+    const bool empty = geometry.IsEmpty();
+    if (!empty) geometry.getEnvelope(&envelope);
+    const std::size_t wkb_size = geometry.WkbSize();
+    std::string blob(8 + (empty ? 0 : 32) + wkb_size, '\0');
+    auto* p = reinterpret_cast<unsigned char*>(blob.data());
+    p[0] = 'G';
+    p[1] = 'P';
+    p[2] = 0;                                          // version
+    p[3] = static_cast<unsigned char>((empty ? (1 << 4) : (1 << 1)) | 1);  // empty flag or xy envelope; little endian
+    const int32_t srs = srs_id;
+    std::memcpy(p + 4, &srs, 4);
+    std::size_t offset = 8;
+    if (!empty) {
+        const double values[4] = {envelope.MinX, envelope.MaxX, envelope.MinY, envelope.MaxY};
+        std::memcpy(p + 8, values, 32);
+        offset += 32;
+    }
+    geometry.exportToWkb(wkbNDR, p + offset, wkbVariantIso);
+    return blob;
+}
+
+bool gpkg_blob_set_srs(std::string& blob, int srs_id) {
+    if (blob.size() < 8 || blob[0] != 'G' || blob[1] != 'P') return false;
+    const bool little = (static_cast<unsigned char>(blob[3]) & 1) != 0;
+    uint32_t v = static_cast<uint32_t>(srs_id);
+    unsigned char bytes[4];
+    for (int i = 0; i < 4; ++i) bytes[little ? i : 3 - i] = static_cast<unsigned char>(v >> (8 * i));
+    std::memcpy(blob.data() + 4, bytes, 4);
+    return true;
+}
+
+bool gpkg_blob_envelope(const std::string& blob, OGREnvelope& envelope) {
+    if (blob.size() < 8 || blob[0] != 'G' || blob[1] != 'P') return false;
+    const auto flags = static_cast<unsigned char>(blob[3]);
+    if (flags & (1 << 4)) return false;  // empty
+    const int envelope_type = (flags >> 1) & 7;
+    const bool little = (flags & 1) != 0;
+    if (envelope_type >= 1 && envelope_type <= 4 && blob.size() >= 40) {
+        double v[4];
+        for (int k = 0; k < 4; ++k) {
+            unsigned char b[8];
+            std::memcpy(b, blob.data() + 8 + 8 * k, 8);
+            if (!little)
+                for (int i = 0; i < 4; ++i) std::swap(b[i], b[7 - i]);
+            std::memcpy(&v[k], b, 8);
+        }
+        envelope.MinX = v[0];
+        envelope.MaxX = v[1];
+        envelope.MinY = v[2];
+        envelope.MaxY = v[3];
+        return true;
+    }
+    static const int sizes[] = {0, 32, 48, 48, 64};
+    const std::size_t offset = 8 + (envelope_type <= 4 ? sizes[envelope_type] : 0);
+    if (blob.size() <= offset) return false;
+    OGRGeometry* g = nullptr;
+    if (OGRGeometryFactory::createFromWkb(blob.data() + offset, nullptr, &g, blob.size() - offset) != OGRERR_NONE || !g)
+        return false;
+    const bool ok = !g->IsEmpty();
+    if (ok) g->getEnvelope(&envelope);
+    delete g;
+    return ok;
+}
 
 GpkgWriter::GpkgWriter(const std::string& path) : path_(path) {
     ensure_gdal();
     auto* driver = GetGDALDriverManager()->GetDriverByName("GPKG");
     if (!driver) throw OutputError("GDAL has no GeoPackage driver");
-    GdalErrorCapture capture;
+    GdalErrorCapture capture;  // also silences the warning about the .partial extension
     dataset_.reset(driver->Create(path.c_str(), 0, 0, 0, GDT_Unknown, nullptr));
     if (!dataset_) throw OutputError(path + ": cannot create GeoPackage: " + capture.last_message());
 }
 
 GpkgWriter::~GpkgWriter() {
-    if (dataset_ && in_transaction_) dataset_->RollbackTransaction();
+    if (db_) sqlite3_close(db_);
 }
 
-OGRLayer* GpkgWriter::create_layer(const std::string& name, OGRwkbGeometryType type, const OGRSpatialReference* srs,
-                                   const std::vector<FieldSpec>& fields, const std::string& description) {
+void GpkgWriter::create_layer(const std::string& name, OGRwkbGeometryType type, const OGRSpatialReference* srs,
+                              const std::vector<FieldSpec>& fields, const std::string& description,
+                              bool explicit_fid) {
     GdalErrorCapture capture;
     char** options = nullptr;
     if (!description.empty()) options = CSLSetNameValue(options, "DESCRIPTION", description.c_str());
-    if (type == wkbNone) options = CSLSetNameValue(options, "ASPATIAL_VARIANT", "GPKG_ATTRIBUTES");
+    if (type == wkbNone) {
+        options = CSLSetNameValue(options, "ASPATIAL_VARIANT", "GPKG_ATTRIBUTES");
+    } else {
+        options = CSLSetNameValue(options, "GEOMETRY_NAME", "geom");
+    }
+    options = CSLSetNameValue(options, "FID", "fid");
     OGRLayer* layer = dataset_->CreateLayer(name.c_str(), const_cast<OGRSpatialReference*>(srs), type, options);
     CSLDestroy(options);
     if (!layer) throw OutputError(path_ + ": cannot create layer " + name + ": " + capture.last_message());
@@ -32,34 +119,253 @@ OGRLayer* GpkgWriter::create_layer(const std::string& name, OGRwkbGeometryType t
         if (layer->CreateField(&defn) != OGRERR_NONE)
             throw OutputError(path_ + ": cannot create field " + name + "." + field.name + ": " + capture.last_message());
     }
-    return layer;
+    // make sure the table exists on disk before SQLite takes over
+    layer->SyncToDisk();
+    Table t;
+    t.name = name;
+    t.fields = fields;
+    t.geometry = type != wkbNone;
+    t.explicit_fid = explicit_fid;
+    tables_.push_back(std::move(t));
 }
 
-void GpkgWriter::begin() {
-    if (dataset_->StartTransaction() != OGRERR_NONE) throw OutputError(path_ + ": cannot start a transaction");
-    in_transaction_ = true;
+void GpkgWriter::reuse_spatial_index(const std::string& table_name, const std::string& source_path,
+                                     const std::string& source_table, const std::string& source_geometry) {
+    auto& t = table(table_name);
+    t.index_source_path = source_path;
+    t.index_source_rtree = "rtree_" + source_table + "_" + source_geometry;
 }
 
-void GpkgWriter::commit() {
-    GdalErrorCapture capture;
-    if (dataset_->CommitTransaction() != OGRERR_NONE)
-        throw OutputError(path_ + ": cannot write: " + capture.last_message());
-    in_transaction_ = false;
-}
-
-void GpkgWriter::write(OGRLayer* layer, OGRFeature& feature) {
-    if (layer->CreateFeature(&feature) != OGRERR_NONE) {
-        throw OutputError(path_ + ": cannot write to layer " + std::string(layer->GetName()) + ": " +
-                          CPLGetLastErrorMsg());
+void GpkgWriter::exec(const std::string& sql) {
+    char* error = nullptr;
+    if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &error) != SQLITE_OK) {
+        const std::string message = error ? error : "unknown error";
+        sqlite3_free(error);
+        throw OutputError(path_ + ": cannot write: " + message);
     }
 }
 
-void GpkgWriter::close() {
-    if (in_transaction_) commit();
-    GdalErrorCapture capture;
-    CPLErrorReset();
-    if (dataset_) GDALClose(GDALDataset::ToHandle(dataset_.release()));
-    if (CPLGetLastErrorType() >= CE_Failure) throw OutputError(path_ + ": cannot write: " + capture.last_message());
+void GpkgWriter::begin_rows() {
+    {
+        GdalErrorCapture capture;
+        dataset_.reset();  // closes: the schema is on disk
+    }
+    if (sqlite3_open_v2(path_.c_str(), &db_, SQLITE_OPEN_READWRITE, nullptr) != SQLITE_OK)
+        throw OutputError(path_ + ": cannot open for writing: " + std::string(db_ ? sqlite3_errmsg(db_) : ""));
+    exec("PRAGMA synchronous = OFF");
+    exec("PRAGMA journal_mode = OFF");  // the file is a .partial, renamed only when complete
+    exec("PRAGMA cache_size = -262144");
+    for (auto& t : tables_) {
+        if (!t.geometry) continue;
+        sqlite3_stmt* s = nullptr;
+        sqlite3_prepare_v2(db_, "SELECT srs_id FROM gpkg_geometry_columns WHERE table_name = ?", -1, &s, nullptr);
+        sqlite3_bind_text(s, 1, t.name.c_str(), -1, SQLITE_TRANSIENT);
+        if (sqlite3_step(s) == SQLITE_ROW) t.srs_id = sqlite3_column_int(s, 0);
+        sqlite3_finalize(s);
+    }
+    // GDAL's per-row triggers (feature counts, R-tree): dropped while rows go in; finish() sets
+    // the counts, builds the R-trees and puts the triggers back
+    sqlite3_stmt* s = nullptr;
+    sqlite3_prepare_v2(db_, "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND "
+                       "(name LIKE 'trigger_%_feature_count_%' OR name LIKE 'rtree_%')",
+                       -1, &s, nullptr);
+    std::vector<std::string> names;
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        names.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(s, 0)));
+        triggers_.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(s, 1)));
+    }
+    sqlite3_finalize(s);
+    for (const auto& name : names) exec("DROP TRIGGER " + quoted(name));
+    exec("BEGIN");
+}
+
+int GpkgWriter::srs_id(const std::string& name) const {
+    for (const auto& t : tables_)
+        if (t.name == name) return t.srs_id;
+    return 0;
+}
+
+GpkgWriter::Table& GpkgWriter::table(const std::string& name) {
+    for (auto& t : tables_)
+        if (t.name == name) return t;
+    throw std::logic_error("no table " + name + " declared");
+}
+
+void GpkgWriter::finish() {
+    exec("COMMIT");
+    for (auto& t : tables_)
+        if (t.geometry) build_spatial_index(t);
+    exec("BEGIN");
+    for (const auto& t : tables_) {
+        if (t.geometry && t.rows > 0) {
+            sqlite3_stmt* s = nullptr;
+            sqlite3_prepare_v2(db_,
+                               "UPDATE gpkg_contents SET min_x = ?, min_y = ?, max_x = ?, max_y = ? WHERE table_name = ?",
+                               -1, &s, nullptr);
+            sqlite3_bind_double(s, 1, t.extent.MinX);
+            sqlite3_bind_double(s, 2, t.extent.MinY);
+            sqlite3_bind_double(s, 3, t.extent.MaxX);
+            sqlite3_bind_double(s, 4, t.extent.MaxY);
+            sqlite3_bind_text(s, 5, t.name.c_str(), -1, SQLITE_TRANSIENT);
+            sqlite3_step(s);
+            sqlite3_finalize(s);
+        }
+        sqlite3_stmt* s = nullptr;
+        if (sqlite3_prepare_v2(db_, "UPDATE gpkg_ogr_contents SET feature_count = ? WHERE table_name = ?", -1, &s,
+                               nullptr) == SQLITE_OK) {
+            sqlite3_bind_int64(s, 1, t.rows);
+            sqlite3_bind_text(s, 2, t.name.c_str(), -1, SQLITE_TRANSIENT);
+            sqlite3_step(s);
+        }
+        sqlite3_finalize(s);
+    }
+    for (const auto& sql : triggers_) exec(sql);
+    exec("COMMIT");
+    if (sqlite3_close(db_) != SQLITE_OK) throw OutputError(path_ + ": cannot close: " + sqlite3_errmsg(db_));
+    db_ = nullptr;
+}
+
+long long GpkgWriter::scalar(const std::string& sql) {
+    sqlite3_stmt* s = nullptr;
+    long long v = -1;
+    if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &s, nullptr) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW &&
+        sqlite3_column_type(s, 0) != SQLITE_NULL)
+        v = sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    return v;
+}
+
+bool GpkgWriter::copy_spatial_index(Table& t, const std::string& rtree) {
+    sqlite3_stmt* s = nullptr;
+    sqlite3_prepare_v2(db_, "ATTACH DATABASE ? AS source", -1, &s, nullptr);
+    sqlite3_bind_text(s, 1, t.index_source_path.c_str(), -1, SQLITE_TRANSIENT);
+    const bool attached = sqlite3_step(s) == SQLITE_DONE;
+    sqlite3_finalize(s);
+    if (!attached) return false;
+    const std::string source = t.index_source_rtree;
+    const long long source_node = scalar("SELECT length(data) FROM source." + quoted(source + "_node") + " WHERE nodeno = 1");
+    const long long own_node = scalar("SELECT length(data) FROM " + quoted(rtree + "_node") + " WHERE nodeno = 1");
+    const long long source_entries = scalar("SELECT count(*) FROM source." + quoted(source + "_rowid"));
+    const bool fits = source_node > 0 && source_node == own_node && source_entries >= t.rows;
+    if (fits) {
+        exec("BEGIN");
+        for (const char* shadow : {"_node", "_rowid", "_parent"}) {
+            exec("DELETE FROM " + quoted(rtree + shadow));
+            exec("INSERT INTO " + quoted(rtree + shadow) + " SELECT * FROM source." + quoted(source + shadow));
+        }
+        if (source_entries != t.rows)  // rows left out of this layer
+            exec("DELETE FROM " + quoted(rtree) + " WHERE id NOT IN (SELECT fid FROM " + quoted(t.name) + ")");
+        exec("COMMIT");
+    }
+    exec("DETACH DATABASE source");
+    return fits;
+}
+
+void GpkgWriter::build_spatial_index(Table& t) {
+    const std::string rtree = "rtree_" + t.name + "_geom";
+    if (!t.index_source_path.empty() && copy_spatial_index(t, rtree)) return;
+    if (!t.index_source_path.empty()) {
+        // not copyable after all: envelopes from the stored blobs
+        sqlite3_stmt* s = nullptr;
+        sqlite3_prepare_v2(db_, ("SELECT fid, geom FROM " + quoted(t.name)).c_str(), -1, &s, nullptr);
+        while (sqlite3_step(s) == SQLITE_ROW) {
+            const auto* data = static_cast<const char*>(sqlite3_column_blob(s, 1));
+            const std::string blob(data ? data : "", data ? static_cast<std::size_t>(sqlite3_column_bytes(s, 1)) : 0);
+            OGREnvelope e;
+            if (gpkg_blob_envelope(blob, e)) t.envelopes.emplace_back(sqlite3_column_int64(s, 0), e);
+        }
+        sqlite3_finalize(s);
+    }
+    // in x order for locality
+    std::sort(t.envelopes.begin(), t.envelopes.end(), [](const auto& a, const auto& b) {
+        return a.second.MinX + a.second.MaxX < b.second.MinX + b.second.MaxX;
+    });
+    exec("BEGIN");
+    sqlite3_stmt* s = nullptr;
+    if (sqlite3_prepare_v2(db_, ("INSERT INTO " + quoted(rtree) + " VALUES (?, ?, ?, ?, ?)").c_str(), -1, &s, nullptr) !=
+        SQLITE_OK)
+        throw OutputError(path_ + ": cannot build the spatial index of " + t.name + ": " + sqlite3_errmsg(db_));
+    for (const auto& [fid, e] : t.envelopes) {
+        sqlite3_bind_int64(s, 1, fid);
+        sqlite3_bind_double(s, 2, e.MinX);
+        sqlite3_bind_double(s, 3, e.MaxX);
+        sqlite3_bind_double(s, 4, e.MinY);
+        sqlite3_bind_double(s, 5, e.MaxY);
+        if (sqlite3_step(s) != SQLITE_DONE) {
+            const std::string message = sqlite3_errmsg(db_);
+            sqlite3_finalize(s);
+            throw OutputError(path_ + ": cannot build the spatial index of " + t.name + ": " + message);
+        }
+        sqlite3_reset(s);
+    }
+    sqlite3_finalize(s);
+    exec("COMMIT");
+    t.envelopes.clear();
+}
+
+BulkInsert::BulkInsert(GpkgWriter& writer, const std::string& table) : writer_(writer), table_(table) {
+    auto& t = writer.table(table);
+    table_state_ = &t;
+    field_count_ = static_cast<int>(t.fields.size());
+    has_geometry_ = t.geometry;
+    std::string columns, values;
+    auto add = [&](const std::string& column) {
+        columns += (columns.empty() ? "" : ", ") + quoted(column);
+        values += values.empty() ? "?" : ", ?";
+    };
+    for (const auto& f : t.fields) add(f.name);
+    if (has_geometry_) add("geom");
+    if (t.explicit_fid) {
+        add("fid");
+        fid_parameter_ = static_cast<int>(t.fields.size()) + (has_geometry_ ? 2 : 1);
+    }
+    const std::string sql = "INSERT INTO " + quoted(table) + " (" + columns + ") VALUES (" + values + ")";
+    if (sqlite3_prepare_v2(writer.db_, sql.c_str(), -1, &statement_, nullptr) != SQLITE_OK)
+        throw OutputError(writer.path_ + ": cannot prepare insert into " + table + ": " + sqlite3_errmsg(writer.db_));
+}
+
+BulkInsert::~BulkInsert() { sqlite3_finalize(statement_); }
+
+void BulkInsert::text(int field, const std::string& value) {
+    sqlite3_bind_text(statement_, field + 1, value.c_str(), static_cast<int>(value.size()), SQLITE_TRANSIENT);
+}
+void BulkInsert::integer(int field, long long value) { sqlite3_bind_int64(statement_, field + 1, value); }
+void BulkInsert::real(int field, double value) { sqlite3_bind_double(statement_, field + 1, value); }
+void BulkInsert::null(int field) { sqlite3_bind_null(statement_, field + 1); }
+
+void BulkInsert::fid(long long value) {
+    if (!fid_parameter_) return;
+    current_fid_ = value;
+    if (value < 0)
+        sqlite3_bind_null(statement_, fid_parameter_);
+    else
+        sqlite3_bind_int64(statement_, fid_parameter_, value);
+}
+
+void BulkInsert::geometry(const std::string& blob) {
+    auto& t = *static_cast<GpkgWriter::Table*>(table_state_);
+    OGREnvelope envelope;
+    has_envelope_ = gpkg_blob_envelope(blob, envelope);
+    if (has_envelope_) {
+        t.extent.Merge(envelope);
+        current_envelope_ = envelope;
+    }
+    sqlite3_bind_blob(statement_, field_count_ + 1, blob.data(), static_cast<int>(blob.size()), SQLITE_TRANSIENT);
+}
+
+void BulkInsert::insert() {
+    if (sqlite3_step(statement_) != SQLITE_DONE)
+        throw OutputError(writer_.path_ + ": cannot write to " + table_ + ": " + sqlite3_errmsg(writer_.db_));
+    auto& t = *static_cast<GpkgWriter::Table*>(table_state_);
+    if (has_envelope_ && t.index_source_path.empty()) {
+        const long long fid = current_fid_ >= 0 ? current_fid_ : sqlite3_last_insert_rowid(writer_.db_);
+        t.envelopes.emplace_back(fid, current_envelope_);
+    }
+    has_envelope_ = false;
+    current_fid_ = -1;
+    sqlite3_reset(statement_);
+    sqlite3_clear_bindings(statement_);
+    ++t.rows;
 }
 
 }  // namespace cleanheat

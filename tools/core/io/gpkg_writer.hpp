@@ -1,6 +1,10 @@
-// Writing GeoPackage layers and attribute tables through OGR, inside one transaction.
+// Writing a GeoPackage: GDAL creates the schema (layers, fields, CRS, metadata), then the
+// rows go in through SQLite prepared statements in one transaction, and GDAL builds the
+// spatial indexes at the end. Much faster than feature-by-feature OGR writes at 10^5-10^6
+// rows, and the file is an ordinary GeoPackage that any GDAL reads.
 #pragma once
 #include <ogrsf_frmts.h>
+#include <sqlite3.h>
 
 #include <memory>
 #include <string>
@@ -13,6 +17,47 @@ struct FieldSpec {
     OGRFieldType type = OFTString;
 };
 
+// GeoPackage geometry blob (header with xy envelope + ISO WKB, little endian).
+std::string gpkg_blob(const OGRGeometry& geometry, int srs_id);
+// Rewrites the srs_id of an existing blob in place; false when it is not a GeoPackage blob.
+bool gpkg_blob_set_srs(std::string& blob, int srs_id);
+// The envelope stored in a blob header (or computed from its WKB); false for empty geometry.
+bool gpkg_blob_envelope(const std::string& blob, OGREnvelope& envelope);
+
+class GpkgWriter;
+
+// One prepared INSERT into a table: bind the fields in the order they were declared
+// (0-based), then the geometry (for layers), then insert().
+class BulkInsert {
+public:
+    BulkInsert(GpkgWriter& writer, const std::string& table);
+    ~BulkInsert();
+    BulkInsert(const BulkInsert&) = delete;
+    BulkInsert& operator=(const BulkInsert&) = delete;
+
+    void text(int field, const std::string& value);
+    void integer(int field, long long value);
+    void real(int field, double value);
+    void null(int field);
+    // The row's FID (layers declared with explicit FIDs); negative: assigned by SQLite.
+    void fid(long long value);
+    // GeoPackage blob; grows the layer's extent.
+    void geometry(const std::string& blob);
+    void insert();
+
+private:
+    GpkgWriter& writer_;
+    std::string table_;
+    void* table_state_ = nullptr;  // GpkgWriter::Table
+    sqlite3_stmt* statement_ = nullptr;
+    int field_count_ = 0;
+    bool has_geometry_ = false;
+    int fid_parameter_ = 0;  // 1-based parameter of the fid, 0 when none
+    long long current_fid_ = -1;
+    OGREnvelope current_envelope_;
+    bool has_envelope_ = false;
+};
+
 class GpkgWriter {
 public:
     // Creates a new GeoPackage at `path` (which must not exist).
@@ -21,21 +66,46 @@ public:
     GpkgWriter(const GpkgWriter&) = delete;
     GpkgWriter& operator=(const GpkgWriter&) = delete;
 
-    // A layer with geometry (`srs` non-null) or an attribute table (wkbNone).
-    OGRLayer* create_layer(const std::string& name, OGRwkbGeometryType type, const OGRSpatialReference* srs,
-                           const std::vector<FieldSpec>& fields, const std::string& description = {});
-    void begin();
-    void commit();
-    // Adds a feature; throws OutputError with the layer name on failure.
-    void write(OGRLayer* layer, OGRFeature& feature);
-    // Closes the dataset (flushes); further calls are errors.
-    void close();
-    GDALDataset* dataset() { return dataset_.get(); }
+    // Declares a layer with geometry (`srs` non-null) or an attribute table (wkbNone).
+    // With `explicit_fid`, rows carry their FID (BulkInsert::fid).
+    void create_layer(const std::string& name, OGRwkbGeometryType type, const OGRSpatialReference* srs,
+                      const std::vector<FieldSpec>& fields, const std::string& description = {},
+                      bool explicit_fid = false);
+    // The layer's rows keep the FIDs and geometries of a GeoPackage layer (`source_path`,
+    // `source_table`, `source_geometry`): its R-tree is copied instead of rebuilt.
+    void reuse_spatial_index(const std::string& table, const std::string& source_path, const std::string& source_table,
+                             const std::string& source_geometry);
+    // Ends the schema: from here rows are inserted with BulkInsert.
+    void begin_rows();
+    // srs_id of a layer's CRS in this file (after begin_rows).
+    int srs_id(const std::string& table) const;
+    // Commits, records extents and counts, builds the spatial indexes, closes.
+    void finish();
 
 private:
+    friend class BulkInsert;
+    struct Table {
+        std::string name;
+        std::vector<FieldSpec> fields;
+        bool geometry = false;
+        int srs_id = 0;
+        OGREnvelope extent;
+        long long rows = 0;
+        bool explicit_fid = false;
+        std::vector<std::pair<long long, OGREnvelope>> envelopes;  // for the R-tree when rebuilt
+        std::string index_source_path, index_source_rtree;
+    };
+    void build_spatial_index(Table& t);
+    bool copy_spatial_index(Table& t, const std::string& rtree);
+    long long scalar(const std::string& sql);
+    Table& table(const std::string& name);
+    void exec(const std::string& sql);
+
     std::string path_;
     std::unique_ptr<GDALDataset> dataset_;
-    bool in_transaction_ = false;
+    sqlite3* db_ = nullptr;
+    std::vector<Table> tables_;
+    std::vector<std::string> triggers_;  // feature-count triggers, off while rows go in
 };
 
 }  // namespace cleanheat

@@ -1,0 +1,57 @@
+#include "io/raw_geometry.hpp"
+
+#include <cstring>
+#include <filesystem>
+
+#include "error.hpp"
+
+namespace cleanheat {
+namespace {
+std::string quoted(const std::string& identifier) {
+    std::string s = "\"";
+    for (char c : identifier) {
+        if (c == '"') s.push_back('"');
+        s.push_back(c);
+    }
+    return s + "\"";
+}
+}  // namespace
+
+RawGeometryReader::RawGeometryReader(const VillageSource& source, bool identity) {
+    if (!identity || !source.dataset || !source.layer) return;
+    const auto* driver = source.dataset->GetDriver();
+    if (!driver || std::strcmp(driver->GetDescription(), "GPKG") != 0) return;
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(source.source, ec)) return;
+    const std::string fid = source.layer->GetFIDColumn();
+    const std::string geom = source.layer->GetGeometryColumn();
+    if (fid.empty() || geom.empty()) return;
+    if (sqlite3_open_v2(source.source.c_str(), &db_, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
+        sqlite3_close(db_);
+        db_ = nullptr;
+        return;
+    }
+    const std::string sql = "SELECT " + quoted(fid) + ", " + quoted(geom) + " FROM " + quoted(source.layer_name);
+    if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &statement_, nullptr) != SQLITE_OK) {
+        sqlite3_finalize(statement_);
+        statement_ = nullptr;
+    }
+}
+
+RawGeometryReader::~RawGeometryReader() {
+    sqlite3_finalize(statement_);
+    sqlite3_close(db_);
+}
+
+bool RawGeometryReader::next(GIntBig& fid, std::string& blob) {
+    const int rc = sqlite3_step(statement_);
+    if (rc == SQLITE_DONE) return false;
+    if (rc != SQLITE_ROW) throw InputError(std::string("cannot read geometry: ") + sqlite3_errmsg(db_));
+    fid = sqlite3_column_int64(statement_, 0);
+    const void* data = sqlite3_column_blob(statement_, 1);
+    const int size = sqlite3_column_bytes(statement_, 1);
+    blob.assign(static_cast<const char*>(data), data ? static_cast<std::size_t>(size) : 0);
+    return true;
+}
+
+}  // namespace cleanheat
