@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <ogr_geometry.h>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
@@ -70,6 +71,10 @@ TEST(MergeCli, SamplesLoadAllValidRows) {
         EXPECT_EQ(run.summary["households_by_county"][county], households) << county;
     EXPECT_DOUBLE_EQ(run.summary["heating"]["area_m2"].get<double>(), 2920000.0);
     EXPECT_EQ(run.summary["rows"]["loaded"], expected["rows_loaded"]);
+    std::map<std::string, double> area;
+    for (const auto& h : read_layer(run.output, "heating"))
+        area[h.at("county_code").rfind("ZONE", 0) == 0 ? h.at("unit_name") : h.at("county_code")] += std::stod(h.at("area_m2"));
+    for (const auto& [unit, m2] : expected["area_by_unit"].items()) EXPECT_NEAR(area[unit], m2.get<double>(), 0.001) << unit;
     EXPECT_EQ(run.summary["rows"]["rejected"], expected["rows_rejected"]);
 }
 
@@ -98,7 +103,9 @@ TEST(MergeCli, ReconciliationAddsUp) {
 
 TEST(MergeCli, EveryInjectedFaultIsReportedWithFileAndRow) {
     const auto issues = read_layer(sample_run().output, "issues");
-    for (const auto& fault : manifest()["faults"]) {
+    const auto faults = manifest()["faults"];
+    ASSERT_GE(faults.size(), 10u);
+    for (const auto& fault : faults) {
         const std::string kind = fault["kind"];
         const std::string file = "data-samples/" + fault["file"].get<std::string>();
         const std::string row = std::to_string(fault["row"].get<int>());
@@ -146,4 +153,30 @@ TEST(MergeCli, PointsVariantMergesTheSameTotals) {
     const auto s = nlohmann::json::parse(r.out);
     EXPECT_EQ(s["households"]["total"], 121000);
     EXPECT_NE(s["crs"]["working"].get<std::string>().find("4527"), std::string::npos);
+}
+
+TEST(MergeCli, Gcj02PointsLandOnTheTruePositions) {
+    const fs::path output = temp_dir() / "gcj.gpkg";
+    const auto r = run_cli({"merge", "--villages", "data-samples/villages_gcj02.gpkg", "--villages-crs", "gcj02",
+                            "-o", output.string(), "--json", plan_files()[0]});
+    ASSERT_LE(r.exit_code, 1) << r.err;
+    // the same villages from the CGCS2000 points, in the same working CRS
+    const fs::path truth = temp_dir() / "truth.gpkg";
+    ASSERT_LE(run_cli({"merge", "--villages", "data-samples/villages_points.gpkg", "--working-crs", "EPSG:4527", "-o",
+                       truth.string(), plan_files()[0]})
+                  .exit_code,
+              1);
+    std::map<std::string, std::string> true_wkt;
+    for (const auto& v : read_layer(truth, "villages")) true_wkt[v.at("village_code")] = v.at("geometry");
+    const auto villages = read_layer(output, "villages");
+    ASSERT_EQ(villages.size(), 60u);
+    for (const auto& v : villages) {
+        OGRGeometry *a = nullptr, *b = nullptr;
+        OGRGeometryFactory::createFromWkt(v.at("geometry").c_str(), nullptr, &a);
+        OGRGeometryFactory::createFromWkt(true_wkt.at(v.at("village_code")).c_str(), nullptr, &b);
+        ASSERT_TRUE(a && b);
+        EXPECT_LT(a->Distance(b), 1.0) << v.at("village_code");  // metres, after a 500 m offset was removed
+        OGRGeometryFactory::destroyGeometry(a);
+        OGRGeometryFactory::destroyGeometry(b);
+    }
 }

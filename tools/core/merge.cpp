@@ -7,6 +7,7 @@
 #include <cmath>
 #include <ctime>
 #include <fstream>
+#include <future>
 #include <optional>
 #include <set>
 #include <stdexcept>
@@ -51,7 +52,7 @@ std::string now_iso() {
 // What the plan says for one village, summed over its loaded rows.
 struct VillagePlan {
     std::array<long long, kRouteCount> households{};
-    std::set<std::string> devices, other_routes;
+    std::vector<std::string> devices, other_routes;  // distinct, in order of appearance
     std::string start, end;
     int rows = 0;
     bool by_name = false;
@@ -191,7 +192,11 @@ private:
     std::unordered_map<EntryKey, std::pair<const PlanRow*, long long>, EntryKeyHash> seen_;
 };
 
-std::string join(const std::set<std::string>& items) {
+void add_distinct(std::vector<std::string>& items, const std::string& item) {
+    if (std::find(items.begin(), items.end(), item) == items.end()) items.push_back(item);
+}
+
+std::string join(const std::vector<std::string>& items) {
     std::string out;
     for (const auto& s : items) out += (out.empty() ? "" : "、") + s;
     return out;
@@ -230,6 +235,33 @@ MergeResult merge(const MergeOptions& options, Progress& progress) {
     inputs.emplace_back(options.villages);
     AtomicOutput output(options.output, options.overwrite, inputs);
 
+    // The second core: hash the inputs and read the tables while the villages are read.
+    std::vector<std::string> hashed_paths;
+    for (const auto& input : inputs) hashed_paths.push_back(input.string());
+    auto hashes = std::async(std::launch::async, [hashed_paths] {
+        std::unordered_map<std::string, std::string> out;
+        for (const auto& path : hashed_paths) {
+            std::error_code ec;
+            if (fs::is_regular_file(path, ec)) out[path] = sha256_of(path);
+        }
+        return out;
+    });
+    auto tables = std::async(std::launch::async, [&options] {
+        std::vector<Table> out;
+        for (const auto& path : options.plan_tables) out.push_back(read_table(path));
+        if (!options.heating_table.empty()) out.push_back(read_table(options.heating_table));
+        return out;
+    });
+    // a failed read must not leave the threads running behind an exception
+    struct Join {
+        std::future<std::unordered_map<std::string, std::string>>& a;
+        std::future<std::vector<Table>>& b;
+        ~Join() {
+            if (a.valid()) a.wait();
+            if (b.valid()) b.wait();
+        }
+    } join_threads{hashes, tables};
+
     // Reporting units: the configured file, then the counties of the geodata.
     UnitRegistry units;
     fs::path units_file = options.units_file.empty() ? default_style_file("units.json") : fs::path(options.units_file);
@@ -260,11 +292,17 @@ MergeResult merge(const MergeOptions& options, Progress& progress) {
     if (!options.mapping_file.empty()) mapping = load_mapping(options.mapping_file);
     std::vector<PlanReadResult> plans;
     const Progress reading = progress.slice(0.05, 0.25);
+    std::vector<Table> read_tables = tables.get();
     for (std::size_t i = 0; i < options.plan_tables.size(); ++i) {
         reading.update(static_cast<double>(i) / options.plan_tables.size(), "Reading plan tables");
-        const Table table = read_table(options.plan_tables[i]);
-        plans.push_back(read_plan_rows(table, units, mapping ? &*mapping : nullptr));
+        plans.push_back(read_plan_rows(read_tables[i], units, mapping ? &*mapping : nullptr));
+        read_tables[i] = Table();
     }
+    const auto file_hashes = hashes.get();
+    auto hash_of = [&](const std::string& path) {
+        const auto it = file_hashes.find(path);
+        return it == file_hashes.end() ? std::string() : it->second;
+    };
     std::vector<Issue> issues;
     Matcher matcher(index, issues);
     std::size_t expected_rows = 0;
@@ -274,7 +312,7 @@ MergeResult merge(const MergeOptions& options, Progress& progress) {
         FileSummary summary;
         summary.kind = "plan";
         summary.counts = plan.counts;
-        summary.sha256 = sha256_of(plan.counts.file);
+        summary.sha256 = hash_of(plan.counts.file);
         int rejected_here = 0;
         for (const auto& issue : plan.issues)
             if (issue.severity == Severity::error && issue.row > 0) ++rejected_here;
@@ -296,11 +334,11 @@ MergeResult merge(const MergeOptions& options, Progress& progress) {
     HeatingReadResult heating;
     if (!options.heating_table.empty()) {
         reading.update(1.0, "Reading the district-heating table");
-        heating = read_heating_rows(read_table(options.heating_table), units);
+        heating = read_heating_rows(read_tables.back(), units);
         FileSummary summary;
         summary.kind = "heating";
         summary.counts = heating.counts;
-        summary.sha256 = sha256_of(options.heating_table);
+        summary.sha256 = hash_of(options.heating_table);
         summary.loaded = static_cast<int>(heating.rows.size());
         for (const auto& issue : heating.issues)
             if (issue.severity == Severity::error && issue.row > 0) ++summary.rejected;
@@ -318,9 +356,9 @@ MergeResult merge(const MergeOptions& options, Progress& progress) {
     for (const auto& e : matcher.entries) {
         auto& p = plan_of[index.position(e.village)];
         p.households[static_cast<int>(e.route->route)] += e.route->households;
-        if (!e.route->text.empty() && e.route->text != route_name(e.route->route)) p.devices.insert(e.route->text);
-        if (!e.row->device.empty()) p.devices.insert(e.row->device);
-        if (e.route->route == Route::other && !e.route->detail.empty()) p.other_routes.insert(e.route->detail);
+        if (!e.route->text.empty() && e.route->text != route_name(e.route->route)) add_distinct(p.devices, e.route->text);
+        if (!e.row->device.empty()) add_distinct(p.devices, e.row->device);
+        if (e.route->route == Route::other && !e.route->detail.empty()) add_distinct(p.other_routes, e.route->detail);
         if (!e.row->start_date.empty() && (p.start.empty() || e.row->start_date < p.start)) p.start = e.row->start_date;
         if (!e.row->end_date.empty() && (p.end.empty() || e.row->end_date > p.end)) p.end = e.row->end_date;
         p.rows += 1;
@@ -392,15 +430,15 @@ MergeResult merge(const MergeOptions& options, Progress& progress) {
         std::size_t done = 0;
         auto write_village = [&](std::size_t position, std::string blob) {
             const Village& v = index.villages()[position];
-            insert.fid(v.fid);
             const VillagePlan& p = plan_of[position];
+            insert.fid(v.fid);
             int f = 0;
-            insert.text(f++, v.code);
-            insert.text(f++, v.name);
-            insert.text(f++, v.township_code);
-            insert.text(f++, v.township_name);
-            insert.text(f++, v.county_code);
-            insert.text(f++, v.county_name);
+            insert.text_ref(f++, v.code);
+            insert.text_ref(f++, v.name);
+            insert.text_ref(f++, v.township_code);
+            insert.text_ref(f++, v.township_name);
+            insert.text_ref(f++, v.county_code);
+            insert.text_ref(f++, v.county_name);
             long long sum = 0;
             Route main = Route::other;
             long long main_households = 0;
@@ -416,22 +454,23 @@ MergeResult merge(const MergeOptions& options, Progress& progress) {
             }
             insert.integer(f++, sum);
             for (Route r : kRoutes) insert.integer(f++, p.households[static_cast<int>(r)]);
-            insert.text(f++, sum > 0 ? route_key(main) : "");
-            insert.text(f++, routes);
-            insert.text(f++, join(p.other_routes));
-            insert.text(f++, join(p.devices));
+            const std::string other_routes = join(p.other_routes), devices = join(p.devices);
+            insert.text_ref(f++, sum > 0 ? route_key(main) : "");
+            insert.text_ref(f++, routes);
+            insert.text_ref(f++, other_routes);
+            insert.text_ref(f++, devices);
             if (sum > 0)
                 insert.integer(f++, options.plan_year);
             else
                 insert.null(f++);
-            insert.text(f++, p.start);
-            insert.text(f++, p.end);
+            insert.text_ref(f++, p.start);
+            insert.text_ref(f++, p.end);
             insert.integer(f++, sum > 0 ? 1 : 0);
-            insert.text(f++, sum > 0 ? "planned" : "unplanned");
+            insert.text_ref(f++, sum > 0 ? "planned" : "unplanned");
             for (int k = 0; k < 3; ++k) insert.integer(f++, 0);
             insert.null(f++);  // status_date
             insert.integer(f++, p.rows);
-            insert.text(f++, p.rows == 0 ? "" : (p.by_name ? "name" : "code"));
+            insert.text_ref(f++, p.rows == 0 ? "" : (p.by_name ? "name" : "code"));
             if (blob.empty())
                 insert.null(f);
             else
@@ -484,25 +523,25 @@ MergeResult merge(const MergeOptions& options, Progress& progress) {
         BulkInsert insert(writer, "plan_rows");
         for (const auto& e : matcher.entries) {
             int k = 0;
-            insert.text(k++, e.row->file);
-            insert.text(k++, e.row->sheet);
+            insert.text_ref(k++, e.row->file);
+            insert.text_ref(k++, e.row->sheet);
             insert.integer(k++, e.row->row);
-            insert.text(k++, e.village->code);
-            insert.text(k++, e.village->name);
-            insert.text(k++, e.village->county_code);
-            insert.text(k++, e.row->township);
-            insert.text(k++, e.row->village_name);
-            insert.text(k++, e.row->code_text);
-            insert.text(k++, e.by_name ? "name" : "code");
-            insert.text(k++, route_key(e.route->route));
-            insert.text(k++, route_name(e.route->route));
-            insert.text(k++, e.route->detail);
-            insert.text(k++, e.route->text);
-            insert.text(k++, e.row->device);
+            insert.text_ref(k++, e.village->code);
+            insert.text_ref(k++, e.village->name);
+            insert.text_ref(k++, e.village->county_code);
+            insert.text_ref(k++, e.row->township);
+            insert.text_ref(k++, e.row->village_name);
+            insert.text_ref(k++, e.row->code_text);
+            insert.text_ref(k++, e.by_name ? "name" : "code");
+            insert.text_ref(k++, route_key(e.route->route));
+            insert.text_ref(k++, route_name(e.route->route));
+            insert.text_ref(k++, e.route->detail);
+            insert.text_ref(k++, e.route->text);
+            insert.text_ref(k++, e.row->device);
             insert.integer(k++, e.route->households);
-            insert.text(k++, e.row->start_date);
-            insert.text(k++, e.row->end_date);
-            insert.text(k++, e.row->remark);
+            insert.text_ref(k++, e.row->start_date);
+            insert.text_ref(k++, e.row->end_date);
+            insert.text_ref(k++, e.row->remark);
             insert.insert();
         }
     }
@@ -571,7 +610,7 @@ MergeResult merge(const MergeOptions& options, Progress& progress) {
         insert.text(0, options.villages);
         insert.text(1, "villages");
         if (fs::is_regular_file(options.villages, ec)) {
-            insert.text(2, sha256_of(options.villages));
+            insert.text(2, hash_of(options.villages));
             insert.integer(3, static_cast<long long>(fs::file_size(options.villages, ec)));
         }
         insert.text(5, villages.layer_name);

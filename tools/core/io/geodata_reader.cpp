@@ -1,6 +1,11 @@
 #include "io/geodata_reader.hpp"
 
+#include <sqlite3.h>
+
 #include <algorithm>
+#include <cstring>
+#include <filesystem>
+#include <functional>
 
 #include "error.hpp"
 #include "io/gdal_context.hpp"
@@ -108,12 +113,96 @@ VillageSource open_villages(const std::string& source_name, const std::string& l
     return source;
 }
 
+namespace {
+
+std::string quoted(const std::string& identifier) {
+    std::string s = "\"";
+    for (char c : identifier) {
+        if (c == '"') s.push_back('"');
+        s.push_back(c);
+    }
+    return s + "\"";
+}
+
+// Attributes of a GeoPackage layer straight from SQLite (the common case, and much faster
+// than OGR features); false when the source is not a plain GeoPackage table.
+bool read_gpkg_attributes(const VillageSource& source, const std::function<void(Village)>& accept) {
+    const auto* driver = source.dataset->GetDriver();
+    std::error_code ec;
+    if (!driver || std::strcmp(driver->GetDescription(), "GPKG") != 0 ||
+        !std::filesystem::is_regular_file(source.source, ec))
+        return false;
+    const std::string fid = source.layer->GetFIDColumn();
+    if (fid.empty()) return false;
+    auto* defn = source.layer->GetLayerDefn();
+    const auto& f = source.fields;
+    std::string columns = quoted(fid);
+    for (int field : {f.code, f.name, f.township_code, f.township_name, f.county_code, f.county_name})
+        columns += ", " + (field >= 0 ? quoted(defn->GetFieldDefn(field)->GetNameRef()) : std::string("NULL"));
+    sqlite3* db = nullptr;
+    if (sqlite3_open_v2(source.source.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
+        sqlite3_close(db);
+        return false;
+    }
+    sqlite3_stmt* statement = nullptr;
+    const std::string sql = "SELECT " + columns + " FROM " + quoted(source.layer_name);
+    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &statement, nullptr) != SQLITE_OK) {
+        sqlite3_finalize(statement);
+        sqlite3_close(db);
+        return false;
+    }
+    auto text = [&](int column) -> std::string {
+        const auto* value = sqlite3_column_text(statement, column);
+        return value ? reinterpret_cast<const char*>(value) : "";
+    };
+    while (sqlite3_step(statement) == SQLITE_ROW) {
+        Village v;
+        v.fid = sqlite3_column_int64(statement, 0);
+        v.code = text(1);
+        v.name = text(2);
+        v.township_code = text(3);
+        v.township_name = text(4);
+        v.county_code = text(5);
+        v.county_name = text(6);
+        accept(std::move(v));
+    }
+    sqlite3_finalize(statement);
+    sqlite3_close(db);
+    return true;
+}
+
+}  // namespace
+
 VillageIndex read_village_attributes(VillageSource& source, const UnitRegistry& units, std::vector<Issue>& issues) {
     VillageIndex index;
     auto* layer = source.layer;
-    std::vector<const char*> ignored = {"OGR_GEOMETRY", "OGR_STYLE"};
     auto* defn = layer->GetLayerDefn();
     const auto& f = source.fields;
+    index.reserve(static_cast<std::size_t>(std::max<GIntBig>(0, layer->GetFeatureCount(FALSE))));
+    std::unordered_map<std::string, std::string> county_names;  // code -> name from the units, looked up once
+    auto accept = [&](Village v) {
+        v.code = village_code_of(v.code.c_str());
+        if (v.township_code.empty() && v.code.size() >= 9) v.township_code = v.code.substr(0, 9);
+        if (v.county_code.empty() && v.code.size() >= 6) v.county_code = v.code.substr(0, 6);
+        if (v.county_name.empty()) {
+            auto it = county_names.find(v.county_code);
+            if (it == county_names.end()) {
+                const Unit* u = units.find(v.county_code);
+                it = county_names.emplace(v.county_code, u ? u->name : "").first;
+            }
+            v.county_name = it->second;
+        }
+        if (index.by_code(v.code)) {
+            source.duplicate_fids.push_back(v.fid);
+            issues.push_back(make_issue("W_VILLAGE_CODE_DUPLICATE", source.source, source.layer_name,
+                                        static_cast<int>(v.fid), defn->GetFieldDefn(f.code)->GetNameRef(), v.code));
+            return;
+        }
+        index.add(std::move(v));
+    };
+    if (read_gpkg_attributes(source, accept)) return index;
+
+    std::vector<const char*> ignored = {"OGR_GEOMETRY", "OGR_STYLE"};
     for (int i = 0; i < defn->GetFieldCount(); ++i)
         if (i != f.code && i != f.name && i != f.township_code && i != f.township_name && i != f.county_code &&
             i != f.county_name)
@@ -121,30 +210,19 @@ VillageIndex read_village_attributes(VillageSource& source, const UnitRegistry& 
     ignored.push_back(nullptr);
     layer->SetIgnoredFields(ignored.data());
     layer->ResetReading();
-    index.reserve(static_cast<std::size_t>(std::max<GIntBig>(0, layer->GetFeatureCount(FALSE))));
     auto text = [](OGRFeature& feature, int field) -> std::string {
         return field >= 0 && feature.IsFieldSetAndNotNull(field) ? feature.GetFieldAsString(field) : "";
     };
     for (auto& feature : *layer) {
         Village v;
         v.fid = feature->GetFID();
-        v.code = village_code_of(feature->IsFieldSetAndNotNull(f.code) ? feature->GetFieldAsString(f.code) : "");
+        v.code = text(*feature, f.code);
         v.name = text(*feature, f.name);
         v.township_code = text(*feature, f.township_code);
         v.township_name = text(*feature, f.township_name);
         v.county_code = text(*feature, f.county_code);
         v.county_name = text(*feature, f.county_name);
-        if (v.township_code.empty() && v.code.size() >= 9) v.township_code = v.code.substr(0, 9);
-        if (v.county_code.empty() && v.code.size() >= 6) v.county_code = v.code.substr(0, 6);
-        if (v.county_name.empty())
-            if (const Unit* u = units.find(v.county_code)) v.county_name = u->name;
-        if (index.by_code(v.code)) {
-            source.duplicate_fids.push_back(v.fid);
-            issues.push_back(make_issue("W_VILLAGE_CODE_DUPLICATE", source.source, source.layer_name,
-                                        static_cast<int>(v.fid), defn->GetFieldDefn(f.code)->GetNameRef(), v.code));
-            continue;
-        }
-        index.add(std::move(v));
+        accept(std::move(v));
     }
     layer->SetIgnoredFields(nullptr);
     return index;

@@ -329,6 +329,12 @@ BulkInsert::~BulkInsert() { sqlite3_finalize(statement_); }
 void BulkInsert::text(int field, const std::string& value) {
     sqlite3_bind_text(statement_, field + 1, value.c_str(), static_cast<int>(value.size()), SQLITE_TRANSIENT);
 }
+void BulkInsert::text_ref(int field, const std::string& value) {
+    sqlite3_bind_text(statement_, field + 1, value.c_str(), static_cast<int>(value.size()), SQLITE_STATIC);
+}
+void BulkInsert::text_ref(int field, const char* literal) {
+    sqlite3_bind_text(statement_, field + 1, literal, -1, SQLITE_STATIC);
+}
 void BulkInsert::integer(int field, long long value) { sqlite3_bind_int64(statement_, field + 1, value); }
 void BulkInsert::real(int field, double value) { sqlite3_bind_double(statement_, field + 1, value); }
 void BulkInsert::null(int field) { sqlite3_bind_null(statement_, field + 1); }

@@ -36,6 +36,9 @@ public:
     BulkInsert& operator=(const BulkInsert&) = delete;
 
     void text(int field, const std::string& value);
+    // Binds without copying: `value` must stay alive and unchanged until insert().
+    void text_ref(int field, const std::string& value);
+    void text_ref(int field, const char* literal);
     void integer(int field, long long value);
     void real(int field, double value);
     void null(int field);

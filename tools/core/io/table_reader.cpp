@@ -72,18 +72,36 @@ Table read_csv(const std::string& path) {
     return table;
 }
 
+// A GDAL configuration option for this thread only, restored on scope exit.
+class ThreadOption {
+public:
+    ThreadOption(const char* key, const char* value) : key_(key) {
+        if (const char* old = CPLGetThreadLocalConfigOption(key, nullptr)) old_ = old, had_ = true;
+        CPLSetThreadLocalConfigOption(key, value);
+    }
+    ~ThreadOption() { CPLSetThreadLocalConfigOption(key_, had_ ? old_.c_str() : nullptr); }
+    ThreadOption(const ThreadOption&) = delete;
+    ThreadOption& operator=(const ThreadOption&) = delete;
+
+private:
+    const char* key_;
+    std::string old_;
+    bool had_ = false;
+};
+
 Table read_spreadsheet(const std::string& path) {
     Table table;
     table.file = path;
     // Every row as data, every cell as text: header detection is ours.
-    CPLConfigOptionSetter h1("OGR_XLSX_HEADERS", "DISABLE", false);
-    CPLConfigOptionSetter h2("OGR_XLS_HEADERS", "DISABLE", false);
-    CPLConfigOptionSetter h3("OGR_ODS_HEADERS", "DISABLE", false);
-    CPLConfigOptionSetter t1("OGR_XLSX_FIELD_TYPES", "STRING", false);
-    CPLConfigOptionSetter t2("OGR_XLS_FIELD_TYPES", "STRING", false);
-    CPLConfigOptionSetter t3("OGR_ODS_FIELD_TYPES", "STRING", false);
+    ThreadOption h1("OGR_XLSX_HEADERS", "DISABLE");
+    ThreadOption h2("OGR_XLS_HEADERS", "DISABLE");
+    ThreadOption h3("OGR_ODS_HEADERS", "DISABLE");
+    ThreadOption t1("OGR_XLSX_FIELD_TYPES", "STRING");
+    ThreadOption t2("OGR_XLS_FIELD_TYPES", "STRING");
+    ThreadOption t3("OGR_ODS_FIELD_TYPES", "STRING");
     GdalErrorCapture capture;
-    std::unique_ptr<GDALDataset> ds(GDALDataset::Open(path.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY));
+    const char* const drivers[] = {"XLSX", "XLS", "ODS", "CSV", nullptr};
+    std::unique_ptr<GDALDataset> ds(GDALDataset::Open(path.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY, drivers));
     if (!ds) {
         std::string why = capture.last_message();
         if (!std::filesystem::exists(path)) why = "no such file";
