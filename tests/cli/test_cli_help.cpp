@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include <regex>
+#include <cctype>
 #include <set>
 #include <sstream>
 
@@ -46,10 +46,15 @@ TEST(HelpCli, EverySubcommandHasHelpExamplesAndDocumentedOptions) {
         const auto doc_path = source_dir() / "docs" / (name + ".md");
         ASSERT_TRUE(fs::exists(doc_path)) << doc_path;
         const std::string doc = read_file(doc_path);
-        const std::regex option("--([a-z][a-z0-9-]+)");
-        std::set<std::string> options;
-        for (auto it = std::sregex_iterator(r.out.begin(), r.out.end(), option); it != std::sregex_iterator(); ++it)
-            options.insert(it->str());
+        std::set<std::string> options;  // every --long-option the help text names
+        for (std::size_t at = r.out.find("--"); at != std::string::npos; at = r.out.find("--", at + 2)) {
+            std::size_t end = at + 2;
+            while (end < r.out.size() && (std::islower(static_cast<unsigned char>(r.out[end])) ||
+                                          std::isdigit(static_cast<unsigned char>(r.out[end])) || r.out[end] == '-'))
+                ++end;
+            if (end > at + 2 && std::islower(static_cast<unsigned char>(r.out[at + 2])))
+                options.insert(r.out.substr(at, end - at));
+        }
         EXPECT_FALSE(options.empty()) << name;
         for (const auto& o : options) {
             if (o == "--help") continue;

@@ -249,3 +249,46 @@ TEST(Merge, Gcj02PointsAreShiftedBackToCgcs2000) {
     EXPECT_NEAR(point->getY(), 37.4, 1e-7);
     OGRGeometryFactory::destroyGeometry(g);
 }
+
+TEST(Merge, OdsTableWithOtherHeadersAndOrderMergesWithoutMapping) {
+    // An ODS written by GDAL: the first row holds the field names, i.e. a one-level header
+    // in an order and spelling unlike the samples.
+    Fixture f;
+    const fs::path ods = f.dir / "plan.ods";
+    {
+        auto* driver = GetGDALDriverManager()->GetDriverByName("ODS");
+        std::unique_ptr<GDALDataset> ds(driver->Create(ods.c_str(), 0, 0, 0, GDT_Unknown, nullptr));
+        OGRLayer* layer = ds->CreateLayer("计划", nullptr, wkbNone, nullptr);
+        for (const char* name : {"户数", "取暖方式", "村居名称", "镇街", "行政区划代码", "备注"}) {
+            OGRFieldDefn defn(name, OFTString);
+            ASSERT_EQ(layer->CreateField(&defn), OGRERR_NONE);
+        }
+        const std::vector<std::vector<std::string>> rows = {
+            {"12", "空气源热泵", "段家庄村", "滨北", "371602001001", ""},
+            {"8", "天然气", "段家庄村", "滨北", "371602001001", ""},
+            {"20", "地源热泵", "张家", "市西", "", "无代码"},
+        };
+        for (const auto& row : rows) {
+            OGRFeature feature(layer->GetLayerDefn());
+            for (int i = 0; i < static_cast<int>(row.size()); ++i) feature.SetField(i, row[i].c_str());
+            ASSERT_EQ(layer->CreateFeature(&feature), OGRERR_NONE);
+        }
+    }
+    f.options.plan_tables = {ods.string()};
+    f.options.heating_table.clear();
+    Progress progress;
+    const auto r = merge(f.options, progress);
+    EXPECT_EQ(r.plan_rows.read, 3);
+    EXPECT_EQ(r.plan_rows.loaded, 3);
+    EXPECT_EQ(r.households_by_route[static_cast<int>(Route::electric)], 12);
+    EXPECT_EQ(r.households_by_route[static_cast<int>(Route::gas)], 8);
+    EXPECT_EQ(r.households_by_route[static_cast<int>(Route::other)], 20);  // 地热
+    const auto by_name = with_code(r, "W_MATCHED_BY_NAME");
+    ASSERT_EQ(by_name.size(), 1u);
+    EXPECT_EQ(by_name[0].row, 4);  // the header is row 1
+    for (const auto& v : read_layer(f.options.output, "villages"))
+        if (v.at("village_code") == "371602002002") {
+            EXPECT_EQ(v.at("households_other"), "20");
+            EXPECT_EQ(v.at("other_routes"), "地热");
+        }
+}
