@@ -24,14 +24,14 @@ deps() {
   $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
-build() {  # build DIR [cmake args...]
+build() {  # build DIR [cmake args...]; TARGET=name builds one target
   local dir=$1; shift
   cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
-  cmake --build "$dir" -j "$JOBS"
+  cmake --build "$dir" -j "$JOBS" ${TARGET:+--target "$TARGET"}
 }
 
 demo() {
-  build build
+  TARGET=cleanheat build build
   mkdir -p out
   ./build/tools/cleanheat merge data-samples/plans/* --villages data-samples/villages.gpkg \
     --heating data-samples/heating.xlsx -o out/merged.gpkg --overwrite || [ $? -eq 1 ]

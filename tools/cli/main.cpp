@@ -1,5 +1,7 @@
 // The cleanheat binary: one subcommand per tool; the only place that catches errors
 // and maps them to exit codes (docs/exit-codes.md).
+#include <malloc.h>
+
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <exception>
@@ -11,6 +13,9 @@
 
 int main(int argc, char** argv) {
     using namespace cleanheat;
+    // Large runs allocate hundreds of MB in small pieces: grow the heap in big steps.
+    mallopt(M_TOP_PAD, 64 << 20);
+    mallopt(M_TRIM_THRESHOLD, 256 << 20);
     cli::Context context;
     for (int i = 0; i < argc; ++i) context.command_line += (i ? " " : "") + std::string(argv[i]);
     CLI::App app{"cleanheat: clean-heating plan tables, village geodata, maps and reports"};

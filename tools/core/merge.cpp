@@ -5,9 +5,11 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdint>
 #include <ctime>
 #include <fstream>
 #include <future>
+#include <thread>
 #include <optional>
 #include <set>
 #include <stdexcept>
@@ -82,23 +84,23 @@ struct EntryKeyHash {
 // rejects duplicates (same village, same route) and counts everything.
 class Matcher {
 public:
-    Matcher(const VillageIndex& index, std::vector<Issue>& issues) : index_(index), issues_(issues) {}
+    Matcher(const VillageIndex& index, std::vector<Issue>& issues)
+        : index_(index), issues_(issues), first_entry_(index.size() * 4, -1) {}
 
     std::vector<LoadedEntry> entries;
     int loaded_rows = 0;
     int rejected_rows = 0;
     int by_name_rows = 0;
 
-    void reserve(std::size_t rows) {
-        entries.reserve(rows + rows / 4);
-        seen_.reserve(rows + rows / 4);
-    }
+    void reserve(std::size_t rows) { entries.reserve(rows + rows / 4); }
 
     void add(const PlanRow& row) {
         const Village* village = nullptr;
         bool by_name = false;
-        std::vector<Issue> warnings = row.warnings;
-        const std::string county_code = row.unit && row.unit->kind != "zone" ? row.unit->code : "";
+        std::vector<Issue> warnings;
+        if (!row.warnings.empty()) warnings = row.warnings;
+        static const std::string no_county;
+        const std::string& county_code = row.unit && row.unit->kind != "zone" ? row.unit->code : no_county;
         const bool has_code = !row.code_text.empty();
         const bool code_usable = row.code.valid && row.code.digits.size() == 12;
         if (code_usable) village = index_.by_code(row.code.digits);
@@ -151,14 +153,14 @@ public:
         }
         // the same village with the same route again: counted once
         for (const auto& r : row.routes) {
-            const auto it = seen_.find(key_of(village, r));
-            if (it != seen_.end()) {
-                const PlanRow* first = it->second.first;
+            const LoadedEntry* seen = first_of(village, r);
+            if (seen) {
+                const PlanRow* first = seen->row;
                 std::string detail = "与" + first->file + (first->sheet.empty() ? "" : "“" + first->sheet + "”") + "第" +
                                      std::to_string(first->row) + "行重复（" + village->code + " " + village->name + "，" +
                                      route_name(r.route) + "）";
-                if (it->second.second != r.households)
-                    detail += "，户数不同：先前" + std::to_string(it->second.second) + "户，本行" +
+                if (seen->route->households != r.households)
+                    detail += "，户数不同：先前" + std::to_string(seen->route->households) + "户，本行" +
                               std::to_string(r.households) + "户";
                 reject(issue(row, "E_DUPLICATE", row.code_text.empty() ? row.name_column : row.code_column,
                              row.code_text.empty() ? row.village_name : row.code_text, detail));
@@ -166,8 +168,12 @@ public:
             }
         }
         for (const auto& r : row.routes) {
-            seen_.emplace(key_of(village, r), std::make_pair(&row, r.households));
+            const auto entry = static_cast<int32_t>(entries.size());
             entries.push_back({&row, village, &r, by_name});
+            if (r.route == Route::other)
+                other_seen_.emplace(key_of(village, r), entry);
+            else
+                first_entry_[index_.position(village) * 4 + static_cast<std::size_t>(r.route)] = entry;
         }
         for (auto& w : warnings) issues_.push_back(std::move(w));
         ++loaded_rows;
@@ -182,6 +188,17 @@ private:
     EntryKey key_of(const Village* village, const RouteHouseholds& r) const {
         return {index_.position(village), static_cast<int>(r.route), r.route == Route::other ? r.detail : std::string()};
     }
+    // The entry that first loaded this village and route, or nullptr.
+    const LoadedEntry* first_of(const Village* village, const RouteHouseholds& r) const {
+        int32_t entry = -1;
+        if (r.route == Route::other) {
+            const auto it = other_seen_.find(key_of(village, r));
+            if (it != other_seen_.end()) entry = it->second;
+        } else {
+            entry = first_entry_[index_.position(village) * 4 + static_cast<std::size_t>(r.route)];
+        }
+        return entry < 0 ? nullptr : &entries[static_cast<std::size_t>(entry)];
+    }
     void reject(Issue issue) {
         issues_.push_back(std::move(issue));
         ++rejected_rows;
@@ -189,7 +206,8 @@ private:
 
     const VillageIndex& index_;
     std::vector<Issue>& issues_;
-    std::unordered_map<EntryKey, std::pair<const PlanRow*, long long>, EntryKeyHash> seen_;
+    std::vector<int32_t> first_entry_;  // village * 4 + route (the four routes) -> entry, -1 when none
+    std::unordered_map<EntryKey, int32_t, EntryKeyHash> other_seen_;  // other routes, by their name
 };
 
 void add_distinct(std::vector<std::string>& items, const std::string& item) {
@@ -246,16 +264,23 @@ MergeResult merge(const MergeOptions& options, Progress& progress) {
         }
         return out;
     });
-    auto tables = std::async(std::launch::async, [&options] {
-        std::vector<Table> out;
-        for (const auto& path : options.plan_tables) out.push_back(read_table(path));
-        if (!options.heating_table.empty()) out.push_back(read_table(options.heating_table));
+    std::optional<ColumnMapping> mapping;
+    if (!options.mapping_file.empty()) mapping = load_mapping(options.mapping_file);
+    struct ReadTables {
+        std::vector<PlanReadResult> plans;
+        Table heating;
+    };
+    auto tables = std::async(std::launch::async, [&options, &mapping] {
+        ReadTables out;
+        for (const auto& path : options.plan_tables)
+            out.plans.push_back(read_plan_rows(read_table(path), mapping ? &*mapping : nullptr));
+        if (!options.heating_table.empty()) out.heating = read_table(options.heating_table);
         return out;
     });
     // a failed read must not leave the threads running behind an exception
     struct Join {
         std::future<std::unordered_map<std::string, std::string>>& a;
-        std::future<std::vector<Table>>& b;
+        std::future<ReadTables>& b;
         ~Join() {
             if (a.valid()) a.wait();
             if (b.valid()) b.wait();
@@ -271,7 +296,7 @@ MergeResult merge(const MergeOptions& options, Progress& progress) {
     progress.update(0.0, "Reading villages");
     VillageSource villages = open_villages(options.villages, options.villages_layer);
     std::vector<Issue> geodata_issues;
-    const VillageIndex index = read_village_attributes(villages, units, geodata_issues);
+    VillageIndex index = read_village_attributes(villages, units, geodata_issues);
     if (index.size() == 0) throw InputError(options.villages + ": layer '" + villages.layer_name + "' has no villages");
     for (const auto& v : index.villages())
         if (!v.county_code.empty()) units.add({v.county_code, v.county_name, {}, "county"});
@@ -287,17 +312,12 @@ MergeResult merge(const MergeOptions& options, Progress& progress) {
                                             source_crs.note));
     SourceTransform transform(source_crs, *working);
 
-    // Plan tables.
-    std::optional<ColumnMapping> mapping;
-    if (!options.mapping_file.empty()) mapping = load_mapping(options.mapping_file);
-    std::vector<PlanReadResult> plans;
+    // Plan tables (parsed on the second core meanwhile).
     const Progress reading = progress.slice(0.05, 0.25);
-    std::vector<Table> read_tables = tables.get();
-    for (std::size_t i = 0; i < options.plan_tables.size(); ++i) {
-        reading.update(static_cast<double>(i) / options.plan_tables.size(), "Reading plan tables");
-        plans.push_back(read_plan_rows(read_tables[i], units, mapping ? &*mapping : nullptr));
-        read_tables[i] = Table();
-    }
+    reading.update(0.0, "Reading plan tables");
+    ReadTables read_tables = tables.get();
+    std::vector<PlanReadResult>& plans = read_tables.plans;
+    for (auto& plan : plans) resolve_units(plan, units);
     const auto file_hashes = hashes.get();
     auto hash_of = [&](const std::string& path) {
         const auto it = file_hashes.find(path);
@@ -334,7 +354,7 @@ MergeResult merge(const MergeOptions& options, Progress& progress) {
     HeatingReadResult heating;
     if (!options.heating_table.empty()) {
         reading.update(1.0, "Reading the district-heating table");
-        heating = read_heating_rows(read_tables.back(), units);
+        heating = read_heating_rows(read_tables.heating, units);
         FileSummary summary;
         summary.kind = "heating";
         summary.counts = heating.counts;
@@ -356,7 +376,7 @@ MergeResult merge(const MergeOptions& options, Progress& progress) {
     for (const auto& e : matcher.entries) {
         auto& p = plan_of[index.position(e.village)];
         p.households[static_cast<int>(e.route->route)] += e.route->households;
-        if (!e.route->text.empty() && e.route->text != route_name(e.route->route)) add_distinct(p.devices, e.route->text);
+        if (e.route->device && !e.route->text.empty()) add_distinct(p.devices, e.route->text);
         if (!e.row->device.empty()) add_distinct(p.devices, e.row->device);
         if (e.route->route == Route::other && !e.route->detail.empty()) add_distinct(p.other_routes, e.route->detail);
         if (!e.row->start_date.empty() && (p.start.empty() || e.row->start_date < p.start)) p.start = e.row->start_date;
@@ -651,6 +671,22 @@ MergeResult merge(const MergeOptions& options, Progress& progress) {
             insert.insert();
         }
     }
+    // The big structures are freed on the second core while SQLite finishes the file.
+    struct Garbage {
+        ReadTables tables;
+        VillageIndex index;
+        std::vector<VillagePlan> plan_of;
+        std::vector<LoadedEntry> entries;
+    };
+    auto garbage = std::make_unique<Garbage>(
+        Garbage{std::move(read_tables), std::move(index), std::move(plan_of), std::move(matcher.entries)});
+    std::thread cleaner([g = std::move(garbage)]() mutable { g.reset(); });
+    struct JoinThread {
+        std::thread& thread;
+        ~JoinThread() {
+            if (thread.joinable()) thread.join();
+        }
+    } join_cleaner{cleaner};
     progress.update(0.92, "Building the spatial index");
     writer.finish();
     output.commit();

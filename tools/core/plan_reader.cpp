@@ -4,6 +4,7 @@
 #include <cmath>
 #include <functional>
 #include <sstream>
+#include <unordered_map>
 
 namespace cleanheat {
 namespace {
@@ -167,16 +168,28 @@ void walk_sheet(const Table& table, const Sheet& sheet, const Layout& layout, st
     }
 }
 
-// The county named in the rows above the header, the sheet name or the file name.
-const Unit* sheet_context_unit(const Table& table, const Sheet& sheet, const Layout& layout, const UnitRegistry& units) {
-    for (int i = 0; i < layout.header_first; ++i) {
-        for (const auto& cell : sheet.rows[i].cells) {
-            if (cell.empty()) continue;
-            if (const Unit* u = units.find_in_text(cell)) return u;
-        }
-    }
-    if (const Unit* u = units.find_in_text(sheet.name)) return u;
-    return units.find_in_text(std::filesystem::path(table.file).stem().string());
+// The texts that may name the county of a sheet: the rows above the header, the sheet
+// name, the file name, in that order.
+std::vector<std::string> sheet_context(const Table& table, const Sheet& sheet, const Layout& layout) {
+    std::vector<std::string> texts;
+    for (int i = 0; i < layout.header_first; ++i)
+        for (const auto& cell : sheet.rows[i].cells)
+            if (!cell.empty()) texts.push_back(cell);
+    texts.push_back(sheet.name);
+    texts.push_back(std::filesystem::path(table.file).stem().string());
+    return texts;
+}
+
+// Route of a route/device text, and whether the text says more than the route's name.
+struct RouteText {
+    RouteMatch match;
+    bool device = false;
+};
+RouteText route_text(const std::string& text) {
+    RouteText r;
+    r.match = classify_route(text);
+    r.device = r.match.recognised && !names_route_only(text);
+    return r;
 }
 
 std::string cell_of(const TableRow& row, const ColumnSpec* column) {
@@ -197,7 +210,7 @@ int FileCounts::data_rows() const {
     return n;
 }
 
-PlanReadResult read_plan_rows(const Table& table, const UnitRegistry& units, const ColumnMapping* mapping) {
+PlanReadResult read_plan_rows(const Table& table, const ColumnMapping* mapping) {
     PlanReadResult result;
     result.counts.file = table.file;
     result.counts.encoding = table.encoding;
@@ -218,7 +231,9 @@ PlanReadResult read_plan_rows(const Table& table, const UnitRegistry& units, con
             result.counts.sheets.push_back(counts);
             continue;
         }
-        const Unit* context = sheet_context_unit(table, sheet, *layout, units);
+        const int context = static_cast<int>(result.sheet_contexts.size());
+        result.sheet_contexts.push_back(sheet_context(table, sheet, *layout));
+        std::unordered_map<std::string, RouteText> route_texts;  // classified once per distinct text
         const auto* c_county = layout->find(ColumnRole::county);
         const auto* c_county_code = layout->find(ColumnRole::county_code);
         const auto* c_township = layout->find(ColumnRole::township);
@@ -254,11 +269,7 @@ PlanReadResult read_plan_rows(const Table& table, const UnitRegistry& units, con
             if (county.empty()) county = last_county;
             else last_county = county;
             plan.county_text = county;
-            if (!county.empty()) {
-                plan.unit = units.find(county);
-                plan.unit_from_row = plan.unit != nullptr;
-            }
-            if (!plan.unit) plan.unit = context;
+            plan.context = context;
             std::string township = cell_of(row, c_township);
             if (township.empty()) township = last_township;
             else last_township = township;
@@ -337,9 +348,12 @@ PlanReadResult read_plan_rows(const Table& table, const UnitRegistry& units, con
                     plan.warnings.push_back(make_issue("W_ROUTE_MISSING", table.file, sheet.name, row.number,
                                                        column_letter(where->index), ""));
                 } else {
-                    const auto match = classify_route(text);
+                    auto known = route_texts.find(text);
+                    if (known == route_texts.end()) known = route_texts.emplace(text, route_text(text)).first;
+                    const auto& match = known->second.match;
                     rh.route = match.route;
                     rh.detail = match.detail;
+                    rh.device = known->second.device || !match.recognised;
                     if (!match.recognised) {
                         const ColumnSpec* where = c_route_text ? c_route_text : c_device;
                         plan.warnings.push_back(make_issue("W_ROUTE_UNKNOWN", table.file, sheet.name, row.number,
@@ -363,6 +377,27 @@ PlanReadResult read_plan_rows(const Table& table, const UnitRegistry& units, con
         result.counts.sheets.push_back(counts);
     }
     return result;
+}
+
+void resolve_units(PlanReadResult& plan, const UnitRegistry& units) {
+    std::vector<const Unit*> contexts;
+    for (const auto& texts : plan.sheet_contexts) {
+        const Unit* found = nullptr;
+        for (const auto& text : texts)
+            if ((found = units.find_in_text(text))) break;
+        contexts.push_back(found);
+    }
+    std::unordered_map<std::string, const Unit*> by_text;
+    for (auto& row : plan.rows) {
+        row.unit = nullptr;
+        if (!row.county_text.empty()) {
+            auto it = by_text.find(row.county_text);
+            if (it == by_text.end()) it = by_text.emplace(row.county_text, units.find(row.county_text)).first;
+            row.unit = it->second;
+            row.unit_from_row = row.unit != nullptr;
+        }
+        if (!row.unit && row.context >= 0) row.unit = contexts[row.context];
+    }
 }
 
 HeatingReadResult read_heating_rows(const Table& table, const UnitRegistry& units) {

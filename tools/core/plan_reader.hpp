@@ -19,13 +19,15 @@ struct RouteHouseholds {
     long long households = 0;
     std::string detail;  // other routes: 地热, 太阳能, or the text as written
     std::string text;    // the route or device text as written (改造方式 cell or header)
+    bool device = false; // `text` names a device or a route detail, not just a route (煤改电)
 };
 
 struct PlanRow {
     std::string file, sheet;
     int row = 0;
-    const Unit* unit = nullptr;       // county from the row, else from the sheet's title/name/file
+    const Unit* unit = nullptr;       // county from the row, else from the sheet's title/name/file (resolve_units)
     bool unit_from_row = false;
+    int context = -1;                 // index into PlanReadResult::sheet_contexts
     std::string county_text;          // as written
     std::string township;             // as written (filled down over merged cells)
     std::string village_name;         // as written
@@ -64,6 +66,8 @@ struct FileCounts {
 
 struct PlanReadResult {
     std::vector<PlanRow> rows;  // parsed rows, still to be matched
+    // per sheet: the texts that may name its county (title rows, sheet name, file name)
+    std::vector<std::vector<std::string>> sheet_contexts;
     std::vector<Issue> issues;  // rejected rows (E_...) and sheet-level findings
     FileCounts counts;
 };
@@ -74,7 +78,10 @@ struct HeatingReadResult {
     FileCounts counts;
 };
 
-PlanReadResult read_plan_rows(const Table& table, const UnitRegistry& units, const ColumnMapping* mapping = nullptr);
+// Parses the rows; needs no units, so it can run before the villages are read.
+PlanReadResult read_plan_rows(const Table& table, const ColumnMapping* mapping = nullptr);
+// Sets PlanRow::unit from the row's county cell, else from its sheet's context.
+void resolve_units(PlanReadResult& plan, const UnitRegistry& units);
 HeatingReadResult read_heating_rows(const Table& table, const UnitRegistry& units);
 
 }  // namespace cleanheat

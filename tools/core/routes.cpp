@@ -63,10 +63,26 @@ const char* route_name(Route route) {
     return "其他";
 }
 
-RouteMatch classify_route(std::string_view text) {
+namespace {
+std::string comparable(std::string_view text) {
     std::string s = strip_spaces(to_halfwidth(text));
     for (auto& c : s)
         if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    return s;
+}
+}  // namespace
+
+bool names_route_only(std::string_view text) {
+    const std::string s = comparable(text);
+    for (const auto& k : kKeywords)
+        if (s == k.text) return true;
+    for (Route r : kRoutes)
+        if (s == route_name(r) || s == route_key(r)) return true;
+    return false;
+}
+
+RouteMatch classify_route(std::string_view text) {
+    const std::string s = comparable(text);
     RouteMatch best;
     std::size_t best_pos = std::string::npos;
     std::size_t best_len = 0;

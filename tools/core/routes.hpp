@@ -28,4 +28,8 @@ struct RouteMatch {
 // stands first in the text wins.
 RouteMatch classify_route(std::string_view text);
 
+// True when the text is only a route's name or keyword (煤改电, 电代煤, 燃气, electric), not a
+// device or a longer description (空气源热泵, 燃气壁挂炉).
+bool names_route_only(std::string_view text);
+
 }  // namespace cleanheat

@@ -40,20 +40,40 @@ std::string village_code_of(const char* value) {
 
 }  // namespace
 
+namespace {
+// A code of up to 18 digits as one integer (its length kept, so 0012 and 12 differ); 0 otherwise.
+std::uint64_t code_number(const std::string& code) {
+    if (code.empty() || code.size() > 18) return 0;
+    std::uint64_t v = 0;
+    for (char c : code) {
+        if (c < '0' || c > '9') return 0;
+        v = v * 10 + static_cast<std::uint64_t>(c - '0');
+    }
+    return v * 32 + code.size();
+}
+}  // namespace
+
 void VillageIndex::reserve(std::size_t villages) {
     villages_.reserve(villages);
-    by_code_.reserve(villages);
+    by_number_.reserve(villages);
 }
 
 void VillageIndex::add(Village village) {
-    if (by_code_.count(village.code)) return;
+    if (by_code(village.code)) return;
     const std::size_t index = villages_.size();
-    by_code_.emplace(village.code, index);
+    if (const auto n = code_number(village.code))
+        by_number_.emplace(n, index);
+    else
+        by_code_.emplace(village.code, index);
     if (!village.name.empty()) by_name_.emplace(village_name_key(village.name), index);
     villages_.push_back(std::move(village));
 }
 
 const Village* VillageIndex::by_code(const std::string& code) const {
+    if (const auto n = code_number(code)) {
+        const auto it = by_number_.find(n);
+        return it == by_number_.end() ? nullptr : &villages_[it->second];
+    }
     const auto it = by_code_.find(code);
     return it == by_code_.end() ? nullptr : &villages_[it->second];
 }
