@@ -292,3 +292,32 @@ TEST(Merge, OdsTableWithOtherHeadersAndOrderMergesWithoutMapping) {
             EXPECT_EQ(v.at("other_routes"), "地热");
         }
 }
+
+TEST(Merge, DuplicatedCodeInTheGeodataKeepsTheFirstAndSaysSo) {
+    Fixture f;
+    auto villages = test_villages();
+    villages.insert(villages.begin() + 2, {"371602001001", "重复村委会", "滨北街道", "滨城区", 39600000, 4250000});
+    write_villages(f.dir / "dup.gpkg", villages);
+    f.options.villages = (f.dir / "dup.gpkg").string();
+    Progress progress;
+    const auto r = merge(f.options, progress);
+    const auto dup = with_code(r, "W_VILLAGE_CODE_DUPLICATE");
+    ASSERT_EQ(dup.size(), 1u);
+    EXPECT_EQ(dup[0].row, 3);  // the FID of the second 371602001001
+    const auto out = read_layer(f.options.output, "villages");
+    ASSERT_EQ(out.size(), 6u);
+    for (const auto& v : out) {
+        // every village keeps its own square: the one after the duplicate did not shift
+        OGRGeometry* g = nullptr;
+        OGRGeometryFactory::createFromWkt(v.at("geometry").c_str(), nullptr, &g);
+        ASSERT_NE(g, nullptr);
+        OGREnvelope e;
+        g->getEnvelope(&e);
+        OGRGeometryFactory::destroyGeometry(g);
+        for (const auto& t : test_villages())
+            if (t.code == v.at("village_code")) {
+                EXPECT_DOUBLE_EQ(e.MinX, t.x) << t.code;
+                EXPECT_DOUBLE_EQ(e.MinY, t.y) << t.code;
+            }
+    }
+}

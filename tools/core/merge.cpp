@@ -499,9 +499,18 @@ MergeResult merge(const MergeOptions& options, Progress& progress) {
             if (sum > 0) ++result.villages_planned;
             if (++done % 8192 == 0) writing.update(done / total, "Writing villages");
         };
+        // FID -> village, built only when the features come in another order than pass 1 read them
         std::unordered_map<GIntBig, std::size_t> by_fid;
-        by_fid.reserve(index.size());
-        for (std::size_t i = 0; i < index.size(); ++i) by_fid.emplace(index.villages()[i].fid, i);
+        std::size_t next = 0;
+        auto position_of = [&](GIntBig fid) -> std::ptrdiff_t {
+            if (next < index.size() && index.villages()[next].fid == fid) return static_cast<std::ptrdiff_t>(next++);
+            if (by_fid.empty())
+                for (std::size_t i = 0; i < index.size(); ++i) by_fid.emplace(index.villages()[i].fid, i);
+            const auto it = by_fid.find(fid);
+            if (it == by_fid.end()) return -1;  // a duplicated code
+            next = it->second + 1;
+            return static_cast<std::ptrdiff_t>(it->second);
+        };
         RawGeometryReader raw(villages, transform.identity());
         if (raw.usable()) {
             writer.reuse_spatial_index("villages", villages.source, villages.layer_name,
@@ -510,10 +519,10 @@ MergeResult merge(const MergeOptions& options, Progress& progress) {
             GIntBig fid;
             std::string blob;
             while (raw.next(fid, blob)) {
-                const auto it = by_fid.find(fid);
-                if (it == by_fid.end()) continue;  // a duplicated code
+                const auto position = position_of(fid);
+                if (position < 0) continue;
                 if (!blob.empty()) gpkg_blob_set_srs(blob, srs_id);
-                write_village(it->second, std::move(blob));
+                write_village(static_cast<std::size_t>(position), std::move(blob));
             }
         } else {
             std::vector<const char*> ignored;
@@ -524,8 +533,8 @@ MergeResult merge(const MergeOptions& options, Progress& progress) {
             villages.layer->SetIgnoredFields(ignored.data());
             villages.layer->ResetReading();
             for (auto& feature : *villages.layer) {
-                const auto it = by_fid.find(feature->GetFID());
-                if (it == by_fid.end()) continue;
+                const auto position = position_of(feature->GetFID());
+                if (position < 0) continue;
                 std::string blob;
                 if (OGRGeometry* geometry = feature->GetGeometryRef()) {
                     if (!transform.identity() && geometry->transform(&transform) != OGRERR_NONE)
@@ -533,7 +542,7 @@ MergeResult merge(const MergeOptions& options, Progress& progress) {
                                          ": coordinates cannot be transformed to " + result.working_crs);
                     blob = gpkg_blob(*geometry, srs_id);
                 }
-                write_village(it->second, std::move(blob));
+                write_village(static_cast<std::size_t>(position), std::move(blob));
             }
             villages.layer->SetIgnoredFields(nullptr);
         }

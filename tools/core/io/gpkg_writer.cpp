@@ -348,15 +348,16 @@ void BulkInsert::fid(long long value) {
         sqlite3_bind_int64(statement_, fid_parameter_, value);
 }
 
-void BulkInsert::geometry(const std::string& blob) {
+void BulkInsert::geometry(std::string blob) {
+    blob_ = std::move(blob);
     auto& t = *static_cast<GpkgWriter::Table*>(table_state_);
     OGREnvelope envelope;
-    has_envelope_ = gpkg_blob_envelope(blob, envelope);
+    has_envelope_ = gpkg_blob_envelope(blob_, envelope);
     if (has_envelope_) {
         t.extent.Merge(envelope);
         current_envelope_ = envelope;
     }
-    sqlite3_bind_blob(statement_, field_count_ + 1, blob.data(), static_cast<int>(blob.size()), SQLITE_TRANSIENT);
+    sqlite3_bind_blob(statement_, field_count_ + 1, blob_.data(), static_cast<int>(blob_.size()), SQLITE_STATIC);
 }
 
 void BulkInsert::insert() {

@@ -44,8 +44,8 @@ public:
     void null(int field);
     // The row's FID (layers declared with explicit FIDs); negative: assigned by SQLite.
     void fid(long long value);
-    // GeoPackage blob; grows the layer's extent.
-    void geometry(const std::string& blob);
+    // GeoPackage blob (kept until insert()); grows the layer's extent.
+    void geometry(std::string blob);
     void insert();
 
 private:
@@ -58,6 +58,7 @@ private:
     int fid_parameter_ = 0;  // 1-based parameter of the fid, 0 when none
     long long current_fid_ = -1;
     OGREnvelope current_envelope_;
+    std::string blob_;
     bool has_envelope_ = false;
 };
 
