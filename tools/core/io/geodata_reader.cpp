@@ -8,6 +8,7 @@
 #include <functional>
 
 #include "error.hpp"
+#include "io/sqlite_util.hpp"
 #include "io/gdal_context.hpp"
 #include "text.hpp"
 
@@ -135,15 +136,6 @@ VillageSource open_villages(const std::string& source_name, const std::string& l
 
 namespace {
 
-std::string quoted(const std::string& identifier) {
-    std::string s = "\"";
-    for (char c : identifier) {
-        if (c == '"') s.push_back('"');
-        s.push_back(c);
-    }
-    return s + "\"";
-}
-
 // Attributes of a GeoPackage layer straight from SQLite (the common case, and much faster
 // than OGR features); false when the source is not a plain GeoPackage table.
 bool read_gpkg_attributes(const VillageSource& source, const std::function<void(Village)>& accept) {
@@ -156,16 +148,16 @@ bool read_gpkg_attributes(const VillageSource& source, const std::function<void(
     if (fid.empty()) return false;
     auto* defn = source.layer->GetLayerDefn();
     const auto& f = source.fields;
-    std::string columns = quoted(fid);
+    std::string columns = sql_identifier(fid);
     for (int field : {f.code, f.name, f.township_code, f.township_name, f.county_code, f.county_name})
-        columns += ", " + (field >= 0 ? quoted(defn->GetFieldDefn(field)->GetNameRef()) : std::string("NULL"));
+        columns += ", " + (field >= 0 ? sql_identifier(defn->GetFieldDefn(field)->GetNameRef()) : std::string("NULL"));
     sqlite3* db = nullptr;
     if (sqlite3_open_v2(source.source.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
         sqlite3_close(db);
         return false;
     }
     sqlite3_stmt* statement = nullptr;
-    const std::string sql = "SELECT " + columns + " FROM " + quoted(source.layer_name);
+    const std::string sql = "SELECT " + columns + " FROM " + sql_identifier(source.layer_name);
     if (sqlite3_prepare_v2(db, sql.c_str(), -1, &statement, nullptr) != SQLITE_OK) {
         sqlite3_finalize(statement);
         sqlite3_close(db);

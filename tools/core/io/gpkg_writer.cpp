@@ -4,22 +4,10 @@
 #include <cstring>
 
 #include "error.hpp"
+#include "io/sqlite_util.hpp"
 #include "io/gdal_context.hpp"
 
 namespace cleanheat {
-namespace {
-
-std::string quoted(const std::string& identifier) {
-    std::string s = "\"";
-    for (char c : identifier) {
-        if (c == '"') s.push_back('"');
-        s.push_back(c);
-    }
-    return s + "\"";
-}
-
-}  // namespace
-
 std::string gpkg_blob(const OGRGeometry& geometry, int srs_id) {
     OGREnvelope envelope;
     const bool empty = geometry.IsEmpty();
@@ -175,7 +163,7 @@ void GpkgWriter::begin_rows() {
         triggers_.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(s, 1)));
     }
     sqlite3_finalize(s);
-    for (const auto& name : names) exec("DROP TRIGGER " + quoted(name));
+    for (const auto& name : names) exec("DROP TRIGGER " + sql_identifier(name));
     exec("BEGIN");
 }
 
@@ -243,18 +231,18 @@ bool GpkgWriter::copy_spatial_index(Table& t, const std::string& rtree) {
     sqlite3_finalize(s);
     if (!attached) return false;
     const std::string source = t.index_source_rtree;
-    const long long source_node = scalar("SELECT length(data) FROM source." + quoted(source + "_node") + " WHERE nodeno = 1");
-    const long long own_node = scalar("SELECT length(data) FROM " + quoted(rtree + "_node") + " WHERE nodeno = 1");
-    const long long source_entries = scalar("SELECT count(*) FROM source." + quoted(source + "_rowid"));
+    const long long source_node = scalar("SELECT length(data) FROM source." + sql_identifier(source + "_node") + " WHERE nodeno = 1");
+    const long long own_node = scalar("SELECT length(data) FROM " + sql_identifier(rtree + "_node") + " WHERE nodeno = 1");
+    const long long source_entries = scalar("SELECT count(*) FROM source." + sql_identifier(source + "_rowid"));
     const bool fits = source_node > 0 && source_node == own_node && source_entries >= t.rows;
     if (fits) {
         exec("BEGIN");
         for (const char* shadow : {"_node", "_rowid", "_parent"}) {
-            exec("DELETE FROM " + quoted(rtree + shadow));
-            exec("INSERT INTO " + quoted(rtree + shadow) + " SELECT * FROM source." + quoted(source + shadow));
+            exec("DELETE FROM " + sql_identifier(rtree + shadow));
+            exec("INSERT INTO " + sql_identifier(rtree + shadow) + " SELECT * FROM source." + sql_identifier(source + shadow));
         }
         if (source_entries != t.rows)  // rows left out of this layer
-            exec("DELETE FROM " + quoted(rtree) + " WHERE id NOT IN (SELECT fid FROM " + quoted(t.name) + ")");
+            exec("DELETE FROM " + sql_identifier(rtree) + " WHERE id NOT IN (SELECT fid FROM " + sql_identifier(t.name) + ")");
         exec("COMMIT");
     }
     exec("DETACH DATABASE source");
@@ -267,7 +255,7 @@ void GpkgWriter::build_spatial_index(Table& t) {
     if (!t.index_source_path.empty()) {
         // not copyable after all: envelopes from the stored blobs
         sqlite3_stmt* s = nullptr;
-        sqlite3_prepare_v2(db_, ("SELECT fid, geom FROM " + quoted(t.name)).c_str(), -1, &s, nullptr);
+        sqlite3_prepare_v2(db_, ("SELECT fid, geom FROM " + sql_identifier(t.name)).c_str(), -1, &s, nullptr);
         while (sqlite3_step(s) == SQLITE_ROW) {
             const auto* data = static_cast<const char*>(sqlite3_column_blob(s, 1));
             const std::string blob(data ? data : "", data ? static_cast<std::size_t>(sqlite3_column_bytes(s, 1)) : 0);
@@ -282,7 +270,7 @@ void GpkgWriter::build_spatial_index(Table& t) {
     });
     exec("BEGIN");
     sqlite3_stmt* s = nullptr;
-    if (sqlite3_prepare_v2(db_, ("INSERT INTO " + quoted(rtree) + " VALUES (?, ?, ?, ?, ?)").c_str(), -1, &s, nullptr) !=
+    if (sqlite3_prepare_v2(db_, ("INSERT INTO " + sql_identifier(rtree) + " VALUES (?, ?, ?, ?, ?)").c_str(), -1, &s, nullptr) !=
         SQLITE_OK)
         throw OutputError(path_ + ": cannot build the spatial index of " + t.name + ": " + sqlite3_errmsg(db_));
     for (const auto& [fid, e] : t.envelopes) {
@@ -310,7 +298,7 @@ BulkInsert::BulkInsert(GpkgWriter& writer, const std::string& table) : writer_(w
     has_geometry_ = t.geometry;
     std::string columns, values;
     auto add = [&](const std::string& column) {
-        columns += (columns.empty() ? "" : ", ") + quoted(column);
+        columns += (columns.empty() ? "" : ", ") + sql_identifier(column);
         values += values.empty() ? "?" : ", ?";
     };
     for (const auto& f : t.fields) add(f.name);
@@ -319,7 +307,7 @@ BulkInsert::BulkInsert(GpkgWriter& writer, const std::string& table) : writer_(w
         add("fid");
         fid_parameter_ = static_cast<int>(t.fields.size()) + (has_geometry_ ? 2 : 1);
     }
-    const std::string sql = "INSERT INTO " + quoted(table) + " (" + columns + ") VALUES (" + values + ")";
+    const std::string sql = "INSERT INTO " + sql_identifier(table) + " (" + columns + ") VALUES (" + values + ")";
     if (sqlite3_prepare_v2(writer.db_, sql.c_str(), -1, &statement_, nullptr) != SQLITE_OK)
         throw OutputError(writer.path_ + ": cannot prepare insert into " + table + ": " + sqlite3_errmsg(writer.db_));
 }

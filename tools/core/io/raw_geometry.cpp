@@ -4,19 +4,9 @@
 #include <filesystem>
 
 #include "error.hpp"
+#include "io/sqlite_util.hpp"
 
 namespace cleanheat {
-namespace {
-std::string quoted(const std::string& identifier) {
-    std::string s = "\"";
-    for (char c : identifier) {
-        if (c == '"') s.push_back('"');
-        s.push_back(c);
-    }
-    return s + "\"";
-}
-}  // namespace
-
 RawGeometryReader::RawGeometryReader(const VillageSource& source, bool identity) {
     if (!identity || !source.dataset || !source.layer) return;
     const auto* driver = source.dataset->GetDriver();
@@ -31,7 +21,7 @@ RawGeometryReader::RawGeometryReader(const VillageSource& source, bool identity)
         db_ = nullptr;
         return;
     }
-    const std::string sql = "SELECT " + quoted(fid) + ", " + quoted(geom) + " FROM " + quoted(source.layer_name);
+    const std::string sql = "SELECT " + sql_identifier(fid) + ", " + sql_identifier(geom) + " FROM " + sql_identifier(source.layer_name);
     if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &statement_, nullptr) != SQLITE_OK) {
         sqlite3_finalize(statement_);
         statement_ = nullptr;
