@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 #include <ogrsf_frmts.h>
+#include <sqlite3.h>
 
 #include <memory>
 #include <random>
@@ -78,6 +79,21 @@ TEST(GpkgWriter, ReusedAndRebuiltSpatialIndexesAnswerLikeBruteForce) {
             EXPECT_EQ(indexed, brute) << name << " window " << w;
             EXPECT_GT(brute, 0);
         }
+    }
+    for (const char* name : {"reused.gpkg", "reused_skip.gpkg", "rebuilt.gpkg"}) {
+        // SQLite's own consistency check of the R-tree (node boxes contain their children ...)
+        sqlite3* db = nullptr;
+        ASSERT_EQ(sqlite3_open_v2((dir / name).c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+        sqlite3_stmt* s = nullptr;
+        ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT rtreecheck('rtree_villages_geom')", -1, &s, nullptr), SQLITE_OK);
+        ASSERT_EQ(sqlite3_step(s), SQLITE_ROW);
+        EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(s, 0)), "ok") << name;
+        sqlite3_finalize(s);
+        sqlite3_prepare_v2(db, "SELECT count(*) FROM rtree_villages_geom", -1, &s, nullptr);
+        sqlite3_step(s);
+        EXPECT_EQ(sqlite3_column_int(s, 0), std::string(name) == "reused_skip.gpkg" ? 3000 - 3000 / 7 : 3000) << name;
+        sqlite3_finalize(s);
+        sqlite3_close(db);
     }
     const auto all = read_layer(dir / "reused_skip.gpkg", "villages");
     EXPECT_EQ(all.size(), 3000u - 3000u / 7);  // FIDs 7, 14, ... left out

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "error.hpp"
+#include "io/rtree_bulk.hpp"
 #include "io/sqlite_util.hpp"
 #include "io/gdal_context.hpp"
 
@@ -264,29 +265,28 @@ void GpkgWriter::build_spatial_index(Table& t) {
         }
         sqlite3_finalize(s);
     }
-    // in x order for locality
-    std::sort(t.envelopes.begin(), t.envelopes.end(), [](const auto& a, const auto& b) {
-        return a.second.MinX + a.second.MaxX < b.second.MinX + b.second.MaxX;
-    });
     exec("BEGIN");
-    sqlite3_stmt* s = nullptr;
-    if (sqlite3_prepare_v2(db_, ("INSERT INTO " + sql_identifier(rtree) + " VALUES (?, ?, ?, ?, ?)").c_str(), -1, &s, nullptr) !=
-        SQLITE_OK)
-        throw OutputError(path_ + ": cannot build the spatial index of " + t.name + ": " + sqlite3_errmsg(db_));
-    for (const auto& [fid, e] : t.envelopes) {
-        sqlite3_bind_int64(s, 1, fid);
-        sqlite3_bind_double(s, 2, e.MinX);
-        sqlite3_bind_double(s, 3, e.MaxX);
-        sqlite3_bind_double(s, 4, e.MinY);
-        sqlite3_bind_double(s, 5, e.MaxY);
-        if (sqlite3_step(s) != SQLITE_DONE) {
-            const std::string message = sqlite3_errmsg(db_);
-            sqlite3_finalize(s);
-            throw OutputError(path_ + ": cannot build the spatial index of " + t.name + ": " + message);
+    if (!bulk_load_rtree(db_, rtree, t.envelopes)) {
+        // an R-tree of an unexpected form: entry by entry through the virtual table
+        sqlite3_stmt* s = nullptr;
+        if (sqlite3_prepare_v2(db_, ("INSERT INTO " + sql_identifier(rtree) + " VALUES (?, ?, ?, ?, ?)").c_str(), -1, &s,
+                               nullptr) != SQLITE_OK)
+            throw OutputError(path_ + ": cannot build the spatial index of " + t.name + ": " + sqlite3_errmsg(db_));
+        for (const auto& [fid, e] : t.envelopes) {
+            sqlite3_bind_int64(s, 1, fid);
+            sqlite3_bind_double(s, 2, e.MinX);
+            sqlite3_bind_double(s, 3, e.MaxX);
+            sqlite3_bind_double(s, 4, e.MinY);
+            sqlite3_bind_double(s, 5, e.MaxY);
+            if (sqlite3_step(s) != SQLITE_DONE) {
+                const std::string message = sqlite3_errmsg(db_);
+                sqlite3_finalize(s);
+                throw OutputError(path_ + ": cannot build the spatial index of " + t.name + ": " + message);
+            }
+            sqlite3_reset(s);
         }
-        sqlite3_reset(s);
+        sqlite3_finalize(s);
     }
-    sqlite3_finalize(s);
     exec("COMMIT");
     t.envelopes.clear();
 }
