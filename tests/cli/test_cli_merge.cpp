@@ -29,14 +29,16 @@ std::vector<std::string> merge_args(const fs::path& output) {
     return args;
 }
 
-nlohmann::json manifest() { return nlohmann::json::parse(read_file(samples("faults.json"))); }
+nlohmann::json manifest() {
+    return nlohmann::json::parse(read_file(samples("faults.json")));
+}
 
 const std::map<std::string, std::string> kCodeOfFault = {
-    {"unknown_code", "E_CODE_UNKNOWN"},       {"matched_by_name", "W_MATCHED_BY_NAME"},
-    {"name_mismatch", "W_NAME_MISMATCH"},     {"duplicate", "E_DUPLICATE"},
+    {"unknown_code", "E_CODE_UNKNOWN"},         {"matched_by_name", "W_MATCHED_BY_NAME"},
+    {"name_mismatch", "W_NAME_MISMATCH"},       {"duplicate", "E_DUPLICATE"},
     {"unreadable_count", "E_COUNT_UNREADABLE"}, {"negative_count", "E_COUNT_NEGATIVE"},
-    {"total_mismatch", "W_TOTAL_MISMATCH"},   {"unknown_route", "W_ROUTE_UNKNOWN"},
-    {"fullwidth_code", "W_CODE_REFORMATTED"}, {"subtotal_mismatch", "W_SUBTOTAL_MISMATCH"},
+    {"total_mismatch", "W_TOTAL_MISMATCH"},     {"unknown_route", "W_ROUTE_UNKNOWN"},
+    {"fullwidth_code", "W_CODE_REFORMATTED"},   {"subtotal_mismatch", "W_SUBTOTAL_MISMATCH"},
 };
 
 // One merge of the samples shared by the tests of this file.
@@ -73,8 +75,10 @@ TEST(MergeCli, SamplesLoadAllValidRows) {
     EXPECT_EQ(run.summary["rows"]["loaded"], expected["rows_loaded"]);
     std::map<std::string, double> area;
     for (const auto& h : read_layer(run.output, "heating"))
-        area[h.at("county_code").rfind("ZONE", 0) == 0 ? h.at("unit_name") : h.at("county_code")] += std::stod(h.at("area_m2"));
-    for (const auto& [unit, m2] : expected["area_by_unit"].items()) EXPECT_NEAR(area[unit], m2.get<double>(), 0.001) << unit;
+        area[h.at("county_code").rfind("ZONE", 0) == 0 ? h.at("unit_name") : h.at("county_code")] +=
+            std::stod(h.at("area_m2"));
+    for (const auto& [unit, m2] : expected["area_by_unit"].items())
+        EXPECT_NEAR(area[unit], m2.get<double>(), 0.001) << unit;
     EXPECT_EQ(run.summary["rows"]["rejected"], expected["rows_rejected"]);
 }
 
@@ -128,8 +132,8 @@ TEST(MergeCli, ExistingOutputWithoutOverwriteExits4) {
 }
 
 TEST(MergeCli, MissingVillagesExits3NamingTheFile) {
-    const auto r = run_cli({"merge", plan_files()[0], "--villages", "data-samples/no-such.gpkg", "-o",
-                            (temp_dir() / "o.gpkg").string()});
+    const auto r = run_cli(
+        {"merge", plan_files()[0], "--villages", "data-samples/no-such.gpkg", "-o", (temp_dir() / "o.gpkg").string()});
     EXPECT_EQ(r.exit_code, 3);
     EXPECT_NE(r.err.find("no-such.gpkg"), std::string::npos) << r.err;
 }
@@ -137,8 +141,8 @@ TEST(MergeCli, MissingVillagesExits3NamingTheFile) {
 TEST(MergeCli, UnreadableTableExits3) {
     const fs::path bad = temp_dir() / "bad.xlsx";
     std::ofstream(bad) << "this is not a workbook";
-    const auto r = run_cli({"merge", bad.string(), "--villages", "data-samples/villages.gpkg", "-o",
-                            (temp_dir() / "o.gpkg").string()});
+    const auto r = run_cli(
+        {"merge", bad.string(), "--villages", "data-samples/villages.gpkg", "-o", (temp_dir() / "o.gpkg").string()});
     EXPECT_EQ(r.exit_code, 3);
     EXPECT_NE(r.err.find("bad.xlsx: cannot open"), std::string::npos) << r.err;
 }
@@ -157,8 +161,8 @@ TEST(MergeCli, PointsVariantMergesTheSameTotals) {
 
 TEST(MergeCli, Gcj02PointsLandOnTheTruePositions) {
     const fs::path output = temp_dir() / "gcj.gpkg";
-    const auto r = run_cli({"merge", "--villages", "data-samples/villages_gcj02.gpkg", "--villages-crs", "gcj02",
-                            "-o", output.string(), "--json", plan_files()[0]});
+    const auto r = run_cli({"merge", "--villages", "data-samples/villages_gcj02.gpkg", "--villages-crs", "gcj02", "-o",
+                            output.string(), "--json", plan_files()[0]});
     ASSERT_LE(r.exit_code, 1) << r.err;
     // the same villages from the CGCS2000 points, in the same working CRS
     const fs::path truth = temp_dir() / "truth.gpkg";

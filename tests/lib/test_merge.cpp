@@ -27,8 +27,12 @@ std::vector<TestVillage> test_villages() {
     };
 }
 
-XlsxCell n(int r, int c, const std::string& v) { return {r, c, v, true}; }
-XlsxCell s(int r, int c, const std::string& v) { return {r, c, v, false}; }
+XlsxCell n(int r, int c, const std::string& v) {
+    return {r, c, v, true};
+}
+XlsxCell s(int r, int c, const std::string& v) {
+    return {r, c, v, false};
+}
 
 // Layout A: routes in columns under a merged 改造户数 header, with faults.
 fs::path write_plan_a(const fs::path& dir) {
@@ -36,29 +40,73 @@ fs::path write_plan_a(const fs::path& dir) {
     sheet.name = "滨城区";
     sheet.merges = {{0, 0, 0, 9, "滨城区2022年农村清洁取暖建设计划表"}, {2, 4, 2, 8, "改造户数"}};
     sheet.cells = {
-        s(1, 0, "填报单位：滨城区住房和城乡建设局"), s(1, 6, "填报日期：2022年6月10日"),
-        s(2, 0, "序号"), s(2, 1, "乡镇（街道）"), s(2, 2, "村（居）"), s(2, 3, "村代码"), s(2, 9, "计划完工日期"),
-        s(3, 4, "合计"), s(3, 5, "集中供热"), s(3, 6, "煤改气"), s(3, 7, "煤改电"), s(3, 8, "生物质"),
+        s(1, 0, "填报单位：滨城区住房和城乡建设局"),
+        s(1, 6, "填报日期：2022年6月10日"),
+        s(2, 0, "序号"),
+        s(2, 1, "乡镇（街道）"),
+        s(2, 2, "村（居）"),
+        s(2, 3, "村代码"),
+        s(2, 9, "计划完工日期"),
+        s(3, 4, "合计"),
+        s(3, 5, "集中供热"),
+        s(3, 6, "煤改气"),
+        s(3, 7, "煤改电"),
+        s(3, 8, "生物质"),
         // row 5: fine, code as number
-        n(4, 0, "1"), s(4, 1, "滨北街道"), s(4, 2, "段家庄"), n(4, 3, "371602001001"), n(4, 4, "30"), n(4, 6, "10"), n(4, 7, "20"), s(4, 9, "2022.9.20"),
+        n(4, 0, "1"),
+        s(4, 1, "滨北街道"),
+        s(4, 2, "段家庄"),
+        n(4, 3, "371602001001"),
+        n(4, 4, "30"),
+        n(4, 6, "10"),
+        n(4, 7, "20"),
+        s(4, 9, "2022.9.20"),
         // row 6: full-width code, total disagrees with the route cells (40 vs 45)
-        n(5, 0, "2"), s(5, 2, "李家"), s(5, 3, "３７１６０２００１００２"), n(5, 4, "40"), n(5, 7, "45"),
+        n(5, 0, "2"),
+        s(5, 2, "李家"),
+        s(5, 3, "３７１６０２００１００２"),
+        n(5, 4, "40"),
+        n(5, 7, "45"),
         // row 7: 约120户 -> rejected
-        n(6, 0, "3"), s(6, 2, "王村"), s(6, 3, "371602001003"), s(6, 4, "约120户"), s(6, 7, "约120户"),
+        n(6, 0, "3"),
+        s(6, 2, "王村"),
+        s(6, 3, "371602001003"),
+        s(6, 4, "约120户"),
+        s(6, 7, "约120户"),
         // row 8: 小计 (wrong: 30 + 45 = 75 data, written 80)
-        s(7, 0, "小计"), n(7, 4, "80"),
+        s(7, 0, "小计"),
+        n(7, 4, "80"),
         // row 9: blank row 9 left empty; row 10: no code, matched by name in 市西街道
-        n(9, 0, "4"), s(9, 1, "市西街道"), s(9, 2, "新苑社区"), n(9, 4, "15"), n(9, 8, "15"),
+        n(9, 0, "4"),
+        s(9, 1, "市西街道"),
+        s(9, 2, "新苑社区"),
+        n(9, 4, "15"),
+        n(9, 8, "15"),
         // row 11: unknown code, unknown name -> rejected
-        n(10, 0, "5"), s(10, 1, "市西街道"), s(10, 2, "不存在村"), s(10, 3, "371602009999"), n(10, 4, "12"), n(10, 6, "12"),
+        n(10, 0, "5"),
+        s(10, 1, "市西街道"),
+        s(10, 2, "不存在村"),
+        s(10, 3, "371602009999"),
+        n(10, 4, "12"),
+        n(10, 6, "12"),
         // row 12: negative -> rejected
-        n(11, 0, "6"), s(11, 1, "市西街道"), s(11, 2, "张家"), s(11, 3, "'371602002002"), n(11, 4, "-5"), n(11, 5, "-5"),
+        n(11, 0, "6"),
+        s(11, 1, "市西街道"),
+        s(11, 2, "张家"),
+        s(11, 3, "'371602002002"),
+        n(11, 4, "-5"),
+        n(11, 5, "-5"),
         // row 13: 合计 (right for the data rows as written: 30+40+15+12-5 = 92)
-        s(12, 0, "合计"), n(12, 4, "92"),
+        s(12, 0, "合计"),
+        n(12, 4, "92"),
         // row 14: note
         s(13, 0, "说明：本表由各乡镇填报，县住建局汇总。"),
         // row 15: late 补报 row repeating 段家庄 gas -> duplicate
-        n(14, 0, "7"), s(14, 2, "段家庄"), s(14, 3, "371602001001"), n(14, 6, "10"), s(14, 9, "补报"),
+        n(14, 0, "7"),
+        s(14, 2, "段家庄"),
+        s(14, 3, "371602001001"),
+        n(14, 6, "10"),
+        s(14, 9, "补报"),
     };
     const fs::path path = dir / "滨城区计划.xlsx";
     write_xlsx(path, {sheet, XlsxSheet{"Sheet2", {}, {}}});
@@ -76,7 +124,8 @@ fs::path write_plan_b(const fs::path& dir) {
         "\n"
         "合计,,,,,55\n";
     gsize written = 0;
-    gchar* gb = g_convert(utf8.data(), static_cast<gssize>(utf8.size()), "GB18030", "UTF-8", nullptr, &written, nullptr);
+    gchar* gb =
+        g_convert(utf8.data(), static_cast<gssize>(utf8.size()), "GB18030", "UTF-8", nullptr, &written, nullptr);
     const fs::path path = dir / "zhanhua.csv";
     std::ofstream(path, std::ios::binary).write(gb, static_cast<std::streamsize>(written));
     g_free(gb);
@@ -88,11 +137,25 @@ fs::path write_heating(const fs::path& dir) {
     sheet.name = "附件2";
     sheet.merges = {{0, 0, 0, 4, "2022年城市（县城）新增集中供热计划表"}};
     sheet.cells = {s(1, 0, "单位：万平方米"),
-                   s(2, 0, "序号"), s(2, 1, "县（市、区）"), s(2, 2, "新增集中供热面积（万平方米）"), s(2, 3, "热源"), s(2, 4, "备注"),
-                   n(3, 0, "1"), s(3, 1, "滨城"), n(3, 2, "12.5"), s(3, 3, "热电联产"),
-                   n(4, 0, "2"), s(4, 1, "沾化区"), n(4, 2, "7.25"), s(4, 3, "工业余热"),
-                   n(5, 0, "3"), s(5, 1, "滨州经济技术开发区"), s(5, 2, "约3"), s(5, 3, "燃气锅炉房"),
-                   s(6, 0, "合计"), n(6, 2, "19.75")};
+                   s(2, 0, "序号"),
+                   s(2, 1, "县（市、区）"),
+                   s(2, 2, "新增集中供热面积（万平方米）"),
+                   s(2, 3, "热源"),
+                   s(2, 4, "备注"),
+                   n(3, 0, "1"),
+                   s(3, 1, "滨城"),
+                   n(3, 2, "12.5"),
+                   s(3, 3, "热电联产"),
+                   n(4, 0, "2"),
+                   s(4, 1, "沾化区"),
+                   n(4, 2, "7.25"),
+                   s(4, 3, "工业余热"),
+                   n(5, 0, "3"),
+                   s(5, 1, "滨州经济技术开发区"),
+                   s(5, 2, "约3"),
+                   s(5, 3, "燃气锅炉房"),
+                   s(6, 0, "合计"),
+                   n(6, 2, "19.75")};
     const fs::path path = dir / "heating.xlsx";
     write_xlsx(path, {sheet});
     return path;
@@ -228,8 +291,8 @@ TEST(Merge, Gcj02PointsAreShiftedBackToCgcs2000) {
     // a village at 118.0E 37.4N (CGCS2000), digitised from a web map in GCJ-02
     double gcj_lon, gcj_lat;
     wgs84_to_gcj02(118.0, 37.4, gcj_lon, gcj_lat);
-    write_villages(f.dir / "gcj.gpkg", {{"371602001001", "段家庄村委会", "滨北街道", "滨城区", gcj_lon - 500, gcj_lat - 500}},
-                   4326, true);
+    write_villages(f.dir / "gcj.gpkg",
+                   {{"371602001001", "段家庄村委会", "滨北街道", "滨城区", gcj_lon - 500, gcj_lat - 500}}, 4326, true);
     f.options.villages = (f.dir / "gcj.gpkg").string();
     f.options.villages_crs = "gcj02";
     f.options.working_crs = "EPSG:4490";

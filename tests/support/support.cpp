@@ -39,8 +39,12 @@ fs::path temp_dir() {
     return p;
 }
 
-fs::path source_dir() { return CLEANHEAT_SOURCE_DIR; }
-fs::path samples(const std::string& relative) { return source_dir() / "data-samples" / relative; }
+fs::path source_dir() {
+    return CLEANHEAT_SOURCE_DIR;
+}
+fs::path samples(const std::string& relative) {
+    return source_dir() / "data-samples" / relative;
+}
 
 std::string read_file(const fs::path& path) {
     std::ifstream in(path, std::ios::binary);
@@ -118,7 +122,8 @@ void write_villages(const fs::path& path, const std::vector<TestVillage>& villag
     srs.importFromEPSG(epsg);
     srs.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
     OGRLayer* layer = ds->CreateLayer("villages", &srs, points ? wkbPoint : wkbPolygon, nullptr);
-    for (const char* name : {"village_code", "village_name", "township_code", "township_name", "county_code", "county_name"}) {
+    for (const char* name :
+         {"village_code", "village_name", "township_code", "township_name", "county_code", "county_name"}) {
         OGRFieldDefn defn(name, OFTString);
         layer->CreateField(&defn);
     }

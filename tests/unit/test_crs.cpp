@@ -8,7 +8,9 @@
 using namespace cleanheat;
 
 namespace {
-int epsg_of(const CrsChoice& c) { return std::atoi(c.source->GetAuthorityCode(nullptr)); }
+int epsg_of(const CrsChoice& c) {
+    return std::atoi(c.source->GetAuthorityCode(nullptr));
+}
 }  // namespace
 
 TEST(Crs, GaussKrugerZoneCodes) {

@@ -74,8 +74,8 @@ TEST(HeaderDetect, SingleRouteColumnLayout) {
 }
 
 TEST(HeaderDetect, EnglishFieldNames) {
-    const auto sheet = sheet_of({{"village_code", "households", "route", "planned", "status"},
-                                 {"371602001001", "120", "gas", "1", "planned"}});
+    const auto sheet = sheet_of(
+        {{"village_code", "households", "route", "planned", "status"}, {"371602001001", "120", "gas", "1", "planned"}});
     const auto layout = detect_layout(sheet, TableKind::plan);
     ASSERT_TRUE(layout);
     EXPECT_EQ(layout->find(ColumnRole::village_code)->index, 0);

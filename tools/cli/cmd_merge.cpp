@@ -18,10 +18,12 @@ nlohmann::json to_json(const MergeResult& r) {
     for (Route route : kRoutes) households[route_key(route)] = r.households_by_route[static_cast<int>(route)];
     j["households"] = households;
     j["households_by_county"] = r.households_by_county;
-    j["heating"] = {{"rows", {{"read", r.heating_rows.read}, {"loaded", r.heating_rows.loaded},
-                              {"rejected", r.heating_rows.rejected}}},
-                    {"area_m2", r.area_m2}};
-    j["villages"] = {{"in_geodata", r.villages_in_geodata}, {"planned", r.villages_planned},
+    j["heating"] = {
+        {"rows",
+         {{"read", r.heating_rows.read}, {"loaded", r.heating_rows.loaded}, {"rejected", r.heating_rows.rejected}}},
+        {"area_m2", r.area_m2}};
+    j["villages"] = {{"in_geodata", r.villages_in_geodata},
+                     {"planned", r.villages_planned},
                      {"matched_by_name_rows", r.matched_by_name}};
     nlohmann::json by_code = nlohmann::json::object();
     for (const auto& issue : r.issues) by_code[issue.code] = by_code.value(issue.code, 0) + 1;
@@ -30,12 +32,20 @@ nlohmann::json to_json(const MergeResult& r) {
     for (const auto& f : r.files) {
         nlohmann::json sheets = nlohmann::json::array();
         for (const auto& s : f.counts.sheets)
-            sheets.push_back({{"sheet", s.sheet}, {"data_rows", s.data_rows}, {"blank_rows", s.blank_rows},
-                              {"header_rows", s.header_rows}, {"aggregate_rows", s.aggregate_rows},
+            sheets.push_back({{"sheet", s.sheet},
+                              {"data_rows", s.data_rows},
+                              {"blank_rows", s.blank_rows},
+                              {"header_rows", s.header_rows},
+                              {"aggregate_rows", s.aggregate_rows},
                               {"note_rows", s.note_rows}});
-        files.push_back({{"file", f.counts.file}, {"kind", f.kind}, {"encoding", f.counts.encoding},
-                         {"rows_read", f.counts.data_rows()}, {"rows_loaded", f.loaded}, {"rows_rejected", f.rejected},
-                         {"sha256", f.sha256}, {"sheets", sheets}});
+        files.push_back({{"file", f.counts.file},
+                         {"kind", f.kind},
+                         {"encoding", f.counts.encoding},
+                         {"rows_read", f.counts.data_rows()},
+                         {"rows_loaded", f.loaded},
+                         {"rows_rejected", f.rejected},
+                         {"sha256", f.sha256},
+                         {"sheets", sheets}});
     }
     j["files"] = files;
     j["crs"] = {{"villages", r.villages_crs}, {"villages_note", r.villages_crs_note}, {"working", r.working_crs}};
@@ -55,14 +65,16 @@ void print_summary(const MergeResult& r, const Context& context) {
     std::printf("\n");
     if (r.heating_rows.read > 0 || !r.files.empty())
         std::printf("Heating rows: read %d = loaded %d + rejected %d; area %.2f m2 (%.2f 万平方米)\n",
-                    r.heating_rows.read, r.heating_rows.loaded, r.heating_rows.rejected, r.area_m2, r.area_m2 / 10000.0);
+                    r.heating_rows.read, r.heating_rows.loaded, r.heating_rows.rejected, r.area_m2,
+                    r.area_m2 / 10000.0);
     std::printf("Villages:     %d in the geodata, %d planned; %d rows matched by name\n", r.villages_in_geodata,
                 r.villages_planned, r.matched_by_name);
     std::printf("Issues:       %d errors (rows not loaded), %d warnings\n", r.errors, r.warnings);
     std::printf("CRS:          villages %s; working %s\n", r.villages_crs.c_str(), r.working_crs.c_str());
     std::printf("Output:       %s\n", r.output.string().c_str());
     if (!context.quiet) {
-        if (!r.villages_crs_note.empty()) std::fprintf(stderr, "cleanheat merge: warning: %s\n", r.villages_crs_note.c_str());
+        if (!r.villages_crs_note.empty())
+            std::fprintf(stderr, "cleanheat merge: warning: %s\n", r.villages_crs_note.c_str());
         if (r.errors > 0)
             std::fprintf(stderr, "cleanheat merge: %d rows rejected; see the 'issues' table of %s\n", r.errors,
                          r.output.string().c_str());
@@ -78,7 +90,8 @@ void add_merge(CLI::App& app, Context& context) {
     cmd->add_option("--heating", opt->heating_table, "District-heating table (附件2 style)");
     cmd->add_option("--villages", opt->villages, "Village geodata: any OGR source (GeoPackage, Shapefile, ...)")
         ->required();
-    cmd->add_option("--villages-layer", opt->villages_layer, "Layer of the villages (default: villages, else the first)");
+    cmd->add_option("--villages-layer", opt->villages_layer,
+                    "Layer of the villages (default: villages, else the first)");
     cmd->add_option("--villages-crs", opt->villages_crs,
                     "CRS of the villages when missing or wrong: EPSG:4527, EPSG:4490, ..., or gcj02");
     cmd->add_option("--central-meridian", opt->central_meridian,

@@ -4,7 +4,8 @@ namespace cleanheat::cli {
 
 const std::vector<CommandEntry>& commands() {
     static const std::vector<CommandEntry> list = {
-        {"merge", add_merge,
+        {"merge",
+         add_merge,
          {"cleanheat merge data-samples/plans/* --villages data-samples/villages.gpkg \\\n"
           "    --heating data-samples/heating.xlsx -o out/merged.gpkg",
           "cleanheat merge plans/*.xlsx --villages 村级调查区.shp --villages-crs EPSG:4527 -o out/merged.gpkg --json",
@@ -18,9 +19,11 @@ std::string examples(const std::string& command) {
         if (command != entry.name) continue;
         std::string text = "Examples:\n";
         for (const auto& e : entry.examples) text += "  " + e + "\n";
-        text += "\nExit status: 0 done; 1 done, some rows rejected (see the issues table); 2 usage;\n"
-                "3 input missing or unreadable; 4 output cannot be written or exists; 5 internal error; 130 interrupted.\n"
-                "Documentation: docs/" + command + ".md";
+        text +=
+            "\nExit status: 0 done; 1 done, some rows rejected (see the issues table); 2 usage;\n"
+            "3 input missing or unreadable; 4 output cannot be written or exists; 5 internal error; 130 interrupted.\n"
+            "Documentation: docs/" +
+            command + ".md";
         return text;
     }
     return {};

@@ -13,7 +13,9 @@ namespace {
 // Set by SIGINT; the progress sink turns it into a cancellation.
 std::atomic<bool> interrupted{false};
 
-extern "C" void on_interrupt(int) { interrupted = true; }
+extern "C" void on_interrupt(int) {
+    interrupted = true;
+}
 
 struct TickLine {
     std::string label;

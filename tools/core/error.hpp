@@ -7,8 +7,7 @@ namespace cleanheat {
 
 class Error : public std::runtime_error {
 public:
-    Error(const std::string& message, std::string hint = {})
-        : std::runtime_error(message), hint_(std::move(hint)) {}
+    Error(const std::string& message, std::string hint = {}) : std::runtime_error(message), hint_(std::move(hint)) {}
     const std::string& hint() const { return hint_; }
     virtual int exit_code() const = 0;
 

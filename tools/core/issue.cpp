@@ -42,8 +42,8 @@ const IssueCode& issue_code(const std::string& code) {
     throw std::logic_error("unregistered issue code " + code);
 }
 
-Issue make_issue(const std::string& code, std::string file, std::string sheet, int row,
-                 std::string column, std::string value, const std::string& detail) {
+Issue make_issue(const std::string& code, std::string file, std::string sheet, int row, std::string column,
+                 std::string value, const std::string& detail) {
     const auto& c = issue_code(code);
     Issue issue;
     issue.file = std::move(file);

@@ -15,7 +15,7 @@ struct Issue {
     std::string value;   // the offending cell text
     std::string code;    // stable code, see docs/issue-codes.md
     Severity severity = Severity::warning;
-    std::string message; // Chinese, for the people who fix the table
+    std::string message;  // Chinese, for the people who fix the table
 };
 
 struct IssueCode {
@@ -31,8 +31,8 @@ const IssueCode& issue_code(const std::string& code);
 
 // Builds an issue from a registered code: severity and message come from the registry,
 // `detail` (Chinese) is appended to the message.
-Issue make_issue(const std::string& code, std::string file, std::string sheet, int row,
-                 std::string column, std::string value, const std::string& detail = {});
+Issue make_issue(const std::string& code, std::string file, std::string sheet, int row, std::string column,
+                 std::string value, const std::string& detail = {});
 
 const char* severity_name(Severity severity);
 // Spreadsheet column name for a 0-based index: 0 -> A, 26 -> AA.

@@ -76,7 +76,8 @@ struct EntryKey {
 };
 struct EntryKeyHash {
     std::size_t operator()(const EntryKey& k) const {
-        return std::hash<std::size_t>()(k.village * 8 + static_cast<std::size_t>(k.route)) ^ std::hash<std::string>()(k.detail);
+        return std::hash<std::size_t>()(k.village * 8 + static_cast<std::size_t>(k.route)) ^
+               std::hash<std::string>()(k.detail);
     }
 };
 
@@ -106,8 +107,8 @@ public:
         if (code_usable) village = index_.by_code(row.code.digits);
         if (village) {
             if (row.code.reformatted)
-                warnings.push_back(issue(row, "W_CODE_REFORMATTED", row.code_column, row.code_text,
-                                         "规范化为" + row.code.digits));
+                warnings.push_back(
+                    issue(row, "W_CODE_REFORMATTED", row.code_column, row.code_text, "规范化为" + row.code.digits));
             const std::string table_key = village_name_key(row.village_name);
             const std::string geo_key = village_name_key(village->name);
             if (!table_key.empty() && table_key != geo_key && !contains(geo_key, table_key) &&
@@ -116,17 +117,17 @@ public:
                                          "代码" + village->code + "对应“" + village->name + "”"));
             if (row.unit && row.unit->kind == "county" && !village->county_code.empty() &&
                 row.unit->code != village->county_code)
-                warnings.push_back(issue(row, "W_COUNTY_MISMATCH", "", row.county_text.empty() ? row.unit->name : row.county_text,
-                                         "代码" + village->code + "属于" +
-                                             (village->county_name.empty() ? village->county_code : village->county_name)));
+                warnings.push_back(
+                    issue(row, "W_COUNTY_MISMATCH", "", row.county_text.empty() ? row.unit->name : row.county_text,
+                          "代码" + village->code + "属于" +
+                              (village->county_name.empty() ? village->county_code : village->county_name)));
         } else {
             const std::string name_key = village_name_key(row.village_name);
             const std::string township_key = township_name_key(row.township);
             std::vector<const Village*> candidates;
             if (!name_key.empty()) {
                 candidates = index_.by_name(county_code, township_key, name_key);
-                if (candidates.empty() && !township_key.empty())
-                    candidates = index_.by_name(county_code, "", name_key);
+                if (candidates.empty() && !township_key.empty()) candidates = index_.by_name(county_code, "", name_key);
             }
             if (candidates.size() == 1) {
                 village = candidates[0];
@@ -156,9 +157,9 @@ public:
             const LoadedEntry* seen = first_of(village, r);
             if (seen) {
                 const PlanRow* first = seen->row;
-                std::string detail = "与" + first->file + (first->sheet.empty() ? "" : "“" + first->sheet + "”") + "第" +
-                                     std::to_string(first->row) + "行重复（" + village->code + " " + village->name + "，" +
-                                     route_name(r.route) + "）";
+                std::string detail = "与" + first->file + (first->sheet.empty() ? "" : "“" + first->sheet + "”") +
+                                     "第" + std::to_string(first->row) + "行重复（" + village->code + " " +
+                                     village->name + "，" + route_name(r.route) + "）";
                 if (seen->route->households != r.households)
                     detail += "，户数不同：先前" + std::to_string(seen->route->households) + "户，本行" +
                               std::to_string(r.households) + "户";
@@ -186,7 +187,8 @@ private:
         return make_issue(code, row.file, row.sheet, row.row, column, value, detail);
     }
     EntryKey key_of(const Village* village, const RouteHouseholds& r) const {
-        return {index_.position(village), static_cast<int>(r.route), r.route == Route::other ? r.detail : std::string()};
+        return {index_.position(village), static_cast<int>(r.route),
+                r.route == Route::other ? r.detail : std::string()};
     }
     // The entry that first loaded this village and route, or nullptr.
     const LoadedEntry* first_of(const Village* village, const RouteHouseholds& r) const {
@@ -221,17 +223,26 @@ std::string join(const std::vector<std::string>& items) {
 }
 
 std::vector<FieldSpec> village_fields() {
-    std::vector<FieldSpec> f = {{"village_code", OFTString},  {"village_name", OFTString}, {"township_code", OFTString},
-                                {"township_name", OFTString}, {"county_code", OFTString},  {"county_name", OFTString},
+    std::vector<FieldSpec> f = {{"village_code", OFTString},       {"village_name", OFTString},
+                                {"township_code", OFTString},      {"township_name", OFTString},
+                                {"county_code", OFTString},        {"county_name", OFTString},
                                 {"households_total", OFTInteger64}};
     for (Route r : kRoutes) f.push_back({std::string("households_") + route_key(r), OFTInteger64});
-    const std::vector<FieldSpec> rest = {
-        {"route_main", OFTString},   {"routes", OFTString},         {"other_routes", OFTString},
-        {"devices", OFTString},      {"plan_year", OFTInteger},     {"plan_start", OFTString},
-        {"plan_end", OFTString},     {"planned", OFTInteger},       {"status", OFTString},
-        {"households_started", OFTInteger64}, {"households_completed", OFTInteger64},
-        {"households_accepted", OFTInteger64}, {"status_date", OFTString},
-        {"plan_rows", OFTInteger},   {"matched_by", OFTString}};
+    const std::vector<FieldSpec> rest = {{"route_main", OFTString},
+                                         {"routes", OFTString},
+                                         {"other_routes", OFTString},
+                                         {"devices", OFTString},
+                                         {"plan_year", OFTInteger},
+                                         {"plan_start", OFTString},
+                                         {"plan_end", OFTString},
+                                         {"planned", OFTInteger},
+                                         {"status", OFTString},
+                                         {"households_started", OFTInteger64},
+                                         {"households_completed", OFTInteger64},
+                                         {"households_accepted", OFTInteger64},
+                                         {"status_date", OFTString},
+                                         {"plan_rows", OFTInteger},
+                                         {"matched_by", OFTString}};
     f.insert(f.end(), rest.begin(), rest.end());
     return f;
 }
@@ -301,15 +312,15 @@ MergeResult merge(const MergeOptions& options, Progress& progress) {
     for (const auto& v : index.villages())
         if (!v.county_code.empty()) units.add({v.county_code, v.county_name, {}, "county"});
     result.villages_in_geodata = static_cast<int>(index.size());
-    const CrsChoice source_crs =
-        choose_source_crs(villages.layer->GetSpatialRef(), villages.extent, options.villages_crs, options.central_meridian);
+    const CrsChoice source_crs = choose_source_crs(villages.layer->GetSpatialRef(), villages.extent,
+                                                   options.villages_crs, options.central_meridian);
     const auto working = choose_working_crs(source_crs, villages.extent, options.working_crs);
     result.villages_crs = source_crs.description;
     result.villages_crs_note = source_crs.note;
     result.working_crs = describe_crs(*working);
     if (source_crs.assumed)
-        geodata_issues.push_back(make_issue("W_CRS_ASSUMED", options.villages, villages.layer_name, 0, "", "",
-                                            source_crs.note));
+        geodata_issues.push_back(
+            make_issue("W_CRS_ASSUMED", options.villages, villages.layer_name, 0, "", "", source_crs.note));
     SourceTransform transform(source_crs, *working);
 
     // Plan tables (parsed on the second core meanwhile).
@@ -415,29 +426,62 @@ MergeResult merge(const MergeOptions& options, Progress& progress) {
     if (geometry_type == wkbNone) geometry_type = wkbUnknown;
     // the villages keep their FIDs from the geodata (traceable, and the R-tree can be reused)
     writer.create_layer("villages", geometry_type, working.get(), village_fields(), "村庄及清洁取暖改造计划", true);
-    const std::vector<FieldSpec> plan_row_fields = {
-        {"file", OFTString},        {"sheet", OFTString},        {"row", OFTInteger},
-        {"village_code", OFTString}, {"village_name", OFTString}, {"county_code", OFTString},
-        {"township_as_written", OFTString}, {"name_as_written", OFTString}, {"code_as_written", OFTString},
-        {"matched_by", OFTString},  {"route", OFTString},        {"route_name", OFTString},
-        {"route_detail", OFTString}, {"route_text", OFTString},  {"device", OFTString},
-        {"households", OFTInteger64}, {"plan_start", OFTString}, {"plan_end", OFTString},
-        {"remark", OFTString}};
+    const std::vector<FieldSpec> plan_row_fields = {{"file", OFTString},
+                                                    {"sheet", OFTString},
+                                                    {"row", OFTInteger},
+                                                    {"village_code", OFTString},
+                                                    {"village_name", OFTString},
+                                                    {"county_code", OFTString},
+                                                    {"township_as_written", OFTString},
+                                                    {"name_as_written", OFTString},
+                                                    {"code_as_written", OFTString},
+                                                    {"matched_by", OFTString},
+                                                    {"route", OFTString},
+                                                    {"route_name", OFTString},
+                                                    {"route_detail", OFTString},
+                                                    {"route_text", OFTString},
+                                                    {"device", OFTString},
+                                                    {"households", OFTInteger64},
+                                                    {"plan_start", OFTString},
+                                                    {"plan_end", OFTString},
+                                                    {"remark", OFTString}};
     writer.create_layer("plan_rows", wkbNone, nullptr, plan_row_fields, "导入的计划表数据行");
     writer.create_layer("heating", wkbNone, nullptr,
-                        {{"county_code", OFTString}, {"unit_name", OFTString}, {"unit_as_written", OFTString},
-                         {"area_m2", OFTReal}, {"area_10k_m2", OFTReal}, {"heat_source", OFTString},
-                         {"remark", OFTString}, {"file", OFTString}, {"sheet", OFTString}, {"row", OFTInteger}},
+                        {{"county_code", OFTString},
+                         {"unit_name", OFTString},
+                         {"unit_as_written", OFTString},
+                         {"area_m2", OFTReal},
+                         {"area_10k_m2", OFTReal},
+                         {"heat_source", OFTString},
+                         {"remark", OFTString},
+                         {"file", OFTString},
+                         {"sheet", OFTString},
+                         {"row", OFTInteger}},
                         "城市（县城）新增集中供热计划");
     writer.create_layer("issues", wkbNone, nullptr,
-                        {{"file", OFTString}, {"sheet", OFTString}, {"row", OFTInteger}, {"col", OFTString},
-                         {"value", OFTString}, {"code", OFTString}, {"severity", OFTString}, {"message", OFTString}},
+                        {{"file", OFTString},
+                         {"sheet", OFTString},
+                         {"row", OFTInteger},
+                         {"col", OFTString},
+                         {"value", OFTString},
+                         {"code", OFTString},
+                         {"severity", OFTString},
+                         {"message", OFTString}},
                         "数据问题清单");
     writer.create_layer("inputs", wkbNone, nullptr,
-                        {{"path", OFTString}, {"kind", OFTString}, {"sha256", OFTString}, {"bytes", OFTInteger64},
-                         {"encoding", OFTString}, {"sheets", OFTString}, {"rows_read", OFTInteger},
-                         {"rows_loaded", OFTInteger}, {"rows_rejected", OFTInteger}, {"rows_blank", OFTInteger},
-                         {"rows_header", OFTInteger}, {"rows_aggregate", OFTInteger}, {"rows_note", OFTInteger}},
+                        {{"path", OFTString},
+                         {"kind", OFTString},
+                         {"sha256", OFTString},
+                         {"bytes", OFTInteger64},
+                         {"encoding", OFTString},
+                         {"sheets", OFTString},
+                         {"rows_read", OFTInteger},
+                         {"rows_loaded", OFTInteger},
+                         {"rows_rejected", OFTInteger},
+                         {"rows_blank", OFTInteger},
+                         {"rows_header", OFTInteger},
+                         {"rows_aggregate", OFTInteger},
+                         {"rows_note", OFTInteger}},
                         "输入文件及行数核对");
     writer.create_layer("run_info", wkbNone, nullptr, {{"key", OFTString}, {"value", OFTString}}, "运行信息");
     writer.begin_rows();

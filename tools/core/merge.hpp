@@ -27,11 +27,11 @@ struct MergeOptions {
     std::filesystem::path output;          // GeoPackage, written atomically
     bool overwrite = false;
     int plan_year = 2022;
-    std::string command_line;              // recorded in the run metadata
+    std::string command_line;  // recorded in the run metadata
 };
 
 struct RowCounts {
-    int read = 0;      // data rows (not headers, 小计/合计, notes, blank rows)
+    int read = 0;  // data rows (not headers, 小计/合计, notes, blank rows)
     int loaded = 0;
     int rejected = 0;  // read == loaded + rejected, always
 };

@@ -9,8 +9,8 @@
 namespace cleanheat {
 namespace {
 
-constexpr const char* kNotePrefixes[] = {"说明", "注", "备注", "填表", "填报", "制表", "审核", "负责人",
-                                         "联系人", "联系电话", "附注", "单位负责人", "统计人"};
+constexpr const char* kNotePrefixes[] = {"说明",   "注",     "备注",     "填表", "填报",       "制表",  "审核",
+                                         "负责人", "联系人", "联系电话", "附注", "单位负责人", "统计人"};
 
 std::string number_text(double v) {
     std::ostringstream s;
@@ -67,8 +67,9 @@ struct HeaderTexts {
     std::vector<std::pair<int, std::pair<std::string, std::string>>> columns;  // index -> (lower, upper)
     HeaderTexts(const Sheet& sheet, const Layout& layout) {
         for (const auto& column : layout.columns)
-            columns.push_back({column.index, {normalise_header(sheet.rows[layout.header_last].cell(column.index)),
-                                              normalise_header(sheet.rows[layout.header_first].cell(column.index))}});
+            columns.push_back({column.index,
+                               {normalise_header(sheet.rows[layout.header_last].cell(column.index)),
+                                normalise_header(sheet.rows[layout.header_first].cell(column.index))}});
     }
     bool repeated_by(const TableRow& row) const {
         int same = 0, compared = 0;
@@ -100,8 +101,7 @@ struct Aggregate {
 // Walks the rows below the header: counts blank, aggregate and note rows, hands data rows
 // to `on_data`, then checks every 小计/合计 row against the data rows it sums.
 void walk_sheet(const Table& table, const Sheet& sheet, const Layout& layout, std::vector<int> sum_columns,
-                SheetCounts& counts, std::vector<Issue>& issues,
-                const std::function<bool(const TableRow&)>& is_data,
+                SheetCounts& counts, std::vector<Issue>& issues, const std::function<bool(const TableRow&)>& is_data,
                 const std::function<void(const TableRow&)>& on_data) {
     counts.header_rows = layout.header_last + 1;
     const std::vector<int> labels = label_columns(layout);
@@ -161,8 +161,8 @@ void walk_sheet(const Table& table, const Sheet& sheet, const Layout& layout, st
             if (std::fabs(sum - written.value) > 0.005) {
                 issues.push_back(make_issue("W_SUBTOTAL_MISMATCH", table.file, sheet.name, row.number,
                                             column_letter(column), trim(row.cell(column)),
-                                            "表中为" + number_text(written.value) + "，所汇总" +
-                                                std::to_string(n) + "行之和为" + number_text(sum)));
+                                            "表中为" + number_text(written.value) + "，所汇总" + std::to_string(n) +
+                                                "行之和为" + number_text(sum)));
             }
         }
     }
@@ -266,13 +266,17 @@ PlanReadResult read_plan_rows(const Table& table, const ColumnMapping* mapping) 
             // county: the row's own cell (filled down over merged cells), else the sheet's
             std::string county = cell_of(row, c_county);
             if (county.empty() && c_county_code) county = cell_of(row, c_county_code);
-            if (county.empty()) county = last_county;
-            else last_county = county;
+            if (county.empty())
+                county = last_county;
+            else
+                last_county = county;
             plan.county_text = county;
             plan.context = context;
             std::string township = cell_of(row, c_township);
-            if (township.empty()) township = last_township;
-            else last_township = township;
+            if (township.empty())
+                township = last_township;
+            else
+                last_township = township;
             plan.township = township;
             plan.village_name = cell_of(row, c_name);
             plan.code_text = cell_of(row, c_code);
@@ -363,7 +367,8 @@ PlanReadResult read_plan_rows(const Table& table, const ColumnMapping* mapping) 
                 plan.routes.push_back(rh);
             }
             if (plan.routes.empty()) {
-                const ColumnSpec* where = count_column ? count_column : (route_columns.empty() ? nullptr : route_columns[0]);
+                const ColumnSpec* where =
+                    count_column ? count_column : (route_columns.empty() ? nullptr : route_columns[0]);
                 result.issues.push_back(make_issue("E_COUNT_MISSING", table.file, sheet.name, row.number,
                                                    where ? column_letter(where->index) : "",
                                                    where ? trim(row.cell(where->index)) : ""));
@@ -414,8 +419,9 @@ HeatingReadResult read_heating_rows(const Table& table, const UnitRegistry& unit
         }
         const auto layout = detect_layout(sheet, TableKind::heating);
         if (!layout) {
-            result.issues.push_back(make_issue("E_NO_HEADER", table.file, sheet.name, 0, "", "",
-                                               "该表有" + std::to_string(nonblank) + "行非空内容，未找到县（市、区）和面积列"));
+            result.issues.push_back(
+                make_issue("E_NO_HEADER", table.file, sheet.name, 0, "", "",
+                           "该表有" + std::to_string(nonblank) + "行非空内容，未找到县（市、区）和面积列"));
             counts.note_rows = nonblank;
             result.counts.sheets.push_back(counts);
             continue;
@@ -443,8 +449,10 @@ HeatingReadResult read_heating_rows(const Table& table, const UnitRegistry& unit
             h.sheet = sheet.name;
             h.row = row.number;
             h.unit_text = cell_of(row, c_unit);
-            if (h.unit_text.empty()) h.unit_text = last_unit;
-            else last_unit = h.unit_text;
+            if (h.unit_text.empty())
+                h.unit_text = last_unit;
+            else
+                last_unit = h.unit_text;
             h.unit = units.find(h.unit_text);
             h.heat_source = cell_of(row, c_source);
             h.remark = cell_of(row, c_remark);

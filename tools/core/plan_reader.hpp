@@ -17,26 +17,26 @@ namespace cleanheat {
 struct RouteHouseholds {
     Route route = Route::other;
     long long households = 0;
-    std::string detail;  // other routes: 地热, 太阳能, or the text as written
-    std::string text;    // the route or device text as written (改造方式 cell or header)
-    bool device = false; // `text` names a device or a route detail, not just a route (煤改电)
+    std::string detail;   // other routes: 地热, 太阳能, or the text as written
+    std::string text;     // the route or device text as written (改造方式 cell or header)
+    bool device = false;  // `text` names a device or a route detail, not just a route (煤改电)
 };
 
 struct PlanRow {
     std::string file, sheet;
     int row = 0;
-    const Unit* unit = nullptr;       // county from the row, else from the sheet's title/name/file (resolve_units)
+    const Unit* unit = nullptr;  // county from the row, else from the sheet's title/name/file (resolve_units)
     bool unit_from_row = false;
-    int context = -1;                 // index into PlanReadResult::sheet_contexts
-    std::string county_text;          // as written
-    std::string township;             // as written (filled down over merged cells)
-    std::string village_name;         // as written
-    std::string code_text;            // as written
+    int context = -1;          // index into PlanReadResult::sheet_contexts
+    std::string county_text;   // as written
+    std::string township;      // as written (filled down over merged cells)
+    std::string village_name;  // as written
+    std::string code_text;     // as written
     CodeText code;
     std::string code_column, name_column;  // letters, for issues
     std::vector<RouteHouseholds> routes;   // households by route (route cells win over a row total)
     std::string device, start_date, end_date, remark;
-    std::vector<Issue> warnings;      // findings of a loaded row
+    std::vector<Issue> warnings;  // findings of a loaded row
 };
 
 struct HeatingRow {
@@ -50,7 +50,7 @@ struct HeatingRow {
 
 struct SheetCounts {
     std::string sheet;
-    int data_rows = 0;       // candidate data rows: parsed or rejected here or later
+    int data_rows = 0;  // candidate data rows: parsed or rejected here or later
     int blank_rows = 0;
     int header_rows = 0;     // title, 填报 lines and header rows above the data
     int aggregate_rows = 0;  // 小计 / 合计

@@ -13,52 +13,86 @@ struct Keyword {
 
 // Normalised (half-width, no spaces, lower case for ASCII) keywords.
 constexpr Keyword kKeywords[] = {
-    {"集中供热", Route::district_heating, ""}, {"集中供暖", Route::district_heating, ""},
-    {"集中采暖", Route::district_heating, ""}, {"热网", Route::district_heating, ""},
-    {"供热管网", Route::district_heating, ""}, {"热电联产", Route::district_heating, ""},
-    {"余热", Route::district_heating, ""},     {"district_heating", Route::district_heating, ""},
-    {"煤改气", Route::gas, ""},                {"气代煤", Route::gas, ""},
-    {"燃气", Route::gas, ""},                  {"天然气", Route::gas, ""},
-    {"液化气", Route::gas, ""},                {"壁挂炉", Route::gas, ""},
-    {"lng", Route::gas, ""},                   {"cng", Route::gas, ""},
-    {"gas", Route::gas, ""},                   {"煤改电", Route::electric, ""},
-    {"电代煤", Route::electric, ""},           {"电能", Route::electric, ""},
-    {"空气源", Route::electric, ""},           {"空气能", Route::electric, ""},
-    {"热泵", Route::electric, ""},             {"电暖", Route::electric, ""},
-    {"蓄热", Route::electric, ""},             {"电采暖", Route::electric, ""},
-    {"电锅炉", Route::electric, ""},           {"电热", Route::electric, ""},
-    {"碳晶", Route::electric, ""},             {"石墨烯", Route::electric, ""},
-    {"发热电缆", Route::electric, ""},         {"电取暖", Route::electric, ""},
-    {"electric", Route::electric, ""},         {"生物质", Route::biomass, ""},
-    {"秸秆", Route::biomass, ""},              {"颗粒燃料", Route::biomass, ""},
-    {"biomass", Route::biomass, ""},           {"地源", Route::other, "地热"},
-    {"地热", Route::other, "地热"},            {"水源热泵", Route::other, "地热"},
-    {"太阳能", Route::other, "太阳能"},        {"光热", Route::other, "太阳能"},
-    {"光伏", Route::other, "太阳能"},          {"solar", Route::other, "太阳能"},
-    {"geothermal", Route::other, "地热"},      {"其他", Route::other, "其他"},
-    {"其它", Route::other, "其他"},            {"other", Route::other, "其他"},
+    {"集中供热", Route::district_heating, ""},
+    {"集中供暖", Route::district_heating, ""},
+    {"集中采暖", Route::district_heating, ""},
+    {"热网", Route::district_heating, ""},
+    {"供热管网", Route::district_heating, ""},
+    {"热电联产", Route::district_heating, ""},
+    {"余热", Route::district_heating, ""},
+    {"district_heating", Route::district_heating, ""},
+    {"煤改气", Route::gas, ""},
+    {"气代煤", Route::gas, ""},
+    {"燃气", Route::gas, ""},
+    {"天然气", Route::gas, ""},
+    {"液化气", Route::gas, ""},
+    {"壁挂炉", Route::gas, ""},
+    {"lng", Route::gas, ""},
+    {"cng", Route::gas, ""},
+    {"gas", Route::gas, ""},
+    {"煤改电", Route::electric, ""},
+    {"电代煤", Route::electric, ""},
+    {"电能", Route::electric, ""},
+    {"空气源", Route::electric, ""},
+    {"空气能", Route::electric, ""},
+    {"热泵", Route::electric, ""},
+    {"电暖", Route::electric, ""},
+    {"蓄热", Route::electric, ""},
+    {"电采暖", Route::electric, ""},
+    {"电锅炉", Route::electric, ""},
+    {"电热", Route::electric, ""},
+    {"碳晶", Route::electric, ""},
+    {"石墨烯", Route::electric, ""},
+    {"发热电缆", Route::electric, ""},
+    {"电取暖", Route::electric, ""},
+    {"electric", Route::electric, ""},
+    {"生物质", Route::biomass, ""},
+    {"秸秆", Route::biomass, ""},
+    {"颗粒燃料", Route::biomass, ""},
+    {"biomass", Route::biomass, ""},
+    {"地源", Route::other, "地热"},
+    {"地热", Route::other, "地热"},
+    {"水源热泵", Route::other, "地热"},
+    {"太阳能", Route::other, "太阳能"},
+    {"光热", Route::other, "太阳能"},
+    {"光伏", Route::other, "太阳能"},
+    {"solar", Route::other, "太阳能"},
+    {"geothermal", Route::other, "地热"},
+    {"其他", Route::other, "其他"},
+    {"其它", Route::other, "其他"},
+    {"other", Route::other, "其他"},
 };
 
 }  // namespace
 
 const char* route_key(Route route) {
     switch (route) {
-        case Route::district_heating: return "district_heating";
-        case Route::gas: return "gas";
-        case Route::electric: return "electric";
-        case Route::biomass: return "biomass";
-        case Route::other: break;
+        case Route::district_heating:
+            return "district_heating";
+        case Route::gas:
+            return "gas";
+        case Route::electric:
+            return "electric";
+        case Route::biomass:
+            return "biomass";
+        case Route::other:
+            break;
     }
     return "other";
 }
 
 const char* route_name(Route route) {
     switch (route) {
-        case Route::district_heating: return "集中供热";
-        case Route::gas: return "煤改气";
-        case Route::electric: return "煤改电";
-        case Route::biomass: return "生物质";
-        case Route::other: break;
+        case Route::district_heating:
+            return "集中供热";
+        case Route::gas:
+            return "煤改气";
+        case Route::electric:
+            return "煤改电";
+        case Route::biomass:
+            return "生物质";
+        case Route::other:
+            break;
     }
     return "其他";
 }

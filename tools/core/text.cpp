@@ -14,7 +14,10 @@ std::size_t decode(std::string_view text, std::size_t i, char32_t& cp) {
     auto cont = [&](std::size_t k) {
         return i + k < text.size() && (static_cast<unsigned char>(text[i + k]) & 0xC0) == 0x80;
     };
-    if (c < 0x80) { cp = c; return 1; }
+    if (c < 0x80) {
+        cp = c;
+        return 1;
+    }
     if ((c & 0xE0) == 0xC0 && cont(1)) {
         cp = ((c & 0x1F) << 6) | (text[i + 1] & 0x3F);
         return 2;
@@ -24,8 +27,7 @@ std::size_t decode(std::string_view text, std::size_t i, char32_t& cp) {
         return 3;
     }
     if ((c & 0xF8) == 0xF0 && cont(1) && cont(2) && cont(3)) {
-        cp = ((c & 0x07) << 18) | ((text[i + 1] & 0x3F) << 12) | ((text[i + 2] & 0x3F) << 6) |
-             (text[i + 3] & 0x3F);
+        cp = ((c & 0x07) << 18) | ((text[i + 1] & 0x3F) << 12) | ((text[i + 2] & 0x3F) << 6) | (text[i + 3] & 0x3F);
         return 4;
     }
     cp = 0xFFFD;
@@ -33,13 +35,11 @@ std::size_t decode(std::string_view text, std::size_t i, char32_t& cp) {
 }
 
 bool is_space(char32_t cp) {
-    return cp == ' ' || cp == '\t' || cp == '\n' || cp == '\r' || cp == '\v' || cp == '\f' ||
-           cp == 0xA0 || cp == 0x3000 || cp == 0x2002 || cp == 0x2003 || cp == 0x2009 ||
-           cp == 0x200B || cp == 0xFEFF;
+    return cp == ' ' || cp == '\t' || cp == '\n' || cp == '\r' || cp == '\v' || cp == '\f' || cp == 0xA0 ||
+           cp == 0x3000 || cp == 0x2002 || cp == 0x2003 || cp == 0x2009 || cp == 0x200B || cp == 0xFEFF;
 }
 
-std::string strip_suffix_once(std::string s, const std::vector<std::string_view>& suffixes,
-                              std::size_t keep_bytes) {
+std::string strip_suffix_once(std::string s, const std::vector<std::string_view>& suffixes, std::size_t keep_bytes) {
     for (auto suffix : suffixes) {
         if (s.size() >= suffix.size() + keep_bytes && ends_with(s, suffix)) {
             s.resize(s.size() - suffix.size());
@@ -200,8 +200,7 @@ Count parse_count(std::string_view text) {
         }
         integer.resize(dot);
     }
-    if (integer.empty() || integer.size() > 15 ||
-        integer.find_first_not_of("0123456789") != std::string::npos) {
+    if (integer.empty() || integer.size() > 15 || integer.find_first_not_of("0123456789") != std::string::npos) {
         result.status = NumberStatus::unreadable;
         return result;
     }
@@ -294,8 +293,8 @@ std::string normalise_date(std::string_view text) {
             ++i;
         }
     }
-    if (count == 3 && parts[0] >= 1900 && parts[0] <= 2100 && parts[1] >= 1 && parts[1] <= 12 &&
-        parts[2] >= 1 && parts[2] <= 31) {
+    if (count == 3 && parts[0] >= 1900 && parts[0] <= 2100 && parts[1] >= 1 && parts[1] <= 12 && parts[2] >= 1 &&
+        parts[2] <= 31) {
         char buffer[64];
         std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02d", parts[0], parts[1], parts[2]);
         return buffer;

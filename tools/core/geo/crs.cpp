@@ -23,8 +23,12 @@ int prefixed_zone(double x) {
     const int zone = static_cast<int>(std::floor(x / 1e6));
     return zone >= 25 && zone <= 45 ? zone : 0;
 }
-bool plain_easting(double x) { return x > 1e5 && x < 9e5; }
-bool northing(double y) { return y > 1e6 && y < 6.5e6; }
+bool plain_easting(double x) {
+    return x > 1e5 && x < 9e5;
+}
+bool northing(double y) {
+    return y > 1e6 && y < 6.5e6;
+}
 
 }  // namespace
 
@@ -50,8 +54,8 @@ std::unique_ptr<OGRSpatialReference> srs_from_user_input(const std::string& text
     return srs;
 }
 
-CrsChoice choose_source_crs(const OGRSpatialReference* declared, const Extent& extent,
-                            const std::string& override_crs, double central_meridian) {
+CrsChoice choose_source_crs(const OGRSpatialReference* declared, const Extent& extent, const std::string& override_crs,
+                            double central_meridian) {
     CrsChoice choice;
     if (override_crs == "gcj02" || override_crs == "GCJ02" || override_crs == "GCJ-02") {
         choice.source = epsg(4490);

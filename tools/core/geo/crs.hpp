@@ -16,11 +16,11 @@ struct Extent {
 
 struct CrsChoice {
     std::unique_ptr<OGRSpatialReference> source;  // what the coordinates really are
-    bool gcj02 = false;       // coordinates are GCJ-02 lon/lat (converted by our code)
-    bool swap_axes = false;   // x holds the northing, y the easting
-    bool assumed = false;     // the declared CRS was missing or did not fit the numbers
-    std::string description;  // e.g. "EPSG:4527 (CGCS2000 / 3-degree Gauss-Kruger zone 39)"
-    std::string note;         // why, when assumed
+    bool gcj02 = false;                           // coordinates are GCJ-02 lon/lat (converted by our code)
+    bool swap_axes = false;                       // x holds the northing, y the easting
+    bool assumed = false;                         // the declared CRS was missing or did not fit the numbers
+    std::string description;                      // e.g. "EPSG:4527 (CGCS2000 / 3-degree Gauss-Kruger zone 39)"
+    std::string note;                             // why, when assumed
 };
 
 // EPSG code of CGCS2000 3-degree Gauss-Kruger zone `zone` (25..45), with the zone number
@@ -30,8 +30,8 @@ int cgcs2000_gk3_epsg(int zone, bool zone_in_easting);
 // Judges the CRS of a layer from its declaration and its coordinate magnitudes.
 // `override_crs`: "" (judge), "gcj02", or anything OGRSpatialReference::SetFromUserInput
 // takes. `central_meridian`: for Gauss-Kruger eastings without a zone number and no .prj.
-CrsChoice choose_source_crs(const OGRSpatialReference* declared, const Extent& extent,
-                            const std::string& override_crs, double central_meridian);
+CrsChoice choose_source_crs(const OGRSpatialReference* declared, const Extent& extent, const std::string& override_crs,
+                            double central_meridian);
 
 // The working CRS: the source when projected; else the 3-degree Gauss-Kruger zone
 // (zone number in the easting) of the extent's centre. `requested` overrides.

@@ -13,8 +13,9 @@ SourceTransform::SourceTransform(const CrsChoice& source, const OGRSpatialRefere
     target_->SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
     if (!source_->IsSame(target_.get())) {
         proj_.reset(OGRCreateCoordinateTransformation(source_.get(), target_.get()));
-        if (!proj_) throw InputError("no coordinate transformation from " + describe_crs(*source_) + " to " +
-                                     describe_crs(*target_));
+        if (!proj_)
+            throw InputError("no coordinate transformation from " + describe_crs(*source_) + " to " +
+                             describe_crs(*target_));
     }
 }
 

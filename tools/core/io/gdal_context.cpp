@@ -12,14 +12,14 @@ void ensure_gdal() {
 
 GdalErrorCapture::GdalErrorCapture() {
     ensure_gdal();
-    CPLPushErrorHandlerEx(
-        [](CPLErr error_class, CPLErrorNum number, const char* message) {
-            handler(static_cast<int>(error_class), number, message);
-        },
-        this);
+    CPLPushErrorHandlerEx([](CPLErr error_class, CPLErrorNum number,
+                             const char* message) { handler(static_cast<int>(error_class), number, message); },
+                          this);
 }
 
-GdalErrorCapture::~GdalErrorCapture() { CPLPopErrorHandler(); }
+GdalErrorCapture::~GdalErrorCapture() {
+    CPLPopErrorHandler();
+}
 
 void GdalErrorCapture::handler(int error_class, int, const char* message) {
     auto* self = static_cast<GdalErrorCapture*>(CPLGetErrorHandlerUserData());

@@ -114,9 +114,10 @@ VillageSource open_villages(const std::string& source_name, const std::string& l
     source.layer_name = source.layer->GetName();
     auto* defn = source.layer->GetLayerDefn();
     auto& f = source.fields;
-    f.code = find_field(defn, {"village_code", "code", "cun_code", "村代码", "行政区划代码", "区划代码", "统计用区划代码",
-                               "xzqdm", "zldwdm", "cjqydm", "qhdm", "adcode", "dm"});
-    f.name = find_field(defn, {"village_name", "name", "村名", "村名称", "村庄名称", "xzqmc", "zldwmc", "cjqymc", "mc"});
+    f.code = find_field(defn, {"village_code", "code", "cun_code", "村代码", "行政区划代码", "区划代码",
+                               "统计用区划代码", "xzqdm", "zldwdm", "cjqydm", "qhdm", "adcode", "dm"});
+    f.name =
+        find_field(defn, {"village_name", "name", "村名", "村名称", "村庄名称", "xzqmc", "zldwmc", "cjqymc", "mc"});
     f.township_code = find_field(defn, {"township_code", "town_code", "乡镇代码", "xzdm", "street_code", "streetcode"});
     f.township_name = find_field(defn, {"township_name", "township", "town", "乡镇", "乡镇名称", "xzmc"});
     f.county_code = find_field(defn, {"county_code", "area_code", "areacode", "县代码", "xdm"});

@@ -43,8 +43,8 @@ public:
 
 private:
     std::vector<Village> villages_;
-    std::unordered_map<std::string, std::size_t> by_code_;          // codes that are not plain digits
-    std::unordered_map<std::uint64_t, std::size_t> by_number_;      // digit codes: value * 32 + length
+    std::unordered_map<std::string, std::size_t> by_code_;       // codes that are not plain digits
+    std::unordered_map<std::uint64_t, std::size_t> by_number_;   // digit codes: value * 32 + length
     std::unordered_multimap<std::string, std::size_t> by_name_;  // name key -> villages
 };
 

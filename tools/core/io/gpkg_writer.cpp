@@ -18,7 +18,7 @@ std::string gpkg_blob(const OGRGeometry& geometry, int srs_id) {
     auto* p = reinterpret_cast<unsigned char*>(blob.data());
     p[0] = 'G';
     p[1] = 'P';
-    p[2] = 0;                                          // version
+    p[2] = 0;                                                              // version
     p[3] = static_cast<unsigned char>((empty ? (1 << 4) : (1 << 1)) | 1);  // empty flag or xy envelope; little endian
     const int32_t srs = srs_id;
     std::memcpy(p + 4, &srs, 4);
@@ -89,8 +89,7 @@ GpkgWriter::~GpkgWriter() {
 }
 
 void GpkgWriter::create_layer(const std::string& name, OGRwkbGeometryType type, const OGRSpatialReference* srs,
-                              const std::vector<FieldSpec>& fields, const std::string& description,
-                              bool explicit_fid) {
+                              const std::vector<FieldSpec>& fields, const std::string& description, bool explicit_fid) {
     GdalErrorCapture capture;
     char** options = nullptr;
     if (!description.empty()) options = CSLSetNameValue(options, "DESCRIPTION", description.c_str());
@@ -106,7 +105,8 @@ void GpkgWriter::create_layer(const std::string& name, OGRwkbGeometryType type, 
     for (const auto& field : fields) {
         OGRFieldDefn defn(field.name.c_str(), field.type);
         if (layer->CreateField(&defn) != OGRERR_NONE)
-            throw OutputError(path_ + ": cannot create field " + name + "." + field.name + ": " + capture.last_message());
+            throw OutputError(path_ + ": cannot create field " + name + "." + field.name + ": " +
+                              capture.last_message());
     }
     // make sure the table exists on disk before SQLite takes over
     layer->SyncToDisk();
@@ -155,7 +155,8 @@ void GpkgWriter::begin_rows() {
     // GDAL's per-row triggers (feature counts, R-tree): dropped while rows go in; finish() sets
     // the counts, builds the R-trees and puts the triggers back
     sqlite3_stmt* s = nullptr;
-    sqlite3_prepare_v2(db_, "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND "
+    sqlite3_prepare_v2(db_,
+                       "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND "
                        "(name LIKE 'trigger_%_feature_count_%' OR name LIKE 'rtree_%')",
                        -1, &s, nullptr);
     std::vector<std::string> names;
@@ -188,9 +189,9 @@ void GpkgWriter::finish() {
     for (const auto& t : tables_) {
         if (t.geometry && t.rows > 0) {
             sqlite3_stmt* s = nullptr;
-            sqlite3_prepare_v2(db_,
-                               "UPDATE gpkg_contents SET min_x = ?, min_y = ?, max_x = ?, max_y = ? WHERE table_name = ?",
-                               -1, &s, nullptr);
+            sqlite3_prepare_v2(
+                db_, "UPDATE gpkg_contents SET min_x = ?, min_y = ?, max_x = ?, max_y = ? WHERE table_name = ?", -1, &s,
+                nullptr);
             sqlite3_bind_double(s, 1, t.extent.MinX);
             sqlite3_bind_double(s, 2, t.extent.MinY);
             sqlite3_bind_double(s, 3, t.extent.MaxX);
@@ -232,18 +233,22 @@ bool GpkgWriter::copy_spatial_index(Table& t, const std::string& rtree) {
     sqlite3_finalize(s);
     if (!attached) return false;
     const std::string source = t.index_source_rtree;
-    const long long source_node = scalar("SELECT length(data) FROM source." + sql_identifier(source + "_node") + " WHERE nodeno = 1");
-    const long long own_node = scalar("SELECT length(data) FROM " + sql_identifier(rtree + "_node") + " WHERE nodeno = 1");
+    const long long source_node =
+        scalar("SELECT length(data) FROM source." + sql_identifier(source + "_node") + " WHERE nodeno = 1");
+    const long long own_node =
+        scalar("SELECT length(data) FROM " + sql_identifier(rtree + "_node") + " WHERE nodeno = 1");
     const long long source_entries = scalar("SELECT count(*) FROM source." + sql_identifier(source + "_rowid"));
     const bool fits = source_node > 0 && source_node == own_node && source_entries >= t.rows;
     if (fits) {
         exec("BEGIN");
         for (const char* shadow : {"_node", "_rowid", "_parent"}) {
             exec("DELETE FROM " + sql_identifier(rtree + shadow));
-            exec("INSERT INTO " + sql_identifier(rtree + shadow) + " SELECT * FROM source." + sql_identifier(source + shadow));
+            exec("INSERT INTO " + sql_identifier(rtree + shadow) + " SELECT * FROM source." +
+                 sql_identifier(source + shadow));
         }
         if (source_entries != t.rows)  // rows left out of this layer
-            exec("DELETE FROM " + sql_identifier(rtree) + " WHERE id NOT IN (SELECT fid FROM " + sql_identifier(t.name) + ")");
+            exec("DELETE FROM " + sql_identifier(rtree) + " WHERE id NOT IN (SELECT fid FROM " +
+                 sql_identifier(t.name) + ")");
         exec("COMMIT");
     }
     exec("DETACH DATABASE source");
@@ -269,8 +274,8 @@ void GpkgWriter::build_spatial_index(Table& t) {
     if (!bulk_load_rtree(db_, rtree, t.envelopes)) {
         // an R-tree of an unexpected form: entry by entry through the virtual table
         sqlite3_stmt* s = nullptr;
-        if (sqlite3_prepare_v2(db_, ("INSERT INTO " + sql_identifier(rtree) + " VALUES (?, ?, ?, ?, ?)").c_str(), -1, &s,
-                               nullptr) != SQLITE_OK)
+        if (sqlite3_prepare_v2(db_, ("INSERT INTO " + sql_identifier(rtree) + " VALUES (?, ?, ?, ?, ?)").c_str(), -1,
+                               &s, nullptr) != SQLITE_OK)
             throw OutputError(path_ + ": cannot build the spatial index of " + t.name + ": " + sqlite3_errmsg(db_));
         for (const auto& [fid, e] : t.envelopes) {
             sqlite3_bind_int64(s, 1, fid);
@@ -312,7 +317,9 @@ BulkInsert::BulkInsert(GpkgWriter& writer, const std::string& table) : writer_(w
         throw OutputError(writer.path_ + ": cannot prepare insert into " + table + ": " + sqlite3_errmsg(writer.db_));
 }
 
-BulkInsert::~BulkInsert() { sqlite3_finalize(statement_); }
+BulkInsert::~BulkInsert() {
+    sqlite3_finalize(statement_);
+}
 
 void BulkInsert::text(int field, const std::string& value) {
     sqlite3_bind_text(statement_, field + 1, value.c_str(), static_cast<int>(value.size()), SQLITE_TRANSIENT);
@@ -323,9 +330,15 @@ void BulkInsert::text_ref(int field, const std::string& value) {
 void BulkInsert::text_ref(int field, const char* literal) {
     sqlite3_bind_text(statement_, field + 1, literal, -1, SQLITE_STATIC);
 }
-void BulkInsert::integer(int field, long long value) { sqlite3_bind_int64(statement_, field + 1, value); }
-void BulkInsert::real(int field, double value) { sqlite3_bind_double(statement_, field + 1, value); }
-void BulkInsert::null(int field) { sqlite3_bind_null(statement_, field + 1); }
+void BulkInsert::integer(int field, long long value) {
+    sqlite3_bind_int64(statement_, field + 1, value);
+}
+void BulkInsert::real(int field, double value) {
+    sqlite3_bind_double(statement_, field + 1, value);
+}
+void BulkInsert::null(int field) {
+    sqlite3_bind_null(statement_, field + 1);
+}
 
 void BulkInsert::fid(long long value) {
     if (!fid_parameter_) return;

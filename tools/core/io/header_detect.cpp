@@ -38,8 +38,8 @@ bool is_number_cell(const std::string& cell) {
 }
 
 int count_nonempty(const TableRow& row) {
-    return static_cast<int>(std::count_if(row.cells.begin(), row.cells.end(),
-                                          [](const std::string& c) { return !trim(c).empty(); }));
+    return static_cast<int>(
+        std::count_if(row.cells.begin(), row.cells.end(), [](const std::string& c) { return !trim(c).empty(); }));
 }
 
 // Roles a header row offers (distinct), used to score candidate rows.
@@ -74,8 +74,8 @@ int score(const std::set<ColumnRole>& roles, TableKind kind) {
 bool layout_fits(const Layout& layout, TableKind kind) {
     if (kind == TableKind::heating) return layout.has(ColumnRole::area) && layout.has(ColumnRole::county);
     const bool where = layout.has(ColumnRole::village_code) || layout.has(ColumnRole::village_name);
-    const bool how_many = layout.has(ColumnRole::route_count) || layout.has(ColumnRole::households) ||
-                          layout.has(ColumnRole::total);
+    const bool how_many =
+        layout.has(ColumnRole::route_count) || layout.has(ColumnRole::households) || layout.has(ColumnRole::total);
     return where && how_many;
 }
 
@@ -83,24 +83,42 @@ bool layout_fits(const Layout& layout, TableKind kind) {
 
 const char* role_name(ColumnRole role) {
     switch (role) {
-        case ColumnRole::none: return "none";
-        case ColumnRole::seq: return "seq";
-        case ColumnRole::county: return "county";
-        case ColumnRole::county_code: return "county_code";
-        case ColumnRole::township: return "township";
-        case ColumnRole::township_code: return "township_code";
-        case ColumnRole::village_name: return "village_name";
-        case ColumnRole::village_code: return "village_code";
-        case ColumnRole::total: return "total";
-        case ColumnRole::route_count: return "route_count";
-        case ColumnRole::route_text: return "route_text";
-        case ColumnRole::device: return "device";
-        case ColumnRole::households: return "households";
-        case ColumnRole::start_date: return "start_date";
-        case ColumnRole::end_date: return "end_date";
-        case ColumnRole::remark: return "remark";
-        case ColumnRole::area: return "area";
-        case ColumnRole::heat_source: return "heat_source";
+        case ColumnRole::none:
+            return "none";
+        case ColumnRole::seq:
+            return "seq";
+        case ColumnRole::county:
+            return "county";
+        case ColumnRole::county_code:
+            return "county_code";
+        case ColumnRole::township:
+            return "township";
+        case ColumnRole::township_code:
+            return "township_code";
+        case ColumnRole::village_name:
+            return "village_name";
+        case ColumnRole::village_code:
+            return "village_code";
+        case ColumnRole::total:
+            return "total";
+        case ColumnRole::route_count:
+            return "route_count";
+        case ColumnRole::route_text:
+            return "route_text";
+        case ColumnRole::device:
+            return "device";
+        case ColumnRole::households:
+            return "households";
+        case ColumnRole::start_date:
+            return "start_date";
+        case ColumnRole::end_date:
+            return "end_date";
+        case ColumnRole::remark:
+            return "remark";
+        case ColumnRole::area:
+            return "area";
+        case ColumnRole::heat_source:
+            return "heat_source";
     }
     return "none";
 }

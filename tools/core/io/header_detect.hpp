@@ -14,23 +14,23 @@ namespace cleanheat {
 
 enum class ColumnRole {
     none,
-    seq,           // 序号
-    county,        // 县（市、区）, also the unit of annex 2
-    county_code,   // 县代码
-    township,      // 乡镇（街道）
-    township_code, // 乡镇代码
-    village_name,  // 村（居）
-    village_code,  // 村代码, 统计用区划代码
-    total,         // 合计 / 改造户数 when routes are split in columns
-    route_count,   // households of one route (集中供热, 煤改气 ...)
-    route_text,    // 改造方式: the route or device named in the cell
-    device,        // 设备类型
-    households,    // 户数 when the route is in its own column
-    start_date,    // 计划开工日期
-    end_date,      // 计划完工日期
-    remark,        // 备注
-    area,          // 新增集中供热面积
-    heat_source,   // 热源
+    seq,            // 序号
+    county,         // 县（市、区）, also the unit of annex 2
+    county_code,    // 县代码
+    township,       // 乡镇（街道）
+    township_code,  // 乡镇代码
+    village_name,   // 村（居）
+    village_code,   // 村代码, 统计用区划代码
+    total,          // 合计 / 改造户数 when routes are split in columns
+    route_count,    // households of one route (集中供热, 煤改气 ...)
+    route_text,     // 改造方式: the route or device named in the cell
+    device,         // 设备类型
+    households,     // 户数 when the route is in its own column
+    start_date,     // 计划开工日期
+    end_date,       // 计划完工日期
+    remark,         // 备注
+    area,           // 新增集中供热面积
+    heat_source,    // 热源
 };
 
 const char* role_name(ColumnRole role);

@@ -21,7 +21,8 @@ RawGeometryReader::RawGeometryReader(const VillageSource& source, bool identity)
         db_ = nullptr;
         return;
     }
-    const std::string sql = "SELECT " + sql_identifier(fid) + ", " + sql_identifier(geom) + " FROM " + sql_identifier(source.layer_name);
+    const std::string sql =
+        "SELECT " + sql_identifier(fid) + ", " + sql_identifier(geom) + " FROM " + sql_identifier(source.layer_name);
     if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &statement_, nullptr) != SQLITE_OK) {
         sqlite3_finalize(statement_);
         statement_ = nullptr;

@@ -120,7 +120,8 @@ private:
 }  // namespace
 
 bool bulk_load_rtree(sqlite3* db, const std::string& rtree, std::vector<RtreeEntry> entries) {
-    const long long node_size = scalar(db, "SELECT length(data) FROM " + sql_identifier(rtree + "_node") + " WHERE nodeno = 1");
+    const long long node_size =
+        scalar(db, "SELECT length(data) FROM " + sql_identifier(rtree + "_node") + " WHERE nodeno = 1");
     if (node_size < 4 + kBytesPerCell * 2) return false;
     if (scalar(db, "SELECT count(*) FROM " + sql_identifier(rtree + "_rowid")) != 0) return false;
     if (scalar(db, "SELECT count(*) FROM " + sql_identifier(rtree + "_node")) != 1) return false;
@@ -161,9 +162,11 @@ bool bulk_load_rtree(sqlite3* db, const std::string& rtree, std::vector<RtreeEnt
             for (auto& cell : node.cells) cell.id = levels[l - 1][static_cast<std::size_t>(cell.id)].number;
 
     const int depth = static_cast<int>(levels.size()) - 1;
-    Statement write_node(db, "INSERT OR REPLACE INTO " + sql_identifier(rtree + "_node") + " (nodeno, data) VALUES (?, ?)");
+    Statement write_node(db,
+                         "INSERT OR REPLACE INTO " + sql_identifier(rtree + "_node") + " (nodeno, data) VALUES (?, ?)");
     Statement write_rowid(db, "INSERT INTO " + sql_identifier(rtree + "_rowid") + " (rowid, nodeno) VALUES (?, ?)");
-    Statement write_parent(db, "INSERT INTO " + sql_identifier(rtree + "_parent") + " (nodeno, parentnode) VALUES (?, ?)");
+    Statement write_parent(db,
+                           "INSERT INTO " + sql_identifier(rtree + "_parent") + " (nodeno, parentnode) VALUES (?, ?)");
     std::vector<unsigned char> data(static_cast<std::size_t>(node_size));
     for (std::size_t l = 0; l < levels.size(); ++l) {
         for (const auto& node : levels[l]) {

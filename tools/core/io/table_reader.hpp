@@ -22,8 +22,8 @@ struct Sheet {
 };
 
 struct Table {
-    std::string file;         // path as given
-    std::string encoding;     // CSV: UTF-8 or GB18030; spreadsheets: empty
+    std::string file;      // path as given
+    std::string encoding;  // CSV: UTF-8 or GB18030; spreadsheets: empty
     std::vector<Sheet> sheets;
 };
 
