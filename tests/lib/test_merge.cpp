@@ -384,3 +384,42 @@ TEST(Merge, DuplicatedCodeInTheGeodataKeepsTheFirstAndSaysSo) {
             }
     }
 }
+
+TEST(Merge, ShapefileWithoutPrjIsJudgedFromItsCoordinates) {
+    Fixture f;
+    // the fixture's villages, copied into a shapefile with no .prj (eastings carry zone 39)
+    const fs::path shp = f.dir / "villages_noprj.shp";
+    {
+        std::unique_ptr<GDALDataset> src(GDALDataset::Open((f.dir / "villages.gpkg").c_str(), GDAL_OF_VECTOR));
+        auto* driver = GetGDALDriverManager()->GetDriverByName("ESRI Shapefile");
+        std::unique_ptr<GDALDataset> dst(driver->Create(shp.c_str(), 0, 0, 0, GDT_Unknown, nullptr));
+        OGRLayer* in = src->GetLayer(0);
+        // GBK, as Chinese desktop GIS writes it; the .cpg is removed below
+        const char* const layer_options[] = {"ENCODING=CP936", nullptr};
+        OGRLayer* out = dst->CreateLayer("villages_noprj", nullptr, wkbPolygon, const_cast<char**>(layer_options));
+        for (const char* name : {"XZQDM", "XZQMC"}) {
+            OGRFieldDefn defn(name, OFTString);
+            ASSERT_EQ(out->CreateField(&defn), OGRERR_NONE);
+        }
+        for (auto& feature : *in) {
+            OGRFeature g(out->GetLayerDefn());
+            g.SetField("XZQDM", feature->GetFieldAsString("village_code"));
+            g.SetField("XZQMC", feature->GetFieldAsString("village_name"));
+            g.SetGeometry(feature->GetGeometryRef());
+            ASSERT_EQ(out->CreateFeature(&g), OGRERR_NONE);
+        }
+    }
+    ASSERT_FALSE(fs::exists(f.dir / "villages_noprj.prj"));
+    ASSERT_TRUE(fs::remove(f.dir / "villages_noprj.cpg"));
+    f.options.villages = shp.string();
+    Progress progress;
+    const auto r = merge(f.options, progress);
+    EXPECT_EQ(with_code(r, "W_CRS_ASSUMED").size(), 1u);
+    EXPECT_TRUE(with_code(r, "W_NAME_MISMATCH").empty());  // the GBK names were read right
+    EXPECT_NE(r.working_crs.find("4527"), std::string::npos) << r.working_crs;
+    EXPECT_EQ(r.households_total, 145);
+    const auto villages = read_layer(f.options.output, "villages");
+    ASSERT_EQ(villages.size(), 6u);
+    EXPECT_NE(villages[0].at("geometry").find("39500000"), std::string::npos) << villages[0].at("geometry");
+    EXPECT_EQ(villages[0].at("village_name"), "段家庄村委会");
+}

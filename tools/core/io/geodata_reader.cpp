@@ -1,5 +1,6 @@
 #include "io/geodata_reader.hpp"
 
+#include <cpl_string.h>
 #include <sqlite3.h>
 
 #include <algorithm>
@@ -102,6 +103,21 @@ VillageSource open_villages(const std::string& source_name, const std::string& l
         std::string why = capture.last_message();
         if (why.empty()) why = "not a vector data source GDAL can read";
         throw InputError(source_name + ": cannot open: " + why);
+    }
+    // Chinese shapefiles often come without .cpg, in GBK: read the bytes as they are and
+    // recode what is not UTF-8 (read_village_attributes)
+    const auto* driver = source.dataset->GetDriver();
+    if (driver && std::strcmp(driver->GetDescription(), "ESRI Shapefile") == 0 &&
+        std::filesystem::path(source_name).extension() == ".shp") {
+        std::error_code ec;
+        if (!std::filesystem::exists(std::filesystem::path(source_name).replace_extension(".cpg"), ec) &&
+            !std::filesystem::exists(std::filesystem::path(source_name).replace_extension(".CPG"), ec)) {
+            const char* const open_options[] = {"ENCODING=", nullptr};
+            source.dataset.reset(
+                GDALDataset::Open(source_name.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY, nullptr, open_options));
+            if (!source.dataset) throw InputError(source_name + ": cannot open: " + capture.last_message());
+            source.recode_gb18030 = true;
+        }
     }
     if (!layer_name.empty()) {
         source.layer = source.dataset->GetLayerByName(layer_name.c_str());
@@ -223,8 +239,15 @@ VillageIndex read_village_attributes(VillageSource& source, const UnitRegistry& 
     ignored.push_back(nullptr);
     layer->SetIgnoredFields(ignored.data());
     layer->ResetReading();
-    auto text = [](OGRFeature& feature, int field) -> std::string {
-        return field >= 0 && feature.IsFieldSetAndNotNull(field) ? feature.GetFieldAsString(field) : "";
+    auto text = [&source](OGRFeature& feature, int field) -> std::string {
+        if (field < 0 || !feature.IsFieldSetAndNotNull(field)) return "";
+        std::string value = feature.GetFieldAsString(field);
+        if (source.recode_gb18030 && !is_valid_utf8(value)) {
+            char* recoded = CPLRecode(value.c_str(), "GB18030", CPL_ENC_UTF8);
+            if (recoded) value = recoded;
+            CPLFree(recoded);
+        }
+        return value;
     };
     for (auto& feature : *layer) {
         Village v;

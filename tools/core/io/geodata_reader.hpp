@@ -56,6 +56,7 @@ struct VillageSource {
     OGRwkbGeometryType geometry_type = wkbUnknown;
     Extent extent;
     std::vector<GIntBig> duplicate_fids;  // features whose code repeats an earlier one
+    bool recode_gb18030 = false;          // a shapefile without .cpg: text that is not UTF-8 is GBK/GB18030
 };
 
 // Opens the villages (throws InputError naming the source and what is missing).
