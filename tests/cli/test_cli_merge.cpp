@@ -184,3 +184,30 @@ TEST(MergeCli, Gcj02PointsLandOnTheTruePositions) {
         OGRGeometryFactory::destroyGeometry(b);
     }
 }
+
+TEST(MergeCli, Gcj02ShiftedPointsAreSpottedAgainstReferencePolygons) {
+    auto run = [](const std::vector<std::string>& extra) {
+        std::vector<std::string> args = {"merge",       plan_files()[0],
+                                         "--reference", "data-samples/villages.gpkg",
+                                         "-o",          (temp_dir() / "g.gpkg").string(),
+                                         "--json"};
+        args.insert(args.end(), extra.begin(), extra.end());
+        const auto r = run_cli(args);
+        EXPECT_LE(r.exit_code, 1) << r.err;
+        return std::make_pair(nlohmann::json::parse(r.out), r.err);
+    };
+    // web-map points taken as they are labelled (WGS84): the shift is spotted
+    const auto [shifted, shifted_err] = run({"--villages", "data-samples/villages_gcj02.gpkg"});
+    EXPECT_EQ(shifted["issues"]["by_code"].value("W_GCJ02_SUSPECTED", 0), 1) << shifted.dump();
+    EXPECT_NE(shifted_err.find("W_GCJ02_SUSPECTED"), std::string::npos);
+    // the same points declared GCJ-02: corrected, no warning
+    const auto [corrected, corrected_err] =
+        run({"--villages", "data-samples/villages_gcj02.gpkg", "--villages-crs", "gcj02"});
+    EXPECT_EQ(corrected["issues"]["by_code"].value("W_GCJ02_SUSPECTED", 0), 0);
+    EXPECT_EQ(corrected["issues"]["by_code"].value("W_GCJ02_DOUBTFUL", 0), 0);
+    EXPECT_EQ(corrected["crs"]["gcj02_check"].get<std::string>().rfind("60 of 60", 0), 0u)
+        << corrected["crs"]["gcj02_check"];
+    // true CGCS2000 points: no warning either
+    const auto [plain, plain_err] = run({"--villages", "data-samples/villages_points.gpkg"});
+    EXPECT_EQ(plain["issues"]["by_code"].value("W_GCJ02_SUSPECTED", 0), 0) << plain["crs"]["gcj02_check"];
+}

@@ -48,11 +48,28 @@ nlohmann::json to_json(const MergeResult& r) {
                          {"sheets", sheets}});
     }
     j["files"] = files;
-    j["crs"] = {{"villages", r.villages_crs}, {"villages_note", r.villages_crs_note}, {"working", r.working_crs}};
+    j["crs"] = {{"villages", r.villages_crs},
+                {"villages_note", r.villages_crs_note},
+                {"working", r.working_crs},
+                {"gcj02_check", r.gcj02_check}};
     return j;
 }
 
+void print_warnings(const MergeResult& r, const Context& context) {
+    if (context.quiet) return;
+    if (!r.villages_crs_note.empty())
+        std::fprintf(stderr, "cleanheat merge: warning: %s\n", r.villages_crs_note.c_str());
+    for (const auto& issue : r.issues)
+        if (issue.code == "W_GCJ02_SUSPECTED" || issue.code == "W_GCJ02_DOUBTFUL")
+            std::fprintf(stderr, "cleanheat merge: warning: %s: %s (%s)\n", issue.code.c_str(), issue.message.c_str(),
+                         r.gcj02_check.c_str());
+    if (r.errors > 0)
+        std::fprintf(stderr, "cleanheat merge: %d rows rejected; see the 'issues' table of %s\n", r.errors,
+                     r.output.string().c_str());
+}
+
 void print_summary(const MergeResult& r, const Context& context) {
+    print_warnings(r, context);
     if (context.json) {
         std::cout << to_json(r).dump(2) << "\n";
         return;
@@ -71,14 +88,8 @@ void print_summary(const MergeResult& r, const Context& context) {
                 r.villages_planned, r.matched_by_name);
     std::printf("Issues:       %d errors (rows not loaded), %d warnings\n", r.errors, r.warnings);
     std::printf("CRS:          villages %s; working %s\n", r.villages_crs.c_str(), r.working_crs.c_str());
+    if (!r.gcj02_check.empty()) std::printf("GCJ-02 check: %s\n", r.gcj02_check.c_str());
     std::printf("Output:       %s\n", r.output.string().c_str());
-    if (!context.quiet) {
-        if (!r.villages_crs_note.empty())
-            std::fprintf(stderr, "cleanheat merge: warning: %s\n", r.villages_crs_note.c_str());
-        if (r.errors > 0)
-            std::fprintf(stderr, "cleanheat merge: %d rows rejected; see the 'issues' table of %s\n", r.errors,
-                         r.output.string().c_str());
-    }
 }
 
 }  // namespace
@@ -97,6 +108,8 @@ void add_merge(CLI::App& app, Context& context) {
     cmd->add_option("--central-meridian", opt->central_meridian,
                     "Central meridian for Gauss-Kruger eastings without zone number and without .prj")
         ->capture_default_str();
+    cmd->add_option("--reference", opt->reference,
+                    "Polygons with codes (villages, townships or counties) to check village points for GCJ-02");
     cmd->add_option("--working-crs", opt->working_crs, "CRS of the output (default: the villages' when projected)");
     cmd->add_option("--units", opt->units_file, "Reporting units file (default: styles/units.json)");
     cmd->add_option("--mapping", opt->mapping_file,

@@ -32,6 +32,9 @@ const std::vector<IssueCode>& issue_codes() {
         {"W_VILLAGE_CODE_DUPLICATE", Severity::warning, "村庄底图中村代码重复，仅使用第一条"},
         {"W_CRS_ASSUMED", Severity::warning, "村庄底图坐标系缺失或与坐标数值不符，已按坐标数值推定"},
         {"W_SHEET_EMPTY", Severity::warning, "工作表没有数据行"},
+        {"W_GCJ02_SUSPECTED", Severity::warning,
+         "村庄点位疑似为GCJ-02（火星坐标），与参考边界相比偏移数百米；如确为网络地图采集，请加 --villages-crs gcj02"},
+        {"W_GCJ02_DOUBTFUL", Severity::warning, "村庄点位按GCJ-02纠偏后与参考边界吻合反而变差，请核实坐标来源"},
     };
     return codes;
 }

@@ -18,6 +18,7 @@
 
 #include "error.hpp"
 #include "geo/crs.hpp"
+#include "geo/gcj02_check.hpp"
 #include "geo/reproject.hpp"
 #include "io/atomic_output.hpp"
 #include "io/gdal_context.hpp"
@@ -322,6 +323,20 @@ MergeResult merge(const MergeOptions& options, Progress& progress) {
         geodata_issues.push_back(
             make_issue("W_CRS_ASSUMED", options.villages, villages.layer_name, 0, "", "", source_crs.note));
     SourceTransform transform(source_crs, *working);
+    if (!options.reference.empty() && villages.geometry_type == wkbPoint) {
+        const Gcj02Check check = check_gcj02(options.villages, options.villages_layer, source_crs, options.reference);
+        result.gcj02_check = std::to_string(check.inside_as_taken) + " of " + std::to_string(check.compared) +
+                             " points inside their reference polygon as taken, " +
+                             std::to_string(check.inside_other_way) + (source_crs.gcj02 ? " without" : " with") +
+                             " the GCJ-02 correction";
+        if (check.suspicious())
+            geodata_issues.push_back(make_issue(source_crs.gcj02 ? "W_GCJ02_DOUBTFUL" : "W_GCJ02_SUSPECTED",
+                                                options.villages, villages.layer_name, 0, "", "",
+                                                "落入参考边界的点位：现为" + std::to_string(check.inside_as_taken) +
+                                                    "/" + std::to_string(check.compared) + "，改换后为" +
+                                                    std::to_string(check.inside_other_way) + "/" +
+                                                    std::to_string(check.compared)));
+    }
 
     // Plan tables (parsed on the second core meanwhile).
     const Progress reading = progress.slice(0.05, 0.25);
@@ -706,6 +721,7 @@ MergeResult merge(const MergeOptions& options, Progress& progress) {
             {"villages_crs", result.villages_crs},
             {"villages_crs_note", result.villages_crs_note},
             {"working_crs", result.working_crs},
+            {"gcj02_check", result.gcj02_check},
             {"units_file", units_file.string()},
             {"mapping_file", options.mapping_file},
             {"plan_year", std::to_string(options.plan_year)},

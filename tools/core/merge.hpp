@@ -21,6 +21,7 @@ struct MergeOptions {
     std::string villages_layer;            // empty: "villages", else the first layer
     std::string villages_crs;              // empty: judged; "gcj02"; or any PROJ-known CRS
     double central_meridian = 117.0;       // for Gauss-Kruger eastings without zone and .prj
+    std::string reference;                 // optional polygons with codes: checks village points for GCJ-02
     std::string working_crs;               // empty: the villages' CRS when projected, else a GK zone
     std::string units_file;                // empty: the default styles/units.json when present
     std::string mapping_file;              // optional: column roles of an unusual plan-table layout
@@ -59,6 +60,7 @@ struct MergeResult {
     std::string villages_crs;       // what the villages' coordinates were taken to be
     std::string villages_crs_note;  // why, when assumed
     std::string working_crs;
+    std::string gcj02_check;        // with a reference: how many points fall in their polygons, both ways
     std::filesystem::path output;
 };
 
