@@ -215,16 +215,6 @@ void GpkgWriter::finish() {
     db_ = nullptr;
 }
 
-long long GpkgWriter::scalar(const std::string& sql) {
-    sqlite3_stmt* s = nullptr;
-    long long v = -1;
-    if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &s, nullptr) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW &&
-        sqlite3_column_type(s, 0) != SQLITE_NULL)
-        v = sqlite3_column_int64(s, 0);
-    sqlite3_finalize(s);
-    return v;
-}
-
 bool GpkgWriter::copy_spatial_index(Table& t, const std::string& rtree) {
     sqlite3_stmt* s = nullptr;
     sqlite3_prepare_v2(db_, "ATTACH DATABASE ? AS source", -1, &s, nullptr);
@@ -234,10 +224,11 @@ bool GpkgWriter::copy_spatial_index(Table& t, const std::string& rtree) {
     if (!attached) return false;
     const std::string source = t.index_source_rtree;
     const long long source_node =
-        scalar("SELECT length(data) FROM source." + sql_identifier(source + "_node") + " WHERE nodeno = 1");
+        sql_scalar(db_, "SELECT length(data) FROM source." + sql_identifier(source + "_node") + " WHERE nodeno = 1");
     const long long own_node =
-        scalar("SELECT length(data) FROM " + sql_identifier(rtree + "_node") + " WHERE nodeno = 1");
-    const long long source_entries = scalar("SELECT count(*) FROM source." + sql_identifier(source + "_rowid"));
+        sql_scalar(db_, "SELECT length(data) FROM " + sql_identifier(rtree + "_node") + " WHERE nodeno = 1");
+    const long long source_entries =
+        sql_scalar(db_, "SELECT count(*) FROM source." + sql_identifier(source + "_rowid"));
     const bool fits = source_node > 0 && source_node == own_node && source_entries >= t.rows;
     if (fits) {
         exec("BEGIN");

@@ -101,7 +101,6 @@ private:
     };
     void build_spatial_index(Table& t);
     bool copy_spatial_index(Table& t, const std::string& rtree);
-    long long scalar(const std::string& sql);
     Table& table(const std::string& name);
     void exec(const std::string& sql);
 

@@ -86,16 +86,6 @@ Box union_of(const std::vector<Item>& cells) {
     return b;
 }
 
-long long scalar(sqlite3* db, const std::string& sql) {
-    sqlite3_stmt* s = nullptr;
-    long long v = -1;
-    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &s, nullptr) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW &&
-        sqlite3_column_type(s, 0) != SQLITE_NULL)
-        v = sqlite3_column_int64(s, 0);
-    sqlite3_finalize(s);
-    return v;
-}
-
 class Statement {
 public:
     Statement(sqlite3* db, const std::string& sql) : db_(db) {
@@ -121,10 +111,10 @@ private:
 
 bool bulk_load_rtree(sqlite3* db, const std::string& rtree, std::vector<RtreeEntry> entries) {
     const long long node_size =
-        scalar(db, "SELECT length(data) FROM " + sql_identifier(rtree + "_node") + " WHERE nodeno = 1");
+        sql_scalar(db, "SELECT length(data) FROM " + sql_identifier(rtree + "_node") + " WHERE nodeno = 1");
     if (node_size < 4 + kBytesPerCell * 2) return false;
-    if (scalar(db, "SELECT count(*) FROM " + sql_identifier(rtree + "_rowid")) != 0) return false;
-    if (scalar(db, "SELECT count(*) FROM " + sql_identifier(rtree + "_node")) != 1) return false;
+    if (sql_scalar(db, "SELECT count(*) FROM " + sql_identifier(rtree + "_rowid")) != 0) return false;
+    if (sql_scalar(db, "SELECT count(*) FROM " + sql_identifier(rtree + "_node")) != 1) return false;
     const auto capacity = static_cast<std::size_t>((node_size - 4) / kBytesPerCell);
     if (entries.empty()) return true;
 

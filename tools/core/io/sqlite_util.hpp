@@ -1,5 +1,7 @@
 // Small helpers for the SQLite statements that read and write GeoPackages directly.
 #pragma once
+#include <sqlite3.h>
+
 #include <string>
 
 namespace cleanheat {
@@ -12,6 +14,17 @@ inline std::string sql_identifier(const std::string& identifier) {
         s.push_back(c);
     }
     return s + "\"";
+}
+
+// The first column of the first row of a query as an integer; -1 when there is none.
+inline long long sql_scalar(sqlite3* db, const std::string& sql) {
+    sqlite3_stmt* s = nullptr;
+    long long v = -1;
+    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &s, nullptr) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW &&
+        sqlite3_column_type(s, 0) != SQLITE_NULL)
+        v = sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    return v;
 }
 
 }  // namespace cleanheat
