@@ -10,6 +10,11 @@ const std::vector<CommandEntry>& commands() {
           "    --heating data-samples/heating.xlsx -o out/merged.gpkg",
           "cleanheat merge plans/*.xlsx --villages 村级调查区.shp --villages-crs EPSG:4527 -o out/merged.gpkg --json",
           "cleanheat merge plan.csv --villages points.gpkg --villages-crs gcj02 -o out/merged.gpkg --overwrite"}},
+        {"contiguity",
+         add_contiguity,
+         {"cleanheat contiguity out/merged.gpkg --xlsx out/contiguity.xlsx",
+          "cleanheat contiguity out/merged.gpkg --adjacency rook --by none --json --no-write",
+          "cleanheat contiguity 村级调查区.shp --planned \"planned = 1\" --tolerance 5 -o out/contiguity.gpkg"}},
     };
     return list;
 }

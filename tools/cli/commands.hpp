@@ -17,5 +17,6 @@ struct CommandEntry {
 const std::vector<CommandEntry>& commands();
 
 void add_merge(CLI::App& app, Context& context);
+void add_contiguity(CLI::App& app, Context& context);
 
 }  // namespace cleanheat::cli

@@ -1,0 +1,351 @@
+#include "report/xlsx_report.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+#include "error.hpp"
+
+namespace cleanheat {
+namespace {
+
+constexpr long long kExcelRows = 1048576;
+
+std::string cell_ref(long long row, int col) {
+    std::string letters;
+    for (int c = col + 1; c > 0; c = (c - 1) / 26)
+        letters.insert(letters.begin(), static_cast<char>('A' + (c - 1) % 26));
+    return letters + std::to_string(row + 1);
+}
+
+lxw_format* make_format(lxw_workbook* wb, const char* font, double size, bool bold, std::uint8_t align, bool border,
+                        const char* number = nullptr) {
+    lxw_format* f = workbook_add_format(wb);
+    format_set_font_name(f, font);
+    format_set_font_size(f, size);
+    if (bold) format_set_bold(f);
+    format_set_align(f, align);
+    format_set_align(f, LXW_ALIGN_VERTICAL_CENTER);
+    if (border) format_set_border(f, LXW_BORDER_THIN);
+    if (number) format_set_num_format(f, number);
+    return f;
+}
+
+std::string format_number(double v, XlsxKind kind) {
+    char buf[64];
+    if (kind == XlsxKind::integer)
+        std::snprintf(buf, sizeof buf, "%.0f", v);
+    else if (kind == XlsxKind::percent)
+        std::snprintf(buf, sizeof buf, "%.1f%%", v * 100);
+    else
+        std::snprintf(buf, sizeof buf, "%.2f", v);
+    return buf;
+}
+
+}  // namespace
+
+double display_width(const std::string& text) {
+    double w = 0;
+    for (std::size_t i = 0; i < text.size();) {
+        const auto c = static_cast<unsigned char>(text[i]);
+        std::uint32_t cp = c;
+        int len = 1;
+        if (c >= 0xF0) {
+            cp = c & 0x07;
+            len = 4;
+        } else if (c >= 0xE0) {
+            cp = c & 0x0F;
+            len = 3;
+        } else if (c >= 0xC0) {
+            cp = c & 0x1F;
+            len = 2;
+        }
+        for (int k = 1; k < len && i + static_cast<std::size_t>(k) < text.size(); ++k)
+            cp = (cp << 6) | (static_cast<unsigned char>(text[i + static_cast<std::size_t>(k)]) & 0x3F);
+        i += static_cast<std::size_t>(len);
+        const bool wide = (cp >= 0x1100 && cp <= 0x115F) || (cp >= 0x2E80 && cp <= 0xA4CF) ||
+                          (cp >= 0xAC00 && cp <= 0xD7A3) || (cp >= 0xF900 && cp <= 0xFAFF) ||
+                          (cp >= 0xFE30 && cp <= 0xFE4F) || (cp >= 0xFF00 && cp <= 0xFF60) ||
+                          (cp >= 0xFFE0 && cp <= 0xFFE6) || (cp >= 0x20000 && cp <= 0x3FFFD);
+        w += wide ? 2 : 1;
+    }
+    return w;
+}
+
+XlsxWorkbook::XlsxWorkbook(const std::filesystem::path& target, bool overwrite,
+                           const std::vector<std::filesystem::path>& inputs, bool constant_memory)
+    : output_(std::make_unique<AtomicOutput>(target, overwrite, inputs)), constant_memory_(constant_memory) {
+    lxw_workbook_options options{};
+    options.constant_memory = constant_memory ? LXW_TRUE : LXW_FALSE;
+    options.use_zip64 = LXW_TRUE;
+    const std::string tmp = output_->partial().parent_path().string();
+    options.tmpdir = const_cast<char*>(tmp.empty() ? "." : tmp.c_str());
+    workbook_ = workbook_new_opt(output_->partial().c_str(), &options);
+    if (!workbook_) throw OutputError(target.string() + ": cannot create the workbook");
+    auto* wb = workbook_;
+    formats_.label = make_format(wb, "黑体", 12, false, LXW_ALIGN_LEFT, false);
+    formats_.title = make_format(wb, "黑体", 16, true, LXW_ALIGN_CENTER, false);
+    formats_.unit = make_format(wb, "仿宋_GB2312", 11, false, LXW_ALIGN_RIGHT, false);
+    formats_.header = make_format(wb, "黑体", 11, false, LXW_ALIGN_CENTER, true);
+    format_set_text_wrap(formats_.header);
+    format_set_bg_color(formats_.header, 0xF2F2F2);
+    formats_.text = make_format(wb, "宋体", 11, false, LXW_ALIGN_LEFT, true);
+    formats_.code = make_format(wb, "宋体", 11, false, LXW_ALIGN_LEFT, true, "@");
+    formats_.integer = make_format(wb, "宋体", 11, false, LXW_ALIGN_RIGHT, true, "0");
+    formats_.decimal = make_format(wb, "宋体", 11, false, LXW_ALIGN_RIGHT, true, "0.00");
+    formats_.percent = make_format(wb, "宋体", 11, false, LXW_ALIGN_RIGHT, true, "0.0%");
+    formats_.total_text = make_format(wb, "黑体", 11, false, LXW_ALIGN_CENTER, true);
+    formats_.total_integer = make_format(wb, "黑体", 11, false, LXW_ALIGN_RIGHT, true, "0");
+    formats_.total_decimal = make_format(wb, "黑体", 11, false, LXW_ALIGN_RIGHT, true, "0.00");
+    formats_.total_percent = make_format(wb, "黑体", 11, false, LXW_ALIGN_RIGHT, true, "0.0%");
+    formats_.note = make_format(wb, "仿宋_GB2312", 10, false, LXW_ALIGN_LEFT, false);
+}
+
+XlsxWorkbook::~XlsxWorkbook() {
+    if (workbook_) {
+        workbook_close(workbook_);  // leaves the .partial, which AtomicOutput removes
+        workbook_ = nullptr;
+    }
+}
+
+std::string XlsxWorkbook::unique_name(const std::string& wanted) {
+    std::string base;
+    for (char c : wanted) base += std::string("[]:*?/\\").find(c) == std::string::npos ? c : '_';
+    // at most 31 characters (code points)
+    std::string cut;
+    int count = 0;
+    for (std::size_t i = 0; i < base.size() && count < 31;) {
+        std::size_t len = 1;
+        const auto c = static_cast<unsigned char>(base[i]);
+        if (c >= 0xF0)
+            len = 4;
+        else if (c >= 0xE0)
+            len = 3;
+        else if (c >= 0xC0)
+            len = 2;
+        cut += base.substr(i, len);
+        i += len;
+        ++count;
+    }
+    std::string name = cut.empty() ? "Sheet" : cut;
+    for (int k = 2; std::find(names_.begin(), names_.end(), name) != names_.end(); ++k)
+        name = cut.substr(0, std::min<std::size_t>(cut.size(), 24)) + "(" + std::to_string(k) + ")";
+    names_.push_back(name);
+    return name;
+}
+
+lxw_worksheet* XlsxWorkbook::add_sheet(const std::string& name) {
+    lxw_worksheet* ws = workbook_add_worksheet(workbook_, unique_name(name).c_str());
+    if (!ws) throw OutputError(output_->target().string() + ": cannot add sheet " + name);
+    return ws;
+}
+
+void XlsxWorkbook::close() {
+    const lxw_error error = workbook_close(workbook_);
+    workbook_ = nullptr;
+    if (error != LXW_NO_ERROR)
+        throw OutputError(output_->target().string() + ": cannot write the workbook: " + lxw_strerror(error));
+    output_->commit();
+}
+
+XlsxTable::XlsxTable(XlsxWorkbook& book, XlsxTableSpec spec) : book_(book), spec_(std::move(spec)) {
+    if (book_.constant_memory()) spec_.total_first = false;
+    const std::size_t columns = spec_.columns.size() + (spec_.serial ? 1 : 0);
+    widths_.assign(columns, 4);
+    sums_.assign(spec_.columns.size(), 0);
+    start_sheet();
+}
+
+void XlsxTable::measure(std::size_t column, double width) {
+    widths_[column] = std::max(widths_[column], std::min(width + 2, 60.0));
+}
+
+void XlsxTable::start_sheet() {
+    const auto& fm = book_.formats();
+    const std::string name =
+        sheets_.empty() ? spec_.sheet : spec_.sheet + "（续" + std::to_string(sheets_.size() + 1) + "）";
+    sheet_ = book_.add_sheet(name);
+    sheets_.push_back(name);
+    const int offset = spec_.serial ? 1 : 0;
+    const int last_col = static_cast<int>(spec_.columns.size()) + offset - 1;
+    int row = 0;
+    if (!spec_.label.empty())
+        worksheet_write_string(sheet_, static_cast<lxw_row_t>(row++), 0, spec_.label.c_str(), fm.label);
+    worksheet_merge_range(sheet_, static_cast<lxw_row_t>(row), 0, static_cast<lxw_row_t>(row),
+                          static_cast<lxw_col_t>(last_col), spec_.title.c_str(), fm.title);
+    worksheet_set_row(sheet_, static_cast<lxw_row_t>(row), 30, nullptr);
+    ++row;
+    if (!spec_.unit.empty()) {
+        worksheet_merge_range(sheet_, static_cast<lxw_row_t>(row), 0, static_cast<lxw_row_t>(row),
+                              static_cast<lxw_col_t>(last_col), spec_.unit.c_str(), fm.unit);
+        ++row;
+    }
+    const bool two_level =
+        std::any_of(spec_.columns.begin(), spec_.columns.end(), [](const XlsxColumn& c) { return !c.group.empty(); });
+    header_rows_ = two_level ? 2 : 1;
+    const auto top = static_cast<lxw_row_t>(row), bottom = static_cast<lxw_row_t>(row + header_rows_ - 1);
+    auto header = [&](int col, const std::string& text) {
+        if (two_level)
+            worksheet_merge_range(sheet_, top, static_cast<lxw_col_t>(col), bottom, static_cast<lxw_col_t>(col),
+                                  text.c_str(), fm.header);
+        else
+            worksheet_write_string(sheet_, top, static_cast<lxw_col_t>(col), text.c_str(), fm.header);
+        measure(static_cast<std::size_t>(col), display_width(text));
+    };
+    if (spec_.serial) header(0, "序号");
+    for (std::size_t c = 0; c < spec_.columns.size();) {
+        const XlsxColumn& col = spec_.columns[c];
+        const int x = static_cast<int>(c) + offset;
+        if (col.group.empty()) {
+            header(x, col.header);
+            widths_[static_cast<std::size_t>(x)] = std::max(widths_[static_cast<std::size_t>(x)], col.min_width);
+            ++c;
+            continue;
+        }
+        std::size_t end = c;
+        while (end < spec_.columns.size() && spec_.columns[end].group == col.group) ++end;
+        const int x1 = static_cast<int>(end) - 1 + offset;
+        if (x1 > x)
+            worksheet_merge_range(sheet_, top, static_cast<lxw_col_t>(x), top, static_cast<lxw_col_t>(x1),
+                                  col.group.c_str(), fm.header);
+        else
+            worksheet_write_string(sheet_, top, static_cast<lxw_col_t>(x), col.group.c_str(), fm.header);
+        for (std::size_t k = c; k < end; ++k) {
+            const int xk = static_cast<int>(k) + offset;
+            worksheet_write_string(sheet_, bottom, static_cast<lxw_col_t>(xk), spec_.columns[k].header.c_str(),
+                                   fm.header);
+            measure(static_cast<std::size_t>(xk), display_width(spec_.columns[k].header));
+        }
+        c = end;
+    }
+    row += header_rows_;
+    worksheet_repeat_rows(sheet_, top, bottom);
+    worksheet_freeze_panes(sheet_, static_cast<lxw_row_t>(row), 0);
+    first_data_row_ = row;
+    if (spec_.total && spec_.total_first && sheets_.size() == 1) total_row_ = row++;
+    row_ = row;
+    sheet_rows_ = 0;
+}
+
+void XlsxTable::add_row(const std::vector<XlsxCell>& cells) {
+    if (row_ + 3 >= kExcelRows) {
+        finish_sheet(false);
+        start_sheet();
+    }
+    const auto& fm = book_.formats();
+    const auto r = static_cast<lxw_row_t>(row_);
+    const int offset = spec_.serial ? 1 : 0;
+    ++rows_;
+    ++sheet_rows_;
+    if (spec_.serial) {
+        worksheet_write_number(sheet_, r, 0, static_cast<double>(rows_), fm.integer);
+        measure(0, static_cast<double>(std::to_string(rows_).size()));
+    }
+    for (std::size_t c = 0; c < spec_.columns.size(); ++c) {
+        const XlsxColumn& col = spec_.columns[c];
+        const auto x = static_cast<lxw_col_t>(static_cast<int>(c) + offset);
+        const XlsxCell cell = c < cells.size() ? cells[c] : XlsxCell{};
+        lxw_format* number_format = col.kind == XlsxKind::integer   ? fm.integer
+                                    : col.kind == XlsxKind::percent ? fm.percent
+                                                                    : fm.decimal;
+        if (const auto* s = std::get_if<std::string>(&cell)) {
+            worksheet_write_string(sheet_, r, x, s->c_str(), col.kind == XlsxKind::code ? fm.code : fm.text);
+            measure(x, display_width(*s));
+        } else if (const auto* v = std::get_if<double>(&cell)) {
+            if (col.kind == XlsxKind::text || col.kind == XlsxKind::code) {
+                const std::string s = format_number(*v, XlsxKind::integer);
+                worksheet_write_string(sheet_, r, x, s.c_str(), fm.code);
+                measure(x, display_width(s));
+            } else {
+                worksheet_write_number(sheet_, r, x, *v, number_format);
+                measure(x, display_width(format_number(*v, col.kind)));
+                if (col.total == XlsxTotal::sum) sums_[c] += *v;
+            }
+        } else {
+            worksheet_write_blank(sheet_, r, x,
+                                  col.kind == XlsxKind::text || col.kind == XlsxKind::code ? fm.text : number_format);
+        }
+    }
+    ++row_;
+}
+
+void XlsxTable::finish_sheet(bool last) {
+    const auto& fm = book_.formats();
+    const int offset = spec_.serial ? 1 : 0;
+    if (last && spec_.total) {
+        const bool split = sheets_.size() > 1;
+        const long long total_row = total_row_ >= 0 ? total_row_ : row_++;
+        const auto r = static_cast<lxw_row_t>(total_row);
+        const long long data_first = total_row_ >= 0 ? first_data_row_ + 1 : first_data_row_;
+        const long long data_last = data_first + sheet_rows_ - 1;
+        // the label spans 序号 and the leading text columns
+        int label_end = offset - 1;
+        for (std::size_t c = 0; c < spec_.columns.size() && spec_.columns[c].total == XlsxTotal::none &&
+                                (spec_.columns[c].kind == XlsxKind::text || spec_.columns[c].kind == XlsxKind::code);
+             ++c)
+            label_end = static_cast<int>(c) + offset;
+        if (label_end < 0) label_end = 0;
+        if (label_end > 0)
+            worksheet_merge_range(sheet_, r, 0, r, static_cast<lxw_col_t>(label_end), spec_.total_label.c_str(),
+                                  fm.total_text);
+        else
+            worksheet_write_string(sheet_, r, 0, spec_.total_label.c_str(), fm.total_text);
+        for (std::size_t c = 0; c < spec_.columns.size(); ++c) {
+            const int x = static_cast<int>(c) + offset;
+            if (x <= label_end) continue;
+            const XlsxColumn& col = spec_.columns[c];
+            lxw_format* f = col.kind == XlsxKind::integer   ? fm.total_integer
+                            : col.kind == XlsxKind::percent ? fm.total_percent
+                                                            : fm.total_decimal;
+            if (col.total == XlsxTotal::sum) {
+                const double value = col.kind == XlsxKind::integer ? std::round(sums_[c]) : sums_[c];
+                if (split || sheet_rows_ == 0) {
+                    worksheet_write_number(sheet_, r, static_cast<lxw_col_t>(x), value, f);
+                } else {
+                    const std::string formula = "=SUM(" + cell_ref(data_first, x) + ":" + cell_ref(data_last, x) + ")";
+                    worksheet_write_formula_num(sheet_, r, static_cast<lxw_col_t>(x), formula.c_str(), f, value);
+                }
+                measure(static_cast<std::size_t>(x), display_width(format_number(value, col.kind)));
+            } else if (col.total == XlsxTotal::ratio && col.numerator >= 0 && col.denominator >= 0) {
+                const double num = sums_[static_cast<std::size_t>(col.numerator)];
+                const double den = sums_[static_cast<std::size_t>(col.denominator)];
+                const double value = den == 0 ? 0 : num / den;
+                const std::string n = cell_ref(total_row, col.numerator + offset),
+                                  d = cell_ref(total_row, col.denominator + offset);
+                const std::string formula = "=IF(" + d + "=0,0," + n + "/" + d + ")";
+                worksheet_write_formula_num(sheet_, r, static_cast<lxw_col_t>(x), formula.c_str(), f, value);
+            } else {
+                worksheet_write_blank(sheet_, r, static_cast<lxw_col_t>(x), f);
+            }
+        }
+    }
+    int note_row = static_cast<int>(row_);
+    std::vector<std::string> notes = last ? spec_.notes : std::vector<std::string>{};
+    if (sheets_.size() > 1 && last)
+        notes.insert(notes.begin(), "注：本表数据行超过 Excel 单表上限，已分为 " + std::to_string(sheets_.size()) +
+                                        " 个工作表（" + spec_.sheet + " 及其续表），合计为全部数据之和。");
+    if (!last) notes.push_back("注：续见下一工作表。");
+    for (const auto& note : notes)
+        worksheet_write_string(sheet_, static_cast<lxw_row_t>(note_row++), 0, note.c_str(), fm.note);
+    for (std::size_t c = 0; c < widths_.size(); ++c)
+        worksheet_set_column(sheet_, static_cast<lxw_col_t>(c), static_cast<lxw_col_t>(c), widths_[c], nullptr);
+    worksheet_set_paper(sheet_, 9);  // A4
+    if (spec_.landscape)
+        worksheet_set_landscape(sheet_);
+    else
+        worksheet_set_portrait(sheet_);
+    worksheet_fit_to_pages(sheet_, 1, 0);
+    worksheet_center_horizontally(sheet_);
+    worksheet_set_margins(sheet_, 0.5, 0.5, 0.75, 0.75);
+    worksheet_set_footer(sheet_, "&C第 &P 页 共 &N 页");
+}
+
+std::vector<std::string> XlsxTable::finish() {
+    if (!finished_) {
+        finish_sheet(true);
+        finished_ = true;
+    }
+    return sheets_;
+}
+
+}  // namespace cleanheat
