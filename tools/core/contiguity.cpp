@@ -398,6 +398,10 @@ ContiguityResult contiguity(const ContiguityOptions& options, const Progress& pr
         if (!layer) throw InputError(options.dataset + ": no layers");
     }
     result.layer = layer->GetName();
+    const bool gpkg = std::strcmp(ds->GetDriver()->GetDescription(), "GPKG") == 0 &&
+                      std::filesystem::is_regular_file(options.dataset) && std::strlen(layer->GetFIDColumn()) > 0;
+    if (options.write && options.output.empty() && !gpkg)
+        throw UsageError(options.dataset + " is not a GeoPackage: give -o out.gpkg for the results (or --no-write)");
     OGRFeatureDefn* defn = layer->GetLayerDefn();
     Reader reader{options, data, result, {}, {}, {}, {}, {}, {}};
     reader.fields.by = pick_field(defn, options.by, {"county_code"}, "--by");
@@ -410,8 +414,6 @@ ContiguityResult contiguity(const ContiguityOptions& options, const Progress& pr
     reader.fields.township = pick_field(defn, "", {"township_name"}, "");
     reader.fields.county_name = pick_field(defn, "", {"county_name"}, "");
     if (const OGRSpatialReference* srs = layer->GetSpatialRef()) data.srs.reset(srs->Clone());
-    const bool gpkg = std::strcmp(ds->GetDriver()->GetDescription(), "GPKG") == 0 &&
-                      std::filesystem::is_regular_file(options.dataset) && std::strlen(layer->GetFIDColumn()) > 0;
     if (!gpkg || !reader.read_sqlite(layer)) reader.read_ogr(layer);
     result.features = static_cast<long long>(data.fids.size());
     for (std::size_t g = 0; g < data.group_values.size(); ++g) {
@@ -553,7 +555,7 @@ ContiguityResult contiguity(const ContiguityOptions& options, const Progress& pr
             GdalErrorCapture capture;
             std::unique_ptr<GDALDataset> src(
                 GDALDataset::Open(options.dataset.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY));
-            const char* args[] = {"-f", "GPKG", "-preserve_fid", result.layer.c_str(), nullptr};
+            const char* args[] = {"-f", "GPKG", "-preserve_fid", "-nln", "villages", result.layer.c_str(), nullptr};
             GDALVectorTranslateOptions* vt = GDALVectorTranslateOptionsNew(const_cast<char**>(args), nullptr);
             GDALDatasetH src_handle = GDALDataset::ToHandle(src.get());
             int usage_error = 0;
@@ -562,7 +564,7 @@ ContiguityResult contiguity(const ContiguityOptions& options, const Progress& pr
             if (!copy) throw OutputError(options.output + ": cannot write: " + capture.last_message());
             GDALClose(copy);
         }
-        write_contiguity_layers(out.partial().string(), result.layer, options, data, result, outlines);
+        write_contiguity_layers(out.partial().string(), "villages", options, data, result, outlines);
         out.commit();
         result.output = options.output;
     }

@@ -1,0 +1,69 @@
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "support.hpp"
+
+using namespace cleanheat::test;
+
+namespace {
+
+fs::path merged(const fs::path& dir) {
+    std::vector<std::string> args = {"merge"};
+    std::vector<std::string> files;
+    for (const auto& e : fs::directory_iterator(samples("plans"))) files.push_back(e.path().string());
+    std::sort(files.begin(), files.end());
+    args.insert(args.end(), files.begin(), files.end());
+    const std::vector<std::string> rest = {
+        "--villages", samples("villages.gpkg").string(), "--heating", samples("heating.xlsx").string(),
+        "-o",         (dir / "merged.gpkg").string(),    "--quiet"};
+    args.insert(args.end(), rest.begin(), rest.end());
+    const auto r = run_cli(args);
+    EXPECT_TRUE(r.exit_code == 0 || r.exit_code == 1) << r.err;
+    return dir / "merged.gpkg";
+}
+
+TEST(ContiguityCli, JsonHasTheContractKeysAndSampleCounts) {
+    const auto dir = temp_dir();
+    const auto gpkg = merged(dir);
+    const auto r = run_cli({"contiguity", gpkg.string(), "--json", "--xlsx", (dir / "c.xlsx").string()});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto j = nlohmann::json::parse(r.out);
+    for (const char* key : {"planned", "edges", "clusters", "isolated", "holes"}) {
+        EXPECT_TRUE(j["total"].contains(key)) << key;
+        for (const auto& [county, g] : j["groups"].items()) EXPECT_TRUE(g.contains(key)) << county << " " << key;
+    }
+    EXPECT_EQ(j["groups"].size(), 7u);
+    // the samples' planted pattern (data-samples/faults.json)
+    const auto faults = nlohmann::json::parse(read_file(samples("faults.json")))["contiguity"];
+    EXPECT_EQ(j["total"]["planned"], faults["planned_villages"]);
+    EXPECT_EQ(j["total"]["clusters"], faults["clusters"]);
+    EXPECT_EQ(j["total"]["isolated"], faults["isolated_planned"].size());
+    EXPECT_EQ(j["total"]["enclosed"], faults["enclosed_unplanned"].size());
+    std::set<std::string> isolated, enclosed;
+    for (const auto& v : read_layer(gpkg, "villages")) {
+        if (v.at("isolated") == "1") isolated.insert(v.at("village_code"));
+        if (v.at("enclosed") == "1") enclosed.insert(v.at("village_code"));
+    }
+    EXPECT_EQ(isolated, faults["isolated_planned"].get<std::set<std::string>>());
+    EXPECT_EQ(enclosed, faults["enclosed_unplanned"].get<std::set<std::string>>());
+    EXPECT_TRUE(fs::exists(dir / "c.xlsx"));
+}
+
+TEST(ContiguityCli, ExistingOutputWithoutOverwriteExits4AndMissingInputExits3) {
+    const auto dir = temp_dir();
+    const auto gpkg = merged(dir);
+    const auto first = run_cli({"contiguity", gpkg.string(), "-o", (dir / "c.gpkg").string(), "--quiet"});
+    ASSERT_EQ(first.exit_code, 0) << first.err;
+    const auto again = run_cli({"contiguity", gpkg.string(), "-o", (dir / "c.gpkg").string(), "--quiet"});
+    EXPECT_EQ(again.exit_code, 4);
+    EXPECT_NE(again.err.find("c.gpkg"), std::string::npos);
+    EXPECT_EQ(run_cli({"contiguity", (dir / "none.gpkg").string()}).exit_code, 3);
+    const auto bad = run_cli({"contiguity", gpkg.string(), "--planned", "nonsense >", "--no-write"});
+    EXPECT_EQ(bad.exit_code, 2);
+    EXPECT_NE(bad.err.find("--planned"), std::string::npos);
+}
+
+}  // namespace

@@ -1,0 +1,150 @@
+// Adjacency on hand-built coverages with known answers.
+#include <gtest/gtest.h>
+#include <ogr_geometry.h>
+
+#include <string>
+#include <vector>
+
+#include "geo/adjacency.hpp"
+#include "geo/coverage.hpp"
+
+namespace cleanheat {
+namespace {
+
+Coverage from_wkt(const std::vector<std::string>& wkts) {
+    Coverage c;
+    for (const auto& w : wkts) {
+        OGRGeometry* g = nullptr;
+        EXPECT_EQ(OGRGeometryFactory::createFromWkt(w.c_str(), nullptr, &g), OGRERR_NONE) << w;
+        std::vector<unsigned char> wkb(static_cast<std::size_t>(g->WkbSize()));
+        g->exportToWkb(wkbNDR, wkb.data(), wkbVariantIso);
+        EXPECT_TRUE(c.add_wkb(wkb.data(), wkb.size())) << w;
+        delete g;
+    }
+    return c;
+}
+
+std::string square(double x, double y, double s = 1) {
+    auto p = [](double a, double b) { return std::to_string(a) + " " + std::to_string(b); };
+    return "POLYGON((" + p(x, y) + "," + p(x + s, y) + "," + p(x + s, y + s) + "," + p(x, y + s) + "," + p(x, y) + "))";
+}
+
+std::vector<std::string> grid(int n) {
+    std::vector<std::string> cells;
+    for (int y = 0; y < n; ++y)
+        for (int x = 0; x < n; ++x) cells.push_back(square(x, y));
+    return cells;
+}
+
+Adjacency adjacency(const Coverage& c, AdjacencyKind kind, double tolerance = 0) {
+    AdjacencyOptions o;
+    o.kind = kind;
+    o.tolerance = tolerance;
+    return polygon_adjacency(c, o, Progress());
+}
+
+TEST(Adjacency, GridQueenCountsCornersRookOnlyEdges) {
+    const Coverage c = from_wkt(grid(3));
+    const Adjacency queen = adjacency(c, AdjacencyKind::queen);
+    const Adjacency rook = adjacency(c, AdjacencyKind::rook);
+    EXPECT_EQ(queen.edges, 20u);  // 12 edges + 8 diagonals
+    EXPECT_EQ(rook.edges, 12u);
+    EXPECT_EQ(queen.degree(4), 8u);
+    EXPECT_EQ(rook.degree(4), 4u);
+    EXPECT_TRUE(queen.adjacent(0, 4));
+    EXPECT_FALSE(rook.adjacent(0, 4));
+    EXPECT_FALSE(queen.exact_everywhere);
+    EXPECT_TRUE(queen.overlaps.empty());
+}
+
+TEST(Adjacency, TJunctionWithoutSharedVertexIsFoundExactly) {
+    // a 2x2 block on the left; two unit squares on its right: (2,1) is no vertex of the block
+    const Coverage c = from_wkt({"POLYGON((0 0,2 0,2 2,0 2,0 0))", square(2, 0), square(2, 1)});
+    const Adjacency queen = adjacency(c, AdjacencyKind::queen);
+    EXPECT_EQ(queen.edges, 3u);
+    EXPECT_TRUE(queen.adjacent(0, 1));
+    EXPECT_TRUE(queen.adjacent(0, 2));
+    const Adjacency rook = adjacency(c, AdjacencyKind::rook);
+    EXPECT_EQ(rook.edges, 3u);
+}
+
+TEST(Adjacency, SliverGapJoinsOnlyWithTolerance) {
+    const Coverage c = from_wkt({square(0, 0), square(1.4, 0)});  // 0.4 apart
+    EXPECT_EQ(adjacency(c, AdjacencyKind::queen).edges, 0u);
+    const Adjacency with = adjacency(c, AdjacencyKind::queen, 0.5);
+    EXPECT_EQ(with.edges, 1u);
+    ASSERT_EQ(with.gaps.size(), 1u);
+    EXPECT_NEAR(with.gaps[0].distance, 0.4, 1e-9);
+    EXPECT_EQ(adjacency(c, AdjacencyKind::queen, 0.3).edges, 0u);
+}
+
+TEST(Adjacency, OverlappingPolygonsAreNeighboursAndReported) {
+    const Coverage c = from_wkt({square(0, 0, 2), square(1, 1, 2), square(10, 10)});
+    const Adjacency a = adjacency(c, AdjacencyKind::queen);
+    EXPECT_EQ(a.edges, 1u);
+    ASSERT_EQ(a.overlaps.size(), 1u);
+    EXPECT_TRUE(a.exact_everywhere);
+}
+
+TEST(Adjacency, PolygonInsideAnotherWithoutTouchingIsANeighbour) {
+    const Coverage c = from_wkt({square(0, 0, 10), square(4, 4, 1)});
+    EXPECT_EQ(adjacency(c, AdjacencyKind::queen).edges, 1u);
+}
+
+TEST(Adjacency, HoleFilledByAnotherPolygonSharesItsRing) {
+    const Coverage c = from_wkt({"POLYGON((0 0,9 0,9 9,0 9,0 0),(3 3,6 3,6 6,3 6,3 3))", square(3, 3, 3)});
+    const Adjacency a = adjacency(c, AdjacencyKind::rook);
+    EXPECT_EQ(a.edges, 1u);
+    EXPECT_TRUE(a.overlaps.empty());
+    EXPECT_FALSE(a.exact_everywhere);
+}
+
+TEST(Adjacency, RingOrientationDoesNotMatter) {
+    // the right square drawn clockwise
+    const Coverage c = from_wkt({square(0, 0), "POLYGON((1 0,1 1,2 1,2 0,1 0))"});
+    const Adjacency a = adjacency(c, AdjacencyKind::rook);
+    EXPECT_EQ(a.edges, 1u);
+    EXPECT_TRUE(a.overlaps.empty());
+}
+
+TEST(Adjacency, PointsLinkDelaunayNeighboursWithinDistance) {
+    const Coverage c = from_wkt({"POINT(0 0)", "POINT(1000 0)", "POINT(0 1000)", "POINT(9000 9000)", "POINT(0 0)"});
+    AdjacencyOptions o;
+    o.max_distance = 1500;
+    const Adjacency a = point_adjacency(c, o, Progress());
+    EXPECT_TRUE(a.adjacent(0, 1));
+    EXPECT_TRUE(a.adjacent(0, 2));
+    EXPECT_TRUE(a.adjacent(1, 2));
+    EXPECT_TRUE(a.adjacent(0, 4));  // same place
+    EXPECT_EQ(a.degree(3), 0u);     // too far from everyone
+    std::vector<std::int32_t> township = {1, 1, 2, 1, 1};
+    o.within = &township;
+    const Adjacency within = point_adjacency(c, o, Progress());
+    EXPECT_TRUE(within.adjacent(0, 1));
+    EXPECT_FALSE(within.adjacent(0, 2));
+}
+
+TEST(Coverage, SuspectsAreInvalidOrNeedGeos) {
+    const Coverage c =
+        from_wkt({square(0, 0), "POLYGON((0 0,2 2,2 0,0 2,0 0))", "POLYGON((0 0,4 0,4 4,0 4,0 0),(5 5,6 5,6 6,5 5))",
+                  "MULTIPOLYGON(((0 0,1 0,1 1,0 0)),((5 5,6 5,6 6,5 5)))"});
+    const auto suspects = suspect_features(c, 2);
+    EXPECT_EQ(suspects, (std::vector<std::uint32_t>{1, 2, 3}));
+}
+
+TEST(Coverage, ReadsGeoPackageBlobAndBigEndianWkb) {
+    // GP header (little endian, no envelope) + big-endian WKB polygon
+    const std::vector<unsigned char> blob = {
+        'G', 'P', 0, 0x01, 0xB7, 0x11, 0, 0, 0x00, 0,    0,    0, 3, 0, 0, 0,    1,    0,    0,    0, 4, 0x00,
+        0,   0,   0, 0,    0,    0,    0, 0, 0,    0,    0,    0, 0, 0, 0, 0x3F, 0xF0, 0,    0,    0, 0, 0,
+        0,   0,   0, 0,    0,    0,    0, 0, 0,    0x3F, 0xF0, 0, 0, 0, 0, 0,    0,    0x3F, 0xF0, 0, 0, 0,
+        0,   0,   0, 0x00, 0,    0,    0, 0, 0,    0,    0,    0, 0, 0, 0, 0,    0,    0,    0};
+    Coverage c;
+    ASSERT_TRUE(c.add_gpkg_blob(blob.data(), blob.size()));
+    EXPECT_EQ(c.kind(0), FeatureKind::polygon);
+    EXPECT_DOUBLE_EQ(c.area(0), 0.5);
+    EXPECT_DOUBLE_EQ(c.box(0).max_x, 1.0);
+}
+
+}  // namespace
+}  // namespace cleanheat
