@@ -35,6 +35,8 @@ demo() {
   mkdir -p out
   ./build/tools/cleanheat merge data-samples/plans/* --villages data-samples/villages.gpkg \
     --heating data-samples/heating.xlsx -o out/merged.gpkg --overwrite || [ $? -eq 1 ]
+  ./build/tools/cleanheat contiguity out/merged.gpkg --xlsx out/contiguity.xlsx --overwrite
+  ./build/tools/cleanheat annex out/merged.gpkg -o out/annex.xlsx --overwrite
   echo "make.sh: outputs in out/"
 }
 

@@ -153,4 +153,21 @@ void write_villages(const fs::path& path, const std::vector<TestVillage>& villag
     }
 }
 
+std::vector<std::vector<std::string>> sheet_rows(const fs::path& path, const std::string& sheet) {
+    GDALAllRegister();
+    const char* options[] = {"HEADERS=DISABLE", "FIELD_TYPES=STRING", nullptr};
+    std::unique_ptr<GDALDataset> ds(
+        GDALDataset::Open(path.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY, nullptr, options, nullptr));
+    std::vector<std::vector<std::string>> rows;
+    OGRLayer* layer = ds ? ds->GetLayerByName(sheet.c_str()) : nullptr;
+    if (!layer) throw std::runtime_error(path.string() + ": no sheet " + sheet);
+    for (auto& f : *layer) {
+        std::vector<std::string> cells;
+        for (int i = 0; i < f->GetFieldCount(); ++i)
+            cells.push_back(f->IsFieldSetAndNotNull(i) ? f->GetFieldAsString(i) : "");
+        rows.push_back(cells);
+    }
+    return rows;
+}
+
 }  // namespace cleanheat::test

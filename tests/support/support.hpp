@@ -54,4 +54,8 @@ void write_villages(const fs::path& path, const std::vector<TestVillage>& villag
 
 std::string read_file(const fs::path& path);
 
+// Every row of a spreadsheet sheet as the text of its cells (GDAL's XLSX driver, no header
+// detection, every cell as text; empty cells as "").
+std::vector<std::vector<std::string>> sheet_rows(const fs::path& path, const std::string& sheet);
+
 }  // namespace cleanheat::test

@@ -164,8 +164,10 @@ void XlsxTable::start_sheet() {
     const auto& fm = book_.formats();
     const std::string name =
         sheets_.empty() ? spec_.sheet : spec_.sheet + "（续" + std::to_string(sheets_.size() + 1) + "）";
-    sheet_ = book_.add_sheet(name);
-    sheets_.push_back(name);
+    const std::string actual = book_.unique_name(name);
+    sheet_ = workbook_add_worksheet(book_.handle(), actual.c_str());
+    if (!sheet_) throw OutputError("cannot add sheet " + actual);
+    sheets_.push_back(actual);
     const int offset = spec_.serial ? 1 : 0;
     const int last_col = static_cast<int>(spec_.columns.size()) + offset - 1;
     int row = 0;
@@ -228,7 +230,8 @@ void XlsxTable::start_sheet() {
 }
 
 void XlsxTable::add_row(const std::vector<XlsxCell>& cells) {
-    if (row_ + 3 >= kExcelRows) {
+    const long long limit = spec_.max_rows > 0 ? std::min(spec_.max_rows, kExcelRows) : kExcelRows;
+    if (row_ + 3 >= limit) {
         finish_sheet(false);
         start_sheet();
     }

@@ -42,6 +42,7 @@ struct XlsxTableSpec {
     bool landscape = true;
     std::string total_label = "合计";
     std::vector<std::string> notes;  // lines under the table
+    long long max_rows = 0;          // rows per sheet before a split (0: Excel's 1,048,576)
 };
 
 class XlsxWorkbook;
@@ -53,6 +54,10 @@ public:
     // when the rows exceeded Excel's limit).
     std::vector<std::string> finish();
     long long rows() const { return rows_; }
+    // Row (0-based) of the first data row on the first sheet, and its sheet's name.
+    int data_first_row() const { return first_data_row_ + (spec_.total_first && spec_.total ? 1 : 0); }
+    const std::string& first_sheet() const { return sheets_.front(); }
+    int column_of(int index) const { return index + (spec_.serial ? 1 : 0); }
 
 private:
     friend class XlsxWorkbook;

@@ -1,0 +1,90 @@
+// The print-ready table writer: read back through GDAL's XLSX driver.
+#include <gdal_priv.h>
+#include <ogrsf_frmts.h>
+#include <gtest/gtest.h>
+
+#include "io/gdal_context.hpp"
+#include "report/xlsx_report.hpp"
+#include "support.hpp"
+
+namespace cleanheat {
+namespace {
+
+using Rows = std::vector<std::vector<std::string>>;
+using test::sheet_rows;
+
+XlsxTableSpec spec_with(long long max_rows) {
+    XlsxTableSpec spec;
+    spec.sheet = "表";
+    spec.label = "附件1";
+    spec.title = "测试表";
+    spec.unit = "单位：户";
+    spec.columns = {{"县（市、区）", "", XlsxKind::text},
+                    {"村代码", "", XlsxKind::code},
+                    {"合计", "改造户数", XlsxKind::integer, XlsxTotal::sum},
+                    {"煤改气", "改造户数", XlsxKind::integer, XlsxTotal::sum},
+                    {"占比", "", XlsxKind::percent, XlsxTotal::ratio, 3, 2}};
+    spec.max_rows = max_rows;
+    return spec;
+}
+
+TEST(XlsxReport, TotalRowSumsTheRowsAndCodesStayText) {
+    const auto dir = test::temp_dir();
+    const auto path = (dir / "t.xlsx").string();
+    XlsxWorkbook book(path, false, {});
+    XlsxTable table = book.table(spec_with(0));
+    for (int i = 1; i <= 5; ++i)
+        table.add_row({std::string("县") + std::to_string(i), std::string("0371602001") + std::to_string(i), 10.0 * i,
+                       1.0 * i, 0.1});
+    table.finish();
+    book.close();
+    const auto rows = sheet_rows(path, "表");
+    ASSERT_GE(rows.size(), 10u);
+    EXPECT_EQ(rows[0][0], "附件1");
+    EXPECT_EQ(rows[1][0], "测试表");
+    EXPECT_EQ(rows[3][3], "改造户数");
+    EXPECT_EQ(rows[4][3], "合计");
+    EXPECT_EQ(rows[5][2], "03716020011");  // leading zero kept
+    const auto& total = rows[10];
+    EXPECT_EQ(total[0], "合计");
+    EXPECT_EQ(total[3], "150");
+    EXPECT_EQ(total[4], "15");
+    EXPECT_NEAR(std::stod(total[5]), 0.1, 1e-12);
+    EXPECT_FALSE(test::fs::exists(path + ".partial"));
+}
+
+TEST(XlsxReport, TooManyRowsAreSplitIntoContinuationSheetsAndSaid) {
+    const auto dir = test::temp_dir();
+    const auto path = (dir / "t.xlsx").string();
+    XlsxWorkbook book(path, false, {}, true);
+    XlsxTable table = book.table(spec_with(20));
+    for (int i = 0; i < 25; ++i) table.add_row({std::string("县"), std::string("1"), 2.0, 1.0, 0.5});
+    const auto sheets = table.finish();
+    book.close();
+    ASSERT_EQ(sheets.size(), 3u);
+    long long data_rows = 0;
+    double sum = 0;
+    std::string last_total, note;
+    for (const auto& sheet : sheets)
+        for (const auto& r : sheet_rows(path, sheet)) {
+            if (r.size() > 3 && r[0] != "合计" && !r[3].empty() && std::isdigit(static_cast<unsigned char>(r[3][0]))) {
+                ++data_rows;
+                sum += std::stod(r[3]);
+            }
+            if (!r.empty() && r[0] == "合计") last_total = r[3];
+            if (!r.empty() && r[0].find("已分为 3 个工作表") != std::string::npos) note = r[0];
+        }
+    EXPECT_EQ(data_rows, 25);
+    EXPECT_EQ(sum, 50);
+    EXPECT_EQ(last_total, "50");
+    EXPECT_FALSE(note.empty());
+}
+
+TEST(XlsxReport, DisplayWidthCountsChineseTwice) {
+    EXPECT_EQ(display_width("abc"), 3);
+    EXPECT_EQ(display_width("滨城区"), 6);
+    EXPECT_EQ(display_width("（1）"), 5);
+}
+
+}  // namespace
+}  // namespace cleanheat
