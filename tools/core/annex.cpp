@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 #include <unordered_map>
 
@@ -52,11 +53,25 @@ public:
     }
     const std::string& path() const { return path_; }
     long long scalar(const std::string& sql) const { return sql_scalar(db_, sql); }
+    void exec(const std::string& sql) const {
+        char* error = nullptr;
+        if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &error) != SQLITE_OK) {
+            const std::string message = error ? error : "";
+            sqlite3_free(error);
+            throw InputError(path_ + ": " + message);
+        }
+    }
 
 private:
     std::string path_;
     sqlite3* db_ = nullptr;
 };
+
+std::string sql_text(const std::string& s) {  // for a '...' literal
+    std::string out;
+    for (char c : s) out += c == '\'' ? std::string("''") : std::string(1, c);
+    return out;
+}
 
 std::string text(sqlite3_stmt* st, int i) {
     const auto* t = sqlite3_column_text(st, i);
@@ -438,12 +453,19 @@ AnnexResult annex(const AnnexOptions& options, const Progress& progress) {
         }
         keep(table.finish());
     }
-    // 分村清单
+    // 分村清单: one scan in unit order (a temporary table of the units' positions)
     if (options.villages) {
-        std::size_t done = 0;
-        for (const auto& unit : data.annex1) {
-            ++done;
-            if (unit.villages == 0) continue;
+        db.exec("CREATE TEMP TABLE unit_order (code TEXT PRIMARY KEY, position INTEGER)");
+        for (std::size_t u = 0; u < data.annex1.size(); ++u)
+            db.exec("INSERT INTO temp.unit_order VALUES ('" + sql_text(data.annex1[u].code) + "', " +
+                    std::to_string(u) + ")");
+        std::optional<XlsxTable> table;
+        long long current = -1;
+        auto start_unit = [&](long long position) {
+            if (table) keep(table->finish());
+            table.reset();
+            current = position;
+            const Annex1Row& unit = data.annex1[static_cast<std::size_t>(position)];
             XlsxTableSpec spec;
             spec.sheet = "分村清单-" + unit.name;
             spec.title = targets.title("villages") + "（" + unit.name + "）";
@@ -456,29 +478,30 @@ AnnexResult annex(const AnnexOptions& options, const Progress& progress) {
                 spec.columns.push_back({route_name(r), "改造户数", XlsxKind::integer, XlsxTotal::sum});
             for (const char* h : {"主要技术路线", "设备类型", "计划开工", "计划完工", "状态"})
                 spec.columns.push_back({h, "", XlsxKind::text});
-            XlsxTable table = book.table(spec);
-            db.each(
-                "SELECT township_name, village_code, village_name, households_total, households_district_heating, "
-                "households_gas, households_electric, households_biomass, households_other, route_main, devices, "
-                "plan_start, plan_end, status FROM villages WHERE county_code = ?1 AND planned = 1 "
-                "ORDER BY township_code, village_code",
-                [&](sqlite3_stmt* st) {
-                    std::vector<XlsxCell> cells = {text(st, 0), text(st, 1), text(st, 2),
-                                                   static_cast<double>(sqlite3_column_int64(st, 3))};
-                    for (int r = 0; r < 5; ++r) cells.push_back(static_cast<double>(sqlite3_column_int64(st, 4 + r)));
-                    const RouteMatch m = classify_route(text(st, 9));
-                    cells.push_back(text(st, 9).empty() ? std::string() : std::string(route_name(m.route)));
-                    cells.push_back(text(st, 10));
-                    cells.push_back(text(st, 11));
-                    cells.push_back(text(st, 12));
-                    cells.push_back(std::string(status_name(text(st, 13))));
-                    table.add_row(cells);
-                    ++result.village_rows;
-                },
-                {unit.code});
-            keep(table.finish());
-            progress.update(0.15 + 0.75 * static_cast<double>(done) / static_cast<double>(data.annex1.size()));
-        }
+            table.emplace(book.table(spec));
+            progress.update(0.15 + 0.75 * static_cast<double>(position) / static_cast<double>(data.annex1.size()));
+        };
+        db.each(
+            "SELECT o.position, township_name, village_code, village_name, households_total, "
+            "households_district_heating, households_gas, households_electric, households_biomass, households_other, "
+            "route_main, devices, plan_start, plan_end, status FROM villages v JOIN temp.unit_order o "
+            "ON o.code = v.county_code WHERE v.planned = 1 ORDER BY o.position, township_code, village_code",
+            [&](sqlite3_stmt* st) {
+                const long long position = sqlite3_column_int64(st, 0);
+                if (position != current) start_unit(position);
+                std::vector<XlsxCell> cells = {text(st, 1), text(st, 2), text(st, 3),
+                                               static_cast<double>(sqlite3_column_int64(st, 4))};
+                for (int r = 0; r < 5; ++r) cells.push_back(static_cast<double>(sqlite3_column_int64(st, 5 + r)));
+                const std::string route = text(st, 10);
+                cells.push_back(route.empty() ? std::string() : std::string(route_name(classify_route(route).route)));
+                cells.push_back(text(st, 11));
+                cells.push_back(text(st, 12));
+                cells.push_back(text(st, 13));
+                cells.push_back(std::string(status_name(text(st, 14))));
+                table->add_row(cells);
+                ++result.village_rows;
+            });
+        if (table) keep(table->finish());
     }
     // 数据问题
     if (db.has_table("issues")) {
