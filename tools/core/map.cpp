@@ -1,0 +1,261 @@
+#include "map.hpp"
+
+#include <cairo-pdf.h>
+#include <cairo-svg.h>
+#include <cairo.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <ctime>
+#include <map>
+#include <memory>
+#include <sstream>
+
+#include "error.hpp"
+#include "io/atomic_output.hpp"
+#include "io/sqlite_util.hpp"
+#include "render/map_data.hpp"
+#include "render/map_renderer.hpp"
+#include "render/style.hpp"
+#include "routes.hpp"
+
+namespace cleanheat {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr double kMm = 72.0 / 25.4;
+
+std::string today_text(const std::string& date) {
+    int y = 0, m = 0, d = 0;
+    if (!date.empty()) {
+        if (std::sscanf(date.c_str(), "%d-%d-%d", &y, &m, &d) != 3)
+            throw UsageError("--date " + date + ": use YYYY-MM-DD");
+    } else {
+        const std::time_t t = std::time(nullptr);
+        std::tm tm{};
+        localtime_r(&t, &tm);
+        y = tm.tm_year + 1900;
+        m = tm.tm_mon + 1;
+        d = tm.tm_mday;
+    }
+    return "制图日期：" + std::to_string(y) + "年" + std::to_string(m) + "月" + std::to_string(d) + "日";
+}
+
+struct UnitFigures {
+    long long villages = 0, households = 0;
+    long long route[kRouteCount] = {};
+};
+
+std::map<std::string, UnitFigures> unit_figures(const MapSource& source, const std::string& field) {
+    std::map<std::string, UnitFigures> out;
+    if (!source.has_column("villages", "households_total")) return out;
+    const std::string sql = "SELECT " + sql_identifier(field) +
+                            ", sum(planned), sum(households_total), sum(households_district_heating), "
+                            "sum(households_gas), sum(households_electric), sum(households_biomass), "
+                            "sum(households_other) FROM villages GROUP BY 1";
+    sqlite3_stmt* st = nullptr;
+    if (sqlite3_prepare_v2(source.db(), sql.c_str(), -1, &st, nullptr) != SQLITE_OK) return out;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        const auto* k = sqlite3_column_text(st, 0);
+        UnitFigures& f = out[k ? reinterpret_cast<const char*>(k) : ""];
+        f.villages = sqlite3_column_int64(st, 1);
+        f.households = sqlite3_column_int64(st, 2);
+        for (std::size_t r = 0; r < kRouteCount; ++r) f.route[r] = sqlite3_column_int64(st, static_cast<int>(3 + r));
+    }
+    sqlite3_finalize(st);
+    return out;
+}
+
+std::string kind_of(const std::filesystem::path& output) {
+    std::string ext = output.extension().string();
+    for (auto& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (ext == ".pdf" || ext == ".png" || ext == ".svg") return ext.substr(1);
+    throw UsageError(output.string() + ": the output must end in .pdf, .png or .svg");
+}
+
+}  // namespace
+
+MapResult make_map(const MapOptions& options, const Progress& progress) {
+    const auto started = Clock::now();
+    MapResult result;
+    const std::string kind = kind_of(options.output);
+    if (!options.atlas.empty() && options.atlas != "county" && options.atlas != "township")
+        throw UsageError("--atlas must be county or township");
+    if (!options.atlas.empty() && kind == "svg") throw UsageError("--atlas writes PDF or PNG, not SVG");
+    const Style style = load_style(options.style);
+    const double dpi = options.dpi > 0 ? options.dpi : style.dpi;
+    const MapSource source(options.dataset);
+    progress.update(0.0, "reading");
+    std::vector<MapLayer> layers;
+    for (const auto& spec : style.layers)
+        layers.push_back(read_map_layer(source, spec, options.where, "villages", style.file));
+    std::string srs;
+    for (const auto& spec : style.layers)
+        if (srs.empty()) srs = source.srs_wkt(spec.source);
+
+    // what to show
+    Box extent = layers_extent(layers);
+    const std::string code_field = [&] {
+        if (options.atlas == "township") return std::string("township_code");
+        if (!options.unit.empty() && options.unit.size() > 6) return std::string("township_code");
+        return std::string("county_code");
+    }();
+    const std::string name_field = code_field == "township_code" ? "township_name" : "county_name";
+    if (!options.extent.empty()) {
+        Box e;
+        char comma;
+        std::istringstream in(options.extent);
+        if (!(in >> e.min_x >> comma >> e.min_y >> comma >> e.max_x >> comma >> e.max_y) || !e.valid())
+            throw UsageError("--extent " + options.extent + ": use minx,miny,maxx,maxy");
+        extent = e;
+    }
+    MapLayer units;
+    if (!options.atlas.empty() || !options.unit.empty()) {
+        if (!source.has_column("villages", code_field))
+            throw UsageError("the villages have no " + code_field + " field");
+        std::string where = options.where;
+        if (!options.unit.empty()) {
+            std::string quoted;
+            for (char c : options.unit) quoted += c == '\'' ? std::string("''") : std::string(1, c);
+            where = (where.empty() ? "" : "(" + where + ") AND ") + code_field + " = '" + quoted + "'";
+        }
+        units = dissolve_units(source, "villages", code_field, name_field, where);
+        if (units.coverage.size() == 0)
+            throw UsageError(options.unit.empty() ? "no villages to make an atlas of"
+                                                  : "--unit " + options.unit + ": no such unit");
+        if (!options.unit.empty()) extent = units.coverage.extent();
+    }
+    result.seconds_read = std::chrono::duration<double>(Clock::now() - started).count();
+
+    const auto [w_mm, h_mm] = page_size_mm(style);
+    const double w_pt = w_mm * kMm, h_pt = h_mm * kMm;
+    const std::string date = today_text(options.date);
+    const auto figures =
+        options.atlas.empty() ? std::map<std::string, UnitFigures>{} : unit_figures(source, code_field);
+    struct Page {
+        Box extent;
+        int focus = -1;
+        std::vector<std::string> figures;
+        std::string code;
+    };
+    std::vector<Page> pages;
+    if (options.atlas.empty()) {
+        pages.push_back({extent, -1, {}, ""});
+    } else {
+        for (std::size_t u = 0; u < units.coverage.size(); ++u) {
+            Box b = units.coverage.box(u);
+            const double g = 0.08 * std::max(b.max_x - b.min_x, b.max_y - b.min_y);
+            Page p{b.grown(g), static_cast<int>(u), {}, units.key[u]};
+            auto it = figures.find(units.key[u]);
+            if (it != figures.end()) {
+                const UnitFigures& f = it->second;
+                p.figures.push_back(units.label[u] + "（" + units.key[u] + "）：规划改造 " +
+                                    std::to_string(f.households) + " 户，涉及 " + std::to_string(f.villages) +
+                                    " 个村庄");
+                std::string routes = "其中";
+                for (Route r : kRoutes)
+                    if (f.route[static_cast<int>(r)] > 0)
+                        routes += std::string(routes == "其中" ? "" : "，") + route_name(r) + " " +
+                                  std::to_string(f.route[static_cast<int>(r)]) + " 户";
+                if (routes != "其中") p.figures.push_back(routes + "。");
+            }
+            pages.push_back(p);
+        }
+    }
+    const auto render_started = Clock::now();
+    auto request_for = [&](const Page& p, std::size_t index) {
+        PageRequest req;
+        req.style = &style;
+        req.layers = &layers;
+        req.extent = p.extent;
+        req.focus_layer = p.focus >= 0 ? &units : nullptr;
+        req.focus = p.focus;
+        req.figures = p.figures;
+        if (pages.size() > 1)
+            req.page_label = "第 " + std::to_string(index + 1) + " 页 共 " + std::to_string(pages.size()) + " 页";
+        req.srs_wkt = srs;
+        req.date_text = date;
+        req.resolution_dpi = dpi;
+        return req;
+    };
+    auto keep = [&](const PageResult& r, std::size_t index) {
+        result.features_drawn += r.features_drawn;
+        result.labels_placed += r.labels_placed;
+        result.labels_dropped += r.labels_dropped;
+        if (index == 0) {
+            result.scale_denominator = r.scale_denominator;
+            result.scale_bar_ground_m = r.scale_bar_ground_m;
+            result.scale_bar_paper_mm = r.scale_bar_paper_mm;
+            result.scale_bar_true_ground_m = r.scale_bar_true_ground_m;
+            result.north_angle_deg = r.north_angle_deg;
+        }
+        ++result.pages;
+        progress.update(0.2 + 0.8 * static_cast<double>(index + 1) / static_cast<double>(pages.size()));
+    };
+    auto check = [&](cairo_surface_t* s, const std::filesystem::path& path) {
+        if (cairo_surface_status(s) != CAIRO_STATUS_SUCCESS)
+            throw OutputError(path.string() + ": " + cairo_status_to_string(cairo_surface_status(s)));
+    };
+    if (kind == "pdf" || kind == "svg") {
+        AtomicOutput out(options.output, options.overwrite, {options.dataset});
+        cairo_surface_t* surface = kind == "pdf" ? cairo_pdf_surface_create(out.partial().c_str(), w_pt, h_pt)
+                                                 : cairo_svg_surface_create(out.partial().c_str(), w_pt, h_pt);
+        check(surface, options.output);
+        if (kind == "pdf") {
+            cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_TITLE, style.title.c_str());
+            cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_CREATOR, "cleanheat map");
+        }
+        cairo_t* cr = cairo_create(surface);
+        try {
+            for (std::size_t i = 0; i < pages.size(); ++i) {
+                keep(render_page(cr, request_for(pages[i], i)), i);
+                cairo_show_page(cr);
+            }
+        } catch (...) {
+            cairo_destroy(cr);
+            cairo_surface_destroy(surface);
+            throw;
+        }
+        cairo_destroy(cr);
+        cairo_surface_finish(surface);
+        const cairo_status_t status = cairo_surface_status(surface);
+        cairo_surface_destroy(surface);
+        if (status != CAIRO_STATUS_SUCCESS)
+            throw OutputError(options.output.string() + ": " + cairo_status_to_string(status));
+        out.commit();
+        result.outputs.push_back(options.output);
+    } else {
+        const int w_px = static_cast<int>(std::lround(w_mm / 25.4 * dpi)),
+                  h_px = static_cast<int>(std::lround(h_mm / 25.4 * dpi));
+        for (std::size_t i = 0; i < pages.size(); ++i) {
+            std::filesystem::path path = options.output;
+            if (pages.size() > 1)
+                path = options.output.parent_path() / (options.output.stem().string() + "-" + pages[i].code + ".png");
+            AtomicOutput out(path, options.overwrite, {options.dataset});
+            cairo_surface_t* surface = cairo_image_surface_create(CAIRO_FORMAT_RGB24, w_px, h_px);
+            check(surface, path);
+            cairo_t* cr = cairo_create(surface);
+            cairo_scale(cr, dpi / 72.0, dpi / 72.0);
+            try {
+                keep(render_page(cr, request_for(pages[i], i)), i);
+            } catch (...) {
+                cairo_destroy(cr);
+                cairo_surface_destroy(surface);
+                throw;
+            }
+            cairo_destroy(cr);
+            const cairo_status_t status = cairo_surface_write_to_png(surface, out.partial().c_str());
+            cairo_surface_destroy(surface);
+            if (status != CAIRO_STATUS_SUCCESS)
+                throw OutputError(path.string() + ": " + cairo_status_to_string(status));
+            out.commit();
+            result.outputs.push_back(path);
+        }
+    }
+    result.seconds_render = std::chrono::duration<double>(Clock::now() - render_started).count();
+    progress.update(1.0);
+    return result;
+}
+
+}  // namespace cleanheat

@@ -1,0 +1,384 @@
+#include "render/map_data.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <map>
+#include <unordered_map>
+
+#include "error.hpp"
+#include "geo/geos_util.hpp"
+#include "io/sqlite_util.hpp"
+
+namespace cleanheat {
+namespace {
+
+std::string column_text(sqlite3_stmt* st, int i) {
+    const auto* t = sqlite3_column_text(st, i);
+    return t ? reinterpret_cast<const char*>(t) : "";
+}
+
+std::string format_value(double v, const FillSpec& fill) {
+    char buf[64];
+    if (fill.format == "percent")
+        std::snprintf(buf, sizeof buf, "%.*f%%", fill.decimals, v * 100);
+    else if (fill.format == "integer")
+        std::snprintf(buf, sizeof buf, "%.0f", v);
+    else
+        std::snprintf(buf, sizeof buf, "%.*f", fill.decimals, v);
+    return buf;
+}
+
+// Fisher-Jenks natural breaks on sorted values (sampled to at most 2,000).
+std::vector<double> jenks(const std::vector<double>& sorted, int k) {
+    std::vector<double> v;
+    const std::size_t step = std::max<std::size_t>(1, sorted.size() / 2000);
+    for (std::size_t i = 0; i < sorted.size(); i += step) v.push_back(sorted[i]);
+    if (v.back() != sorted.back()) v.push_back(sorted.back());
+    const std::size_t n = v.size();
+    std::vector<std::vector<double>> var(n + 1, std::vector<double>(static_cast<std::size_t>(k) + 1, HUGE_VAL));
+    std::vector<std::vector<std::size_t>> lower(n + 1, std::vector<std::size_t>(static_cast<std::size_t>(k) + 1, 1));
+    for (int j = 1; j <= k; ++j) var[1][static_cast<std::size_t>(j)] = 0;
+    for (std::size_t l = 2; l <= n; ++l) {
+        double s = 0, s2 = 0, w = 0;
+        for (std::size_t m = 1; m <= l; ++m) {
+            const std::size_t i = l - m + 1;
+            const double x = v[i - 1];
+            s += x;
+            s2 += x * x;
+            w += 1;
+            const double variance = s2 - s * s / w;
+            if (i > 1)
+                for (int j = 2; j <= k; ++j) {
+                    const double c = variance + var[i - 1][static_cast<std::size_t>(j - 1)];
+                    if (var[l][static_cast<std::size_t>(j)] >= c) {
+                        lower[l][static_cast<std::size_t>(j)] = i;
+                        var[l][static_cast<std::size_t>(j)] = c;
+                    }
+                }
+        }
+        lower[l][1] = 1;
+        var[l][1] = s2 - s * s / w;
+    }
+    std::vector<double> breaks(static_cast<std::size_t>(k));
+    breaks[static_cast<std::size_t>(k - 1)] = v[n - 1];
+    std::size_t upper = n;
+    for (int j = k; j >= 2; --j) {
+        const std::size_t id = lower[upper][static_cast<std::size_t>(j)] - 1;
+        breaks[static_cast<std::size_t>(j - 2)] = id > 0 ? v[id - 1] : v[0];
+        upper = id;
+        if (upper == 0) upper = 1;
+    }
+    return breaks;
+}
+
+}  // namespace
+
+std::vector<double> class_breaks(std::vector<double> values, const std::string& method, int classes,
+                                 const std::vector<double>& manual) {
+    if (method == "manual") {
+        std::vector<double> b = manual;
+        b.push_back(HUGE_VAL);
+        return b;
+    }
+    values.erase(std::remove_if(values.begin(), values.end(), [](double v) { return !std::isfinite(v); }),
+                 values.end());
+    std::vector<double> breaks;
+    if (values.empty()) return std::vector<double>(static_cast<std::size_t>(classes), HUGE_VAL);
+    std::sort(values.begin(), values.end());
+    const double lo = values.front(), hi = values.back();
+    if (method == "equal") {
+        for (int c = 1; c <= classes; ++c) breaks.push_back(lo + (hi - lo) * c / classes);
+    } else if (method == "jenks" && static_cast<int>(values.size()) > classes) {
+        breaks = jenks(values, classes);
+    } else {
+        const std::size_t n = values.size();
+        for (int c = 1; c <= classes; ++c) {
+            const std::size_t upper = (n * static_cast<std::size_t>(c) + static_cast<std::size_t>(classes) - 1) /
+                                      static_cast<std::size_t>(classes);
+            breaks.push_back(values[std::min(n - 1, upper == 0 ? 0 : upper - 1)]);
+        }
+    }
+    breaks.back() = hi;
+    return breaks;
+}
+
+MapSource::MapSource(const std::string& gpkg) : path_(gpkg) {
+    if (sqlite3_open_v2(gpkg.c_str(), &db_, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK ||
+        sql_scalar(db_, "SELECT count(*) FROM sqlite_master WHERE name = 'gpkg_contents'") <= 0) {
+        sqlite3_close(db_);
+        db_ = nullptr;
+        throw InputError(gpkg + ": not a GeoPackage (give the output of cleanheat merge)");
+    }
+}
+
+MapSource::~MapSource() {
+    sqlite3_close(db_);
+}
+
+bool MapSource::has_table(const std::string& name) const {
+    sqlite3_stmt* st = nullptr;
+    sqlite3_prepare_v2(db_, "SELECT 1 FROM sqlite_master WHERE type IN ('table','view') AND name = ?", -1, &st,
+                       nullptr);
+    sqlite3_bind_text(st, 1, name.c_str(), -1, SQLITE_TRANSIENT);
+    const bool found = sqlite3_step(st) == SQLITE_ROW;
+    sqlite3_finalize(st);
+    return found;
+}
+
+bool MapSource::has_column(const std::string& table, const std::string& column) const {
+    sqlite3_stmt* st = nullptr;
+    sqlite3_prepare_v2(db_, ("SELECT name FROM pragma_table_info(" + sql_identifier(table) + ")").c_str(), -1, &st,
+                       nullptr);
+    bool found = false;
+    while (sqlite3_step(st) == SQLITE_ROW)
+        if (column_text(st, 0) == column) found = true;
+    sqlite3_finalize(st);
+    return found;
+}
+
+std::string MapSource::srs_wkt(const std::string& table) const {
+    sqlite3_stmt* st = nullptr;
+    std::string wkt;
+    sqlite3_prepare_v2(db_,
+                       "SELECT s.definition FROM gpkg_geometry_columns g JOIN gpkg_spatial_ref_sys s ON s.srs_id = "
+                       "g.srs_id WHERE g.table_name = ?",
+                       -1, &st, nullptr);
+    sqlite3_bind_text(st, 1, table.c_str(), -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(st) == SQLITE_ROW) wkt = column_text(st, 0);
+    sqlite3_finalize(st);
+    return wkt;
+}
+
+MapLayer read_map_layer(const MapSource& source, const LayerSpec& spec, const std::string& extra_where,
+                        const std::string& extra_table, const std::string& style_file) {
+    auto fail = [&](const std::string& what) {
+        throw UsageError("style " + style_file + ": layer " + spec.name + ": " + what);
+    };
+    if (!source.has_table(spec.source)) fail("no layer '" + spec.source + "' in " + source.path());
+    // the fields this layer needs
+    std::vector<std::string> fields;
+    auto need = [&](const std::string& f) {
+        if (f.empty() || f[0] == '$' || (spec.join.enabled && f == spec.join.as)) return;
+        if (std::find(fields.begin(), fields.end(), f) == fields.end()) fields.push_back(f);
+    };
+    need(spec.fill.field);
+    need(spec.fill.divide_by);
+    need(spec.symbol.field);
+    need(spec.labels.field);
+    const auto slash = spec.labels.extra.find('/');
+    if (slash != std::string::npos && spec.labels.extra[0] != '$') {
+        need(spec.labels.extra.substr(0, slash));
+        need(spec.labels.extra.substr(slash + 1));
+    } else {
+        need(spec.labels.extra);
+    }
+    need(spec.dissolve);
+    for (const auto& s : spec.sum) need(s);
+    if (spec.join.enabled) need(spec.join.key);
+    for (const auto& f : fields)
+        if (!source.has_column(spec.source, f))
+            fail("no field '" + f + "' in layer " + spec.source +
+                 (f == "contiguity" || f == "cluster_id" ? " (run cleanheat contiguity on it first)" : ""));
+    std::string geom = "geom";
+    {
+        sqlite3_stmt* st = nullptr;
+        sqlite3_prepare_v2(source.db(), "SELECT column_name FROM gpkg_geometry_columns WHERE table_name = ?", -1, &st,
+                           nullptr);
+        sqlite3_bind_text(st, 1, spec.source.c_str(), -1, SQLITE_TRANSIENT);
+        if (sqlite3_step(st) == SQLITE_ROW)
+            geom = column_text(st, 0);
+        else {
+            sqlite3_finalize(st);
+            fail("layer " + spec.source + " has no geometry");
+        }
+        sqlite3_finalize(st);
+    }
+    std::string sql = "SELECT " + sql_identifier(geom);
+    for (const auto& f : fields) sql += ", " + sql_identifier(f);
+    sql += " FROM " + sql_identifier(spec.source);
+    std::vector<std::string> conditions;
+    if (!spec.where.empty()) conditions.push_back("(" + spec.where + ")");
+    if (!extra_where.empty() && spec.source == extra_table) conditions.push_back("(" + extra_where + ")");
+    for (std::size_t i = 0; i < conditions.size(); ++i) sql += (i ? " AND " : " WHERE ") + conditions[i];
+    sqlite3_stmt* st = nullptr;
+    if (sqlite3_prepare_v2(source.db(), sql.c_str(), -1, &st, nullptr) != SQLITE_OK)
+        fail(std::string("cannot read: ") + sqlite3_errmsg(source.db()) + " (where: " + spec.where +
+             (extra_where.empty() ? "" : "; --where: " + extra_where) + ")");
+    MapLayer layer;
+    layer.spec = &spec;
+    std::vector<std::vector<std::string>> values;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        const auto* blob = static_cast<const unsigned char*>(sqlite3_column_blob(st, 0));
+        if (!blob || !layer.coverage.add_gpkg_blob(blob, static_cast<std::size_t>(sqlite3_column_bytes(st, 0))))
+            layer.coverage.add_empty();
+        std::vector<std::string> row;
+        for (std::size_t i = 0; i < fields.size(); ++i) row.push_back(column_text(st, static_cast<int>(i + 1)));
+        values.push_back(std::move(row));
+    }
+    sqlite3_finalize(st);
+    auto index = [&](const std::string& f) {
+        return static_cast<int>(std::find(fields.begin(), fields.end(), f) - fields.begin());
+    };
+
+    if (!spec.dissolve.empty()) {
+        const int k = index(spec.dissolve);
+        std::map<std::string, std::vector<std::size_t>> groups;
+        for (std::size_t f = 0; f < values.size(); ++f)
+            if (layer.coverage.kind(f) == FeatureKind::polygon)
+                groups[values[f][static_cast<std::size_t>(k)]].push_back(f);
+        GeosContext ctx;
+        Coverage dissolved;
+        std::vector<std::vector<std::string>> merged;
+        for (const auto& [key, members] : groups) {
+            std::vector<GEOSGeometry*> parts;
+            for (std::size_t f : members) parts.push_back(layer.coverage.to_geos(ctx, f));
+            GeosGeometry all = geos_own(ctx, GEOSGeom_createCollection_r(ctx, GEOS_GEOMETRYCOLLECTION, parts.data(),
+                                                                         static_cast<unsigned>(parts.size())));
+            GeosGeometry u = geos_own(ctx, GEOSCoverageUnion_r(ctx, all.get()));
+            if (!u || GEOSisValid_r(ctx, u.get()) != 1) u = geos_own(ctx, GEOSUnaryUnion_r(ctx, all.get()));
+            if (!u) continue;
+            dissolved.add_geos(ctx, u.get());
+            std::vector<std::string> row(fields.size());
+            for (std::size_t i = 0; i < fields.size(); ++i) {
+                const bool summed = std::find(spec.sum.begin(), spec.sum.end(), fields[i]) != spec.sum.end();
+                if (summed) {
+                    double s = 0;
+                    for (std::size_t f : members) s += std::atof(values[f][i].c_str());
+                    char buf[64];
+                    std::snprintf(buf, sizeof buf, "%.10g", s);
+                    row[i] = buf;
+                } else {
+                    for (std::size_t f : members)
+                        if (!values[f][i].empty()) {
+                            row[i] = values[f][i];
+                            break;
+                        }
+                }
+            }
+            merged.push_back(std::move(row));
+        }
+        layer.coverage = std::move(dissolved);
+        values = std::move(merged);
+    }
+    std::unordered_map<std::string, double> joined;
+    if (spec.join.enabled) {
+        if (!source.has_table(spec.join.table)) fail("join: no table '" + spec.join.table + "'");
+        const std::string q = "SELECT " + sql_identifier(spec.join.key) + ", sum(" + sql_identifier(spec.join.field) +
+                              ") FROM " + sql_identifier(spec.join.table) + " GROUP BY 1";
+        sqlite3_stmt* js = nullptr;
+        if (sqlite3_prepare_v2(source.db(), q.c_str(), -1, &js, nullptr) != SQLITE_OK)
+            fail(std::string("join: ") + sqlite3_errmsg(source.db()));
+        while (sqlite3_step(js) == SQLITE_ROW) joined[column_text(js, 0)] = sqlite3_column_double(js, 1);
+        sqlite3_finalize(js);
+    }
+    const std::size_t n = values.size();
+    auto number = [&](std::size_t f, const std::string& name) -> double {
+        if (name == "$area_km2") return layer.coverage.area(f) / 1e6;
+        if (spec.join.enabled && name == spec.join.as) {
+            auto it = joined.find(values[f][static_cast<std::size_t>(index(spec.join.key))]);
+            return it == joined.end() ? std::nan("") : it->second;
+        }
+        const std::string& t = values[f][static_cast<std::size_t>(index(name))];
+        return t.empty() ? std::nan("") : std::atof(t.c_str());
+    };
+    auto text = [&](std::size_t f, const std::string& name) -> std::string {
+        if (name.empty()) return "";
+        if (name[0] == '$' || (spec.join.enabled && name == spec.join.as)) {
+            const double v = number(f, name);
+            return std::isfinite(v) ? format_value(v, spec.fill) : "";
+        }
+        return values[f][static_cast<std::size_t>(index(name))];
+    };
+    layer.cls.assign(n, -1);
+    layer.value.assign(n, std::nan(""));
+    layer.symbol.assign(n, std::nan(""));
+    const FillSpec& fill = spec.fill;
+    if (fill.kind == FillSpec::Kind::single) {
+        layer.class_labels = {spec.name};
+        layer.class_colours = {fill.colour};
+        layer.class_counts = {static_cast<long long>(n)};
+        std::fill(layer.cls.begin(), layer.cls.end(), 0);
+    } else if (fill.kind == FillSpec::Kind::categorical) {
+        for (const auto& c : fill.categories) {
+            layer.class_labels.push_back(c.label);
+            layer.class_colours.push_back(c.colour);
+        }
+        if (fill.other) {
+            layer.class_labels.push_back(fill.other->label);
+            layer.class_colours.push_back(fill.other->colour);
+        }
+        layer.class_counts.assign(layer.class_labels.size(), 0);
+        for (std::size_t f = 0; f < n; ++f) {
+            const std::string v = text(f, fill.field);
+            int c = -1;
+            for (std::size_t k = 0; k < fill.categories.size(); ++k)
+                if (fill.categories[k].value == v) c = static_cast<int>(k);
+            if (c < 0 && fill.other) c = static_cast<int>(fill.categories.size());
+            layer.cls[f] = c;
+            if (c >= 0) ++layer.class_counts[static_cast<std::size_t>(c)];
+        }
+    } else if (fill.kind == FillSpec::Kind::graduated) {
+        for (std::size_t f = 0; f < n; ++f) {
+            double v = number(f, fill.field);
+            if (!fill.divide_by.empty()) {
+                const double d = number(f, fill.divide_by);
+                v = d > 0 ? v / d : std::nan("");
+            }
+            layer.value[f] = v;
+        }
+        const auto breaks = class_breaks(layer.value, fill.method, fill.classes, fill.breaks);
+        double lower = -HUGE_VAL;
+        for (std::size_t c = 0; c < breaks.size(); ++c) {
+            std::string label;
+            if (c == 0)
+                label = "≤ " + format_value(breaks[0], fill);
+            else if (!std::isfinite(breaks[c]))
+                label = "> " + format_value(lower, fill);
+            else
+                label = format_value(lower, fill) + " – " + format_value(breaks[c], fill);
+            layer.class_labels.push_back(label + (fill.unit.empty() ? "" : " " + fill.unit));
+            layer.class_colours.push_back(fill.colours[std::min(c, fill.colours.size() - 1)]);
+            lower = breaks[c];
+        }
+        layer.class_counts.assign(breaks.size(), 0);
+        for (std::size_t f = 0; f < n; ++f) {
+            if (!std::isfinite(layer.value[f])) continue;
+            std::size_t c = 0;
+            while (c + 1 < breaks.size() && layer.value[f] > breaks[c]) ++c;
+            layer.cls[f] = static_cast<int>(c);
+            ++layer.class_counts[c];
+        }
+    }
+    for (std::size_t f = 0; f < n; ++f) {
+        layer.key.push_back(spec.dissolve.empty() ? "" : values[f][static_cast<std::size_t>(index(spec.dissolve))]);
+        layer.label.push_back(spec.labels.enabled ? text(f, spec.labels.field) : "");
+        if (slash != std::string::npos && spec.labels.extra[0] != '$') {
+            const double a = number(f, spec.labels.extra.substr(0, slash)),
+                         b = number(f, spec.labels.extra.substr(slash + 1));
+            char buf[64];
+            std::snprintf(buf, sizeof buf, "%.1f%%", b > 0 ? 100.0 * a / b : 0.0);
+            layer.extra.push_back(std::isfinite(a) && b > 0 ? spec.labels.extra_prefix + buf : "");
+        } else if (spec.labels.extra == "$value")
+            layer.extra.push_back(std::isfinite(layer.value[f]) ? format_value(layer.value[f], fill) + fill.unit : "");
+        else
+            layer.extra.push_back(spec.labels.enabled ? text(f, spec.labels.extra) : "");
+        if (spec.symbol.enabled) layer.symbol[f] = number(f, spec.symbol.field);
+    }
+    return layer;
+}
+
+MapLayer dissolve_units(const MapSource& source, const std::string& table, const std::string& field,
+                        const std::string& name_field, const std::string& where) {
+    LayerSpec spec;
+    spec.name = field;
+    spec.source = table;
+    spec.dissolve = field;
+    spec.labels.enabled = true;
+    spec.labels.field = source.has_column(table, name_field) ? name_field : field;
+    MapLayer units = read_map_layer(source, spec, where, table, "(atlas)");
+    units.spec = nullptr;
+    return units;
+}
+
+}  // namespace cleanheat
