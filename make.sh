@@ -37,6 +37,12 @@ demo() {
     --heating data-samples/heating.xlsx -o out/merged.gpkg --overwrite || [ $? -eq 1 ]
   ./build/tools/cleanheat contiguity out/merged.gpkg --xlsx out/contiguity.xlsx --overwrite
   ./build/tools/cleanheat annex out/merged.gpkg -o out/annex.xlsx --overwrite
+  for style in route progress progress_township heating contiguity density; do
+    ./build/tools/cleanheat map out/merged.gpkg --style "styles/$style.json" -o "out/$style.pdf" --overwrite --quiet >/dev/null
+    ./build/tools/cleanheat map out/merged.gpkg --style "styles/$style.json" -o "out/$style.png" --dpi 150 --overwrite --quiet >/dev/null
+    echo "make.sh: out/$style.pdf, out/$style.png"
+  done
+  ./build/tools/cleanheat map out/merged.gpkg --style styles/route.json --atlas county -o out/atlas-county.pdf --overwrite
   echo "make.sh: outputs in out/"
 }
 

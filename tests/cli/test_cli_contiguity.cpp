@@ -10,24 +10,9 @@ using namespace cleanheat::test;
 
 namespace {
 
-fs::path merged(const fs::path& dir) {
-    std::vector<std::string> args = {"merge"};
-    std::vector<std::string> files;
-    for (const auto& e : fs::directory_iterator(samples("plans"))) files.push_back(e.path().string());
-    std::sort(files.begin(), files.end());
-    args.insert(args.end(), files.begin(), files.end());
-    const std::vector<std::string> rest = {
-        "--villages", samples("villages.gpkg").string(), "--heating", samples("heating.xlsx").string(),
-        "-o",         (dir / "merged.gpkg").string(),    "--quiet"};
-    args.insert(args.end(), rest.begin(), rest.end());
-    const auto r = run_cli(args);
-    EXPECT_TRUE(r.exit_code == 0 || r.exit_code == 1) << r.err;
-    return dir / "merged.gpkg";
-}
-
 TEST(ContiguityCli, JsonHasTheContractKeysAndSampleCounts) {
     const auto dir = temp_dir();
-    const auto gpkg = merged(dir);
+    const auto gpkg = merge_samples(dir);
     const auto r = run_cli({"contiguity", gpkg.string(), "--json", "--xlsx", (dir / "c.xlsx").string()});
     ASSERT_EQ(r.exit_code, 0) << r.err;
     const auto j = nlohmann::json::parse(r.out);
@@ -54,7 +39,7 @@ TEST(ContiguityCli, JsonHasTheContractKeysAndSampleCounts) {
 
 TEST(ContiguityCli, ExistingOutputWithoutOverwriteExits4AndMissingInputExits3) {
     const auto dir = temp_dir();
-    const auto gpkg = merged(dir);
+    const auto gpkg = merge_samples(dir);
     const auto first = run_cli({"contiguity", gpkg.string(), "-o", (dir / "c.gpkg").string(), "--quiet"});
     ASSERT_EQ(first.exit_code, 0) << first.err;
     const auto again = run_cli({"contiguity", gpkg.string(), "-o", (dir / "c.gpkg").string(), "--quiet"});

@@ -23,14 +23,7 @@ class AnnexSamples : public ::testing::Test {
 protected:
     static void SetUpTestSuite() {
         dir_ = new test::fs::path(test::temp_dir());
-        MergeOptions m;
-        for (const auto& entry : test::fs::directory_iterator(test::samples("plans")))
-            m.plan_tables.push_back(entry.path());
-        m.heating_table = test::samples("heating.xlsx");
-        m.villages = test::samples("villages.gpkg").string();
-        m.output = *dir_ / "merged.gpkg";
-        Progress quiet;
-        merge(m, quiet);
+        test::merge_samples(*dir_);
     }
     static test::fs::path merged() { return *dir_ / "merged.gpkg"; }
     static test::fs::path* dir_;

@@ -239,14 +239,7 @@ TEST(Contiguity, RulesNameTheVillageAndTheRule) {
 // The samples: every count equal to a plain pairwise GEOS computation.
 TEST(Contiguity, SamplesAgreeWithPairwiseGeos) {
     const auto dir = temp_dir();
-    MergeOptions m;
-    for (const auto& entry : test::fs::directory_iterator(test::samples("plans")))
-        m.plan_tables.push_back(entry.path());
-    m.heating_table = test::samples("heating.xlsx");
-    m.villages = test::samples("villages.gpkg").string();
-    m.output = dir / "merged.gpkg";
-    Progress quiet;
-    merge(m, quiet);
+    test::merge_samples(dir);
     auto o = options_for((dir / "merged.gpkg").string());
     o.xlsx = (dir / "contiguity.xlsx").string();
     const ContiguityResult r = contiguity(o, Progress());

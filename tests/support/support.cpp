@@ -6,6 +6,7 @@
 #include <unistd.h>
 #include <xlsxwriter.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <memory>
@@ -168,6 +169,21 @@ std::vector<std::vector<std::string>> sheet_rows(const fs::path& path, const std
         rows.push_back(cells);
     }
     return rows;
+}
+
+fs::path merge_samples(const fs::path& dir) {
+    std::vector<std::string> files;
+    for (const auto& e : fs::directory_iterator(samples("plans"))) files.push_back(e.path().string());
+    std::sort(files.begin(), files.end());
+    std::vector<std::string> args = {"merge"};
+    args.insert(args.end(), files.begin(), files.end());
+    const std::vector<std::string> rest = {
+        "--villages", samples("villages.gpkg").string(), "--heating", samples("heating.xlsx").string(),
+        "-o",         (dir / "merged.gpkg").string(),    "--quiet"};
+    args.insert(args.end(), rest.begin(), rest.end());
+    const CliResult r = run_cli(args);
+    if (r.exit_code != 0 && r.exit_code != 1) throw std::runtime_error("merge of the samples failed: " + r.err);
+    return dir / "merged.gpkg";
 }
 
 }  // namespace cleanheat::test

@@ -54,6 +54,9 @@ void write_villages(const fs::path& path, const std::vector<TestVillage>& villag
 
 std::string read_file(const fs::path& path);
 
+// Runs cleanheat merge on data-samples/ (plans, villages, heating) into dir/merged.gpkg.
+fs::path merge_samples(const fs::path& dir);
+
 // Every row of a spreadsheet sheet as the text of its cells (GDAL's XLSX driver, no header
 // detection, every cell as text; empty cells as "").
 std::vector<std::vector<std::string>> sheet_rows(const fs::path& path, const std::string& sheet);

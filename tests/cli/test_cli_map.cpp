@@ -1,0 +1,94 @@
+#include <cairo.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+#include "support.hpp"
+
+using namespace cleanheat::test;
+
+namespace {
+
+std::string shell(const std::string& command) {
+    std::string out;
+    FILE* p = popen(command.c_str(), "r");
+    char buf[4096];
+    while (p && fgets(buf, sizeof buf, p)) out += buf;
+    if (p) pclose(p);
+    return out;
+}
+
+TEST(MapCli, PdfKeepsTextAndEmbedsTheCjkFont) {
+    const auto dir = temp_dir();
+    const auto gpkg = merge_samples(dir);
+    const auto r = run_cli({"map", gpkg.string(), "--style", "styles/route.json", "-o", (dir / "route.pdf").string(),
+                            "--date", "2022-09-20", "--json"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto j = nlohmann::json::parse(r.out);
+    EXPECT_EQ(j["pages"], 1);
+    std::string text = shell("pdftotext " + (dir / "route.pdf").string() + " - 2>/dev/null");
+    text.erase(std::remove(text.begin(), text.end(), ' '), text.end());
+    for (const char* s : {"滨州市2022年农村清洁取暖技术路线图", "图例", "煤改电", "集中供热", "未列入计划",
+                          "内部资料注意保存", "制图日期：2022年9月20日", "滨城区", "邹平市"})
+        EXPECT_NE(text.find(s), std::string::npos) << s;
+    const std::string fonts = shell("pdffonts " + (dir / "route.pdf").string() + " 2>/dev/null");
+    EXPECT_NE(fonts.find("NotoSansCJK"), std::string::npos) << fonts;
+    EXPECT_EQ(fonts.find(" no  "), std::string::npos) << "a font is not embedded:\n" << fonts;
+}
+
+TEST(MapCli, PngHasTheRouteColoursAndAtlasHasOnePagePerCounty) {
+    const auto dir = temp_dir();
+    const auto gpkg = merge_samples(dir);
+    ASSERT_EQ(run_cli({"map", gpkg.string(), "--style", "styles/route.json", "-o", (dir / "route.png").string(),
+                       "--dpi", "60", "--quiet"})
+                  .exit_code,
+              0);
+    cairo_surface_t* png = cairo_image_surface_create_from_png((dir / "route.png").c_str());
+    ASSERT_EQ(cairo_surface_status(png), CAIRO_STATUS_SUCCESS);
+    const int w = cairo_image_surface_get_width(png), h = cairo_image_surface_get_height(png);
+    EXPECT_EQ(w, static_cast<int>(420 / 25.4 * 60 + 0.5));
+    const unsigned char* data = cairo_image_surface_get_data(png);
+    const int stride = cairo_image_surface_get_stride(png);
+    long long electric = 0, gas = 0;
+    for (int y = 0; y < h; ++y)
+        for (int x = 0; x < w; ++x) {
+            const unsigned char* p = data + y * stride + 4 * x;  // BGRA
+            if (p[2] == 0x2c && p[1] == 0x7b && p[0] == 0xb6) ++electric;
+            if (p[2] == 0xfd && p[1] == 0xae && p[0] == 0x61) ++gas;
+        }
+    cairo_surface_destroy(png);
+    EXPECT_GT(electric, 500);  // 411 electric villages
+    EXPECT_GT(gas, 200);
+    const auto atlas = run_cli({"map", gpkg.string(), "--style", "styles/route.json", "--atlas", "county", "-o",
+                                (dir / "atlas.pdf").string(), "--quiet"});
+    ASSERT_EQ(atlas.exit_code, 0) << atlas.err;
+    const std::string info = shell("pdfinfo " + (dir / "atlas.pdf").string());
+    EXPECT_NE(info.find("Pages:           7\n"), std::string::npos) << info;
+    std::string text = shell("pdftotext " + (dir / "atlas.pdf").string() + " - 2>/dev/null");
+    text.erase(std::remove(text.begin(), text.end(), ' '), text.end());  // pdftotext spaces CJK text its own way
+    EXPECT_NE(text.find("第7页共7页"), std::string::npos);
+    EXPECT_NE(text.find("滨城区（371602）：规划改造14545户"), std::string::npos);
+}
+
+TEST(MapCli, SvgIsXmlAndContiguityStyleNeedsTheCheckFirst) {
+    const auto dir = temp_dir();
+    const auto gpkg = merge_samples(dir);
+    const auto bad =
+        run_cli({"map", gpkg.string(), "--style", "styles/contiguity.json", "-o", (dir / "c.svg").string()});
+    EXPECT_EQ(bad.exit_code, 2);
+    EXPECT_NE(bad.err.find("cleanheat contiguity"), std::string::npos) << bad.err;
+    ASSERT_EQ(run_cli({"contiguity", gpkg.string(), "--quiet"}).exit_code, 0);
+    ASSERT_EQ(
+        run_cli({"map", gpkg.string(), "--style", "styles/contiguity.json", "-o", (dir / "c.svg").string(), "--quiet"})
+            .exit_code,
+        0);
+    const std::string svg = read_file(dir / "c.svg");
+    EXPECT_EQ(svg.rfind("<?xml", 0), 0u);
+    EXPECT_NE(svg.find("<svg"), std::string::npos);
+    EXPECT_NE(svg.find("</svg>"), std::string::npos);
+    EXPECT_EQ(run_cli({"map", gpkg.string(), "--style", "styles/route.json", "-o", (dir / "c.svg").string()}).exit_code,
+              4);
+}
+
+}  // namespace
