@@ -17,6 +17,7 @@
 #include "io/sqlite_util.hpp"
 #include "render/map_data.hpp"
 #include "render/map_renderer.hpp"
+#include "render/png_writer.hpp"
 #include "render/style.hpp"
 #include "routes.hpp"
 
@@ -129,7 +130,8 @@ MapResult make_map(const MapOptions& options, const Progress& progress) {
     result.seconds_read = std::chrono::duration<double>(Clock::now() - started).count();
 
     const auto [w_mm, h_mm] = page_size_mm(style);
-    const double w_pt = w_mm * kMm, h_pt = h_mm * kMm;
+    // whole points: with coordinates on a 1/4 pt grid the PDF's y flip keeps them short
+    const double w_pt = std::round(w_mm * kMm), h_pt = std::round(h_mm * kMm);
     const std::string date = today_text(options.date);
     const auto figures =
         options.atlas.empty() ? std::map<std::string, UnitFigures>{} : unit_figures(source, code_field);
@@ -177,6 +179,7 @@ MapResult make_map(const MapOptions& options, const Progress& progress) {
         req.srs_wkt = srs;
         req.date_text = date;
         req.resolution_dpi = dpi;
+        req.vector_output = kind != "png";
         return req;
     };
     auto keep = [&](const PageResult& r, std::size_t index) {
@@ -245,10 +248,13 @@ MapResult make_map(const MapOptions& options, const Progress& progress) {
                 throw;
             }
             cairo_destroy(cr);
-            const cairo_status_t status = cairo_surface_write_to_png(surface, out.partial().c_str());
+            try {
+                write_png(surface, out.partial(), dpi);
+            } catch (...) {
+                cairo_surface_destroy(surface);
+                throw;
+            }
             cairo_surface_destroy(surface);
-            if (status != CAIRO_STATUS_SUCCESS)
-                throw OutputError(path.string() + ": " + cairo_status_to_string(status));
             out.commit();
             result.outputs.push_back(path);
         }

@@ -21,8 +21,10 @@ struct View {
     Box extent;
     double scale = 1;  // points per map unit
     double ox = 0, oy = 0;
-    double px(double x) const { return ox + (x - extent.min_x) * scale; }
-    double py(double y) const { return oy - (y - extent.min_y) * scale; }
+    double quantum = 0;  // vector output: coordinates rounded to this many points (shorter files)
+    double round(double v) const { return quantum > 0 ? std::round(v / quantum) * quantum : v; }
+    double px(double x) const { return round(ox + (x - extent.min_x) * scale); }
+    double py(double y) const { return round(oy - (y - extent.min_y) * scale); }
 };
 
 void set_colour(cairo_t* cr, const Colour& c, double opacity = 1) {
@@ -90,16 +92,18 @@ void add_path(cairo_t* cr, const Coverage& c, std::size_t f, const View& v, doub
     for (std::uint32_t r = c.ring_begin(f); r < c.ring_end(f); ++r) {
         const std::uint32_t first = c.point_begin(r), end = c.point_end(r);
         if (end - first < 3) continue;
-        double lx = v.px(c.xy(first)[0]), ly = v.py(c.xy(first)[1]);
-        cairo_move_to(cr, lx, ly);
-        int kept = 1;
+        const double fx = v.px(c.xy(first)[0]), fy = v.py(c.xy(first)[1]);
+        double lx = fx, ly = fy;
+        cairo_move_to(cr, fx, fy);
         for (std::uint32_t i = first + 1; i < end; ++i) {
             const double x = v.px(c.xy(i)[0]), y = v.py(c.xy(i)[1]);
-            if (std::fabs(x - lx) + std::fabs(y - ly) < step && i + 1 < end) continue;
+            const bool last = i + 1 == end;
+            if (last && x == fx && y == fy) break;  // the closing point: close_path draws it
+            if (std::fabs(x - lx) + std::fabs(y - ly) < step && !last) continue;
+            if (x == lx && y == ly) continue;
             cairo_line_to(cr, x, y);
             lx = x;
             ly = y;
-            ++kept;
         }
         cairo_close_path(cr);
     }
@@ -181,6 +185,94 @@ double title_size(double page_w_mm) {
     return std::clamp(24.0 * page_w_mm / 420.0, 16.0, 60.0);
 }
 
+// Raster output, strokes no wider than a pixel: antialiased lines (Xiaolin Wu) drawn
+// straight into the image, clipped to the frame. Cairo's general stroker costs most of a
+// national map's time for such hairlines.
+class Hairlines {
+public:
+    Hairlines(cairo_t* cr, const Box& frame_pt, const Colour& colour, double width_px) : cr_(cr) {
+        surface_ = cairo_get_target(cr);
+        cairo_surface_flush(surface_);
+        data_ = cairo_image_surface_get_data(surface_);
+        stride_ = cairo_image_surface_get_stride(surface_);
+        double x0 = frame_pt.min_x, y0 = frame_pt.min_y, x1 = frame_pt.max_x, y1 = frame_pt.max_y;
+        cairo_user_to_device(cr, &x0, &y0);
+        cairo_user_to_device(cr, &x1, &y1);
+        clip_ = {std::max(0.0, std::min(x0, x1)), std::max(0.0, std::min(y0, y1)),
+                 std::min<double>(cairo_image_surface_get_width(surface_) - 1, std::max(x0, x1)),
+                 std::min<double>(cairo_image_surface_get_height(surface_) - 1, std::max(y0, y1))};
+        r_ = colour.r * 255;
+        g_ = colour.g * 255;
+        b_ = colour.b * 255;
+        alpha_ = colour.a * std::clamp(width_px, 0.2, 1.0);
+        double sx = 1, sy = 0;
+        cairo_user_to_device_distance(cr, &sx, &sy);
+        scale_ = sx;
+    }
+    ~Hairlines() { cairo_surface_mark_dirty(surface_); }
+    Hairlines(const Hairlines&) = delete;
+    Hairlines& operator=(const Hairlines&) = delete;
+    double scale() const { return scale_; }
+    void line(double x0, double y0, double x1, double y1) {  // device pixels
+        const bool steep = std::fabs(y1 - y0) > std::fabs(x1 - x0);
+        if (steep) {
+            std::swap(x0, y0);
+            std::swap(x1, y1);
+        }
+        if (x0 > x1) {
+            std::swap(x0, x1);
+            std::swap(y0, y1);
+        }
+        const double dx = x1 - x0, gradient = dx == 0 ? 1 : (y1 - y0) / dx;
+        double y = y0 + gradient * (std::round(x0) - x0);
+        for (long x = std::lround(x0); x <= std::lround(x1); ++x, y += gradient) {
+            const double fy = std::floor(y), frac = y - fy;
+            const long iy = static_cast<long>(fy);
+            if (steep) {
+                plot(iy, x, 1 - frac);
+                plot(iy + 1, x, frac);
+            } else {
+                plot(x, iy, 1 - frac);
+                plot(x, iy + 1, frac);
+            }
+        }
+    }
+
+private:
+    void plot(long x, long y, double coverage) {
+        if (x < clip_.min_x || x > clip_.max_x || y < clip_.min_y || y > clip_.max_y || coverage <= 0) return;
+        auto* p = reinterpret_cast<std::uint32_t*>(data_ + y * stride_) + x;
+        const double a = alpha_ * coverage;
+        const double pr = (*p >> 16) & 0xff, pg = (*p >> 8) & 0xff, pb = *p & 0xff;
+        const auto mix = [a](double under, double over) {
+            return static_cast<std::uint32_t>(under + (over - under) * a + 0.5);
+        };
+        *p = 0xff000000u | (mix(pr, r_) << 16) | (mix(pg, g_) << 8) | mix(pb, b_);
+    }
+    cairo_t* cr_;
+    cairo_surface_t* surface_ = nullptr;
+    unsigned char* data_ = nullptr;
+    int stride_ = 0;
+    Box clip_;
+    double r_ = 0, g_ = 0, b_ = 0, alpha_ = 1, scale_ = 1;
+};
+
+void hairline_feature(Hairlines& h, const Coverage& c, std::size_t f, const View& v, double ox, double oy) {
+    const double s = h.scale();
+    for (std::uint32_t r = c.ring_begin(f); r < c.ring_end(f); ++r) {
+        const std::uint32_t first = c.point_begin(r), end = c.point_end(r);
+        if (end - first < 3) continue;
+        double lx = ox + v.px(c.xy(first)[0]) * s, ly = oy + v.py(c.xy(first)[1]) * s;
+        for (std::uint32_t i = first + 1; i < end; ++i) {
+            const double x = ox + v.px(c.xy(i)[0]) * s, y = oy + v.py(c.xy(i)[1]) * s;
+            if (std::fabs(x - lx) + std::fabs(y - ly) < 0.5 && i + 1 < end) continue;
+            h.line(lx, ly, x, y);
+            lx = x;
+            ly = y;
+        }
+    }
+}
+
 }  // namespace
 
 Box layers_extent(const std::vector<MapLayer>& layers) {
@@ -236,8 +328,10 @@ PageResult render_page(cairo_t* cr, const PageRequest& req) {
                    cy + fh / 2 / view.scale};
     view.ox = frame.min_x;
     view.oy = frame.max_y;
+    view.quantum = req.vector_output ? 0.25 : 0;                // a power of two: exact in Cairo's fixed point
     out.scale_denominator = 1.0 / (view.scale / kMm / 1000.0);  // map metres per paper metre
-    const double step = 0.5 * 72.0 / req.resolution_dpi;        // half a device pixel, in points
+    // half a device pixel (vector output: the 1/4 pt grid the coordinates are rounded to)
+    const double step = std::max(0.5 * 72.0 / req.resolution_dpi, req.vector_output ? 0.25 : 0.0);
 
     // layers, clipped to the frame
     cairo_save(cr);
@@ -249,37 +343,87 @@ PageResult render_page(cairo_t* cr, const PageRequest& req) {
     for (const auto& layer : layers) {
         const LayerSpec& spec = *layer.spec;
         const Coverage& c = layer.coverage;
+        double device_scale = 1, device_y = 0;
+        cairo_user_to_device_distance(cr, &device_scale, &device_y);
+        const bool hairline = spec.stroke.enabled && spec.stroke.dash_mm.empty() &&
+                              cairo_surface_get_type(cairo_get_target(cr)) == CAIRO_SURFACE_TYPE_IMAGE &&
+                              std::max(spec.stroke.width_mm * kMm, step) * device_scale <= 1.5;
         if (spec.fill.kind != FillSpec::Kind::none) {
             std::vector<std::vector<std::size_t>> by_class(layer.class_colours.size());
             for (std::size_t f = 0; f < c.size(); ++f)
                 if (layer.cls[f] >= 0 && c.kind(f) == FeatureKind::polygon && visible(c.box(f), view.extent))
                     by_class[static_cast<std::size_t>(layer.cls[f])].push_back(f);
+            // one path per class, in chunks (bounded memory); with a stroke, each chunk is filled
+            // and stroked as one path (PDF: one "B" operator, the path written once)
+            const double width = std::max(spec.stroke.width_mm * kMm, step);
+            std::vector<double> dashes;
+            for (double d : spec.stroke.dash_mm) dashes.push_back(d * kMm);
+            auto flush = [&](std::size_t k) {
+                set_colour(cr, layer.class_colours[k], spec.opacity);
+                if (!spec.stroke.enabled || hairline) {
+                    cairo_fill(cr);
+                    return;
+                }
+                cairo_fill_preserve(cr);
+                set_colour(cr, spec.stroke.colour, spec.opacity);
+                cairo_set_line_width(cr, width);
+                cairo_set_line_join(cr, width < 4 * step ? CAIRO_LINE_JOIN_BEVEL : CAIRO_LINE_JOIN_ROUND);
+                cairo_set_dash(cr, dashes.data(), static_cast<int>(dashes.size()), 0);
+                cairo_stroke(cr);
+                cairo_set_dash(cr, nullptr, 0, 0);
+            };
             for (std::size_t k = 0; k < by_class.size(); ++k) {
                 if (by_class[k].empty()) continue;
                 cairo_new_path(cr);
-                for (std::size_t f : by_class[k]) add_path(cr, c, f, view, step);
-                set_colour(cr, layer.class_colours[k], spec.opacity);
-                cairo_fill(cr);
+                std::size_t in_path = 0;
+                for (std::size_t f : by_class[k]) {
+                    add_path(cr, c, f, view, step);
+                    if (++in_path == 2048) {
+                        flush(k);
+                        in_path = 0;
+                    }
+                }
+                flush(k);
                 out.features_drawn += static_cast<long long>(by_class[k].size());
             }
         }
-        if (spec.stroke.enabled) {
-            const double width = spec.stroke.width_mm * kMm;
+        if (hairline) {
+            double ox = 0, oy = 0;
+            cairo_user_to_device(cr, &ox, &oy);
+            Hairlines lines(
+                cr, frame,
+                {spec.stroke.colour.r, spec.stroke.colour.g, spec.stroke.colour.b, spec.stroke.colour.a * spec.opacity},
+                std::max(spec.stroke.width_mm * kMm, step) * device_scale);
+            for (std::size_t f = 0; f < c.size(); ++f)
+                if (c.kind(f) == FeatureKind::polygon && visible(c.box(f), view.extent))
+                    hairline_feature(lines, c, f, view, ox, oy);
+        } else if (spec.stroke.enabled) {
+            // stroked in chunks: Cairo's stroker slows down and grows on one huge path
+            const double width = std::max(spec.stroke.width_mm * kMm, step);
+            set_colour(cr, spec.stroke.colour, spec.opacity);
+            cairo_set_line_width(cr, width);
+            cairo_set_line_join(cr, width < 4 * step ? CAIRO_LINE_JOIN_BEVEL : CAIRO_LINE_JOIN_ROUND);
+            std::vector<double> dashes;
+            for (double d : spec.stroke.dash_mm) dashes.push_back(d * kMm);
+            cairo_set_dash(cr, dashes.data(), static_cast<int>(dashes.size()), 0);
             cairo_new_path(cr);
+            int in_path = 0;
+            const bool filled = spec.fill.kind != FillSpec::Kind::none;
             for (std::size_t f = 0; f < c.size(); ++f) {
                 if (c.kind(f) != FeatureKind::polygon || !visible(c.box(f), view.extent)) continue;
+                if (filled && layer.cls[f] >= 0) continue;  // stroked with its fill
                 const Box& b = c.box(f);
                 if ((b.max_x - b.min_x) * view.scale < 4 * step && (b.max_y - b.min_y) * view.scale < 4 * step)
                     continue;
                 add_path(cr, c, f, view, step);
+                if (++in_path == 256) {
+                    cairo_stroke(cr);
+                    in_path = 0;
+                }
             }
-            set_colour(cr, spec.stroke.colour, spec.opacity);
-            cairo_set_line_width(cr, std::max(width, step));
-            std::vector<double> dashes;
-            for (double d : spec.stroke.dash_mm) dashes.push_back(d * kMm);
-            cairo_set_dash(cr, dashes.data(), static_cast<int>(dashes.size()), 0);
             cairo_stroke(cr);
             cairo_set_dash(cr, nullptr, 0, 0);
+            cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
         }
     }
     // atlas: fade everything but the focus unit

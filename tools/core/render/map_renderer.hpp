@@ -24,6 +24,7 @@ struct PageRequest {
     std::string srs_wkt;               // the layers' CRS
     std::string date_text;             // 制图日期 ...
     double resolution_dpi = 300;       // for generalisation (PNG: the raster's; PDF/SVG: the style's)
+    bool vector_output = false;        // PDF/SVG: coordinates rounded to 1/4 pt
 };
 
 struct PageResult {
