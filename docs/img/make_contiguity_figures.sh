@@ -23,13 +23,13 @@ coverage() {
     -oo GEOM_POSSIBLE_NAMES=WKT -oo KEEP_GEOM_COLUMNS=NO -oo AUTODETECT_TYPE=YES
   "$BIN" contiguity "$TMP/$name.gpkg" --adjacency "$adjacency" --quiet > /dev/null
   "$BIN" map "$TMP/$name.gpkg" --style docs/img/contiguity-figure.json -o "docs/img/contiguity-$name.png" \
-    --dpi 50 --date 2022-06-30 --overwrite --quiet > /dev/null
+    --dpi 72 --date 2022-06-30 --overwrite --quiet > /dev/null
   echo "docs/img/contiguity-$name.png"
 }
 # a ring of planned villages around an unplanned one: one cluster, one hole (enclosed)
 coverage ring queen "0,0,1 1,0,1 2,0,1 0,1,1 1,1,0 2,1,1 0,2,1 1,2,1 2,2,1"
 # two blocks touching only at a corner: one cluster under queen, two under rook
-coverage corner-queen queen "0,0,1 1,0,1 0,1,1 2,2,1 3,2,1 2,3,1 1,1,0 3,3,0 0,3,0 3,0,0"
-coverage corner-rook rook "0,0,1 1,0,1 0,1,1 2,2,1 3,2,1 2,3,1 1,1,0 3,3,0 0,3,0 3,0,0"
+coverage corner-queen queen "0,0,1 1,0,1 0,1,1 1,1,1 2,2,1 3,2,1 2,3,1 3,3,1 2,0,0 3,0,0 0,2,0 0,3,0"
+coverage corner-rook rook "0,0,1 1,0,1 0,1,1 1,1,1 2,2,1 3,2,1 2,3,1 3,3,1 2,0,0 3,0,0 0,2,0 0,3,0"
 # a planned village with no planned neighbour: isolated
 coverage isolated queen "0,0,1 1,0,1 2,0,0 3,0,1 0,1,1 1,1,0 2,1,0 3,1,0"

@@ -361,8 +361,10 @@ MapLayer read_map_layer(const MapSource& source, const LayerSpec& spec, const st
             layer.extra.push_back(std::isfinite(a) && b > 0 ? spec.labels.extra_prefix + buf : "");
         } else if (spec.labels.extra == "$value")
             layer.extra.push_back(std::isfinite(layer.value[f]) ? format_value(layer.value[f], fill) + fill.unit : "");
-        else
-            layer.extra.push_back(spec.labels.enabled ? text(f, spec.labels.extra) : "");
+        else {
+            const std::string value = spec.labels.enabled ? text(f, spec.labels.extra) : "";
+            layer.extra.push_back(value.empty() ? "" : spec.labels.extra_prefix + value);
+        }
         if (spec.symbol.enabled) layer.symbol[f] = number(f, spec.symbol.field);
     }
     return layer;
