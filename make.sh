@@ -8,7 +8,7 @@ cd "$(dirname "$0")"
 
 PACKAGES=(build-essential cmake pkg-config libgdal-dev gdal-bin libgeos-dev libproj-dev libcairo2-dev
           libpango1.0-dev libxlsxwriter-dev libcli11-dev googletest libgtest-dev nlohmann-json3-dev
-          libglib2.0-dev libsqlite3-dev fonts-noto-cjk poppler-utils)
+          libglib2.0-dev libsqlite3-dev libpng-dev fonts-noto-cjk poppler-utils unzip)
 JOBS=${JOBS:-$(nproc)}
 
 deps() {
@@ -50,7 +50,9 @@ run_tests() {
   build build -DCLEANHEAT_WERROR=ON
   (cd build && ctest --output-on-failure -j "$JOBS")
   build build-asan -DCLEANHEAT_SANITIZE=ON -DCLEANHEAT_WERROR=ON
-  (cd build-asan && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j "$JOBS")
+  local suppressions="$PWD/tests/lsan.supp"
+  (cd build-asan && ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS="suppressions=$suppressions" \
+     ctest --output-on-failure -j "$JOBS")
 }
 
 case "${1:-}" in

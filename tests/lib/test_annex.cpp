@@ -166,3 +166,42 @@ TEST(Annex, TargetsFileWithUnknownKeyNamesIt) {
 
 }  // namespace
 }  // namespace cleanheat
+
+namespace cleanheat {
+namespace {
+
+std::string shell(const std::string& command) {
+    std::string out;
+    FILE* p = popen(command.c_str(), "r");
+    char buf[4096];
+    while (p && fgets(buf, sizeof buf, p)) out += buf;
+    if (p) pclose(p);
+    return out;
+}
+
+TEST_F(AnnexSamples, ChartPlotsEachRouteColumnOfAnnex1) {
+    AnnexOptions o;
+    o.merged = merged();
+    o.output = test::temp_dir() / "annex.xlsx";
+    annex(o, Progress());
+    const std::string chart = shell("unzip -p " + o.output.string() + " xl/charts/chart1.xml");
+    // series in route order, values from 附件1's columns D (集中供热) .. H (其他); C is 合计, I the villages
+    const char* columns[] = {"$D$", "$E$", "$F$", "$G$", "$H$"};
+    const char* names[] = {"集中供热", "煤改气", "煤改电", "生物质", "其他"};
+    std::size_t at = 0;
+    for (int k = 0; k < 5; ++k) {
+        const std::size_t series = chart.find("<c:ser>", at);
+        ASSERT_NE(series, std::string::npos) << k;
+        const std::size_t name = chart.find(names[k], series);
+        const std::size_t values = chart.find("<c:val>", series);
+        ASSERT_NE(values, std::string::npos);
+        const std::size_t next = chart.find("<c:ser>", series + 1);
+        EXPECT_LT(name, next) << names[k];
+        EXPECT_EQ(chart.substr(values, 200).find(columns[k]) != std::string::npos, true) << names[k];
+        at = series + 1;
+    }
+    EXPECT_EQ(chart.find("$I$"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace cleanheat

@@ -322,7 +322,7 @@ void add_chart(XlsxWorkbook& book, const XlsxTable& table, const AnnexData& data
     for (std::size_t r = 0; r < data.routes.size(); ++r) {
         lxw_chart_series* series = chart_add_series(chart, nullptr, nullptr);
         chart_series_set_categories(series, sheet.c_str(), first, name_col, last, name_col);
-        const auto col = static_cast<lxw_col_t>(table.column_of(static_cast<int>(3 + r)));
+        const auto col = static_cast<lxw_col_t>(table.column_of(static_cast<int>(2 + r)));  // 县, 合计, routes
         chart_series_set_values(series, sheet.c_str(), first, col, last, col);
         chart_series_set_name(series, data.routes[r].c_str());
         lxw_chart_fill fill{};
@@ -341,6 +341,7 @@ void add_chart(XlsxWorkbook& book, const XlsxTable& table, const AnnexData& data
     chartsheet_set_chart(cs, chart);
     chartsheet_set_landscape(cs);
     chartsheet_set_paper(cs, 9);
+    chartsheet_set_footer(cs, "&C第 &P 页 共 &N 页");
 }
 
 }  // namespace
@@ -400,7 +401,7 @@ AnnexResult annex(const AnnexOptions& options, const Progress& progress) {
         spec.unit = "单位：万平方米";
         spec.total_first = options.total_first;
         spec.columns = {{"县（市、区）", "", XlsxKind::text, XlsxTotal::none, -1, -1, 12},
-                        {"新增集中供热面积（万平方米）", "", XlsxKind::decimal, XlsxTotal::sum},
+                        {"新增集中供热面积", "", XlsxKind::decimal, XlsxTotal::sum},
                         {"热源", "", XlsxKind::text, XlsxTotal::none, -1, -1, 16},
                         {"备注", "", XlsxKind::text, XlsxTotal::none, -1, -1, 16}};
         XlsxTable table = book.table(spec);
@@ -414,12 +415,12 @@ AnnexResult annex(const AnnexOptions& options, const Progress& progress) {
         spec.sheet = "完成目标对比";
         spec.title = targets.title("targets");
         spec.total = false;
-        spec.landscape = false;
+        spec.landscape = true;
         spec.columns = {{"指标", "", XlsxKind::text, XlsxTotal::none, -1, -1, 14},
                         {"单位", "", XlsxKind::text},
-                        {"目标", "", XlsxKind::decimal},
-                        {"计划", "", XlsxKind::decimal},
-                        {"差额（计划-目标）", "", XlsxKind::decimal},
+                        {"目标", "", XlsxKind::general},
+                        {"计划", "", XlsxKind::general},
+                        {"差额（计划-目标）", "", XlsxKind::general},
                         {"完成比例", "", XlsxKind::percent},
                         {"情况", "", XlsxKind::text}};
         auto verdict = [](double diff, const char* unit) {
@@ -509,14 +510,14 @@ AnnexResult annex(const AnnexOptions& options, const Progress& progress) {
         spec.sheet = "数据问题";
         spec.title = targets.title("issues");
         spec.total = false;
-        spec.columns = {{"文件", "", XlsxKind::text, XlsxTotal::none, -1, -1, 12},
+        spec.columns = {{"文件", "", XlsxKind::text, XlsxTotal::none, -1, -1, 12, 24, true},
                         {"工作表", "", XlsxKind::text},
                         {"行", "", XlsxKind::integer},
                         {"列", "", XlsxKind::text},
-                        {"内容", "", XlsxKind::text},
+                        {"内容", "", XlsxKind::text, XlsxTotal::none, -1, -1, 4, 20, true},
                         {"问题代码", "", XlsxKind::code},
                         {"类别", "", XlsxKind::text},
-                        {"说明", "", XlsxKind::text}};
+                        {"说明", "", XlsxKind::text, XlsxTotal::none, -1, -1, 20, 44, true}};
         const long long errors = db.scalar("SELECT count(*) FROM issues WHERE severity = 'error'");
         const long long warnings = db.scalar("SELECT count(*) FROM issues WHERE severity <> 'error'");
         spec.notes.push_back("注：共 " + std::to_string(errors + warnings) + " 条，其中错误 " + std::to_string(errors) +

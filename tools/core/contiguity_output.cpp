@@ -564,7 +564,8 @@ void write_contiguity_workbook(const std::string& path, const ContiguityOptions&
         }
         table.finish();
     }
-    auto village_sheet = [&](const std::string& sheet, const std::string& title, auto select, bool with_cluster) {
+    auto village_sheet = [&](const std::string& sheet, const std::string& title, auto select, bool with_cluster,
+                             bool with_total) {
         XlsxTableSpec spec;
         spec.sheet = sheet;
         spec.title = title;
@@ -575,6 +576,7 @@ void write_contiguity_workbook(const std::string& path, const ContiguityOptions&
                         {"规划户数", "", XlsxKind::integer, XlsxTotal::sum},
                         {"技术路线", "", XlsxKind::text},
                         {with_cluster ? "所在区块" : "相邻村庄数", "", XlsxKind::integer}};
+        spec.total = with_total;
         XlsxTable table = book.table(spec);
         for (std::size_t f = 0; f < data.fids.size(); ++f) {
             if (!select(f)) continue;
@@ -591,13 +593,13 @@ void write_contiguity_workbook(const std::string& path, const ContiguityOptions&
     };
     village_sheet(
         "孤立村", "成方连片检查：孤立的规划村庄（无相邻规划村庄）",
-        [&](std::size_t f) { return data.isolated[f] != 0; }, false);
+        [&](std::size_t f) { return data.isolated[f] != 0; }, false, true);
     village_sheet(
         "空洞村", "成方连片检查：空洞村庄（相邻村庄全部为规划村庄的未规划村庄）",
-        [&](std::size_t f) { return data.hole[f] != 0; }, false);
+        [&](std::size_t f) { return data.hole[f] != 0; }, false, false);
     village_sheet(
         "区块内包围村", "成方连片检查：位于区块轮廓内的未规划村庄",
-        [&](std::size_t f) { return data.enclosed[f] != 0; }, true);
+        [&](std::size_t f) { return data.enclosed[f] != 0; }, true, false);
     {
         XlsxTableSpec spec;
         spec.sheet = "规则检查";
@@ -608,6 +610,10 @@ void write_contiguity_workbook(const std::string& path, const ContiguityOptions&
                         {"问题代码", "", XlsxKind::code},
                         {"说明", "", XlsxKind::text}};
         spec.total = false;
+        if (result.findings.empty())
+            spec.notes = {options.heating_coverage.empty() && options.gas_mains.empty() && options.grid_zones.empty()
+                              ? "无（未提供集中供热覆盖范围、燃气管网或电网容量图层，未作规则检查）。"
+                              : "无：规划村庄均符合所检查的规则。"};
         XlsxTable table = book.table(spec);
         for (const auto& finding : result.findings) {
             const std::size_t f = finding.feature;
@@ -615,7 +621,6 @@ void write_contiguity_workbook(const std::string& path, const ContiguityOptions&
                            std::string(issue_code(finding.code).message) +
                                (finding.detail.empty() ? "" : "：" + finding.detail)});
         }
-        if (result.findings.empty()) spec.notes = {"未发现问题（或未提供基础设施图层）。"};
         table.finish();
     }
     book.close();

@@ -35,6 +35,8 @@ std::string format_number(double v, XlsxKind kind) {
     char buf[64];
     if (kind == XlsxKind::integer)
         std::snprintf(buf, sizeof buf, "%.0f", v);
+    else if (kind == XlsxKind::general)
+        std::snprintf(buf, sizeof buf, "%.10g", v);
     else if (kind == XlsxKind::percent)
         std::snprintf(buf, sizeof buf, "%.1f%%", v * 100);
     else
@@ -99,6 +101,9 @@ XlsxWorkbook::XlsxWorkbook(const std::filesystem::path& target, bool overwrite,
     formats_.total_decimal = make_format(wb, "黑体", 11, false, LXW_ALIGN_RIGHT, true, "0.00");
     formats_.total_percent = make_format(wb, "黑体", 11, false, LXW_ALIGN_RIGHT, true, "0.0%");
     formats_.note = make_format(wb, "仿宋_GB2312", 10, false, LXW_ALIGN_LEFT, false);
+    formats_.wrap = make_format(wb, "宋体", 11, false, LXW_ALIGN_LEFT, true);
+    format_set_text_wrap(formats_.wrap);
+    formats_.general = make_format(wb, "宋体", 11, false, LXW_ALIGN_RIGHT, true, "General");
 }
 
 XlsxWorkbook::~XlsxWorkbook() {
@@ -157,7 +162,9 @@ XlsxTable::XlsxTable(XlsxWorkbook& book, XlsxTableSpec spec) : book_(book), spec
 }
 
 void XlsxTable::measure(std::size_t column, double width) {
-    widths_[column] = std::max(widths_[column], std::min(width + 2, 60.0));
+    const std::size_t offset = spec_.serial ? 1 : 0;
+    const double cap = column < offset ? 60.0 : spec_.columns[column - offset].max_width;
+    widths_[column] = std::max(widths_[column], std::min(width + 2, cap));
 }
 
 void XlsxTable::start_sheet() {
@@ -240,6 +247,12 @@ void XlsxTable::add_row(const std::vector<XlsxCell>& cells) {
     const int offset = spec_.serial ? 1 : 0;
     ++rows_;
     ++sheet_rows_;
+    // wrapped text: a row tall enough for its lines (spreadsheets do not all fit rows on opening)
+    double lines = 1;
+    for (std::size_t c = 0; c < spec_.columns.size() && c < cells.size(); ++c)
+        if (const auto* s = std::get_if<std::string>(&cells[c]); s && spec_.columns[c].wrap)
+            lines = std::max(lines, std::ceil(display_width(*s) / std::max(1.0, spec_.columns[c].max_width - 2)));
+    if (lines > 1) worksheet_set_row(sheet_, r, 14.5 * lines, nullptr);
     if (spec_.serial) {
         worksheet_write_number(sheet_, r, 0, static_cast<double>(rows_), fm.integer);
         measure(0, static_cast<double>(std::to_string(rows_).size()));
@@ -250,9 +263,11 @@ void XlsxTable::add_row(const std::vector<XlsxCell>& cells) {
         const XlsxCell cell = c < cells.size() ? cells[c] : XlsxCell{};
         lxw_format* number_format = col.kind == XlsxKind::integer   ? fm.integer
                                     : col.kind == XlsxKind::percent ? fm.percent
+                                    : col.kind == XlsxKind::general ? fm.general
                                                                     : fm.decimal;
         if (const auto* s = std::get_if<std::string>(&cell)) {
-            worksheet_write_string(sheet_, r, x, s->c_str(), col.kind == XlsxKind::code ? fm.code : fm.text);
+            worksheet_write_string(sheet_, r, x, s->c_str(),
+                                   col.kind == XlsxKind::code ? fm.code : (col.wrap ? fm.wrap : fm.text));
             measure(x, display_width(*s));
         } else if (const auto* v = std::get_if<double>(&cell)) {
             if (col.kind == XlsxKind::text || col.kind == XlsxKind::code) {

@@ -16,7 +16,7 @@
 
 namespace cleanheat {
 
-enum class XlsxKind { text, code, integer, decimal, percent };
+enum class XlsxKind { text, code, integer, decimal, percent, general };
 enum class XlsxTotal { none, sum, ratio };
 
 struct XlsxColumn {
@@ -26,6 +26,8 @@ struct XlsxColumn {
     XlsxTotal total = XlsxTotal::none;
     int numerator = -1, denominator = -1;  // ratio: indexes of two summed columns
     double min_width = 4;
+    double max_width = 60;  // wider text wraps when `wrap`, else is cut at this width
+    bool wrap = false;
 };
 
 using XlsxCell = std::variant<std::monostate, std::string, double>;
@@ -98,7 +100,7 @@ public:
 
     struct Formats {
         lxw_format *label, *title, *unit, *header, *text, *code, *integer, *decimal, *percent, *total_text,
-            *total_integer, *total_decimal, *total_percent, *note;
+            *total_integer, *total_decimal, *total_percent, *note, *wrap, *general;
     };
     const Formats& formats() const { return formats_; }
 
