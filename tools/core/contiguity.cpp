@@ -320,17 +320,14 @@ std::vector<std::int32_t> components(const ContiguityData& data,
     return id;
 }
 
-// Counts for the features `member` accepts, edges and neighbours limited to them too.
+// Counts for `members` (the features `member` accepts), edges and neighbours limited to them.
 ContiguityStats statistics(const ContiguityData& data, const std::vector<std::int32_t>& cluster,
-                           const std::vector<std::int32_t>& cluster_size,
+                           const std::vector<std::int32_t>& cluster_size, const std::vector<std::uint32_t>& members,
                            const std::function<bool(std::uint32_t)>& member, const ContiguityOptions& options,
                            std::vector<std::uint8_t>* isolated, std::vector<std::uint8_t>* hole) {
     ContiguityStats s;
-    const std::size_t n = data.fids.size();
     std::unordered_map<std::int32_t, std::pair<long long, double>> per_cluster;  // villages, households
-    for (std::size_t f = 0; f < n; ++f) {
-        const auto fu = static_cast<std::uint32_t>(f);
-        if (!member(fu)) continue;
+    for (const std::uint32_t f : members) {
         ++s.villages;
         int neighbours = 0, planned_neighbours = 0;
         for (const std::uint32_t* g = data.adjacency.begin(f); g != data.adjacency.end(f); ++g) {
@@ -478,22 +475,33 @@ ContiguityResult contiguity(const ContiguityOptions& options, const Progress& pr
     data.cluster = components(
         data, [](std::uint32_t, std::uint32_t) { return true; }, data.cluster_size);
     auto all = [](std::uint32_t) { return true; };
-    result.total = statistics(data, data.cluster, data.cluster_size, all, options, &data.isolated, &data.hole);
+    std::vector<std::uint32_t> everyone(n);
+    for (std::size_t f = 0; f < n; ++f) everyone[f] = static_cast<std::uint32_t>(f);
+    result.total =
+        statistics(data, data.cluster, data.cluster_size, everyone, all, options, &data.isolated, &data.hole);
+    auto bucket = [&](const std::vector<std::int32_t>& key, std::size_t values) {
+        std::vector<std::vector<std::uint32_t>> out(values);
+        for (std::size_t f = 0; f < n; ++f)
+            if (key[f] >= 0) out[static_cast<std::size_t>(key[f])].push_back(static_cast<std::uint32_t>(f));
+        return out;
+    };
     std::vector<std::int32_t> sizes;
     data.route_cluster = components(
         data, [&](std::uint32_t a, std::uint32_t b) { return data.route[a] >= 0 && data.route[a] == data.route[b]; },
         sizes);
+    const auto by_route = bucket(data.route, data.route_values.size());
     for (std::size_t r = 0; r < data.route_values.size(); ++r) {
         const auto ri = static_cast<std::int32_t>(r);
         ContiguityStats s = statistics(
-            data, data.route_cluster, sizes, [&](std::uint32_t f) { return data.route[f] == ri; }, options, nullptr,
-            nullptr);
+            data, data.route_cluster, sizes, by_route[r], [&](std::uint32_t f) { return data.route[f] == ri; }, options,
+            nullptr, nullptr);
         s.value = data.route_values[r];
         result.routes[s.value] = s;
     }
     data.group_cluster = components(
         data, [&](std::uint32_t a, std::uint32_t b) { return data.group[a] >= 0 && data.group[a] == data.group[b]; },
         sizes);
+    const auto by_group = bucket(data.group, data.group_values.size());
     std::vector<std::size_t> order(data.group_values.size());
     for (std::size_t g = 0; g < order.size(); ++g) order[g] = g;
     std::sort(order.begin(), order.end(),
@@ -501,8 +509,8 @@ ContiguityResult contiguity(const ContiguityOptions& options, const Progress& pr
     for (std::size_t g : order) {
         const auto gi = static_cast<std::int32_t>(g);
         ContiguityStats s = statistics(
-            data, data.group_cluster, sizes, [&](std::uint32_t f) { return data.group[f] == gi; }, options, nullptr,
-            nullptr);
+            data, data.group_cluster, sizes, by_group[g], [&](std::uint32_t f) { return data.group[f] == gi; }, options,
+            nullptr, nullptr);
         s.value = data.group_values[g];
         s.name = data.group_names[g];
         result.groups.push_back(s);

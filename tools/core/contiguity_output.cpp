@@ -263,8 +263,9 @@ std::vector<std::vector<unsigned char>> cluster_outlines(ContiguityData& data, C
         GeosGeometry collection = geos_own(ctx, GEOSGeom_createCollection_r(ctx, GEOS_GEOMETRYCOLLECTION, parts.data(),
                                                                             static_cast<unsigned>(parts.size())));
         GeosGeometry outline = geos_own(ctx, clean ? GEOSCoverageUnion_r(ctx, collection.get()) : nullptr);
-        if (!outline || GEOSisValid_r(ctx, outline.get()) != 1)
-            outline = geos_own(ctx, GEOSUnaryUnion_r(ctx, collection.get()));
+        // a clean coverage (no overlaps, nothing repaired) unions by its shared edges; anything else
+        // through the general union
+        if (!outline) outline = geos_own(ctx, GEOSUnaryUnion_r(ctx, collection.get()));
         if (!outline) continue;
         // villages inside the outline's holes
         const int polygons = GEOSGetNumGeometries_r(ctx, outline.get());
@@ -289,8 +290,11 @@ std::vector<std::vector<unsigned char>> cluster_outlines(ContiguityData& data, C
                 box.max_y = v;
                 grid.query(box, stamp, ++token, [&](std::uint32_t f) {
                     if (data.planned[f] || data.enclosed[f] || data.coverage.kind(f) != FeatureKind::polygon) return;
+                    // on a coverage a village lies wholly inside a hole or outside it: one interior
+                    // point decides (a polygon predicate would relate the whole hole every time)
                     GeosGeometry village = geos_own(ctx, data.coverage.to_geos(ctx, f));
-                    if (village && GEOSPreparedCovers_r(ctx, prepared.get(), village.get()) == 1) {
+                    GeosGeometry inside = geos_own(ctx, village ? GEOSPointOnSurface_r(ctx, village.get()) : nullptr);
+                    if (inside && GEOSPreparedContains_r(ctx, prepared.get(), inside.get()) == 1) {
                         data.enclosed[f] = 1;
                         data.enclosing[f] = static_cast<std::int32_t>(c + 1);
                         ++result.total.enclosed;
