@@ -158,3 +158,43 @@ TEST(HeaderDetect, MappingFileWithUnknownRoleIsAnErrorNamingTheKey) {
 TEST(HeaderDetect, ShippedMappingExampleLoads) {
     EXPECT_NO_THROW(load_mapping((cleanheat::test::source_dir() / "styles" / "mapping-example.json").string()));
 }
+
+TEST(ClassifyHeader, ProgressCountsAndDatesApart) {
+    using cleanheat::classify_header;
+    using cleanheat::ColumnRole;
+    EXPECT_EQ(classify_header("已开工户数", "").role, ColumnRole::started);
+    EXPECT_EQ(classify_header("已完工", "进度（户）").role, ColumnRole::completed);
+    EXPECT_EQ(classify_header("已验收", "工程进度（户）").role, ColumnRole::accepted);
+    EXPECT_EQ(classify_header("开工日期", "").role, ColumnRole::start_date);
+    EXPECT_EQ(classify_header("完工时间", "").role, ColumnRole::end_date);
+    EXPECT_EQ(classify_header("验收日期", "").role, ColumnRole::accept_date);
+    EXPECT_EQ(classify_header("完工", "计划时间").role, ColumnRole::end_date);
+    EXPECT_EQ(classify_header("计划开工", "").role, ColumnRole::start_date);
+    EXPECT_EQ(classify_header("计划改造户数（户）", "").role, ColumnRole::households);
+}
+
+// Every sample progress report (data-samples/progress, each county's own layout) has a
+// progress header: where (code or name), planned households and the three stages.
+TEST(HeaderDetect, FindsTheProgressHeaderOfEverySampleReport) {
+    int reports = 0;
+    for (const auto& entry : std::filesystem::directory_iterator(cleanheat::test::samples("progress"))) {
+        const std::string ext = entry.path().extension().string();
+        if (ext != ".xlsx" && ext != ".xls" && ext != ".csv") continue;
+        ++reports;
+        const auto table = cleanheat::read_table(entry.path().string());
+        int found = 0;
+        for (const auto& sheet : table.sheets) {
+            const auto layout = cleanheat::detect_layout(sheet, cleanheat::TableKind::progress);
+            if (!layout) continue;
+            ++found;
+            EXPECT_TRUE(layout->has(cleanheat::ColumnRole::village_code) ||
+                        layout->has(cleanheat::ColumnRole::village_name))
+                << entry.path();
+            for (auto role : {cleanheat::ColumnRole::started, cleanheat::ColumnRole::completed,
+                              cleanheat::ColumnRole::accepted, cleanheat::ColumnRole::households})
+                EXPECT_TRUE(layout->has(role)) << entry.path() << " " << cleanheat::role_name(role);
+        }
+        EXPECT_EQ(found, 1) << entry.path();
+    }
+    EXPECT_EQ(reports, 29);
+}

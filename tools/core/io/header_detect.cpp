@@ -62,7 +62,7 @@ bool header_like(const TableRow& row) {
 
 int score(const std::set<ColumnRole>& roles, TableKind kind) {
     int s = static_cast<int>(roles.size());
-    if (kind == TableKind::plan) {
+    if (kind == TableKind::plan || kind == TableKind::progress) {
         if (!roles.count(ColumnRole::village_name) && !roles.count(ColumnRole::village_code)) return 0;
     } else {
         if (!roles.count(ColumnRole::area)) return 0;
@@ -74,6 +74,9 @@ int score(const std::set<ColumnRole>& roles, TableKind kind) {
 bool layout_fits(const Layout& layout, TableKind kind) {
     if (kind == TableKind::heating) return layout.has(ColumnRole::area) && layout.has(ColumnRole::county);
     const bool where = layout.has(ColumnRole::village_code) || layout.has(ColumnRole::village_name);
+    if (kind == TableKind::progress)
+        return where && (layout.has(ColumnRole::started) || layout.has(ColumnRole::completed) ||
+                         layout.has(ColumnRole::accepted));
     const bool how_many =
         layout.has(ColumnRole::route_count) || layout.has(ColumnRole::households) || layout.has(ColumnRole::total);
     return where && how_many;
@@ -119,6 +122,14 @@ const char* role_name(ColumnRole role) {
             return "area";
         case ColumnRole::heat_source:
             return "heat_source";
+        case ColumnRole::started:
+            return "started";
+        case ColumnRole::completed:
+            return "completed";
+        case ColumnRole::accepted:
+            return "accepted";
+        case ColumnRole::accept_date:
+            return "accept_date";
     }
     return "none";
 }
@@ -165,6 +176,18 @@ ColumnSpec classify_header(const std::string& label_text, const std::string& gro
 
     if (equals_any(h, {"序号", "序", "编号", "顺序号"})) return set(ColumnRole::seq);
     if (any_of(h, {"备注", "说明"})) return set(ColumnRole::remark);
+    // progress reports: households started / completed / accepted (a 日期/时间 column is a date;
+    // a bare 开工/完工 under a 时间 or 计划 group is a plan date)
+    const bool is_date = any_of(h, {"日期", "时间"}) || any_of(g, {"日期", "时间", "计划"});
+    if (!is_date) {
+        if (any_of(h, {"已验收", "验收户"}) || (equals_any(h, {"验收"}) && !g.empty()))
+            return set(ColumnRole::accepted);
+        if (any_of(h, {"已完工", "完工户", "已竣工"}) || (equals_any(h, {"完工"}) && !g.empty()))
+            return set(ColumnRole::completed);
+        if (any_of(h, {"已开工", "开工户"}) || (equals_any(h, {"开工"}) && !g.empty())) return set(ColumnRole::started);
+    } else if (any_of(h, {"验收"})) {
+        return set(ColumnRole::accept_date);
+    }
     if (any_of(h, {"开工"})) return set(ColumnRole::start_date);
     if (any_of(h, {"完工", "竣工", "完成时间", "完成日期"})) return set(ColumnRole::end_date);
     if (any_of(h, {"代码", "编码", "区划码", "编号"})) {

@@ -31,6 +31,10 @@ enum class ColumnRole {
     remark,         // 备注
     area,           // 新增集中供热面积
     heat_source,    // 热源
+    started,        // 已开工(户数): progress reports
+    completed,      // 已完工(户数)
+    accepted,       // 已验收(户数)
+    accept_date,    // 验收日期
 };
 
 const char* role_name(ColumnRole role);
@@ -58,7 +62,7 @@ struct Layout {
 ColumnSpec classify_header(const std::string& label, const std::string& group);
 
 // What kind of table to look for.
-enum class TableKind { plan, heating };
+enum class TableKind { plan, heating, progress };
 
 // A mapping file (styles/mapping-*.json) naming the columns of an unusual layout.
 struct ColumnMapping {
