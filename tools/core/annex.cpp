@@ -10,6 +10,7 @@
 #include <unordered_map>
 
 #include "error.hpp"
+#include "json_file.hpp"
 #include "io/sqlite_util.hpp"
 #include "report/xlsx_report.hpp"
 #include "routes.hpp"
@@ -123,14 +124,7 @@ std::string Targets::label(const std::string& key) const {
 }
 
 Targets load_targets(const std::filesystem::path& file) {
-    std::ifstream in(file);
-    if (!in) throw InputError(file.string() + ": cannot read the targets file");
-    nlohmann::json j;
-    try {
-        j = nlohmann::json::parse(in);
-    } catch (const nlohmann::json::exception& e) {
-        throw InputError(file.string() + ": not valid JSON: " + e.what());
-    }
+    const nlohmann::json j = read_json_file(file, "targets file");
     const std::set<std::string> known = {"comment", "year", "households", "area_m2", "units", "titles", "labels"};
     for (const auto& [key, value] : j.items())
         if (!known.count(key)) throw InputError(file.string() + ": unknown key \"" + key + "\"");
