@@ -997,11 +997,11 @@ XLSX_STYLES = {
 FIXED_TIME = datetime.datetime(2022, 6, 20, 9, 0, 0)
 
 
-def write_xlsx(path, grids, author="滨州市清洁取暖建设推进办公室"):
+def write_xlsx(path, grids, author="滨州市清洁取暖建设推进办公室", created=None):
     import xlsxwriter
     wb = xlsxwriter.Workbook(path, {"strings_to_numbers": False, "strings_to_formulas": False,
                                     "strings_to_urls": False})
-    wb.set_properties({"author": author, "created": FIXED_TIME})
+    wb.set_properties({"author": author, "created": created or FIXED_TIME})
     fmts = {k: wb.add_format(v) for k, v in XLSX_STYLES.items()}
     for g in grids:
         ws = wb.add_worksheet(g.name)
@@ -1097,10 +1097,9 @@ def write_xls(path, grids):
                 continue
             if isinstance(val, Formula):
                 val = val.value
-            if val is None:
-                ws.write(r, c, None, style(st))
-            else:
-                ws.write(r, c, val, style(st))
+            if isinstance(val, Formula):  # xls: the cached value
+                val = val.value
+            ws.write(r, c, val, style(st))
     wb.save(path)
 
 

@@ -37,6 +37,10 @@ import sys
 import numpy as np
 from osgeo import gdal, ogr
 
+# the table writers and name styles of the plan samples, shared (generate.py is this folder's)
+from generate import (Formula, Grid, col_letter, lay_headers, lay_title, norm_name, split_name, town_short,
+                      write_csv, write_xls, write_xlsx, written_name)
+
 gdal.UseExceptions()
 ogr.UseExceptions()
 
@@ -73,56 +77,6 @@ def log(*a):
 # names (the same rules as generate.py / data-samples/README.md)
 # ---------------------------------------------------------------------------
 
-COMMITTEE_SUFFIXES = ["社区居民委员会", "社区居委会", "村民委员会", "村委会", "居民委员会", "居委会"]
-
-
-def split_name(official):
-    for suf in COMMITTEE_SUFFIXES:
-        if official.endswith(suf) and len(official) > len(suf):
-            kind = "community" if suf.startswith("社区") else ("village" if suf.startswith("村") else "resident")
-            return official[: -len(suf)], kind
-    return official, ""
-
-
-def norm_name(name):
-    s = re.sub(r"\s+", "", name)
-    base, _ = split_name(s)
-    for suf in ("社区", "村"):
-        if base.endswith(suf) and len(base) - len(suf) >= 2:
-            base = base[: -len(suf)]
-            break
-    return base
-
-
-def written_name(official, style):
-    """official, cun (段家庄村) or bare (段家庄)."""
-    if style == "official":
-        return official
-    base, kind = split_name(official)
-    full = base
-    if kind == "village" and not base.endswith("村"):
-        full = base + "村"
-    elif kind == "community" and not base.endswith("社区"):
-        full = base + "社区"
-    if style == "cun":
-        return full
-    if full.endswith("村") and len(full) >= 3 and full[-2] not in "新联一二三四五六七八九十":
-        return full[:-1]
-    if full.endswith("社区") and len(full) >= 4:
-        return full[:-2]
-    return full
-
-
-def town_short(name):
-    for suf in ("街道办事处", "街道", "办事处", "镇", "乡"):
-        if name.endswith(suf) and len(name) - len(suf) >= 2:
-            return name[: -len(suf)]
-    return name
-
-
-# ---------------------------------------------------------------------------
-# input
-# ---------------------------------------------------------------------------
 
 def read_villages(path):
     ds = ogr.Open(path)
@@ -277,189 +231,6 @@ def note_for(v, p, k, r):
 # a small spreadsheet model, written to .xlsx (xlsxwriter), .xls (xlwt) or .csv
 # ---------------------------------------------------------------------------
 
-class Grid:
-    def __init__(self, name):
-        self.name = name
-        self.cells = {}
-        self.merges = []
-        self.widths = {}
-        self.ncols = 0
-        self.nrows = 0
-        self.header_rows = None
-
-    def put(self, r, c, value, style="text"):
-        self.cells[(r, c)] = (value, style)
-        self.nrows = max(self.nrows, r + 1)
-        self.ncols = max(self.ncols, c + 1)
-
-    def merge(self, r1, c1, r2, c2, value, style="text"):
-        self.put(r1, c1, value, style)
-        for r in range(r1, r2 + 1):
-            for c in range(c1, c2 + 1):
-                if (r, c) != (r1, c1):
-                    self.cells[(r, c)] = (None, style)
-        self.merges.append((r1, c1, r2, c2))
-        self.nrows = max(self.nrows, r2 + 1)
-        self.ncols = max(self.ncols, c2 + 1)
-
-
-class Formula:
-    def __init__(self, text, value):
-        self.text = text
-        self.value = value
-
-
-def col_letter(c):
-    s = ""
-    c += 1
-    while c:
-        c, m = divmod(c - 1, 26)
-        s = chr(65 + m) + s
-    return s
-
-
-XLSX_STYLES = {
-    "title": {"bold": True, "font_size": 16, "align": "center", "valign": "vcenter", "font_name": "宋体"},
-    "info": {"align": "left", "valign": "vcenter", "font_name": "宋体", "font_size": 11},
-    "unit": {"align": "right", "valign": "vcenter", "font_name": "宋体", "font_size": 11},
-    "header": {"bold": True, "align": "center", "valign": "vcenter", "border": 1, "text_wrap": True,
-               "font_name": "黑体", "font_size": 11},
-    "text": {"border": 1, "valign": "vcenter", "font_name": "宋体", "font_size": 11},
-    "center": {"border": 1, "align": "center", "valign": "vcenter", "font_name": "宋体", "font_size": 11},
-    "int": {"border": 1, "num_format": "0", "valign": "vcenter", "font_name": "宋体", "font_size": 11},
-    "code": {"border": 1, "num_format": "0", "valign": "vcenter", "font_name": "宋体", "font_size": 11},
-    "date": {"border": 1, "num_format": "yyyy/m/d", "align": "center", "valign": "vcenter",
-             "font_name": "宋体", "font_size": 11},
-    "datecn": {"border": 1, "num_format": 'yyyy"年"m"月"d"日"', "align": "center", "valign": "vcenter",
-               "font_name": "宋体", "font_size": 11},
-    "sum": {"bold": True, "border": 1, "num_format": "0", "align": "center", "valign": "vcenter",
-            "font_name": "宋体", "font_size": 11},
-    "note": {"align": "left", "valign": "top", "text_wrap": True, "font_name": "宋体", "font_size": 10},
-}
-
-
-def write_xlsx(path, grids, author):
-    import xlsxwriter
-    wb = xlsxwriter.Workbook(path, {"strings_to_numbers": False, "strings_to_formulas": False,
-                                    "strings_to_urls": False})
-    wb.set_properties({"author": author, "created": FIXED_TIME})
-    fmts = {k: wb.add_format(v) for k, v in XLSX_STYLES.items()}
-    for g in grids:
-        ws = wb.add_worksheet(g.name)
-        if not g.cells:
-            continue
-        ws.set_landscape()
-        ws.set_paper(9)
-        ws.fit_to_pages(1, 0)
-        if g.header_rows:
-            ws.repeat_rows(*g.header_rows)
-        for c, w in g.widths.items():
-            ws.set_column(c, c, w)
-        skip = set()
-        for m in g.merges:
-            for r in range(m[0], m[2] + 1):
-                for c in range(m[1], m[3] + 1):
-                    skip.add((r, c))
-        for m in g.merges:
-            val, st = g.cells[(m[0], m[1])]
-            f = fmts[st]
-            if isinstance(val, (datetime.date, datetime.datetime, Formula)):
-                ws.merge_range(m[0], m[1], m[2], m[3], None, f)
-                _xlsx_cell(ws, m[0], m[1], val, f)
-            else:
-                ws.merge_range(m[0], m[1], m[2], m[3], "" if val is None else val, f)
-        for (r, c), (val, st) in sorted(g.cells.items()):
-            if (r, c) in skip:
-                continue
-            _xlsx_cell(ws, r, c, val, fmts[st])
-    wb.close()
-
-
-def _xlsx_cell(ws, r, c, val, f):
-    if val is None:
-        ws.write_blank(r, c, None, f)
-    elif isinstance(val, Formula):
-        ws.write_formula(r, c, val.text, f, val.value)
-    elif isinstance(val, (datetime.datetime, datetime.date)):
-        if not isinstance(val, datetime.datetime):
-            val = datetime.datetime(val.year, val.month, val.day)
-        ws.write_datetime(r, c, val, f)
-    elif isinstance(val, (int, float)) and not isinstance(val, bool):
-        ws.write_number(r, c, val, f)
-    else:
-        ws.write_string(r, c, str(val), f)
-
-
-def write_xls(path, grids):
-    import xlwt
-    wb = xlwt.Workbook(encoding="utf-8")
-    styles = {}
-
-    def style(st):
-        if st in styles:
-            return styles[st]
-        d = XLSX_STYLES[st]
-        s = xlwt.XFStyle()
-        fnt = xlwt.Font()
-        fnt.name = d.get("font_name", "宋体")
-        fnt.bold = bool(d.get("bold"))
-        fnt.height = int(d.get("font_size", 11) * 20)
-        s.font = fnt
-        al = xlwt.Alignment()
-        al.horz = {"center": xlwt.Alignment.HORZ_CENTER, "right": xlwt.Alignment.HORZ_RIGHT,
-                   "left": xlwt.Alignment.HORZ_LEFT}.get(d.get("align"), xlwt.Alignment.HORZ_GENERAL)
-        al.vert = xlwt.Alignment.VERT_CENTER
-        al.wrap = 1 if d.get("text_wrap") else 0
-        s.alignment = al
-        if d.get("border"):
-            b = xlwt.Borders()
-            b.left = b.right = b.top = b.bottom = xlwt.Borders.THIN
-            s.borders = b
-        if "num_format" in d:
-            s.num_format_str = d["num_format"].replace('"', "")
-        styles[st] = s
-        return s
-
-    for g in grids:
-        ws = wb.add_sheet(g.name)
-        ws.set_portrait(False)
-        ws.paper_size_code = 9
-        for c, w in g.widths.items():
-            ws.col(c).width = int(w * 256)
-        skip = set()
-        for m in g.merges:
-            val, st = g.cells[(m[0], m[1])]
-            if isinstance(val, Formula):
-                val = val.value
-            ws.write_merge(m[0], m[2], m[1], m[3], "" if val is None else val, style(st))
-            for r in range(m[0], m[2] + 1):
-                for c in range(m[1], m[3] + 1):
-                    skip.add((r, c))
-        for (r, c), (val, st) in sorted(g.cells.items()):
-            if (r, c) in skip:
-                continue
-            if isinstance(val, Formula):
-                val = val.value
-            ws.write(r, c, val, style(st))
-    wb.save(path)
-
-
-def write_csv(path, grid, encoding="gb18030"):
-    with open(path, "w", encoding=encoding, newline="") as f:
-        w = csv.writer(f, lineterminator="\r\n")
-        for r in range(grid.nrows):
-            row = []
-            for c in range(grid.ncols):
-                val = grid.cells.get((r, c), (None, ""))[0]
-                if isinstance(val, Formula):
-                    val = val.value
-                row.append("" if val is None else str(val))
-            w.writerow(row)
-
-
-# ---------------------------------------------------------------------------
-# how each county fills in its report
-# ---------------------------------------------------------------------------
 
 NOTES = [
     "说明：1.表中户数均为截至统计日期的累计数，以签订改造协议的户数为计划数。",
@@ -560,49 +331,6 @@ def specs():
             subtotal="name", formulas=True, total_merge=False, total_label="合计", notes=NOTES,
             widths=[6, 12, 14, 16, 12, 9, 9, 9, 12, 12, 22]),
     }
-
-
-def lay_title(g, title, ncols, info, unit):
-    g.merge(0, 0, 0, ncols - 1, title, "title")
-    r = 1
-    if isinstance(info, tuple):
-        half = ncols // 2
-        g.merge(r, 0, r, half - 1, info[0], "info")
-        g.merge(r, half, r, ncols - 1, info[1], "info")
-    else:
-        g.merge(r, 0, r, ncols - 1, info, "info")
-    r += 1
-    if unit:
-        g.merge(r, 0, r, ncols - 1, unit, "unit")
-        r += 1
-    return r
-
-
-def lay_headers(g, r, cols, two_level):
-    if not two_level:
-        for c, (_, top, _) in enumerate(cols):
-            g.put(r, c, top, "header")
-        g.header_rows = (r, r)
-        return r + 1
-    c = 0
-    while c < len(cols):
-        key, top, sub = cols[c]
-        if sub is None:
-            g.merge(r, c, r + 1, c, top, "header")
-            c += 1
-            continue
-        c2 = c
-        while c2 + 1 < len(cols) and cols[c2 + 1][1] == top and cols[c2 + 1][2] is not None:
-            c2 += 1
-        if c2 > c:
-            g.merge(r, c, r, c2, top, "header")
-        else:
-            g.put(r, c, top, "header")
-        for k in range(c, c2 + 1):
-            g.put(r + 1, k, cols[k][2], "header")
-        c = c2 + 1
-    g.header_rows = (r, r + 1)
-    return r + 2
 
 
 def code_value(code, style, r):
@@ -919,7 +647,7 @@ def make(merged, outdir):
             fname = "%s_%s.%s" % (cname, d.strftime("%Y%m%d"), spec["fmt"])
             path = os.path.join(outdir, fname)
             if spec["fmt"] == "xlsx":
-                write_xlsx(path, grids, author=cname)
+                write_xlsx(path, grids, author=cname, created=FIXED_TIME)
             elif spec["fmt"] == "xls":
                 write_xls(path, grids)
             else:
@@ -1193,7 +921,7 @@ def write_readme(outdir, m):
              "    --heating data-samples/heating.xlsx -o /tmp/progress_gen/merged.gpkg --overwrite --quiet"
              "   # exit code 1 is normal\n"
              "/usr/bin/python3 data-samples/generate_progress.py /tmp/progress_gen/merged.gpkg\n```\n")
-    L.append("Needs Debian's python3 with python3-gdal, python3-numpy, python3-xlsxwriter, python3-xlwt. "
+    L.append("Needs Debian's python3 with python3-gdal, python3-numpy, python3-xlsxwriter, python3-xlwt, and python3-scipy, python3-shapely for generate.py, whose table writers and name styles it shares. "
              "The script re-reads every file it wrote (GDAL for xlsx/xls, Python's csv for the GB18030 CSV) "
              "and checks each data row and total against `expected.json`.\n")
     L.append("## 内容 What\n")
