@@ -10,15 +10,6 @@ using namespace cleanheat::test;
 
 namespace {
 
-std::string shell(const std::string& command) {
-    std::string out;
-    FILE* p = popen(command.c_str(), "r");
-    char buf[4096];
-    while (p && fgets(buf, sizeof buf, p)) out += buf;
-    if (p) pclose(p);
-    return out;
-}
-
 TEST(MapCli, PdfKeepsTextAndEmbedsTheCjkFont) {
     const auto dir = temp_dir();
     const auto gpkg = merge_samples(dir);
@@ -27,12 +18,12 @@ TEST(MapCli, PdfKeepsTextAndEmbedsTheCjkFont) {
     ASSERT_EQ(r.exit_code, 0) << r.err;
     const auto j = nlohmann::json::parse(r.out);
     EXPECT_EQ(j["pages"], 1);
-    std::string text = shell("pdftotext " + (dir / "route.pdf").string() + " - 2>/dev/null");
+    std::string text = shell_output("pdftotext " + (dir / "route.pdf").string() + " - 2>/dev/null");
     text.erase(std::remove(text.begin(), text.end(), ' '), text.end());
     for (const char* s : {"滨州市2022年农村清洁取暖技术路线图", "图例", "煤改电", "集中供热", "未列入计划",
                           "内部资料注意保存", "制图日期：2022年9月20日", "滨城区", "邹平市"})
         EXPECT_NE(text.find(s), std::string::npos) << s;
-    const std::string fonts = shell("pdffonts " + (dir / "route.pdf").string() + " 2>/dev/null");
+    const std::string fonts = shell_output("pdffonts " + (dir / "route.pdf").string() + " 2>/dev/null");
     EXPECT_NE(fonts.find("NotoSansCJK"), std::string::npos) << fonts;
     EXPECT_EQ(fonts.find(" no  "), std::string::npos) << "a font is not embedded:\n" << fonts;
 }
@@ -63,9 +54,9 @@ TEST(MapCli, PngHasTheRouteColoursAndAtlasHasOnePagePerCounty) {
     const auto atlas = run_cli({"map", gpkg.string(), "--style", "styles/route.json", "--atlas", "county", "-o",
                                 (dir / "atlas.pdf").string(), "--quiet"});
     ASSERT_EQ(atlas.exit_code, 0) << atlas.err;
-    const std::string info = shell("pdfinfo " + (dir / "atlas.pdf").string());
+    const std::string info = shell_output("pdfinfo " + (dir / "atlas.pdf").string());
     EXPECT_NE(info.find("Pages:           7\n"), std::string::npos) << info;
-    std::string text = shell("pdftotext " + (dir / "atlas.pdf").string() + " - 2>/dev/null");
+    std::string text = shell_output("pdftotext " + (dir / "atlas.pdf").string() + " - 2>/dev/null");
     text.erase(std::remove(text.begin(), text.end(), ' '), text.end());  // pdftotext spaces CJK text its own way
     EXPECT_NE(text.find("第7页共7页"), std::string::npos);
     EXPECT_NE(text.find("滨城区（371602）：规划改造14545户"), std::string::npos);

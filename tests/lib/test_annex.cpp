@@ -170,21 +170,12 @@ TEST(Annex, TargetsFileWithUnknownKeyNamesIt) {
 namespace cleanheat {
 namespace {
 
-std::string shell(const std::string& command) {
-    std::string out;
-    FILE* p = popen(command.c_str(), "r");
-    char buf[4096];
-    while (p && fgets(buf, sizeof buf, p)) out += buf;
-    if (p) pclose(p);
-    return out;
-}
-
 TEST_F(AnnexSamples, ChartPlotsEachRouteColumnOfAnnex1) {
     AnnexOptions o;
     o.merged = merged();
     o.output = test::temp_dir() / "annex.xlsx";
     annex(o, Progress());
-    const std::string chart = shell("unzip -p " + o.output.string() + " xl/charts/chart1.xml");
+    const std::string chart = test::shell_output("unzip -p " + o.output.string() + " xl/charts/chart1.xml");
     // series in route order, values from 附件1's columns D (集中供热) .. H (其他); C is 合计, I the villages
     const char* columns[] = {"$D$", "$E$", "$F$", "$G$", "$H$"};
     const char* names[] = {"集中供热", "煤改气", "煤改电", "生物质", "其他"};

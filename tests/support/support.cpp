@@ -171,6 +171,15 @@ std::vector<std::vector<std::string>> sheet_rows(const fs::path& path, const std
     return rows;
 }
 
+std::string shell_output(const std::string& command) {
+    std::string out;
+    FILE* p = popen(command.c_str(), "r");
+    char buf[4096];
+    while (p && fgets(buf, sizeof buf, p)) out += buf;
+    if (p) pclose(p);
+    return out;
+}
+
 fs::path merge_samples(const fs::path& dir) {
     std::vector<std::string> files;
     for (const auto& e : fs::directory_iterator(samples("plans"))) files.push_back(e.path().string());

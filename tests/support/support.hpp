@@ -54,6 +54,9 @@ void write_villages(const fs::path& path, const std::vector<TestVillage>& villag
 
 std::string read_file(const fs::path& path);
 
+// Standard output of a shell command (poppler and unzip checks).
+std::string shell_output(const std::string& command);
+
 // Runs cleanheat merge on data-samples/ (plans, villages, heating) into dir/merged.gpkg.
 fs::path merge_samples(const fs::path& dir);
 

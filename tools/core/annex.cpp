@@ -30,12 +30,9 @@ public:
         }
     }
     ~Database() { sqlite3_close(db_); }
-    bool has_table(const std::string& name) const {
-        return sql_scalar(db_, "SELECT count(*) FROM sqlite_master WHERE type='table' AND name='" + name + "'") > 0;
-    }
+    bool has_table(const std::string& name) const { return sql_has_table(db_, name); }
     bool has_column(const std::string& table, const std::string& column) const {
-        return sql_scalar(db_, "SELECT count(*) FROM pragma_table_info('" + table + "') WHERE name='" + column + "'") >
-               0;
+        return sql_has_column(db_, table, column);
     }
     // Runs `sql`, calling row(statement) for every row.
     template <class Row>
@@ -67,12 +64,6 @@ private:
     std::string path_;
     sqlite3* db_ = nullptr;
 };
-
-std::string sql_text(const std::string& s) {  // for a '...' literal
-    std::string out;
-    for (char c : s) out += c == '\'' ? std::string("''") : std::string(1, c);
-    return out;
-}
 
 std::string text(sqlite3_stmt* st, int i) {
     const auto* t = sqlite3_column_text(st, i);
@@ -452,7 +443,7 @@ AnnexResult annex(const AnnexOptions& options, const Progress& progress) {
     if (options.villages) {
         db.exec("CREATE TEMP TABLE unit_order (code TEXT PRIMARY KEY, position INTEGER)");
         for (std::size_t u = 0; u < data.annex1.size(); ++u)
-            db.exec("INSERT INTO temp.unit_order VALUES ('" + sql_text(data.annex1[u].code) + "', " +
+            db.exec("INSERT INTO temp.unit_order VALUES (" + sql_literal(data.annex1[u].code) + ", " +
                     std::to_string(u) + ")");
         std::optional<XlsxTable> table;
         long long current = -1;

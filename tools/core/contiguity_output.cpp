@@ -94,15 +94,6 @@ void exec(sqlite3* db, const std::string& sql, const std::string& path) {
     }
 }
 
-bool table_exists(sqlite3* db, const std::string& name) {
-    sqlite3_stmt* st = nullptr;
-    sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", -1, &st, nullptr);
-    sqlite3_bind_text(st, 1, name.c_str(), -1, SQLITE_TRANSIENT);
-    const bool found = sqlite3_step(st) == SQLITE_ROW;
-    sqlite3_finalize(st);
-    return found;
-}
-
 std::vector<std::string> columns_of(sqlite3* db, const std::string& table) {
     std::vector<std::string> names;
     sqlite3_stmt* st = nullptr;
@@ -114,17 +105,17 @@ std::vector<std::string> columns_of(sqlite3* db, const std::string& table) {
 }
 
 void drop_layer(sqlite3* db, const std::string& name, const std::string& path) {
-    if (!table_exists(db, name)) return;
-    const std::string q = "'" + name + "'";
+    if (!sql_has_table(db, name)) return;
+    const std::string q = sql_literal(name);
     exec(db, "DROP TABLE " + sql_identifier(name), path);
-    if (table_exists(db, "gpkg_ogr_contents")) exec(db, "DELETE FROM gpkg_ogr_contents WHERE table_name=" + q, path);
+    if (sql_has_table(db, "gpkg_ogr_contents")) exec(db, "DELETE FROM gpkg_ogr_contents WHERE table_name=" + q, path);
     exec(db, "DELETE FROM gpkg_geometry_columns WHERE table_name=" + q, path);
-    if (table_exists(db, "gpkg_extensions")) exec(db, "DELETE FROM gpkg_extensions WHERE table_name=" + q, path);
+    if (sql_has_table(db, "gpkg_extensions")) exec(db, "DELETE FROM gpkg_extensions WHERE table_name=" + q, path);
     exec(db, "DELETE FROM gpkg_contents WHERE table_name=" + q, path);
 }
 
 void register_layer(sqlite3* db, const std::string& name, bool features, int srs_id, const std::string& path) {
-    const std::string q = "'" + name + "'";
+    const std::string q = sql_literal(name);
     exec(db,
          "INSERT INTO gpkg_contents (table_name, data_type, identifier, description, last_change, srs_id) VALUES (" +
              q + ", '" + (features ? "features" : "attributes") + "', " + q +
@@ -135,7 +126,7 @@ void register_layer(sqlite3* db, const std::string& name, bool features, int srs
              "INSERT INTO gpkg_geometry_columns (table_name, column_name, geometry_type_name, srs_id, z, m) VALUES (" +
                  q + ", 'geom', 'MULTIPOLYGON', " + std::to_string(srs_id) + ", 0, 0)",
              path);
-    if (table_exists(db, "gpkg_ogr_contents"))
+    if (sql_has_table(db, "gpkg_ogr_contents"))
         exec(db, "INSERT OR REPLACE INTO gpkg_ogr_contents (table_name, feature_count) VALUES (" + q + ", NULL)", path);
 }
 
@@ -144,20 +135,19 @@ int ensure_srs(sqlite3* db, const OGRSpatialReference& srs, const std::string& p
     const char* code = srs.GetAuthorityCode(nullptr);
     const char* authority = srs.GetAuthorityName(nullptr);
     if (!code || !authority) return 0;
-    const long long found = sql_scalar(db, "SELECT srs_id FROM gpkg_spatial_ref_sys WHERE organization='" +
-                                               std::string(authority) + "' AND organization_coordsys_id=" + code);
+    const long long found =
+        sql_scalar(db, "SELECT srs_id FROM gpkg_spatial_ref_sys WHERE organization=" + sql_literal(authority) +
+                           " AND organization_coordsys_id=" + code);
     if (found >= 0) return static_cast<int>(found);
     char* wkt = nullptr;
     srs.exportToWkt(&wkt);
     std::string definition = wkt ? wkt : "";
     CPLFree(wkt);
-    std::string escaped;
-    for (char c : definition) escaped += c == '\'' ? std::string("''") : std::string(1, c);
     exec(db,
          "INSERT INTO gpkg_spatial_ref_sys (srs_name, srs_id, organization, organization_coordsys_id, definition) "
-         "VALUES ('" +
-             std::string(srs.GetName() ? srs.GetName() : code) + "', " + code + ", '" + authority + "', " + code +
-             ", '" + escaped + "')",
+         "VALUES (" +
+             sql_literal(srs.GetName() ? srs.GetName() : code) + ", " + code + ", " + sql_literal(authority) + ", " +
+             code + ", " + sql_literal(definition) + ")",
          path);
     return std::atoi(code);
 }
@@ -523,7 +513,7 @@ void write_contiguity_layers(const std::string& path, const std::string& layer, 
                 insert.run();
             }
         }
-        if (table_exists(db, "run_info")) {
+        if (sql_has_table(db, "run_info")) {
             Statement insert(db, "INSERT INTO run_info (key, value) VALUES (?1, ?2)", path);
             insert.text(1, "contiguity.command").text(2, options.command_line).run();
             insert.text(1, "contiguity.planned").text(2, options.planned).run();

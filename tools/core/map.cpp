@@ -117,9 +117,7 @@ MapResult make_map(const MapOptions& options, const Progress& progress) {
             throw UsageError("the villages have no " + code_field + " field");
         std::string where = options.where;
         if (!options.unit.empty()) {
-            std::string quoted;
-            for (char c : options.unit) quoted += c == '\'' ? std::string("''") : std::string(1, c);
-            where = (where.empty() ? "" : "(" + where + ") AND ") + code_field + " = '" + quoted + "'";
+            where = (where.empty() ? "" : "(" + where + ") AND ") + code_field + " = " + sql_literal(options.unit);
         }
         units = dissolve_units(source, "villages", code_field, name_field, where);
         if (units.coverage.size() == 0)

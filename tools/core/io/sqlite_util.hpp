@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include <string>
+#include <vector>
 
 namespace cleanheat {
 
@@ -25,6 +26,28 @@ inline long long sql_scalar(sqlite3* db, const std::string& sql) {
         v = sqlite3_column_int64(s, 0);
     sqlite3_finalize(s);
     return v;
+}
+
+// An SQL text literal, inner quotes doubled: it's -> 'it''s'.
+inline std::string sql_literal(const std::string& text) {
+    std::string s = "'";
+    for (char c : text) {
+        if (c == '\'') s.push_back('\'');
+        s.push_back(c);
+    }
+    return s + "'";
+}
+
+// Whether a table or view of this name exists.
+inline bool sql_has_table(sqlite3* db, const std::string& name) {
+    return sql_scalar(db, "SELECT count(*) FROM sqlite_master WHERE type IN ('table', 'view') AND name = " +
+                              sql_literal(name)) > 0;
+}
+
+// Whether `table` has a column of this name.
+inline bool sql_has_column(sqlite3* db, const std::string& table, const std::string& column) {
+    return sql_scalar(db, "SELECT count(*) FROM pragma_table_info(" + sql_literal(table) +
+                              ") WHERE name = " + sql_literal(column)) > 0;
 }
 
 }  // namespace cleanheat

@@ -117,24 +117,11 @@ MapSource::~MapSource() {
 }
 
 bool MapSource::has_table(const std::string& name) const {
-    sqlite3_stmt* st = nullptr;
-    sqlite3_prepare_v2(db_, "SELECT 1 FROM sqlite_master WHERE type IN ('table','view') AND name = ?", -1, &st,
-                       nullptr);
-    sqlite3_bind_text(st, 1, name.c_str(), -1, SQLITE_TRANSIENT);
-    const bool found = sqlite3_step(st) == SQLITE_ROW;
-    sqlite3_finalize(st);
-    return found;
+    return sql_has_table(db_, name);
 }
 
 bool MapSource::has_column(const std::string& table, const std::string& column) const {
-    sqlite3_stmt* st = nullptr;
-    sqlite3_prepare_v2(db_, ("SELECT name FROM pragma_table_info(" + sql_identifier(table) + ")").c_str(), -1, &st,
-                       nullptr);
-    bool found = false;
-    while (sqlite3_step(st) == SQLITE_ROW)
-        if (column_text(st, 0) == column) found = true;
-    sqlite3_finalize(st);
-    return found;
+    return sql_has_column(db_, table, column);
 }
 
 std::string MapSource::srs_wkt(const std::string& table) const {
