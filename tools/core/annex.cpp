@@ -11,64 +11,13 @@
 
 #include "error.hpp"
 #include "json_file.hpp"
-#include "io/sqlite_util.hpp"
+#include "io/gpkg_sql.hpp"
 #include "report/xlsx_report.hpp"
 #include "routes.hpp"
 #include "units.hpp"
 
 namespace cleanheat {
 namespace {
-
-class Database {
-public:
-    explicit Database(const std::filesystem::path& path) : path_(path.string()) {
-        if (!std::filesystem::is_regular_file(path)) throw InputError(path_ + ": no such file");
-        if (sqlite3_open_v2(path_.c_str(), &db_, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
-            sqlite3_close(db_);
-            db_ = nullptr;
-            throw InputError(path_ + ": cannot open as a GeoPackage");
-        }
-    }
-    ~Database() { sqlite3_close(db_); }
-    bool has_table(const std::string& name) const { return sql_has_table(db_, name); }
-    bool has_column(const std::string& table, const std::string& column) const {
-        return sql_has_column(db_, table, column);
-    }
-    // Runs `sql`, calling row(statement) for every row.
-    template <class Row>
-    void each(const std::string& sql, Row row, const std::vector<std::string>& binds = {}) const {
-        sqlite3_stmt* st = nullptr;
-        if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &st, nullptr) != SQLITE_OK) {
-            const std::string message = sqlite3_errmsg(db_);
-            throw InputError(path_ + ": " + message + " (is it the output of cleanheat merge?)");
-        }
-        for (std::size_t i = 0; i < binds.size(); ++i)
-            sqlite3_bind_text(st, static_cast<int>(i + 1), binds[i].c_str(), -1, SQLITE_TRANSIENT);
-        int rc;
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) row(st);
-        sqlite3_finalize(st);
-        if (rc != SQLITE_DONE) throw InputError(path_ + ": " + sqlite3_errmsg(db_));
-    }
-    const std::string& path() const { return path_; }
-    long long scalar(const std::string& sql) const { return sql_scalar(db_, sql); }
-    void exec(const std::string& sql) const {
-        char* error = nullptr;
-        if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &error) != SQLITE_OK) {
-            const std::string message = error ? error : "";
-            sqlite3_free(error);
-            throw InputError(path_ + ": " + message);
-        }
-    }
-
-private:
-    std::string path_;
-    sqlite3* db_ = nullptr;
-};
-
-std::string text(sqlite3_stmt* st, int i) {
-    const auto* t = sqlite3_column_text(st, i);
-    return t ? reinterpret_cast<const char*>(t) : "";
-}
 
 std::string replace_year(std::string s, int year) {
     const std::string key = "{year}";
@@ -154,7 +103,7 @@ Targets load_targets(const std::filesystem::path& file) {
 }
 
 AnnexData read_annex_data(const std::filesystem::path& merged, const std::filesystem::path& units_file) {
-    const Database db(merged);
+    const SqliteDb db(merged, SqliteDb::Mode::read);
     if (!db.has_table("villages") || !db.has_column("villages", "households_total"))
         throw InputError(db.path() + ": no villages layer with households_total: not an output of cleanheat merge");
     UnitRegistry units;
@@ -172,8 +121,8 @@ AnnexData read_annex_data(const std::filesystem::path& merged, const std::filesy
         "sum(households_gas), sum(households_electric), sum(households_biomass), sum(households_other), "
         "sum(planned), count(*) FROM villages GROUP BY county_code",
         [&](sqlite3_stmt* st) {
-            Sums& s = by_unit[text(st, 0)];
-            s.name = text(st, 1);
+            Sums& s = by_unit[sql_text(st, 0)];
+            s.name = sql_text(st, 1);
             s.total = sqlite3_column_int64(st, 2);
             for (std::size_t r = 0; r < kRouteCount; ++r)
                 s.route[r] = sqlite3_column_int64(st, static_cast<int>(3 + r));
@@ -189,9 +138,9 @@ AnnexData read_annex_data(const std::filesystem::path& merged, const std::filesy
             "WHERE p.route = 'other' GROUP BY 1, 2 ORDER BY 3 DESC",
             [&](sqlite3_stmt* st) {
                 // a recognised other route (地热, 太阳能) keeps its name; unknown text counts as 其他
-                std::string name = text(st, 1);
+                std::string name = sql_text(st, 1);
                 if (!classify_route(name).recognised) name = route_name(Route::other);
-                other[text(st, 0)][name] += sqlite3_column_int64(st, 2);
+                other[sql_text(st, 0)][name] += sqlite3_column_int64(st, 2);
                 if (std::find(other_names.begin(), other_names.end(), name) == other_names.end())
                     other_names.push_back(name);
             });
@@ -220,8 +169,8 @@ AnnexData read_annex_data(const std::filesystem::path& merged, const std::filesy
             "group_concat(remark, char(31)) FROM heating GROUP BY coalesce(county_code, ''), "
             "CASE WHEN county_code IS NULL THEN unit_name END",
             [&](sqlite3_stmt* st) {
-                Annex2Row row{text(st, 0), text(st, 1), sqlite3_column_double(st, 2), join_distinct(text(st, 3)),
-                              join_distinct(text(st, 4))};
+                Annex2Row row{sql_text(st, 0), sql_text(st, 1), sqlite3_column_double(st, 2),
+                              join_distinct(sql_text(st, 3)), join_distinct(sql_text(st, 4))};
                 heating[row.code.empty() ? "~" + row.name : row.code] = row;
             });
     }
@@ -342,7 +291,7 @@ AnnexResult annex(const AnnexOptions& options, const Progress& progress) {
     progress.update(0.0, "reading " + options.merged.string());
     result.data = read_annex_data(options.merged, units_file);
     const AnnexData& data = result.data;
-    const Database db(options.merged);
+    const SqliteDb db(options.merged, SqliteDb::Mode::read);
     const long long planned = db.scalar("SELECT count(*) FROM villages WHERE planned = 1");
     result.constant_memory = options.constant_memory == 1 || (options.constant_memory < 0 && planned > 100000);
     XlsxWorkbook book(options.output, options.overwrite, {options.merged}, result.constant_memory);
@@ -475,15 +424,15 @@ AnnexResult annex(const AnnexOptions& options, const Progress& progress) {
             [&](sqlite3_stmt* st) {
                 const long long position = sqlite3_column_int64(st, 0);
                 if (position != current) start_unit(position);
-                std::vector<XlsxCell> cells = {text(st, 1), text(st, 2), text(st, 3),
+                std::vector<XlsxCell> cells = {sql_text(st, 1), sql_text(st, 2), sql_text(st, 3),
                                                static_cast<double>(sqlite3_column_int64(st, 4))};
                 for (int r = 0; r < 5; ++r) cells.push_back(static_cast<double>(sqlite3_column_int64(st, 5 + r)));
-                const std::string route = text(st, 10);
+                const std::string route = sql_text(st, 10);
                 cells.push_back(route.empty() ? std::string() : std::string(route_name(classify_route(route).route)));
-                cells.push_back(text(st, 11));
-                cells.push_back(text(st, 12));
-                cells.push_back(text(st, 13));
-                cells.push_back(std::string(status_name(text(st, 14))));
+                cells.push_back(sql_text(st, 11));
+                cells.push_back(sql_text(st, 12));
+                cells.push_back(sql_text(st, 13));
+                cells.push_back(std::string(status_name(sql_text(st, 14))));
                 table->add_row(cells);
                 ++result.village_rows;
             });
@@ -509,19 +458,19 @@ AnnexResult annex(const AnnexOptions& options, const Progress& progress) {
                              " 条（该行未导入，请县（市、区）核实后重新报送），警告 " + std::to_string(warnings) +
                              " 条（已导入，请核实）。");
         XlsxTable table = book.table(spec);
-        db.each(
-            "SELECT file, sheet, row, col, value, code, severity, message FROM issues ORDER BY fid",
-            [&](sqlite3_stmt* st) {
-                const std::string severity = text(st, 6);
-                const std::string file = std::filesystem::path(text(st, 0)).filename().string();
-                table.add_row({file, text(st, 1),
-                               sqlite3_column_type(st, 2) == SQLITE_NULL
-                                   ? XlsxCell{}
-                                   : XlsxCell{static_cast<double>(sqlite3_column_int64(st, 2))},
-                               text(st, 3), text(st, 4), text(st, 5),
-                               std::string(severity == "error" ? "错误（未导入）" : "警告（已导入）"), text(st, 7)});
-                ++result.issue_rows;
-            });
+        db.each("SELECT file, sheet, row, col, value, code, severity, message FROM issues ORDER BY fid",
+                [&](sqlite3_stmt* st) {
+                    const std::string severity = sql_text(st, 6);
+                    const std::string file = std::filesystem::path(sql_text(st, 0)).filename().string();
+                    table.add_row({file, sql_text(st, 1),
+                                   sqlite3_column_type(st, 2) == SQLITE_NULL
+                                       ? XlsxCell{}
+                                       : XlsxCell{static_cast<double>(sqlite3_column_int64(st, 2))},
+                                   sql_text(st, 3), sql_text(st, 4), sql_text(st, 5),
+                                   std::string(severity == "error" ? "错误（未导入）" : "警告（已导入）"),
+                                   sql_text(st, 7)});
+                    ++result.issue_rows;
+                });
         keep(table.finish());
     }
     progress.update(0.95, "writing " + options.output.string());

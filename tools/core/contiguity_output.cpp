@@ -13,7 +13,7 @@
 #include "error.hpp"
 #include "geo/geos_util.hpp"
 #include "io/gdal_context.hpp"
-#include "io/sqlite_util.hpp"
+#include "io/gpkg_sql.hpp"
 #include "report/xlsx_report.hpp"
 #include "routes.hpp"
 
@@ -83,148 +83,6 @@ const char* contiguity_class(const ContiguityData& d, std::size_t f, int min_vil
     if (d.hole[f]) return "hole";
     if (d.enclosed[f]) return "enclosed";
     return "unplanned";
-}
-
-void exec(sqlite3* db, const std::string& sql, const std::string& path) {
-    char* error = nullptr;
-    if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error) != SQLITE_OK) {
-        const std::string message = error ? error : "unknown error";
-        sqlite3_free(error);
-        throw OutputError(path + ": " + message + " (" + sql.substr(0, 80) + ")");
-    }
-}
-
-std::vector<std::string> columns_of(sqlite3* db, const std::string& table) {
-    std::vector<std::string> names;
-    sqlite3_stmt* st = nullptr;
-    sqlite3_prepare_v2(db, ("PRAGMA table_info(" + sql_identifier(table) + ")").c_str(), -1, &st, nullptr);
-    while (sqlite3_step(st) == SQLITE_ROW)
-        names.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(st, 1)));
-    sqlite3_finalize(st);
-    return names;
-}
-
-void drop_layer(sqlite3* db, const std::string& name, const std::string& path) {
-    if (!sql_has_table(db, name)) return;
-    const std::string q = sql_literal(name);
-    exec(db, "DROP TABLE " + sql_identifier(name), path);
-    if (sql_has_table(db, "gpkg_ogr_contents")) exec(db, "DELETE FROM gpkg_ogr_contents WHERE table_name=" + q, path);
-    exec(db, "DELETE FROM gpkg_geometry_columns WHERE table_name=" + q, path);
-    if (sql_has_table(db, "gpkg_extensions")) exec(db, "DELETE FROM gpkg_extensions WHERE table_name=" + q, path);
-    exec(db, "DELETE FROM gpkg_contents WHERE table_name=" + q, path);
-}
-
-void register_layer(sqlite3* db, const std::string& name, bool features, int srs_id, const std::string& path) {
-    const std::string q = sql_literal(name);
-    exec(db,
-         "INSERT INTO gpkg_contents (table_name, data_type, identifier, description, last_change, srs_id) VALUES (" +
-             q + ", '" + (features ? "features" : "attributes") + "', " + q +
-             ", '', strftime('%Y-%m-%dT%H:%M:%fZ','now'), " + (features ? std::to_string(srs_id) : "NULL") + ")",
-         path);
-    if (features)
-        exec(db,
-             "INSERT INTO gpkg_geometry_columns (table_name, column_name, geometry_type_name, srs_id, z, m) VALUES (" +
-                 q + ", 'geom', 'MULTIPOLYGON', " + std::to_string(srs_id) + ", 0, 0)",
-             path);
-    if (sql_has_table(db, "gpkg_ogr_contents"))
-        exec(db, "INSERT OR REPLACE INTO gpkg_ogr_contents (table_name, feature_count) VALUES (" + q + ", NULL)", path);
-}
-
-// srs_id for an EPSG code, added to gpkg_spatial_ref_sys when missing.
-int ensure_srs(sqlite3* db, const OGRSpatialReference& srs, const std::string& path) {
-    const char* code = srs.GetAuthorityCode(nullptr);
-    const char* authority = srs.GetAuthorityName(nullptr);
-    if (!code || !authority) return 0;
-    const long long found =
-        sql_scalar(db, "SELECT srs_id FROM gpkg_spatial_ref_sys WHERE organization=" + sql_literal(authority) +
-                           " AND organization_coordsys_id=" + code);
-    if (found >= 0) return static_cast<int>(found);
-    char* wkt = nullptr;
-    srs.exportToWkt(&wkt);
-    std::string definition = wkt ? wkt : "";
-    CPLFree(wkt);
-    exec(db,
-         "INSERT INTO gpkg_spatial_ref_sys (srs_name, srs_id, organization, organization_coordsys_id, definition) "
-         "VALUES (" +
-             sql_literal(srs.GetName() ? srs.GetName() : code) + ", " + code + ", " + sql_literal(authority) + ", " +
-             code + ", " + sql_literal(definition) + ")",
-         path);
-    return std::atoi(code);
-}
-
-class Statement {
-public:
-    Statement(sqlite3* db, const std::string& sql, const std::string& path) : db_(db), path_(path) {
-        if (sqlite3_prepare_v2(db, sql.c_str(), -1, &st_, nullptr) != SQLITE_OK)
-            throw OutputError(path + ": " + sqlite3_errmsg(db));
-    }
-    ~Statement() { sqlite3_finalize(st_); }
-    Statement& text(int i, const std::string& v) {
-        sqlite3_bind_text(st_, i, v.c_str(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
-        return *this;
-    }
-    Statement& integer(int i, long long v) {
-        sqlite3_bind_int64(st_, i, v);
-        return *this;
-    }
-    Statement& real(int i, double v) {
-        sqlite3_bind_double(st_, i, v);
-        return *this;
-    }
-    Statement& null(int i) {
-        sqlite3_bind_null(st_, i);
-        return *this;
-    }
-    Statement& blob(int i, const std::vector<unsigned char>& v) {
-        sqlite3_bind_blob(st_, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
-        return *this;
-    }
-    void run() {
-        if (sqlite3_step(st_) != SQLITE_DONE) throw OutputError(path_ + ": " + sqlite3_errmsg(db_));
-        sqlite3_reset(st_);
-        sqlite3_clear_bindings(st_);
-    }
-
-private:
-    sqlite3* db_;
-    sqlite3_stmt* st_ = nullptr;
-    std::string path_;
-};
-
-// The GeoPackage SQL functions the R-tree triggers of a GDAL-written layer call, so that
-// an UPDATE of attributes can be prepared on a plain SQLite connection.
-void blob_function(sqlite3_context* context, int, sqlite3_value** values, int which) {
-    const auto* blob = static_cast<const unsigned char*>(sqlite3_value_blob(values[0]));
-    const int size = sqlite3_value_bytes(values[0]);
-    if (!blob) {
-        sqlite3_result_null(context);
-        return;
-    }
-    const bool empty = size < 8 || (blob[3] & 0x10) != 0;
-    if (which == 0) {
-        sqlite3_result_int(context, empty ? 1 : 0);
-        return;
-    }
-    Coverage one;
-    if (empty || !one.add_gpkg_blob(blob, static_cast<std::size_t>(size)) || !one.box(0).valid()) {
-        sqlite3_result_null(context);
-        return;
-    }
-    const Box& b = one.box(0);
-    const double v[] = {0, b.min_x, b.max_x, b.min_y, b.max_y};
-    sqlite3_result_double(context, v[which]);
-}
-
-void register_gpkg_functions(sqlite3* db) {
-    const std::pair<const char*, void (*)(sqlite3_context*, int, sqlite3_value**)> functions[] = {
-        {"ST_IsEmpty", [](sqlite3_context* c, int n, sqlite3_value** v) { blob_function(c, n, v, 0); }},
-        {"ST_MinX", [](sqlite3_context* c, int n, sqlite3_value** v) { blob_function(c, n, v, 1); }},
-        {"ST_MaxX", [](sqlite3_context* c, int n, sqlite3_value** v) { blob_function(c, n, v, 2); }},
-        {"ST_MinY", [](sqlite3_context* c, int n, sqlite3_value** v) { blob_function(c, n, v, 3); }},
-        {"ST_MaxY", [](sqlite3_context* c, int n, sqlite3_value** v) { blob_function(c, n, v, 4); }},
-    };
-    for (const auto& [name, fn] : functions)
-        sqlite3_create_function(db, name, 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, nullptr, fn, nullptr, nullptr);
 }
 
 }  // namespace
@@ -381,44 +239,31 @@ void check_rules(const ContiguityOptions& options, ContiguityData& data, Contigu
 void write_contiguity_layers(const std::string& path, const std::string& layer, const ContiguityOptions& options,
                              const ContiguityData& data, const ContiguityResult& result,
                              const std::vector<std::vector<unsigned char>>& outlines) {
-    sqlite3* db = nullptr;
-    if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr) != SQLITE_OK) {
-        sqlite3_close(db);
-        throw OutputError(path + ": cannot open for writing");
-    }
-    std::unique_ptr<sqlite3, int (*)(sqlite3*)> guard(db, sqlite3_close);
-    sqlite3_busy_timeout(db, 5000);
-    register_gpkg_functions(db);
-    exec(db, "BEGIN IMMEDIATE", path);
+    const SqliteDb db(path, SqliteDb::Mode::write);
+    register_gpkg_functions(db.handle());
+    db.exec("BEGIN IMMEDIATE");
     try {
-        const std::string fid_column = [&] {
-            sqlite3_stmt* st = nullptr;
-            std::string name = "fid";
-            sqlite3_prepare_v2(db, ("PRAGMA table_info(" + sql_identifier(layer) + ")").c_str(), -1, &st, nullptr);
-            while (sqlite3_step(st) == SQLITE_ROW)
-                if (sqlite3_column_int(st, 5) == 1) name = reinterpret_cast<const char*>(sqlite3_column_text(st, 1));
-            sqlite3_finalize(st);
-            return name;
-        }();
+        std::string fid_column = "fid";
+        db.each("SELECT name FROM pragma_table_info(" + sql_literal(layer) + ") WHERE pk = 1",
+                [&](sqlite3_stmt* st) { fid_column = sql_text(st, 0); });
         int srs_id = static_cast<int>(
-            sql_scalar(db, "SELECT srs_id FROM gpkg_geometry_columns WHERE table_name='" + layer + "'"));
-        if (data.transformed && data.working_srs) srs_id = ensure_srs(db, *data.working_srs, path);
+            db.scalar("SELECT srs_id FROM gpkg_geometry_columns WHERE table_name=" + sql_literal(layer)));
+        if (data.transformed && data.working_srs) srs_id = gpkg_ensure_srs(db, *data.working_srs);
         // the villages' new fields
         const std::vector<std::pair<std::string, std::string>> fields = {
             {"cluster_id", "INTEGER"},       {"cluster_size", "INTEGER"}, {"route_cluster_id", "INTEGER"},
             {"group_cluster_id", "INTEGER"}, {"isolated", "INTEGER"},     {"hole", "INTEGER"},
             {"enclosed", "INTEGER"},         {"contiguity", "TEXT"}};
-        const auto existing = columns_of(db, layer);
+        const auto existing = db.columns(layer);
         for (const auto& [name, type] : fields)
             if (std::find(existing.begin(), existing.end(), name) == existing.end())
-                exec(db, "ALTER TABLE " + sql_identifier(layer) + " ADD COLUMN " + name + " " + type, path);
+                db.exec("ALTER TABLE " + sql_identifier(layer) + " ADD COLUMN " + name + " " + type);
         {
-            Statement update(db,
-                             "UPDATE " + sql_identifier(layer) +
-                                 " SET cluster_id=?1, cluster_size=?2, route_cluster_id=?3, group_cluster_id=?4, "
-                                 "isolated=?5, hole=?6, enclosed=?7, contiguity=?8 WHERE " +
-                                 sql_identifier(fid_column) + "=?9",
-                             path);
+            SqlStatement update(db,
+                                "UPDATE " + sql_identifier(layer) +
+                                    " SET cluster_id=?1, cluster_size=?2, route_cluster_id=?3, group_cluster_id=?4, "
+                                    "isolated=?5, hole=?6, enclosed=?7, contiguity=?8 WHERE " +
+                                    sql_identifier(fid_column) + "=?9");
             for (std::size_t f = 0; f < data.fids.size(); ++f) {
                 auto optional = [&](int i, std::int32_t v) {
                     if (v > 0)
@@ -436,18 +281,16 @@ void write_contiguity_layers(const std::string& path, const std::string& layer, 
             }
         }
         // new layers
-        for (const char* name : {"clusters", "contiguity_groups", "contiguity_findings"}) drop_layer(db, name, path);
-        exec(db,
-             "CREATE TABLE clusters (fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, geom MULTIPOLYGON, cluster_id "
-             "INTEGER, villages INTEGER, households REAL, area_km2 REAL, groups TEXT, routes TEXT)",
-             path);
-        register_layer(db, "clusters", true, srs_id, path);
+        for (const char* name : {"clusters", "contiguity_groups", "contiguity_findings"}) gpkg_drop_layer(db, name);
+        db.exec(
+            "CREATE TABLE clusters (fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, geom MULTIPOLYGON, cluster_id "
+            "INTEGER, villages INTEGER, households REAL, area_km2 REAL, groups TEXT, routes TEXT)");
+        gpkg_register_layer(db, "clusters", true, srs_id);
         {
-            Statement insert(
+            SqlStatement insert(
                 db,
                 "INSERT INTO clusters (fid, geom, cluster_id, villages, households, area_km2, groups, routes) "
-                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                path);
+                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
             for (std::size_t c = 0; c < result.clusters.size(); ++c) {
                 const auto& cl = result.clusters[c];
                 std::string groups;
@@ -465,21 +308,19 @@ void write_contiguity_layers(const std::string& path, const std::string& layer, 
                 }
             }
         }
-        exec(db,
-             "CREATE TABLE contiguity_groups (fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, by_field TEXT, value "
-             "TEXT, "
-             "name TEXT, villages INTEGER, planned INTEGER, planned_households REAL, edges INTEGER, clusters INTEGER, "
-             "isolated INTEGER, holes INTEGER, enclosed INTEGER, largest_villages INTEGER, largest_share REAL, "
-             "block_share REAL)",
-             path);
-        register_layer(db, "contiguity_groups", false, 0, path);
+        db.exec(
+            "CREATE TABLE contiguity_groups (fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, by_field TEXT, value "
+            "TEXT, "
+            "name TEXT, villages INTEGER, planned INTEGER, planned_households REAL, edges INTEGER, clusters INTEGER, "
+            "isolated INTEGER, holes INTEGER, enclosed INTEGER, largest_villages INTEGER, largest_share REAL, "
+            "block_share REAL)");
+        gpkg_register_layer(db, "contiguity_groups", false, 0);
         {
-            Statement insert(
+            SqlStatement insert(
                 db,
                 "INSERT INTO contiguity_groups (by_field, value, name, villages, planned, planned_households, "
                 "edges, clusters, isolated, holes, enclosed, largest_villages, largest_share, block_share) "
-                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
-                path);
+                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)");
             auto row = [&](const std::string& by, const ContiguityStats& s) {
                 const double h = s.planned_households;
                 insert.text(1, by).text(2, s.value).text(3, s.name).integer(4, s.villages).integer(5, s.planned);
@@ -495,16 +336,15 @@ void write_contiguity_layers(const std::string& path, const std::string& layer, 
             row("", result.total);
             for (const auto& g : result.groups) row(options.by.empty() ? "county_code" : options.by, g);
         }
-        exec(db,
-             "CREATE TABLE contiguity_findings (fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, village_fid INTEGER, "
-             "village_code TEXT, village_name TEXT, county TEXT, code TEXT, message TEXT)",
-             path);
-        register_layer(db, "contiguity_findings", false, 0, path);
+        db.exec(
+            "CREATE TABLE contiguity_findings (fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, village_fid INTEGER, "
+            "village_code TEXT, village_name TEXT, county TEXT, code TEXT, message TEXT)");
+        gpkg_register_layer(db, "contiguity_findings", false, 0);
         {
-            Statement insert(db,
-                             "INSERT INTO contiguity_findings (village_fid, village_code, village_name, county, code, "
-                             "message) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                             path);
+            SqlStatement insert(
+                db,
+                "INSERT INTO contiguity_findings (village_fid, village_code, village_name, county, code, "
+                "message) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
             for (const auto& finding : result.findings) {
                 const std::size_t f = finding.feature;
                 insert.integer(1, data.fids[f]).text(2, data.code[f]).text(3, data.name[f]).text(4, data.county[f]);
@@ -513,14 +353,14 @@ void write_contiguity_layers(const std::string& path, const std::string& layer, 
                 insert.run();
             }
         }
-        if (sql_has_table(db, "run_info")) {
-            Statement insert(db, "INSERT INTO run_info (key, value) VALUES (?1, ?2)", path);
+        if (db.has_table("run_info")) {
+            SqlStatement insert(db, "INSERT INTO run_info (key, value) VALUES (?1, ?2)");
             insert.text(1, "contiguity.command").text(2, options.command_line).run();
             insert.text(1, "contiguity.planned").text(2, options.planned).run();
         }
-        exec(db, "COMMIT", path);
+        db.exec("COMMIT");
     } catch (...) {
-        sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+        sqlite3_exec(db.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
         throw;
     }
 }

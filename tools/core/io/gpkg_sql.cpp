@@ -1,0 +1,173 @@
+#include "io/gpkg_sql.hpp"
+
+#include <cstdlib>
+
+#include "error.hpp"
+#include "geo/coverage.hpp"
+
+namespace cleanheat {
+
+SqliteDb::SqliteDb(const std::filesystem::path& path, Mode mode) : path_(path.string()), mode_(mode) {
+    if (!std::filesystem::is_regular_file(path)) {
+        if (mode == Mode::read) throw InputError(path_ + ": no such file");
+        throw OutputError(path_ + ": no such file");
+    }
+    const int flags = mode == Mode::read ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
+    if (sqlite3_open_v2(path_.c_str(), &db_, flags, nullptr) != SQLITE_OK ||
+        sqlite3_exec(db_, "SELECT count(*) FROM sqlite_master", nullptr, nullptr, nullptr) != SQLITE_OK) {
+        sqlite3_close(db_);
+        db_ = nullptr;
+        if (mode == Mode::read) throw InputError(path_ + ": cannot open as a GeoPackage");
+        throw OutputError(path_ + ": cannot open as a GeoPackage for writing");
+    }
+    sqlite3_busy_timeout(db_, 5000);
+}
+
+SqliteDb::~SqliteDb() {
+    sqlite3_close(db_);
+}
+
+void SqliteDb::fail(const std::string& message) const {
+    if (mode_ == Mode::read) throw InputError(path_ + ": " + message);
+    throw OutputError(path_ + ": " + message);
+}
+
+sqlite3_stmt* SqliteDb::prepare(const std::string& sql) const {
+    sqlite3_stmt* st = nullptr;
+    if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &st, nullptr) != SQLITE_OK)
+        fail(std::string(sqlite3_errmsg(db_)) + " (is it the output of cleanheat merge?)");
+    return st;
+}
+
+std::vector<std::string> SqliteDb::columns(const std::string& table) const {
+    std::vector<std::string> names;
+    each("SELECT name FROM pragma_table_info(" + sql_literal(table) + ")",
+         [&](sqlite3_stmt* st) { names.push_back(sql_text(st, 0)); });
+    return names;
+}
+
+void SqliteDb::exec(const std::string& sql) const {
+    char* error = nullptr;
+    if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &error) != SQLITE_OK) {
+        const std::string message = error ? error : "unknown error";
+        sqlite3_free(error);
+        fail(message + " (" + sql.substr(0, 80) + ")");
+    }
+}
+
+SqlStatement::SqlStatement(const SqliteDb& db, const std::string& sql) : db_(db) {
+    if (sqlite3_prepare_v2(db.handle(), sql.c_str(), -1, &st_, nullptr) != SQLITE_OK)
+        throw OutputError(db.path() + ": " + sqlite3_errmsg(db.handle()));
+}
+SqlStatement::~SqlStatement() {
+    sqlite3_finalize(st_);
+}
+SqlStatement& SqlStatement::text(int i, const std::string& v) {
+    sqlite3_bind_text(st_, i, v.c_str(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+    return *this;
+}
+SqlStatement& SqlStatement::integer(int i, long long v) {
+    sqlite3_bind_int64(st_, i, v);
+    return *this;
+}
+SqlStatement& SqlStatement::real(int i, double v) {
+    sqlite3_bind_double(st_, i, v);
+    return *this;
+}
+SqlStatement& SqlStatement::null(int i) {
+    sqlite3_bind_null(st_, i);
+    return *this;
+}
+SqlStatement& SqlStatement::blob(int i, const std::vector<unsigned char>& v) {
+    sqlite3_bind_blob(st_, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
+    return *this;
+}
+void SqlStatement::run() {
+    if (sqlite3_step(st_) != SQLITE_DONE) throw OutputError(db_.path() + ": " + sqlite3_errmsg(db_.handle()));
+    sqlite3_reset(st_);
+    sqlite3_clear_bindings(st_);
+}
+
+void gpkg_drop_layer(const SqliteDb& db, const std::string& name) {
+    if (!db.has_table(name)) return;
+    const std::string q = sql_literal(name);
+    db.exec("DROP TABLE " + sql_identifier(name));
+    if (db.has_table("gpkg_ogr_contents")) db.exec("DELETE FROM gpkg_ogr_contents WHERE table_name=" + q);
+    db.exec("DELETE FROM gpkg_geometry_columns WHERE table_name=" + q);
+    if (db.has_table("gpkg_extensions")) db.exec("DELETE FROM gpkg_extensions WHERE table_name=" + q);
+    db.exec("DELETE FROM gpkg_contents WHERE table_name=" + q);
+}
+
+void gpkg_register_layer(const SqliteDb& db, const std::string& name, bool features, int srs_id,
+                         const std::string& description) {
+    const std::string q = sql_literal(name);
+    db.exec("INSERT INTO gpkg_contents (table_name, data_type, identifier, description, last_change, srs_id) VALUES (" +
+            q + ", '" + (features ? "features" : "attributes") + "', " + q + ", " + sql_literal(description) +
+            ", strftime('%Y-%m-%dT%H:%M:%fZ','now'), " + (features ? std::to_string(srs_id) : "NULL") + ")");
+    if (features)
+        db.exec(
+            "INSERT INTO gpkg_geometry_columns (table_name, column_name, geometry_type_name, srs_id, z, m) VALUES (" +
+            q + ", 'geom', 'MULTIPOLYGON', " + std::to_string(srs_id) + ", 0, 0)");
+    if (db.has_table("gpkg_ogr_contents"))
+        db.exec("INSERT OR REPLACE INTO gpkg_ogr_contents (table_name, feature_count) VALUES (" + q + ", NULL)");
+}
+
+int gpkg_ensure_srs(const SqliteDb& db, const OGRSpatialReference& srs) {
+    const char* code = srs.GetAuthorityCode(nullptr);
+    const char* authority = srs.GetAuthorityName(nullptr);
+    if (!code || !authority) return 0;
+    const long long found =
+        db.scalar("SELECT srs_id FROM gpkg_spatial_ref_sys WHERE organization=" + sql_literal(authority) +
+                  " AND organization_coordsys_id=" + code);
+    if (found >= 0) return static_cast<int>(found);
+    char* wkt = nullptr;
+    srs.exportToWkt(&wkt);
+    std::string definition = wkt ? wkt : "";
+    CPLFree(wkt);
+    db.exec(
+        "INSERT INTO gpkg_spatial_ref_sys (srs_name, srs_id, organization, organization_coordsys_id, definition) "
+        "VALUES (" +
+        sql_literal(srs.GetName() ? srs.GetName() : code) + ", " + code + ", " + sql_literal(authority) + ", " + code +
+        ", " + sql_literal(definition) + ")");
+    return std::atoi(code);
+}
+
+namespace {
+
+void blob_function(sqlite3_context* context, int, sqlite3_value** values, int which) {
+    const auto* blob = static_cast<const unsigned char*>(sqlite3_value_blob(values[0]));
+    const int size = sqlite3_value_bytes(values[0]);
+    if (!blob) {
+        sqlite3_result_null(context);
+        return;
+    }
+    const bool empty = size < 8 || (blob[3] & 0x10) != 0;
+    if (which == 0) {
+        sqlite3_result_int(context, empty ? 1 : 0);
+        return;
+    }
+    Coverage one;
+    if (empty || !one.add_gpkg_blob(blob, static_cast<std::size_t>(size)) || !one.box(0).valid()) {
+        sqlite3_result_null(context);
+        return;
+    }
+    const Box& b = one.box(0);
+    const double v[] = {0, b.min_x, b.max_x, b.min_y, b.max_y};
+    sqlite3_result_double(context, v[which]);
+}
+
+}  // namespace
+
+void register_gpkg_functions(sqlite3* db) {
+    const std::pair<const char*, void (*)(sqlite3_context*, int, sqlite3_value**)> functions[] = {
+        {"ST_IsEmpty", [](sqlite3_context* c, int n, sqlite3_value** v) { blob_function(c, n, v, 0); }},
+        {"ST_MinX", [](sqlite3_context* c, int n, sqlite3_value** v) { blob_function(c, n, v, 1); }},
+        {"ST_MaxX", [](sqlite3_context* c, int n, sqlite3_value** v) { blob_function(c, n, v, 2); }},
+        {"ST_MinY", [](sqlite3_context* c, int n, sqlite3_value** v) { blob_function(c, n, v, 3); }},
+        {"ST_MaxY", [](sqlite3_context* c, int n, sqlite3_value** v) { blob_function(c, n, v, 4); }},
+    };
+    for (const auto& [name, fn] : functions)
+        sqlite3_create_function(db, name, 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, nullptr, fn, nullptr, nullptr);
+}
+
+}  // namespace cleanheat
