@@ -26,6 +26,7 @@
 #include "io/gpkg_writer.hpp"
 #include "io/raw_geometry.hpp"
 #include "io/table_reader.hpp"
+#include "village_match.hpp"
 
 namespace cleanheat {
 namespace fs = std::filesystem;
@@ -97,62 +98,15 @@ public:
     void reserve(std::size_t rows) { entries.reserve(rows + rows / 4); }
 
     void add(const PlanRow& row) {
-        const Village* village = nullptr;
-        bool by_name = false;
-        std::vector<Issue> warnings;
-        if (!row.warnings.empty()) warnings = row.warnings;
-        static const std::string no_county;
-        const std::string& county_code = row.unit && row.unit->kind != "zone" ? row.unit->code : no_county;
-        const bool has_code = !row.code_text.empty();
-        const bool code_usable = row.code.valid && row.code.digits.size() == 12;
-        if (code_usable) village = index_.by_code(row.code.digits);
-        if (village) {
-            if (row.code.reformatted)
-                warnings.push_back(
-                    issue(row, "W_CODE_REFORMATTED", row.code_column, row.code_text, "规范化为" + row.code.digits));
-            const std::string table_key = village_name_key(row.village_name);
-            const std::string geo_key = village_name_key(village->name);
-            if (!table_key.empty() && table_key != geo_key && !contains(geo_key, table_key) &&
-                !contains(table_key, geo_key))
-                warnings.push_back(issue(row, "W_NAME_MISMATCH", row.name_column, row.village_name,
-                                         "代码" + village->code + "对应“" + village->name + "”"));
-            if (row.unit && row.unit->kind == "county" && !village->county_code.empty() &&
-                row.unit->code != village->county_code)
-                warnings.push_back(
-                    issue(row, "W_COUNTY_MISMATCH", "", row.county_text.empty() ? row.unit->name : row.county_text,
-                          "代码" + village->code + "属于" +
-                              (village->county_name.empty() ? village->county_code : village->county_name)));
-        } else {
-            const std::string name_key = village_name_key(row.village_name);
-            const std::string township_key = township_name_key(row.township);
-            std::vector<const Village*> candidates;
-            if (!name_key.empty()) {
-                candidates = index_.by_name(county_code, township_key, name_key);
-                if (candidates.empty() && !township_key.empty()) candidates = index_.by_name(county_code, "", name_key);
-            }
-            if (candidates.size() == 1) {
-                village = candidates[0];
-                by_name = true;
-                const std::string why = has_code ? "表中代码“" + row.code_text + "”不存在" : "表中未填代码";
-                warnings.push_back(issue(row, "W_MATCHED_BY_NAME", has_code ? row.code_column : row.name_column,
-                                         has_code ? row.code_text : row.village_name,
-                                         why + "，匹配到" + village->code + " " + village->name));
-            } else if (candidates.size() > 1) {
-                std::string list;
-                for (std::size_t i = 0; i < candidates.size() && i < 5; ++i)
-                    list += (i ? "、" : "") + candidates[i]->code + candidates[i]->name;
-                reject(issue(row, "E_NAME_AMBIGUOUS", row.name_column, row.village_name, "候选：" + list));
-                return;
-            } else if (has_code) {
-                reject(issue(row, "E_CODE_UNKNOWN", row.code_column, row.code_text,
-                             row.village_name.empty() ? "" : "村名“" + row.village_name + "”"));
-                return;
-            } else {
-                reject(issue(row, "E_VILLAGE_NOT_FOUND", row.name_column, row.village_name,
-                             row.township.empty() ? "" : "乡镇“" + row.township + "”"));
-                return;
-            }
+        VillageMatch match = match_village(index_, row);
+        if (match.error) {
+            reject(std::move(*match.error));
+            return;
         }
+        const Village* village = match.village;
+        const bool by_name = match.by_name;
+        std::vector<Issue> warnings = row.warnings;
+        for (auto& w : match.warnings) warnings.push_back(std::move(w));
         // the same village with the same route again: counted once
         for (const auto& r : row.routes) {
             const LoadedEntry* seen = first_of(village, r);

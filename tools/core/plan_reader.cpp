@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <optional>
 #include <sstream>
 #include <unordered_map>
 
@@ -196,10 +197,94 @@ std::string cell_of(const TableRow& row, const ColumnSpec* column) {
     return column ? trim(row.cell(column->index)) : std::string();
 }
 
+// The columns that say where a row belongs, and the fill-down over merged cells.
+struct RefColumns {
+    const ColumnSpec *county, *county_code, *township, *name, *code;
+    explicit RefColumns(const Layout& layout)
+        : county(layout.find(ColumnRole::county)),
+          county_code(layout.find(ColumnRole::county_code)),
+          township(layout.find(ColumnRole::township)),
+          name(layout.find(ColumnRole::village_name)),
+          code(layout.find(ColumnRole::village_code)) {}
+};
+
+struct RefFill {
+    std::string last_county, last_township;
+};
+
+void read_ref(VillageRef& ref, const Table& table, const Sheet& sheet, const TableRow& row, const RefColumns& c,
+              RefFill& fill, int context) {
+    ref.file = table.file;
+    ref.sheet = sheet.name;
+    ref.row = row.number;
+    ref.context = context;
+    // county: the row's own cell (filled down over merged cells), else the sheet's
+    std::string county = cell_of(row, c.county);
+    if (county.empty() && c.county_code) county = cell_of(row, c.county_code);
+    if (county.empty())
+        county = fill.last_county;
+    else
+        fill.last_county = county;
+    ref.county_text = county;
+    std::string township = cell_of(row, c.township);
+    if (township.empty())
+        township = fill.last_township;
+    else
+        fill.last_township = township;
+    ref.township = township;
+    ref.village_name = cell_of(row, c.name);
+    ref.code_text = cell_of(row, c.code);
+    ref.code = normalise_code(ref.code_text);
+    ref.code_column = c.code ? column_letter(c.code->index) : "";
+    ref.name_column = c.name ? column_letter(c.name->index) : "";
+}
+
 int sheet_nonblank(const Sheet& sheet) {
     int n = 0;
     for (const auto& row : sheet.rows) n += row.blank() ? 0 : 1;
     return n;
+}
+
+// The layout of a sheet, or nullopt for an empty sheet or one without a header (counted
+// and reported here).
+std::optional<Layout> sheet_layout(const Table& table, const Sheet& sheet, TableKind kind, const ColumnMapping* mapping,
+                                   SheetCounts& counts, std::vector<Issue>& issues,
+                                   const std::string& no_header_detail = {}) {
+    counts.sheet = sheet.name;
+    const int nonblank = sheet_nonblank(sheet);
+    if (nonblank == 0) {
+        counts.blank_rows = static_cast<int>(sheet.rows.size());
+        return std::nullopt;
+    }
+    auto layout = detect_layout(sheet, kind, mapping);
+    if (!layout) {
+        issues.push_back(make_issue("E_NO_HEADER", table.file, sheet.name, 0, "", "",
+                                    "该表有" + std::to_string(nonblank) + "行非空内容" + no_header_detail));
+        counts.note_rows = nonblank;
+    }
+    return layout;
+}
+
+template <class Result>
+void resolve_units_of(Result& result, const UnitRegistry& units) {
+    std::vector<const Unit*> contexts;
+    for (const auto& texts : result.sheet_contexts) {
+        const Unit* found = nullptr;
+        for (const auto& text : texts)
+            if ((found = units.find_in_text(text))) break;
+        contexts.push_back(found);
+    }
+    std::unordered_map<std::string, const Unit*> by_text;
+    for (auto& row : result.rows) {
+        row.unit = nullptr;
+        if (!row.county_text.empty()) {
+            auto it = by_text.find(row.county_text);
+            if (it == by_text.end()) it = by_text.emplace(row.county_text, units.find(row.county_text)).first;
+            row.unit = it->second;
+            row.unit_from_row = row.unit != nullptr;
+        }
+        if (!row.unit && row.context >= 0) row.unit = contexts[row.context];
+    }
 }
 
 }  // namespace
@@ -216,29 +301,17 @@ PlanReadResult read_plan_rows(const Table& table, const ColumnMapping* mapping) 
     result.counts.encoding = table.encoding;
     for (const auto& sheet : table.sheets) {
         SheetCounts counts;
-        counts.sheet = sheet.name;
-        const int nonblank = sheet_nonblank(sheet);
-        if (nonblank == 0) {
-            counts.blank_rows = static_cast<int>(sheet.rows.size());
-            result.counts.sheets.push_back(counts);
-            continue;
-        }
-        const auto layout = detect_layout(sheet, TableKind::plan, mapping);
+        const auto layout = sheet_layout(table, sheet, TableKind::plan, mapping, counts, result.issues);
         if (!layout) {
-            result.issues.push_back(make_issue("E_NO_HEADER", table.file, sheet.name, 0, "", "",
-                                               "该表有" + std::to_string(nonblank) + "行非空内容"));
-            counts.note_rows = nonblank;
             result.counts.sheets.push_back(counts);
             continue;
         }
         const int context = static_cast<int>(result.sheet_contexts.size());
         result.sheet_contexts.push_back(sheet_context(table, sheet, *layout));
         std::unordered_map<std::string, RouteText> route_texts;  // classified once per distinct text
-        const auto* c_county = layout->find(ColumnRole::county);
-        const auto* c_county_code = layout->find(ColumnRole::county_code);
-        const auto* c_township = layout->find(ColumnRole::township);
-        const auto* c_name = layout->find(ColumnRole::village_name);
-        const auto* c_code = layout->find(ColumnRole::village_code);
+        const RefColumns refs(*layout);
+        const auto* c_name = refs.name;
+        const auto* c_code = refs.code;
         const auto* c_total = layout->find(ColumnRole::total);
         const auto* c_households = layout->find(ColumnRole::households);
         const auto* c_route_text = layout->find(ColumnRole::route_text);
@@ -249,7 +322,7 @@ PlanReadResult read_plan_rows(const Table& table, const ColumnMapping* mapping) 
             if (c) count_columns.push_back(c->index);
         for (const auto* c : route_columns) count_columns.push_back(c->index);
 
-        std::string last_county, last_township;
+        RefFill fill;
         result.rows.reserve(result.rows.size() + sheet.rows.size());
         std::string last_village_name, last_village_code, last_village_township;
         auto is_data = [&](const TableRow& row) {
@@ -260,26 +333,8 @@ PlanReadResult read_plan_rows(const Table& table, const ColumnMapping* mapping) 
         };
         auto on_data = [&](const TableRow& row) {
             PlanRow plan;
-            plan.file = table.file;
-            plan.sheet = sheet.name;
-            plan.row = row.number;
-            // county: the row's own cell (filled down over merged cells), else the sheet's
-            std::string county = cell_of(row, c_county);
-            if (county.empty() && c_county_code) county = cell_of(row, c_county_code);
-            if (county.empty())
-                county = last_county;
-            else
-                last_county = county;
-            plan.county_text = county;
-            plan.context = context;
-            std::string township = cell_of(row, c_township);
-            if (township.empty())
-                township = last_township;
-            else
-                last_township = township;
-            plan.township = township;
-            plan.village_name = cell_of(row, c_name);
-            plan.code_text = cell_of(row, c_code);
+            read_ref(plan, table, sheet, row, refs, fill, context);
+            const std::string& township = plan.township;
             // a village's second route row under vertically merged village cells
             if (plan.village_name.empty() && plan.code_text.empty() && township == last_village_township) {
                 plan.village_name = last_village_name;
@@ -288,9 +343,7 @@ PlanReadResult read_plan_rows(const Table& table, const ColumnMapping* mapping) 
             last_village_name = plan.village_name;
             last_village_code = plan.code_text;
             last_village_township = township;
-            plan.code = normalise_code(plan.code_text);
-            plan.code_column = c_code ? column_letter(c_code->index) : "";
-            plan.name_column = c_name ? column_letter(c_name->index) : "";
+            if (plan.code_text != cell_of(row, c_code)) plan.code = normalise_code(plan.code_text);
             plan.device = cell_of(row, c_device);
             plan.start_date = normalise_date(cell_of(row, layout->find(ColumnRole::start_date)));
             plan.end_date = normalise_date(cell_of(row, layout->find(ColumnRole::end_date)));
@@ -385,24 +438,82 @@ PlanReadResult read_plan_rows(const Table& table, const ColumnMapping* mapping) 
 }
 
 void resolve_units(PlanReadResult& plan, const UnitRegistry& units) {
-    std::vector<const Unit*> contexts;
-    for (const auto& texts : plan.sheet_contexts) {
-        const Unit* found = nullptr;
-        for (const auto& text : texts)
-            if ((found = units.find_in_text(text))) break;
-        contexts.push_back(found);
-    }
-    std::unordered_map<std::string, const Unit*> by_text;
-    for (auto& row : plan.rows) {
-        row.unit = nullptr;
-        if (!row.county_text.empty()) {
-            auto it = by_text.find(row.county_text);
-            if (it == by_text.end()) it = by_text.emplace(row.county_text, units.find(row.county_text)).first;
-            row.unit = it->second;
-            row.unit_from_row = row.unit != nullptr;
+    resolve_units_of(plan, units);
+}
+void resolve_units(ProgressReadResult& report, const UnitRegistry& units) {
+    resolve_units_of(report, units);
+}
+
+ProgressReadResult read_progress_rows(const Table& table, const ColumnMapping* mapping) {
+    ProgressReadResult result;
+    result.counts.file = table.file;
+    result.counts.encoding = table.encoding;
+    for (const auto& sheet : table.sheets) {
+        SheetCounts counts;
+        const auto layout = sheet_layout(table, sheet, TableKind::progress, mapping, counts, result.issues,
+                                         "，未找到村庄及已开工、已完工、已验收户数列");
+        if (!layout) {
+            result.counts.sheets.push_back(counts);
+            continue;
         }
-        if (!row.unit && row.context >= 0) row.unit = contexts[row.context];
+        const int context = static_cast<int>(result.sheet_contexts.size());
+        result.sheet_contexts.push_back(sheet_context(table, sheet, *layout));
+        const RefColumns refs(*layout);
+        const auto* c_planned = layout->find(ColumnRole::households);
+        if (!c_planned) c_planned = layout->find(ColumnRole::total);
+        const ColumnSpec* c_stage[] = {layout->find(ColumnRole::started), layout->find(ColumnRole::completed),
+                                       layout->find(ColumnRole::accepted)};
+        const auto* c_start = layout->find(ColumnRole::start_date);
+        const auto* c_complete = layout->find(ColumnRole::end_date);
+        const auto* c_accept = layout->find(ColumnRole::accept_date);
+        const auto* c_remark = layout->find(ColumnRole::remark);
+        std::vector<int> count_columns;
+        for (const auto* c : {c_planned, c_stage[0], c_stage[1], c_stage[2]})
+            if (c) count_columns.push_back(c->index);
+        RefFill fill;
+        auto is_data = [&](const TableRow& row) {
+            if (!cell_of(row, refs.name).empty() || !cell_of(row, refs.code).empty()) return true;
+            for (int c : count_columns)
+                if (!trim(row.cell(c)).empty()) return true;
+            return false;
+        };
+        auto on_data = [&](const TableRow& row) {
+            ProgressRow p;
+            read_ref(p, table, sheet, row, refs, fill, context);
+            // counts: any unreadable or negative cell rejects the whole row; blank is 0
+            auto count_of = [&](const ColumnSpec* column, long long& value, std::string& letter, long long blank) {
+                if (!column) {
+                    value = blank;
+                    return true;
+                }
+                letter = column_letter(column->index);
+                const auto count = parse_count(row.cell(column->index));
+                if (count.status == NumberStatus::unreadable || count.status == NumberStatus::negative) {
+                    result.issues.push_back(make_issue(
+                        count.status == NumberStatus::negative ? "E_COUNT_NEGATIVE" : "E_COUNT_UNREADABLE", table.file,
+                        sheet.name, row.number, letter, trim(row.cell(column->index)), "列“" + column->label + "”"));
+                    return false;
+                }
+                value = count.status == NumberStatus::empty ? blank : count.value;
+                return true;
+            };
+            if (!count_of(c_planned, p.planned, p.planned_column, -1) ||
+                !count_of(c_stage[0], p.started, p.started_column, 0) ||
+                !count_of(c_stage[1], p.completed, p.completed_column, 0) ||
+                !count_of(c_stage[2], p.accepted, p.accepted_column, 0))
+                return;
+            p.start_date = normalise_date(cell_of(row, c_start));
+            p.complete_date = normalise_date(cell_of(row, c_complete));
+            p.accept_date = normalise_date(cell_of(row, c_accept));
+            p.remark = cell_of(row, c_remark);
+            result.rows.push_back(std::move(p));
+        };
+        walk_sheet(table, sheet, *layout, count_columns, counts, result.issues, is_data, on_data);
+        if (counts.data_rows == 0)
+            result.issues.push_back(make_issue("W_SHEET_EMPTY", table.file, sheet.name, 0, "", ""));
+        result.counts.sheets.push_back(counts);
     }
+    return result;
 }
 
 HeatingReadResult read_heating_rows(const Table& table, const UnitRegistry& units) {
@@ -411,18 +522,9 @@ HeatingReadResult read_heating_rows(const Table& table, const UnitRegistry& unit
     result.counts.encoding = table.encoding;
     for (const auto& sheet : table.sheets) {
         SheetCounts counts;
-        counts.sheet = sheet.name;
-        const int nonblank = sheet_nonblank(sheet);
-        if (nonblank == 0) {
-            result.counts.sheets.push_back(counts);
-            continue;
-        }
-        const auto layout = detect_layout(sheet, TableKind::heating);
+        const auto layout = sheet_layout(table, sheet, TableKind::heating, nullptr, counts, result.issues,
+                                         "，未找到县（市、区）和面积列");
         if (!layout) {
-            result.issues.push_back(
-                make_issue("E_NO_HEADER", table.file, sheet.name, 0, "", "",
-                           "该表有" + std::to_string(nonblank) + "行非空内容，未找到县（市、区）和面积列"));
-            counts.note_rows = nonblank;
             result.counts.sheets.push_back(counts);
             continue;
         }

@@ -22,19 +22,23 @@ struct RouteHouseholds {
     bool device = false;  // `text` names a device or a route detail, not just a route (煤改电)
 };
 
-struct PlanRow {
+// Where a table row says it belongs: the county, township and village as written.
+struct VillageRef {
     std::string file, sheet;
     int row = 0;
     const Unit* unit = nullptr;  // county from the row, else from the sheet's title/name/file (resolve_units)
     bool unit_from_row = false;
-    int context = -1;          // index into PlanReadResult::sheet_contexts
+    int context = -1;          // index into the read result's sheet_contexts
     std::string county_text;   // as written
     std::string township;      // as written (filled down over merged cells)
     std::string village_name;  // as written
     std::string code_text;     // as written
     CodeText code;
     std::string code_column, name_column;  // letters, for issues
-    std::vector<RouteHouseholds> routes;   // households by route (route cells win over a row total)
+};
+
+struct PlanRow : VillageRef {
+    std::vector<RouteHouseholds> routes;  // households by route (route cells win over a row total)
     std::string device, start_date, end_date, remark;
     std::vector<Issue> warnings;  // findings of a loaded row
 };
@@ -78,10 +82,27 @@ struct HeatingReadResult {
     FileCounts counts;
 };
 
+// One row of a county progress report (进度表): cumulative households at the report date.
+struct ProgressRow : VillageRef {
+    long long planned = -1;                              // as the report writes it; -1 when it has no such cell
+    long long started = 0, completed = 0, accepted = 0;  // blank cells count 0
+    std::string started_column, completed_column, accepted_column, planned_column;
+    std::string start_date, complete_date, accept_date, remark;
+};
+
+struct ProgressReadResult {
+    std::vector<ProgressRow> rows;
+    std::vector<std::vector<std::string>> sheet_contexts;
+    std::vector<Issue> issues;  // rejected rows (E_...) and sheet-level findings
+    FileCounts counts;
+};
+
 // Parses the rows; needs no units, so it can run before the villages are read.
 PlanReadResult read_plan_rows(const Table& table, const ColumnMapping* mapping = nullptr);
-// Sets PlanRow::unit from the row's county cell, else from its sheet's context.
+ProgressReadResult read_progress_rows(const Table& table, const ColumnMapping* mapping = nullptr);
+// Sets VillageRef::unit from the row's county cell, else from its sheet's context.
 void resolve_units(PlanReadResult& plan, const UnitRegistry& units);
+void resolve_units(ProgressReadResult& report, const UnitRegistry& units);
 HeatingReadResult read_heating_rows(const Table& table, const UnitRegistry& units);
 
 }  // namespace cleanheat
