@@ -26,6 +26,16 @@ const std::vector<CommandEntry>& commands() {
          {"cleanheat contiguity out/merged.gpkg --xlsx out/contiguity.xlsx",
           "cleanheat contiguity out/merged.gpkg --adjacency rook --by none --json --no-write",
           "cleanheat contiguity 村级调查区.shp --planned \"planned = 1\" --tolerance 5 -o out/contiguity.gpkg"}},
+        {"progress",
+         add_progress,
+         {"cleanheat progress out/merged.gpkg data-samples/progress/* --as-of 2022-09-20 -o out/progress.xlsx",
+          "cleanheat progress out/merged.gpkg 滨城区_20221010.xlsx --json",
+          "cleanheat progress out/merged.gpkg --as-of 2022-06-30 -o out/progress-0630.xlsx --chart out/0630.pdf"}},
+        {"spotcheck",
+         add_spotcheck,
+         {"cleanheat spotcheck out/merged.gpkg --rate 0.05 --seed 2022 -o out/spotcheck.xlsx",
+          "cleanheat spotcheck out/merged.gpkg --count 30 --min-per-county 3 --weight households -o out/check.xlsx",
+          "cleanheat spotcheck out/merged.gpkg --rate 0.1 --stage accepted --seed 7 -o out/check.xlsx --no-map"}},
     };
     return list;
 }

@@ -20,5 +20,7 @@ void add_merge(CLI::App& app, Context& context);
 void add_contiguity(CLI::App& app, Context& context);
 void add_annex(CLI::App& app, Context& context);
 void add_map(CLI::App& app, Context& context);
+void add_progress(CLI::App& app, Context& context);
+void add_spotcheck(CLI::App& app, Context& context);
 
 }  // namespace cleanheat::cli

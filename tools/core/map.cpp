@@ -17,7 +17,7 @@
 #include "io/sqlite_util.hpp"
 #include "render/map_data.hpp"
 #include "render/map_renderer.hpp"
-#include "render/png_writer.hpp"
+#include "render/page_output.hpp"
 #include "render/style.hpp"
 #include "routes.hpp"
 
@@ -194,36 +194,11 @@ MapResult make_map(const MapOptions& options, const Progress& progress) {
         ++result.pages;
         progress.update(0.2 + 0.8 * static_cast<double>(index + 1) / static_cast<double>(pages.size()));
     };
-    auto check = [&](cairo_surface_t* s, const std::filesystem::path& path) {
-        if (cairo_surface_status(s) != CAIRO_STATUS_SUCCESS)
-            throw OutputError(path.string() + ": " + cairo_status_to_string(cairo_surface_status(s)));
-    };
     if (kind == "pdf" || kind == "svg") {
         AtomicOutput out(options.output, options.overwrite, {options.dataset});
-        cairo_surface_t* surface = kind == "pdf" ? cairo_pdf_surface_create(out.partial().c_str(), w_pt, h_pt)
-                                                 : cairo_svg_surface_create(out.partial().c_str(), w_pt, h_pt);
-        check(surface, options.output);
-        if (kind == "pdf") {
-            cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_TITLE, style.title.c_str());
-            cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_CREATOR, "cleanheat map");
-        }
-        cairo_t* cr = cairo_create(surface);
-        try {
-            for (std::size_t i = 0; i < pages.size(); ++i) {
-                keep(render_page(cr, request_for(pages[i], i)), i);
-                cairo_show_page(cr);
-            }
-        } catch (...) {
-            cairo_destroy(cr);
-            cairo_surface_destroy(surface);
-            throw;
-        }
-        cairo_destroy(cr);
-        cairo_surface_finish(surface);
-        const cairo_status_t status = cairo_surface_status(surface);
-        cairo_surface_destroy(surface);
-        if (status != CAIRO_STATUS_SUCCESS)
-            throw OutputError(options.output.string() + ": " + cairo_status_to_string(status));
+        write_vector_pages(out.partial(), options.output, kind == "pdf", w_pt, h_pt, pages.size(), style.title,
+                           "cleanheat map",
+                           [&](cairo_t* cr, std::size_t i) { keep(render_page(cr, request_for(pages[i], i)), i); });
         out.commit();
         result.outputs.push_back(options.output);
     } else {
@@ -234,25 +209,8 @@ MapResult make_map(const MapOptions& options, const Progress& progress) {
             if (pages.size() > 1)
                 path = options.output.parent_path() / (options.output.stem().string() + "-" + pages[i].code + ".png");
             AtomicOutput out(path, options.overwrite, {options.dataset});
-            cairo_surface_t* surface = cairo_image_surface_create(CAIRO_FORMAT_RGB24, w_px, h_px);
-            check(surface, path);
-            cairo_t* cr = cairo_create(surface);
-            cairo_scale(cr, dpi / 72.0, dpi / 72.0);
-            try {
-                keep(render_page(cr, request_for(pages[i], i)), i);
-            } catch (...) {
-                cairo_destroy(cr);
-                cairo_surface_destroy(surface);
-                throw;
-            }
-            cairo_destroy(cr);
-            try {
-                write_png(surface, out.partial(), dpi);
-            } catch (...) {
-                cairo_surface_destroy(surface);
-                throw;
-            }
-            cairo_surface_destroy(surface);
+            write_png_page(out.partial(), path, w_px, h_px, dpi,
+                           [&](cairo_t* cr) { keep(render_page(cr, request_for(pages[i], i)), i); });
             out.commit();
             result.outputs.push_back(path);
         }

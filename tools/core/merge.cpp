@@ -1,7 +1,5 @@
 #include "merge.hpp"
 
-#include <glib.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -21,6 +19,7 @@
 #include "geo/gcj02_check.hpp"
 #include "geo/reproject.hpp"
 #include "io/atomic_output.hpp"
+#include "io/file_info.hpp"
 #include "io/gdal_context.hpp"
 #include "io/geodata_reader.hpp"
 #include "io/gpkg_writer.hpp"
@@ -31,27 +30,6 @@
 namespace cleanheat {
 namespace fs = std::filesystem;
 namespace {
-
-std::string sha256_of(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return {};
-    GChecksum* checksum = g_checksum_new(G_CHECKSUM_SHA256);
-    std::vector<char> buffer(1 << 16);
-    while (in) {
-        in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
-        g_checksum_update(checksum, reinterpret_cast<const guchar*>(buffer.data()), in.gcount());
-    }
-    std::string hex = g_checksum_get_string(checksum);
-    g_checksum_free(checksum);
-    return hex;
-}
-
-std::string now_iso() {
-    const std::time_t t = std::time(nullptr);
-    char buffer[32];
-    std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%S%z", std::localtime(&t));
-    return buffer;
-}
 
 // What the plan says for one village, summed over its loaded rows.
 struct VillagePlan {

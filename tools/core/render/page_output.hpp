@@ -1,0 +1,20 @@
+// Pages drawn with Cairo into a PDF or SVG file, or one page into a PNG: the surface set
+// up, the drawing function called per page, errors turned into OutputError naming the file.
+#pragma once
+#include <cairo.h>
+
+#include <filesystem>
+#include <functional>
+#include <string>
+
+namespace cleanheat {
+
+// `draw(cr, page)` paints page `page` (0-based) in points on a w_pt x h_pt page.
+void write_vector_pages(const std::filesystem::path& file, const std::filesystem::path& shown_as, bool pdf, double w_pt,
+                        double h_pt, std::size_t pages, const std::string& title, const std::string& creator,
+                        const std::function<void(cairo_t*, std::size_t)>& draw);
+// One page of w_px x h_px at `dpi`; `draw(cr)` paints in points (the context is scaled).
+void write_png_page(const std::filesystem::path& file, const std::filesystem::path& shown_as, int w_px, int h_px,
+                    double dpi, const std::function<void(cairo_t*)>& draw);
+
+}  // namespace cleanheat

@@ -1,0 +1,575 @@
+#include "tracking.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <ctime>
+#include <fstream>
+#include <optional>
+#include <regex>
+#include <set>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "error.hpp"
+#include "io/file_info.hpp"
+#include "io/gdal_context.hpp"
+#include "io/gpkg_sql.hpp"
+#include "io/table_reader.hpp"
+#include "plan_reader.hpp"
+#include "text.hpp"
+#include "tracking_output.hpp"
+#include "units.hpp"
+#include "village_match.hpp"
+
+namespace cleanheat {
+namespace fs = std::filesystem;
+namespace {
+
+// yyyymmdd as one comparable number; 0 for text that is not a valid ISO date.
+int date_number(const std::string& iso) {
+    int y = 0, m = 0, d = 0;
+    if (iso.size() != 10 || std::sscanf(iso.c_str(), "%4d-%2d-%2d", &y, &m, &d) != 3) return 0;
+    if (m < 1 || m > 12 || d < 1 || d > 31) return 0;
+    return y * 10000 + m * 100 + d;
+}
+
+std::string date_text(int n) {
+    char buffer[16];
+    std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02d", n / 10000, n / 100 % 100, n % 100);
+    return buffer;
+}
+
+bool valid_date(int y, int m, int d) {
+    static const int days[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    return y >= 2000 && y <= 2100 && m >= 1 && m <= 12 && d >= 1 && d <= days[m - 1];
+}
+
+std::string find_date(const std::string& text, bool after_cutoff_word) {
+    // alternations, not [年./-]: std::regex works on bytes, and 年 and 月 are three bytes each
+    static const std::regex pattern(R"((20\d\d)\s*(?:年|\.|/|-)\s*(\d{1,2})\s*(?:月|\.|/|-)\s*(\d{1,2})(?!\d))");
+    std::string s = to_halfwidth(text);
+    if (after_cutoff_word) {
+        std::size_t p = s.find("截至");
+        if (p == std::string::npos) p = s.find("截止");
+        if (p == std::string::npos) return {};
+        s = s.substr(p);
+    }
+    std::smatch m;
+    if (!std::regex_search(s, m, pattern)) return {};
+    const int y = std::stoi(m[1]), mo = std::stoi(m[2]), d = std::stoi(m[3]);
+    return valid_date(y, mo, d) ? date_text(y * 10000 + mo * 100 + d) : std::string();
+}
+
+// One applied report row of a village, as the state is computed from.
+struct Entry {
+    int date;      // yyyymmdd
+    int sequence;  // import order: a later import of the same date wins
+    int import_id;
+    int row;
+    int started, completed, accepted;
+};
+
+bool entry_before(const Entry& a, const Entry& b) {
+    return a.date != b.date ? a.date < b.date : a.sequence < b.sequence;
+}
+
+struct VillageInfo {
+    long long fid = 0;
+    long long planned = 0;
+};
+
+// A report read and dated, waiting to be applied in date order.
+struct PendingReport {
+    std::size_t order = 0;
+    std::string path, sha256, date;
+    ProgressReadResult read;
+    const Unit* county = nullptr;
+    std::vector<Issue> issues;
+};
+
+}  // namespace
+
+void StageCounts::add(const StageCounts& o) {
+    villages += o.villages;
+    households += o.households;
+    started += o.started;
+    completed += o.completed;
+    accepted += o.accepted;
+    villages_started += o.villages_started;
+    villages_completed += o.villages_completed;
+    villages_accepted += o.villages_accepted;
+    villages_late += o.villages_late;
+    villages_reported += o.villages_reported;
+}
+
+std::string report_date(const std::vector<std::string>& title_texts, const std::string& file_name,
+                        std::string* conflict) {
+    std::string from_title;
+    for (const auto& t : title_texts)
+        if (!(from_title = find_date(t, true)).empty()) break;
+    std::string from_name;
+    static const std::regex eight(R"((?:^|[^0-9])(20\d\d)(\d\d)(\d\d)(?:[^0-9]|$))");
+    std::smatch m;
+    if (std::regex_search(file_name, m, eight)) {
+        const int y = std::stoi(m[1]), mo = std::stoi(m[2]), d = std::stoi(m[3]);
+        if (valid_date(y, mo, d)) from_name = date_text(y * 10000 + mo * 100 + d);
+    }
+    if (!from_title.empty()) {
+        if (conflict && !from_name.empty() && from_name != from_title) *conflict = from_name;
+        return from_title;
+    }
+    if (!from_name.empty()) return from_name;
+    for (const auto& t : title_texts) {
+        std::string any = find_date(t, false);
+        if (!any.empty()) return any;
+    }
+    return {};
+}
+
+ProgressResult track_progress(const ProgressOptions& options, Progress& progress) {
+    ensure_gdal();
+    ProgressResult result;
+    result.as_of = options.as_of.empty() ? today_iso() : normalise_date(options.as_of);
+    const int as_of = date_number(result.as_of);
+    if (as_of == 0) throw UsageError("--as-of " + options.as_of + ": not a date (YYYY-MM-DD)");
+    const fs::path milestones_file =
+        options.milestones_file.empty() ? default_style_file("milestones.json") : fs::path(options.milestones_file);
+    if (milestones_file.empty())
+        throw InputError("no milestones file (styles/milestones.json) found; give --milestones");
+    result.milestones = load_milestones(milestones_file);
+    result.due = result.milestones.due(result.as_of);
+    for (const auto& m : result.milestones.items)
+        if (m.date <= result.as_of && m.stage == result.due) result.due_label = m.label;
+    for (const auto& r : options.reports) {
+        std::error_code ec;
+        if (fs::equivalent(r, options.merged, ec)) throw UsageError(r + " is the GeoPackage, not a report");
+        if (!fs::is_regular_file(r, ec)) throw InputError(r + ": no such file");
+    }
+    // outputs that cannot be written must stop the run before the ledger changes
+    for (const auto& out : options.charts)
+        if (std::filesystem::exists(out) && !options.overwrite)
+            throw OutputError(out.string() + " exists; add --overwrite to replace it");
+    if (!options.output.empty() && std::filesystem::exists(options.output) && !options.overwrite)
+        throw OutputError(options.output.string() + " exists; add --overwrite to replace it");
+    std::optional<ColumnMapping> mapping;
+    if (!options.mapping_file.empty()) mapping = load_mapping(options.mapping_file);
+
+    if (!fs::is_regular_file(options.merged)) throw InputError(options.merged + ": no such file");
+    const SqliteDb db(options.merged, SqliteDb::Mode::write);
+    if (!db.has_table("villages") || !db.has_column("villages", "households_total"))
+        throw InputError(options.merged +
+                         ": no villages layer with households_total: not an output of cleanheat merge");
+
+    // Villages and units.
+    progress.update(0.0, "Reading villages");
+    VillageIndex index;
+    std::vector<VillageInfo> info;
+    std::unordered_map<long long, std::size_t> position_of_fid;
+    UnitRegistry units;
+    const fs::path units_file =
+        options.units_file.empty() ? default_style_file("units.json") : fs::path(options.units_file);
+    if (!units_file.empty()) units.load(units_file);
+    {
+        const long long n = db.scalar("SELECT count(*) FROM villages");
+        index.reserve(static_cast<std::size_t>(std::max(0LL, n)));
+        info.reserve(static_cast<std::size_t>(std::max(0LL, n)));
+        std::unordered_set<std::string> counties;
+        db.each(
+            "SELECT fid, village_code, village_name, township_code, township_name, county_code, county_name, "
+            "households_total FROM villages",
+            [&](sqlite3_stmt* st) {
+                Village v;
+                v.fid = sqlite3_column_int64(st, 0);
+                v.code = sql_text(st, 1);
+                v.name = sql_text(st, 2);
+                v.township_code = sql_text(st, 3);
+                v.township_name = sql_text(st, 4);
+                v.county_code = sql_text(st, 5);
+                v.county_name = sql_text(st, 6);
+                const std::size_t before = index.size();
+                if (counties.insert(v.county_code).second && !v.county_code.empty())
+                    units.add({v.county_code, v.county_name, {}, "county"});
+                const long long fid = v.fid, planned = sqlite3_column_int64(st, 7);
+                index.add(std::move(v));
+                if (index.size() > before) {
+                    position_of_fid.emplace(fid, info.size());
+                    info.push_back({fid, planned});
+                }
+            });
+    }
+
+    // The ledger so far.
+    db.exec("BEGIN IMMEDIATE");
+    try {
+        ledger_create_tables(db);
+        std::vector<std::vector<Entry>> history(info.size());
+        std::unordered_map<std::string, std::string> imported_sha;         // sha256 -> file
+        std::map<std::pair<std::string, std::string>, std::string> dated;  // (county, date) -> sha256
+        std::unordered_map<long long, std::string> import_files;           // import_id -> file
+        db.each("SELECT import_id, file, sha256, county_code, report_date FROM progress_imports ORDER BY import_id",
+                [&](sqlite3_stmt* st) {
+                    const long long id = sqlite3_column_int64(st, 0);
+                    import_files[id] = sql_text(st, 1);
+                    imported_sha.emplace(sql_text(st, 2), sql_text(st, 1));
+                    dated[{sql_text(st, 3), sql_text(st, 4)}] = sql_text(st, 2);
+                });
+        db.each(
+            "SELECT village_fid, report_date, import_id, row, started, completed, accepted FROM progress_ledger "
+            "WHERE applied = 1 AND village_fid IS NOT NULL",
+            [&](sqlite3_stmt* st) {
+                const auto it = position_of_fid.find(sqlite3_column_int64(st, 0));
+                if (it == position_of_fid.end()) return;
+                const int import_id = sqlite3_column_int(st, 2);
+                history[it->second].push_back({date_number(sql_text(st, 1)), import_id, import_id,
+                                               sqlite3_column_int(st, 3), sqlite3_column_int(st, 4),
+                                               sqlite3_column_int(st, 5), sqlite3_column_int(st, 6)});
+            });
+        for (auto& h : history) std::sort(h.begin(), h.end(), entry_before);
+
+        // Read and date the reports, then apply them in date order.
+        std::vector<PendingReport> pending;
+        const Progress reading = progress.slice(0.05, 0.6);
+        for (std::size_t i = 0; i < options.reports.size(); ++i) {
+            const std::string& path = options.reports[i];
+            reading.update(static_cast<double>(i) / static_cast<double>(options.reports.size()),
+                           "Reading " + fs::path(path).filename().string());
+            PendingReport p;
+            p.order = i;
+            p.path = path;
+            p.sha256 = sha256_of(path);
+            ImportSummary summary;
+            summary.file = path;
+            summary.sha256 = p.sha256;
+            std::string ext = fs::path(path).extension().string();
+            std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+            if (ext != ".xlsx" && ext != ".xlsm" && ext != ".xls" && ext != ".ods" && ext != ".csv") {
+                summary.status = "not_a_table";
+                result.issues.push_back(make_issue("W_REPORT_NOT_TABLE", path, "", 0, "", ext));
+                result.imports.push_back(summary);
+                continue;
+            }
+            const auto seen = imported_sha.find(p.sha256);
+            if (seen != imported_sha.end()) {
+                summary.status = "duplicate";
+                summary.duplicate_of = seen->second;
+                result.issues.push_back(make_issue("W_REPORT_DUPLICATE", path, "", 0, "", "",
+                                                   "与已导入的" + fs::path(seen->second).filename().string() + "相同"));
+                result.imports.push_back(summary);
+                continue;
+            }
+            imported_sha.emplace(p.sha256, path);
+            p.read = read_progress_rows(read_table(path), mapping ? &*mapping : nullptr);
+            resolve_units(p.read, units);
+            std::vector<std::string> titles;
+            for (const auto& texts : p.read.sheet_contexts)
+                for (std::size_t t = 0; t + 2 < texts.size(); ++t) titles.push_back(texts[t]);  // not sheet/file names
+            for (const auto& texts : p.read.sheet_contexts)
+                if (texts.size() >= 2) titles.push_back(texts[texts.size() - 2]);  // sheet names last
+            std::string conflict;
+            p.date = report_date(titles, fs::path(path).stem().string(), &conflict);
+            if (!conflict.empty())
+                p.issues.push_back(make_issue("W_REPORT_DATE_CONFLICT", path, "", 0, "", conflict,
+                                              "标题为" + p.date + "，文件名为" + conflict));
+            for (const auto& texts : p.read.sheet_contexts) {
+                for (const auto& t : texts)
+                    if ((p.county = units.find_in_text(t))) break;
+                if (p.county) break;
+            }
+            pending.push_back(std::move(p));
+            result.imports.push_back(summary);
+        }
+        std::stable_sort(pending.begin(), pending.end(), [](const PendingReport& a, const PendingReport& b) {
+            return date_number(a.date) < date_number(b.date);
+        });
+
+        const std::string imported_at = now_iso();
+        LedgerWriter ledger(db, imported_at);
+        const Progress applying = progress.slice(0.6, 0.8);
+        for (std::size_t k = 0; k < pending.size(); ++k) {
+            PendingReport& p = pending[k];
+            applying.update(static_cast<double>(k) / static_cast<double>(pending.size()),
+                            "Applying " + fs::path(p.path).filename().string());
+            ImportSummary* summary = nullptr;
+            for (auto& s : result.imports)
+                if (s.file == p.path && s.status.empty()) summary = &s;
+            summary->report_date = p.date;
+            summary->rows_read = p.read.counts.data_rows();
+            for (const auto& sheet : p.read.counts.sheets)
+                summary->sheets += (summary->sheets.empty() ? "" : ",") + sheet.sheet;
+            if (p.county) {
+                summary->county_code = p.county->code;
+                summary->county_name = p.county->name;
+            }
+            std::vector<Issue>& issues = p.issues;
+            for (auto& issue : p.read.issues) {
+                if (issue.severity == Severity::error && issue.row > 0) ++summary->rows_rejected;
+                issues.push_back(std::move(issue));
+            }
+            const int date = date_number(p.date);
+            if (date == 0) {
+                summary->status = "no_date";
+                summary->rows_rejected = summary->rows_read;
+                issues.push_back(make_issue("E_REPORT_DATE_MISSING", p.path, "", 0, "", ""));
+                for (auto& issue : issues) result.issues.push_back(std::move(issue));
+                continue;
+            }
+            summary->status = "imported";
+            const auto key = std::make_pair(summary->county_code, p.date);
+            if (!summary->county_code.empty()) {
+                const auto before = dated.find(key);
+                if (before != dated.end() && before->second != p.sha256)
+                    issues.push_back(
+                        make_issue("W_REPORT_REVISED", p.path, "", 0, "", p.date, summary->county_name + " " + p.date));
+                dated[key] = p.sha256;
+            }
+            summary->import_id = ledger.begin_import(*summary);
+            import_files[summary->import_id] = p.path;
+            const int seq = static_cast<int>(summary->import_id);
+            std::unordered_map<std::size_t, int> seen_rows;  // village position -> first row in this report
+            for (const ProgressRow& row : p.read.rows) {
+                LedgerRow lr{&row, nullptr, 0, false, {}};
+                VillageMatch match = match_village(index, row);
+                auto reject = [&](Issue issue) {
+                    lr.issue_code = issue.code;
+                    issues.push_back(std::move(issue));
+                    ++summary->rows_rejected;
+                    ledger.add(lr);
+                };
+                for (auto& w : match.warnings) issues.push_back(std::move(w));
+                if (match.error) {
+                    reject(std::move(*match.error));
+                    continue;
+                }
+                const Village* v = match.village;
+                lr.village = v;
+                const std::size_t pos = index.position(v);
+                const long long planned = info[pos].planned;
+                lr.fid = info[pos].fid;
+                auto issue = [&](const std::string& code, const std::string& column, long long value,
+                                 const std::string& detail) {
+                    return make_issue(code, row.file, row.sheet, row.row, column, std::to_string(value), detail);
+                };
+                const std::string who = v->code + " " + v->name;
+                if (planned <= 0) {
+                    reject(make_issue("E_PROGRESS_UNPLANNED", row.file, row.sheet, row.row,
+                                      row.code_column.empty() ? row.name_column : row.code_column,
+                                      row.code_text.empty() ? row.village_name : row.code_text, who));
+                    continue;
+                }
+                const auto first = seen_rows.emplace(pos, row.row);
+                if (!first.second) {
+                    reject(make_issue("E_PROGRESS_DUPLICATE", row.file, row.sheet, row.row,
+                                      row.code_column.empty() ? row.name_column : row.code_column,
+                                      row.code_text.empty() ? row.village_name : row.code_text,
+                                      who + "，已采用第" + std::to_string(first.first->second) + "行"));
+                    continue;
+                }
+                const long long figures[] = {row.started, row.completed, row.accepted};
+                const std::string* columns[] = {&row.started_column, &row.completed_column, &row.accepted_column};
+                const char* names[] = {"已开工", "已完工", "已验收"};
+                if (row.completed > row.started || row.accepted > row.completed) {
+                    const int k2 = row.completed > row.started ? 1 : 2;
+                    reject(issue("E_PROGRESS_ORDER", *columns[k2], figures[k2],
+                                 who + "：已开工" + std::to_string(row.started) + "户，已完工" +
+                                     std::to_string(row.completed) + "户，已验收" + std::to_string(row.accepted) +
+                                     "户"));
+                    continue;
+                }
+                int over = -1;
+                for (int s = 0; s < 3; ++s)
+                    if (figures[s] > planned) over = s;
+                if (over >= 0) {
+                    reject(issue("E_PROGRESS_EXCEEDS_PLAN", *columns[over], figures[over],
+                                 who + "：" + names[over] + std::to_string(figures[over]) + "户，计划改造" +
+                                     std::to_string(planned) + "户"));
+                    continue;
+                }
+                // against the reports of other dates: never fewer than before, never more than after
+                const auto& h = history[pos];
+                const Entry* previous = nullptr;
+                const Entry* next = nullptr;
+                for (const auto& e : h) {
+                    if (e.date < date) previous = &e;
+                    if (e.date > date && !next) next = &e;
+                }
+                auto figure = [](const Entry& e, int s) {
+                    return s == 0 ? e.started : s == 1 ? e.completed : e.accepted;
+                };
+                auto where = [&](const Entry& e) {
+                    const auto f = import_files.find(e.import_id);
+                    return date_text(e.date) + "报告（" +
+                           (f == import_files.end() ? std::string() : fs::path(f->second).filename().string()) + "第" +
+                           std::to_string(e.row) + "行）";
+                };
+                int back = -1;
+                const Entry* against = nullptr;
+                for (int s = 0; s < 3 && back < 0; ++s) {
+                    if (previous && figures[s] < figure(*previous, s)) {
+                        back = s;
+                        against = previous;
+                    } else if (next && figures[s] > figure(*next, s)) {
+                        back = s;
+                        against = next;
+                    }
+                }
+                if (back >= 0) {
+                    const bool earlier = against == previous;
+                    reject(issue("E_PROGRESS_BACKWARDS", *columns[back], figures[back],
+                                 who + "：" + names[back] + std::to_string(figures[back]) + "户，" +
+                                     (earlier ? "此前" : "此后") + where(*against) + "为" +
+                                     std::to_string(figure(*against, back)) + "户"));
+                    continue;
+                }
+                if (row.planned >= 0 && row.planned != planned)
+                    issues.push_back(issue("W_PROGRESS_PLAN_DIFFERS", row.planned_column, row.planned,
+                                           who + "：计划改造" + std::to_string(planned) + "户"));
+                // the figures in force before this report, to count the rows that change nothing
+                const Entry* current = nullptr;
+                for (const auto& e : h)
+                    if (e.date <= date) current = &e;
+                if (current && current->started == row.started && current->completed == row.completed &&
+                    current->accepted == row.accepted)
+                    ++summary->rows_unchanged;
+                Entry entry{date,
+                            seq,
+                            seq,
+                            row.row,
+                            static_cast<int>(row.started),
+                            static_cast<int>(row.completed),
+                            static_cast<int>(row.accepted)};
+                auto& hv = history[pos];
+                hv.insert(std::upper_bound(hv.begin(), hv.end(), entry, entry_before), entry);
+                lr.applied = true;
+                ++summary->rows_applied;
+                ledger.add(lr);
+            }
+            if (summary->rows_read != summary->rows_applied + summary->rows_rejected)
+                throw std::logic_error("row accounting does not add up for " + p.path);
+            ledger.finish_import(*summary, issues);
+            for (auto& issue : issues) result.issues.push_back(std::move(issue));
+        }
+
+        // State as of the date, per village, township and county.
+        progress.update(0.82, "Computing the state as of " + result.as_of);
+        std::vector<VillageState> states(info.size());
+        std::map<std::string, UnitProgress> counties, townships;
+        std::set<int> dates;
+        for (std::size_t pos = 0; pos < info.size(); ++pos) {
+            const Village& v = index.villages()[pos];
+            VillageState& s = states[pos];
+            s.fid = info[pos].fid;
+            s.progress.planned = info[pos].planned;
+            const Entry* e = nullptr;
+            for (const auto& x : history[pos]) {
+                dates.insert(x.date);
+                if (x.date <= as_of) e = &x;
+            }
+            if (e) {
+                s.progress.started = e->started;
+                s.progress.completed = e->completed;
+                s.progress.accepted = e->accepted;
+                s.reported = true;
+                s.report_date = date_text(e->date);
+                const auto f = import_files.find(e->import_id);
+                if (f != import_files.end()) s.file = f->second;
+                s.row = e->row;
+            }
+            if (s.progress.planned <= 0) continue;
+            s.status = village_status(s.progress, result.milestones, result.as_of);
+            s.planned = true;
+            StageCounts c;
+            c.villages = 1;
+            c.households = s.progress.planned;
+            c.started = std::min(s.progress.started, s.progress.planned);
+            c.completed = std::min(s.progress.completed, s.progress.planned);
+            c.accepted = std::min(s.progress.accepted, s.progress.planned);
+            c.villages_started = s.status.stage >= Stage::started;
+            c.villages_completed = s.status.stage >= Stage::completed;
+            c.villages_accepted = s.status.stage >= Stage::accepted;
+            c.villages_late = s.status.late;
+            c.villages_reported = s.reported;
+            result.total.add(c);
+            auto& county = counties[v.county_code];
+            county.code = county.county_code = v.county_code;
+            county.name = county.county_name = v.county_name;
+            county.counts.add(c);
+            auto& township = townships[v.township_code];
+            township.code = v.township_code;
+            township.name = v.township_name;
+            township.county_code = v.county_code;
+            township.county_name = v.county_name;
+            township.counts.add(c);
+            if (s.status.late) {
+                LateVillage late;
+                late.fid = s.fid;
+                late.code = v.code;
+                late.name = v.name;
+                late.township_name = v.township_name;
+                late.county_code = v.county_code;
+                late.county_name = v.county_name;
+                late.planned = s.progress.planned;
+                late.started = s.progress.started;
+                late.completed = s.progress.completed;
+                late.accepted = s.progress.accepted;
+                late.stage = s.status.stage;
+                late.due = s.status.due;
+                late.report_date = s.report_date;
+                late.file = s.file;
+                late.row = s.row;
+                result.late.push_back(std::move(late));
+            }
+        }
+        for (auto& [code, u] : counties) result.counties.push_back(std::move(u));
+        for (auto& [code, u] : townships) result.townships.push_back(std::move(u));
+        std::sort(result.late.begin(), result.late.end(),
+                  [](const LateVillage& a, const LateVillage& b) { return a.code < b.code; });
+        // city totals as of every report date
+        for (int d : dates) {
+            TrendPoint t;
+            t.date = date_text(d);
+            t.planned = result.total.households;
+            for (std::size_t pos = 0; pos < info.size(); ++pos) {
+                if (info[pos].planned <= 0) continue;
+                const Entry* e = nullptr;
+                for (const auto& x : history[pos])
+                    if (x.date <= d) e = &x;
+                if (!e) continue;
+                t.started += std::min<long long>(e->started, info[pos].planned);
+                t.completed += std::min<long long>(e->completed, info[pos].planned);
+                t.accepted += std::min<long long>(e->accepted, info[pos].planned);
+            }
+            result.trend.push_back(t);
+        }
+        progress.update(0.86, "Writing the village status");
+        write_village_states(db, states, result.as_of);
+        if (db.has_table("run_info")) {
+            SqlStatement info_row(db, "INSERT INTO run_info (key, value) VALUES (?1, ?2)");
+            info_row.text(1, "progress.command").text(2, options.command_line).run();
+            info_row.text(1, "progress.as_of").text(2, result.as_of).run();
+        }
+        result.ledger_rows = db.scalar("SELECT count(*) FROM progress_ledger");
+        result.ledger_imports = db.scalar("SELECT count(*) FROM progress_imports");
+        db.exec("COMMIT");
+    } catch (...) {
+        sqlite3_exec(db.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
+        throw;
+    }
+    for (const auto& issue : result.issues) (issue.severity == Severity::error ? result.errors : result.warnings)++;
+
+    // Workbook and chart.
+    std::vector<fs::path> inputs(options.reports.begin(), options.reports.end());
+    inputs.emplace_back(options.merged);
+    if (!options.output.empty()) {
+        progress.update(0.9, "Writing the workbook");
+        write_progress_workbook(options.output, options.overwrite, inputs, db, result);
+        result.outputs.push_back(options.output);
+    }
+    for (const auto& chart : options.charts) {
+        write_progress_chart(chart, options.overwrite, inputs, result);
+        result.outputs.push_back(chart);
+    }
+    progress.update(1.0, "done");
+    return result;
+}
+
+}  // namespace cleanheat

@@ -1,0 +1,67 @@
+// What cleanheat progress writes: the ledger tables and the villages' status in the
+// GeoPackage (inside the caller's transaction), the progress workbook and the chart.
+#pragma once
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "io/geodata_reader.hpp"
+#include "io/gpkg_sql.hpp"
+#include "milestones.hpp"
+#include "plan_reader.hpp"
+#include "tracking.hpp"
+
+namespace cleanheat {
+
+struct VillageState {
+    long long fid = 0;
+    VillageProgress progress;
+    VillageStatus status;
+    bool planned = false, reported = false;
+    std::string report_date, file;
+    int row = 0;
+};
+
+struct LedgerRow {
+    const ProgressRow* row = nullptr;
+    const Village* village = nullptr;  // nullptr: matched no village
+    long long fid = 0;
+    bool applied = false;
+    std::string issue_code;  // why not applied
+};
+
+// progress_imports, progress_ledger, progress_issues (attribute tables), when missing.
+void ledger_create_tables(const SqliteDb& db);
+
+// Appends one import after another: its row in progress_imports, its report rows, its issues.
+class LedgerWriter {
+public:
+    LedgerWriter(const SqliteDb& db, std::string imported_at);
+    long long begin_import(const ImportSummary& summary);  // the new import_id
+    void add(const LedgerRow& row);
+    void finish_import(const ImportSummary& summary, const std::vector<Issue>& issues);
+
+private:
+    const SqliteDb& db_;
+    std::string imported_at_;
+    long long import_id_ = 0;
+    std::string date_, county_;
+    SqlStatement row_, issue_;
+};
+
+// villages.status (planned | started | completed | accepted | late for planned villages),
+// households_started/completed/accepted, status_date, progress_stage, progress_late.
+void write_village_states(const SqliteDb& db, const std::vector<VillageState>& states, const std::string& as_of);
+
+// The progress workbook: per county and township, late villages, trend with a chart,
+// imports and issues of every import in the ledger.
+void write_progress_workbook(const std::filesystem::path& path, bool overwrite,
+                             const std::vector<std::filesystem::path>& inputs, const SqliteDb& db,
+                             const ProgressResult& result);
+
+// Households started / completed / accepted over time against the plan, the milestone
+// dates marked; PDF, PNG or SVG by the extension.
+void write_progress_chart(const std::filesystem::path& path, bool overwrite,
+                          const std::vector<std::filesystem::path>& inputs, const ProgressResult& result);
+
+}  // namespace cleanheat
