@@ -25,23 +25,23 @@ namespace cleanheat {
 namespace fs = std::filesystem;
 namespace {
 
+bool valid_date(int y, int m, int d) {
+    static const int days[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    return y >= 2000 && y <= 2100 && m >= 1 && m <= 12 && d >= 1 && d <= days[m - 1] && (m != 2 || d < 29 || leap);
+}
+
 // yyyymmdd as one comparable number; 0 for text that is not a valid ISO date.
 int date_number(const std::string& iso) {
     int y = 0, m = 0, d = 0;
     if (iso.size() != 10 || std::sscanf(iso.c_str(), "%4d-%2d-%2d", &y, &m, &d) != 3) return 0;
-    if (m < 1 || m > 12 || d < 1 || d > 31) return 0;
-    return y * 10000 + m * 100 + d;
+    return valid_date(y, m, d) ? y * 10000 + m * 100 + d : 0;
 }
 
 std::string date_text(int n) {
     char buffer[16];
     std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02d", n / 10000, n / 100 % 100, n % 100);
     return buffer;
-}
-
-bool valid_date(int y, int m, int d) {
-    static const int days[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    return y >= 2000 && y <= 2100 && m >= 1 && m <= 12 && d >= 1 && d <= days[m - 1];
 }
 
 std::string find_date(const std::string& text, bool after_cutoff_word) {
