@@ -36,13 +36,18 @@ demo() {
   ./build/tools/cleanheat merge data-samples/plans/* --villages data-samples/villages.gpkg \
     --heating data-samples/heating.xlsx -o out/merged.gpkg --overwrite || [ $? -eq 1 ]
   ./build/tools/cleanheat contiguity out/merged.gpkg --xlsx out/contiguity.xlsx --overwrite
+  # progress reports into the ledger (exit 1: the planted faults are reported, not applied)
+  ./build/tools/cleanheat progress out/merged.gpkg data-samples/progress/* --as-of 2022-10-10 \
+    -o out/progress.xlsx --overwrite || [ $? -eq 1 ]
   ./build/tools/cleanheat annex out/merged.gpkg -o out/annex.xlsx --overwrite
   for style in route progress progress_township heating contiguity density; do
-    ./build/tools/cleanheat map out/merged.gpkg --style "styles/$style.json" -o "out/$style.pdf" --overwrite --quiet >/dev/null
-    ./build/tools/cleanheat map out/merged.gpkg --style "styles/$style.json" -o "out/$style.png" --dpi 150 --overwrite --quiet >/dev/null
+    date=(); case $style in progress*) date=(--date 2022-10-10) ;; esac
+    ./build/tools/cleanheat map out/merged.gpkg --style "styles/$style.json" -o "out/$style.pdf" "${date[@]}" --overwrite --quiet >/dev/null
+    ./build/tools/cleanheat map out/merged.gpkg --style "styles/$style.json" -o "out/$style.png" "${date[@]}" --dpi 150 --overwrite --quiet >/dev/null
     echo "make.sh: out/$style.pdf, out/$style.png"
   done
   ./build/tools/cleanheat map out/merged.gpkg --style styles/route.json --atlas county -o out/atlas-county.pdf --overwrite
+  ./build/tools/cleanheat spotcheck out/merged.gpkg --rate 0.05 --seed 2022 -o out/spotcheck.xlsx --overwrite
   echo "make.sh: outputs in out/"
 }
 
