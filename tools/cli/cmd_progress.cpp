@@ -81,9 +81,12 @@ void print_summary(const ProgressResult& r, const Context& context) {
         j["errors"] = r.errors;
         j["warnings"] = r.warnings;
         j["ledger"] = {{"rows", r.ledger_rows}, {"imports", r.ledger_imports}};
+        j["villages_written"] = r.villages_written;
         nlohmann::json outputs = nlohmann::json::array();
         for (const auto& o : r.outputs) outputs.push_back(o.string());
         j["outputs"] = outputs;
+        j["seconds"] = {{"villages", r.seconds_villages}, {"read", r.seconds_read},     {"apply", r.seconds_apply},
+                        {"state", r.seconds_state},       {"commit", r.seconds_commit}, {"outputs", r.seconds_outputs}};
         std::cout << j.dump(2) << "\n";
         return;
     }

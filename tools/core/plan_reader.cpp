@@ -471,6 +471,7 @@ ProgressReadResult read_progress_rows(const Table& table, const ColumnMapping* m
         for (const auto* c : {c_planned, c_stage[0], c_stage[1], c_stage[2]})
             if (c) count_columns.push_back(c->index);
         RefFill fill;
+        result.rows.reserve(result.rows.size() + sheet.rows.size());
         auto is_data = [&](const TableRow& row) {
             if (!cell_of(row, refs.name).empty() || !cell_of(row, refs.code).empty()) return true;
             for (int c : count_columns)

@@ -1,9 +1,11 @@
 #include "tracking.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cctype>
 #include <ctime>
 #include <fstream>
+#include <numeric>
 #include <optional>
 #include <regex>
 #include <set>
@@ -76,6 +78,8 @@ bool entry_before(const Entry& a, const Entry& b) {
 struct VillageInfo {
     long long fid = 0;
     long long planned = 0;
+    std::uint64_t stored = 0;  // fingerprint of its progress fields in the GeoPackage
+    int township = 0;          // index into the townships
 };
 
 // A report read and dated, waiting to be applied in date order.
@@ -129,6 +133,12 @@ std::string report_date(const std::vector<std::string>& title_texts, const std::
 ProgressResult track_progress(const ProgressOptions& options, Progress& progress) {
     ensure_gdal();
     ProgressResult result;
+    auto lap = [clock = std::chrono::steady_clock::now()]() mutable {
+        const auto now = std::chrono::steady_clock::now();
+        const double s = std::chrono::duration<double>(now - clock).count();
+        clock = now;
+        return s;
+    };
     result.as_of = options.as_of.empty() ? today_iso() : normalise_date(options.as_of);
     const int as_of = date_number(result.as_of);
     if (as_of == 0) throw UsageError("--as-of " + options.as_of + ": not a date (YYYY-MM-DD)");
@@ -174,9 +184,17 @@ ProgressResult track_progress(const ProgressOptions& options, Progress& progress
         index.reserve(static_cast<std::size_t>(std::max(0LL, n)));
         info.reserve(static_cast<std::size_t>(std::max(0LL, n)));
         std::unordered_set<std::string> counties;
+        auto column = [&](const char* name, const char* fallback) {
+            return db.has_column("villages", name) ? std::string(name) : std::string(fallback);
+        };
+        std::unordered_map<std::string, int> township_ids;
         db.each(
             "SELECT fid, village_code, village_name, township_code, township_name, county_code, county_name, "
-            "households_total FROM villages",
+            "households_total, " +
+                column("status", "NULL") + ", " + column("households_started", "0") + ", " +
+                column("households_completed", "0") + ", " + column("households_accepted", "0") + ", " +
+                column("status_date", "NULL") + ", " + column("progress_stage", "NULL") + ", " +
+                column("progress_late", "NULL") + " FROM villages",
             [&](sqlite3_stmt* st) {
                 Village v;
                 v.fid = sqlite3_column_int64(st, 0);
@@ -192,12 +210,28 @@ ProgressResult track_progress(const ProgressOptions& options, Progress& progress
                 const long long fid = v.fid, planned = sqlite3_column_int64(st, 7);
                 index.add(std::move(v));
                 if (index.size() > before) {
+                    ProgressFields stored;
+                    stored.status = sql_text(st, 8);
+                    stored.started = sqlite3_column_int64(st, 9);
+                    stored.completed = sqlite3_column_int64(st, 10);
+                    stored.accepted = sqlite3_column_int64(st, 11);
+                    stored.status_date = sql_text(st, 12);
+                    stored.stage = sql_text(st, 13);
+                    stored.late = sqlite3_column_type(st, 14) == SQLITE_NULL ? -1 : sqlite3_column_int(st, 14);
+                    const auto t = township_ids.emplace(index.villages().back().township_code,
+                                                        static_cast<int>(township_ids.size()));
                     position_of_fid.emplace(fid, info.size());
-                    info.push_back({fid, planned});
+                    info.push_back({fid, planned, state_fingerprint(stored), t.first->second});
                 }
             });
     }
 
+    const std::size_t township_count = [&] {
+        std::set<int> ids;
+        for (const auto& i : info) ids.insert(i.township);
+        return ids.size();
+    }();
+    result.seconds_villages = lap();
     // The ledger so far.
     db.exec("BEGIN IMMEDIATE");
     try {
@@ -226,35 +260,46 @@ ProgressResult track_progress(const ProgressOptions& options, Progress& progress
             });
         for (auto& h : history) std::sort(h.begin(), h.end(), entry_before);
 
-        // Read and date the reports, then apply them in date order.
-        std::vector<PendingReport> pending;
-        const Progress reading = progress.slice(0.05, 0.6);
-        for (std::size_t i = 0; i < options.reports.size(); ++i) {
+        // Read and apply one report after the other (memory for one report at a time), in the
+        // order of the dates in their file names when every name has one, else as given.
+        std::vector<std::size_t> order(options.reports.size());
+        std::iota(order.begin(), order.end(), std::size_t{0});
+        std::vector<int> name_dates;
+        for (const auto& path : options.reports)
+            name_dates.push_back(date_number(report_date({}, fs::path(path).stem().string())));
+        if (std::none_of(name_dates.begin(), name_dates.end(), [](int d) { return d == 0; }))
+            std::stable_sort(order.begin(), order.end(),
+                             [&](std::size_t a, std::size_t b) { return name_dates[a] < name_dates[b]; });
+        const std::string imported_at = now_iso();
+        LedgerWriter ledger(db, imported_at);
+        const Progress reading = progress.slice(0.05, 0.8);
+        for (std::size_t step = 0; step < order.size(); ++step) {
+            const std::size_t i = order[step];
             const std::string& path = options.reports[i];
-            reading.update(static_cast<double>(i) / static_cast<double>(options.reports.size()),
-                           "Reading " + fs::path(path).filename().string());
+            reading.update(static_cast<double>(step) / static_cast<double>(options.reports.size()),
+                           "Importing " + fs::path(path).filename().string());
             PendingReport p;
             p.order = i;
             p.path = path;
             p.sha256 = sha256_of(path);
-            ImportSummary summary;
-            summary.file = path;
-            summary.sha256 = p.sha256;
+            ImportSummary first;
+            first.file = path;
+            first.sha256 = p.sha256;
             std::string ext = fs::path(path).extension().string();
             std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
             if (ext != ".xlsx" && ext != ".xlsm" && ext != ".xls" && ext != ".ods" && ext != ".csv") {
-                summary.status = "not_a_table";
+                first.status = "not_a_table";
                 result.issues.push_back(make_issue("W_REPORT_NOT_TABLE", path, "", 0, "", ext));
-                result.imports.push_back(summary);
+                result.imports.push_back(first);
                 continue;
             }
             const auto seen = imported_sha.find(p.sha256);
             if (seen != imported_sha.end()) {
-                summary.status = "duplicate";
-                summary.duplicate_of = seen->second;
+                first.status = "duplicate";
+                first.duplicate_of = seen->second;
                 result.issues.push_back(make_issue("W_REPORT_DUPLICATE", path, "", 0, "", "",
                                                    "与已导入的" + fs::path(seen->second).filename().string() + "相同"));
-                result.imports.push_back(summary);
+                result.imports.push_back(first);
                 continue;
             }
             imported_sha.emplace(p.sha256, path);
@@ -275,23 +320,9 @@ ProgressResult track_progress(const ProgressOptions& options, Progress& progress
                     if ((p.county = units.find_in_text(t))) break;
                 if (p.county) break;
             }
-            pending.push_back(std::move(p));
-            result.imports.push_back(summary);
-        }
-        std::stable_sort(pending.begin(), pending.end(), [](const PendingReport& a, const PendingReport& b) {
-            return date_number(a.date) < date_number(b.date);
-        });
-
-        const std::string imported_at = now_iso();
-        LedgerWriter ledger(db, imported_at);
-        const Progress applying = progress.slice(0.6, 0.8);
-        for (std::size_t k = 0; k < pending.size(); ++k) {
-            PendingReport& p = pending[k];
-            applying.update(static_cast<double>(k) / static_cast<double>(pending.size()),
-                            "Applying " + fs::path(p.path).filename().string());
-            ImportSummary* summary = nullptr;
-            for (auto& s : result.imports)
-                if (s.file == p.path && s.status.empty()) summary = &s;
+            result.imports.push_back(first);
+            ImportSummary* summary = &result.imports.back();
+            result.seconds_read += lap();
             summary->report_date = p.date;
             summary->rows_read = p.read.counts.data_rows();
             for (const auto& sheet : p.read.counts.sheets)
@@ -447,21 +478,26 @@ ProgressResult track_progress(const ProgressOptions& options, Progress& progress
                 throw std::logic_error("row accounting does not add up for " + p.path);
             ledger.finish_import(*summary, issues);
             for (auto& issue : issues) result.issues.push_back(std::move(issue));
+            result.seconds_apply += lap();
         }
 
         // State as of the date, per village, township and county.
         progress.update(0.82, "Computing the state as of " + result.as_of);
         std::vector<VillageState> states(info.size());
-        std::map<std::string, UnitProgress> counties, townships;
-        std::set<int> dates;
+        std::map<std::string, UnitProgress> counties;
+        std::vector<UnitProgress> townships(township_count);
+        std::vector<int> dates;
+        std::vector<std::size_t> late_positions;
+        std::vector<int> source_import(info.size(), 0);
         for (std::size_t pos = 0; pos < info.size(); ++pos) {
             const Village& v = index.villages()[pos];
             VillageState& s = states[pos];
             s.fid = info[pos].fid;
+            s.stored = info[pos].stored;
             s.progress.planned = info[pos].planned;
             const Entry* e = nullptr;
             for (const auto& x : history[pos]) {
-                dates.insert(x.date);
+                if (dates.empty() || dates.back() != x.date) dates.push_back(x.date);
                 if (x.date <= as_of) e = &x;
             }
             if (e) {
@@ -470,8 +506,7 @@ ProgressResult track_progress(const ProgressOptions& options, Progress& progress
                 s.progress.accepted = e->accepted;
                 s.reported = true;
                 s.report_date = date_text(e->date);
-                const auto f = import_files.find(e->import_id);
-                if (f != import_files.end()) s.file = f->second;
+                source_import[pos] = e->import_id;
                 s.row = e->row;
             }
             if (s.progress.planned <= 0) continue;
@@ -490,63 +525,81 @@ ProgressResult track_progress(const ProgressOptions& options, Progress& progress
             c.villages_reported = s.reported;
             result.total.add(c);
             auto& county = counties[v.county_code];
-            county.code = county.county_code = v.county_code;
-            county.name = county.county_name = v.county_name;
-            county.counts.add(c);
-            auto& township = townships[v.township_code];
-            township.code = v.township_code;
-            township.name = v.township_name;
-            township.county_code = v.county_code;
-            township.county_name = v.county_name;
-            township.counts.add(c);
-            if (s.status.late) {
-                LateVillage late;
-                late.fid = s.fid;
-                late.code = v.code;
-                late.name = v.name;
-                late.township_name = v.township_name;
-                late.county_code = v.county_code;
-                late.county_name = v.county_name;
-                late.planned = s.progress.planned;
-                late.started = s.progress.started;
-                late.completed = s.progress.completed;
-                late.accepted = s.progress.accepted;
-                late.stage = s.status.stage;
-                late.due = s.status.due;
-                late.report_date = s.report_date;
-                late.file = s.file;
-                late.row = s.row;
-                result.late.push_back(std::move(late));
+            if (county.code.empty()) {
+                county.code = county.county_code = v.county_code;
+                county.name = county.county_name = v.county_name;
             }
+            county.counts.add(c);
+            auto& township = townships[static_cast<std::size_t>(info[pos].township)];
+            if (township.code.empty()) {
+                township.code = v.township_code;
+                township.name = v.township_name;
+                township.county_code = v.county_code;
+                township.county_name = v.county_name;
+            }
+            township.counts.add(c);
+            if (s.status.late) late_positions.push_back(pos);
         }
         for (auto& [code, u] : counties) result.counties.push_back(std::move(u));
-        for (auto& [code, u] : townships) result.townships.push_back(std::move(u));
+        for (auto& u : townships)
+            if (u.counts.villages > 0) result.townships.push_back(std::move(u));
+        std::sort(result.townships.begin(), result.townships.end(),
+                  [](const UnitProgress& a, const UnitProgress& b) { return a.code < b.code; });
+        result.late.reserve(late_positions.size());
+        for (std::size_t pos : late_positions) {
+            const Village& v = index.villages()[pos];
+            const VillageState& s = states[pos];
+            LateVillage late;
+            late.fid = s.fid;
+            late.code = v.code;
+            late.name = v.name;
+            late.township_name = v.township_name;
+            late.county_code = v.county_code;
+            late.county_name = v.county_name;
+            late.planned = s.progress.planned;
+            late.started = s.progress.started;
+            late.completed = s.progress.completed;
+            late.accepted = s.progress.accepted;
+            late.stage = s.status.stage;
+            late.due = s.status.due;
+            late.report_date = s.report_date;
+            const auto f = import_files.find(source_import[pos]);
+            if (f != import_files.end()) late.file = f->second;
+            late.row = s.row;
+            result.late.push_back(std::move(late));
+        }
         std::sort(result.late.begin(), result.late.end(),
                   [](const LateVillage& a, const LateVillage& b) { return a.code < b.code; });
-        // city totals as of every report date
-        for (int d : dates) {
-            TrendPoint t;
-            t.date = date_text(d);
-            t.planned = result.total.households;
-            for (std::size_t pos = 0; pos < info.size(); ++pos) {
-                if (info[pos].planned <= 0) continue;
-                const Entry* e = nullptr;
-                for (const auto& x : history[pos])
-                    if (x.date <= d) e = &x;
+        // city totals as of every report date: one walk over each village's history
+        std::sort(dates.begin(), dates.end());
+        dates.erase(std::unique(dates.begin(), dates.end()), dates.end());
+        result.trend.resize(dates.size());
+        for (std::size_t k = 0; k < dates.size(); ++k) {
+            result.trend[k].date = date_text(dates[k]);
+            result.trend[k].planned = result.total.households;
+        }
+        for (std::size_t pos = 0; pos < info.size(); ++pos) {
+            const long long plan = info[pos].planned;
+            const auto& h = history[pos];
+            if (plan <= 0 || h.empty()) continue;
+            std::size_t j = 0;
+            const Entry* e = nullptr;
+            for (std::size_t k = 0; k < dates.size(); ++k) {
+                while (j < h.size() && h[j].date <= dates[k]) e = &h[j++];
                 if (!e) continue;
-                t.started += std::min<long long>(e->started, info[pos].planned);
-                t.completed += std::min<long long>(e->completed, info[pos].planned);
-                t.accepted += std::min<long long>(e->accepted, info[pos].planned);
+                result.trend[k].started += std::min<long long>(e->started, plan);
+                result.trend[k].completed += std::min<long long>(e->completed, plan);
+                result.trend[k].accepted += std::min<long long>(e->accepted, plan);
             }
-            result.trend.push_back(t);
         }
         progress.update(0.86, "Writing the village status");
-        write_village_states(db, states, result.as_of);
+        result.villages_written = write_village_states(db, states);
         if (db.has_table("run_info")) {
             SqlStatement info_row(db, "INSERT INTO run_info (key, value) VALUES (?1, ?2)");
             info_row.text(1, "progress.command").text(2, options.command_line).run();
             info_row.text(1, "progress.as_of").text(2, result.as_of).run();
         }
+        result.seconds_state = lap();
         result.ledger_rows = db.scalar("SELECT count(*) FROM progress_ledger");
         result.ledger_imports = db.scalar("SELECT count(*) FROM progress_imports");
         db.exec("COMMIT");
@@ -554,6 +607,7 @@ ProgressResult track_progress(const ProgressOptions& options, Progress& progress
         sqlite3_exec(db.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
         throw;
     }
+    result.seconds_commit = lap();
     for (const auto& issue : result.issues) (issue.severity == Severity::error ? result.errors : result.warnings)++;
 
     // Workbook and chart.
@@ -568,6 +622,7 @@ ProgressResult track_progress(const ProgressOptions& options, Progress& progress
         write_progress_chart(chart, options.overwrite, inputs, result);
         result.outputs.push_back(chart);
     }
+    result.seconds_outputs = lap();
     progress.update(1.0, "done");
     return result;
 }

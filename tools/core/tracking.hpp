@@ -76,7 +76,10 @@ struct ProgressResult {
     std::vector<LateVillage> late;
     std::vector<TrendPoint> trend;  // the city's totals as of every report date in the ledger
     long long ledger_rows = 0, ledger_imports = 0;
+    long long villages_written = 0;  // villages rows whose progress fields changed
     std::vector<std::filesystem::path> outputs;
+    double seconds_villages = 0, seconds_read = 0, seconds_apply = 0, seconds_state = 0, seconds_commit = 0,
+           seconds_outputs = 0;
 };
 
 ProgressResult track_progress(const ProgressOptions& options, Progress& progress);

@@ -30,7 +30,6 @@ void ledger_create_tables(const SqliteDb& db) {
             "township_as_written TEXT, planned_reported INTEGER, started INTEGER, completed INTEGER, "
             "accepted INTEGER, start_date TEXT, complete_date TEXT, accept_date TEXT, remark TEXT, applied INTEGER, "
             "issue_code TEXT, imported_at TEXT)");
-        db.exec("CREATE INDEX progress_ledger_village ON progress_ledger (village_fid, report_date)");
         gpkg_register_layer(db, "progress_ledger", false, 0, "进度台账（只追加）");
     }
     if (!db.has_table("progress_issues")) {
@@ -102,7 +101,39 @@ void LedgerWriter::finish_import(const ImportSummary& s, const std::vector<Issue
     }
 }
 
-void write_village_states(const SqliteDb& db, const std::vector<VillageState>& states, const std::string& as_of) {
+ProgressFields progress_fields_of(const VillageState& s) {
+    ProgressFields f;
+    if (!s.planned) {
+        f.status = "unplanned";
+        return f;
+    }
+    f.status = s.status.late ? "late" : s.status.stage == Stage::not_started ? "planned" : stage_key(s.status.stage);
+    f.started = s.progress.started;
+    f.completed = s.progress.completed;
+    f.accepted = s.progress.accepted;
+    f.status_date = s.report_date;
+    f.stage = stage_key(s.status.stage);
+    f.late = s.status.late ? 1 : 0;
+    return f;
+}
+
+std::uint64_t state_fingerprint(const ProgressFields& f) {
+    std::uint64_t h = 1469598103934665603ULL;
+    auto mix = [&](const std::string& text) {
+        for (unsigned char c : text) h = (h ^ c) * 1099511628211ULL;
+        h = (h ^ 0x1F) * 1099511628211ULL;
+    };
+    mix(f.status);
+    mix(std::to_string(f.started));
+    mix(std::to_string(f.completed));
+    mix(std::to_string(f.accepted));
+    mix(f.status_date);
+    mix(f.stage);
+    mix(std::to_string(f.late));
+    return h;
+}
+
+long long write_village_states(const SqliteDb& db, const std::vector<VillageState>& states) {
     register_gpkg_functions(db.handle());
     const auto existing = db.columns("villages");
     for (const auto& [name, type] :
@@ -115,23 +146,40 @@ void write_village_states(const SqliteDb& db, const std::vector<VillageState>& s
                                                           {"progress_late", "INTEGER"}})
         if (std::find(existing.begin(), existing.end(), name) == existing.end())
             db.exec("ALTER TABLE villages ADD COLUMN " + name + " " + type);
+    // The R-tree triggers watch geometry and fid, which this update never changes: they are
+    // set aside for the update and put back as they were, in the same transaction.
+    std::vector<std::pair<std::string, std::string>> triggers;  // name, sql
+    db.each(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'villages' AND name LIKE "
+        "'rtree_%_update%'",
+        [&](sqlite3_stmt* st) { triggers.emplace_back(sql_text(st, 0), sql_text(st, 1)); });
+    for (const auto& [name, sql] : triggers) db.exec("DROP TRIGGER " + sql_identifier(name));
     SqlStatement update(db,
                         "UPDATE villages SET status = ?1, households_started = ?2, households_completed = ?3, "
                         "households_accepted = ?4, status_date = ?5, progress_stage = ?6, progress_late = ?7 "
                         "WHERE fid = ?8");
+    long long written = 0;
     for (const auto& s : states) {
-        if (s.planned) {
-            const char* status = s.status.late                          ? "late"
-                                 : s.status.stage == Stage::not_started ? "planned"
-                                                                        : stage_key(s.status.stage);
-            update.text(1, status).integer(2, s.progress.started).integer(3, s.progress.completed);
-            update.integer(4, s.progress.accepted).text(5, as_of).text(6, stage_key(s.status.stage));
-            update.integer(7, s.status.late ? 1 : 0);
-        } else {
-            update.text(1, "unplanned").integer(2, 0).integer(3, 0).integer(4, 0).text(5, as_of).null(6).null(7);
-        }
+        const ProgressFields f = progress_fields_of(s);
+        if (state_fingerprint(f) == s.stored) continue;
+        update.text(1, f.status).integer(2, f.started).integer(3, f.completed).integer(4, f.accepted);
+        auto text_or_null = [&](int i, const std::string& v) {
+            if (v.empty())
+                update.null(i);
+            else
+                update.text(i, v);
+        };
+        text_or_null(5, f.status_date);
+        text_or_null(6, f.stage);
+        if (f.late < 0)
+            update.null(7);
+        else
+            update.integer(7, f.late);
         update.integer(8, s.fid).run();
+        ++written;
     }
+    for (const auto& [name, sql] : triggers) db.exec(sql);
+    return written;
 }
 
 namespace {

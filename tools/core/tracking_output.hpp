@@ -1,6 +1,7 @@
 // What cleanheat progress writes: the ledger tables and the villages' status in the
 // GeoPackage (inside the caller's transaction), the progress workbook and the chart.
 #pragma once
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -15,10 +16,11 @@ namespace cleanheat {
 
 struct VillageState {
     long long fid = 0;
+    std::uint64_t stored = 0;  // state_fingerprint of the row as it is in the GeoPackage
     VillageProgress progress;
     VillageStatus status;
     bool planned = false, reported = false;
-    std::string report_date, file;
+    std::string report_date;
     int row = 0;
 };
 
@@ -49,9 +51,22 @@ private:
     SqlStatement row_, issue_;
 };
 
+// The progress fields of a villages row; `late` -1 for NULL.
+struct ProgressFields {
+    std::string status;
+    long long started = 0, completed = 0, accepted = 0;
+    std::string status_date, stage;
+    int late = -1;
+};
+ProgressFields progress_fields_of(const VillageState& state);
+// A fingerprint of the fields, to leave the rows a run does not change alone.
+std::uint64_t state_fingerprint(const ProgressFields& fields);
+
 // villages.status (planned | started | completed | accepted | late for planned villages),
-// households_started/completed/accepted, status_date, progress_stage, progress_late.
-void write_village_states(const SqliteDb& db, const std::vector<VillageState>& states, const std::string& as_of);
+// households_started/completed/accepted, status_date (the date of the report the figures come
+// from), progress_stage, progress_late. Rows whose fields do not change are not written.
+// Returns the rows written.
+long long write_village_states(const SqliteDb& db, const std::vector<VillageState>& states);
 
 // The progress workbook: per county and township, late villages, trend with a chart,
 // imports and issues of every import in the ledger.
