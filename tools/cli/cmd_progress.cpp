@@ -57,9 +57,9 @@ void print_summary(const ProgressResult& r, const Context& context) {
         j["townships"] = townships;
         nlohmann::json late = nlohmann::json::array();
         for (const auto& v : r.late)
-            late.push_back({{"village_code", v.code},
-                            {"village_name", v.name},
-                            {"county_code", v.county_code},
+            late.push_back({{"village_code", r.village(v).code},
+                            {"village_name", r.village(v).name},
+                            {"county_code", r.village(v).county_code},
                             {"stage", stage_key(v.stage)},
                             {"due", stage_key(v.due)},
                             {"planned", v.planned},

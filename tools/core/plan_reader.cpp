@@ -446,6 +446,14 @@ void resolve_units(ProgressReadResult& report, const UnitRegistry& units) {
 
 ProgressReadResult read_progress_rows(const Table& table, const ColumnMapping* mapping) {
     ProgressReadResult result;
+    scan_progress_rows(
+        table, mapping, result, [](std::size_t) {}, [&](ProgressRow&& row) { result.rows.push_back(std::move(row)); });
+    return result;
+}
+
+void scan_progress_rows(const Table& table, const ColumnMapping* mapping, ProgressReadResult& result,
+                        const std::function<void(std::size_t)>& on_sheet,
+                        const std::function<void(ProgressRow&&)>& on_row) {
     result.counts.file = table.file;
     result.counts.encoding = table.encoding;
     for (const auto& sheet : table.sheets) {
@@ -458,6 +466,7 @@ ProgressReadResult read_progress_rows(const Table& table, const ColumnMapping* m
         }
         const int context = static_cast<int>(result.sheet_contexts.size());
         result.sheet_contexts.push_back(sheet_context(table, sheet, *layout));
+        on_sheet(static_cast<std::size_t>(context));
         const RefColumns refs(*layout);
         const auto* c_planned = layout->find(ColumnRole::households);
         if (!c_planned) c_planned = layout->find(ColumnRole::total);
@@ -471,7 +480,6 @@ ProgressReadResult read_progress_rows(const Table& table, const ColumnMapping* m
         for (const auto* c : {c_planned, c_stage[0], c_stage[1], c_stage[2]})
             if (c) count_columns.push_back(c->index);
         RefFill fill;
-        result.rows.reserve(result.rows.size() + sheet.rows.size());
         auto is_data = [&](const TableRow& row) {
             if (!cell_of(row, refs.name).empty() || !cell_of(row, refs.code).empty()) return true;
             for (int c : count_columns)
@@ -507,14 +515,13 @@ ProgressReadResult read_progress_rows(const Table& table, const ColumnMapping* m
             p.complete_date = normalise_date(cell_of(row, c_complete));
             p.accept_date = normalise_date(cell_of(row, c_accept));
             p.remark = cell_of(row, c_remark);
-            result.rows.push_back(std::move(p));
+            on_row(std::move(p));
         };
         walk_sheet(table, sheet, *layout, count_columns, counts, result.issues, is_data, on_data);
         if (counts.data_rows == 0)
             result.issues.push_back(make_issue("W_SHEET_EMPTY", table.file, sheet.name, 0, "", ""));
         result.counts.sheets.push_back(counts);
     }
-    return result;
 }
 
 HeatingReadResult read_heating_rows(const Table& table, const UnitRegistry& units) {

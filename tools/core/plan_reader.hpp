@@ -2,6 +2,7 @@
 // header found by content, 小计/合计 checked but never loaded, notes and blank rows
 // skipped, counts parsed strictly (a row is loaded whole or rejected whole).
 #pragma once
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -100,6 +101,11 @@ struct ProgressReadResult {
 // Parses the rows; needs no units, so it can run before the villages are read.
 PlanReadResult read_plan_rows(const Table& table, const ColumnMapping* mapping = nullptr);
 ProgressReadResult read_progress_rows(const Table& table, const ColumnMapping* mapping = nullptr);
+// The same, one row at a time: on_sheet(index into result.sheet_contexts) before a sheet's
+// rows, on_row for every parsed row; result gets the issues, counts and contexts, no rows.
+void scan_progress_rows(const Table& table, const ColumnMapping* mapping, ProgressReadResult& result,
+                        const std::function<void(std::size_t)>& on_sheet,
+                        const std::function<void(ProgressRow&&)>& on_row);
 // Sets VillageRef::unit from the row's county cell, else from its sheet's context.
 void resolve_units(PlanReadResult& plan, const UnitRegistry& units);
 void resolve_units(ProgressReadResult& report, const UnitRegistry& units);

@@ -5,6 +5,11 @@
 #include <cctype>
 #include <ctime>
 #include <fstream>
+#include <condition_variable>
+#include <deque>
+#include <future>
+#include <mutex>
+#include <thread>
 #include <numeric>
 #include <optional>
 #include <regex>
@@ -64,15 +69,25 @@ std::string find_date(const std::string& text, bool after_cutoff_word) {
 
 // One applied report row of a village, as the state is computed from.
 struct Entry {
-    int date;      // yyyymmdd
-    int sequence;  // import order: a later import of the same date wins
-    int import_id;
+    int date;       // yyyymmdd
+    int import_id;  // import order: a later import of the same date wins
     int row;
     int started, completed, accepted;
+    int since;  // the date of the first report in a run of the same figures up to this one
 };
 
 bool entry_before(const Entry& a, const Entry& b) {
-    return a.date != b.date ? a.date < b.date : a.sequence < b.sequence;
+    return a.date != b.date ? a.date < b.date : a.import_id < b.import_id;
+}
+
+// Recomputes `since` along a village's sorted history (the first entry keeps its own).
+void fix_since(std::vector<Entry>& h) {
+    for (std::size_t k = 1; k < h.size(); ++k) {
+        const Entry& p = h[k - 1];
+        Entry& e = h[k];
+        const bool same = p.started == e.started && p.completed == e.completed && p.accepted == e.accepted;
+        e.since = same ? p.since : e.date;
+    }
 }
 
 struct VillageInfo {
@@ -82,13 +97,145 @@ struct VillageInfo {
     int township = 0;          // index into the townships
 };
 
-// A report read and dated, waiting to be applied in date order.
-struct PendingReport {
-    std::size_t order = 0;
-    std::string path, sha256, date;
-    ProgressReadResult read;
-    const Unit* county = nullptr;
-    std::vector<Issue> issues;
+const Unit* unit_in_texts(const UnitRegistry& units, const std::vector<std::string>& texts) {
+    for (const auto& t : texts)
+        if (const Unit* unit = units.find_in_text(t)) return unit;
+    return nullptr;
+}
+
+// The rows of a report parsed and matched to villages on a second thread and handed over in
+// order, in batches: the main thread checks and writes them meanwhile. A sheet's start comes
+// as an item of its own, with the texts that may name its county and date.
+class MatchedRows {
+public:
+    struct Item {
+        bool sheet = false;
+        std::vector<std::string> texts;
+        std::vector<std::pair<ProgressRow, VillageMatch>> rows;
+    };
+
+    MatchedRows(const Table& table, const ColumnMapping* mapping, const UnitRegistry& units, const VillageIndex& index,
+                ProgressReadResult& scan)
+        : worker_([this, &table, mapping, &units, &index, &scan] {
+              try {
+                  std::vector<const Unit*> sheet_units;
+                  std::unordered_map<std::string, const Unit*> unit_of_text;
+                  Item batch;
+                  auto flush = [&] {
+                      if (batch.rows.empty()) return;
+                      push(std::move(batch));
+                      batch = Item{};
+                  };
+                  scan_progress_rows(
+                      table, mapping, scan,
+                      [&](std::size_t context) {
+                          flush();
+                          sheet_units.push_back(unit_in_texts(units, scan.sheet_contexts[context]));
+                          Item sheet;
+                          sheet.sheet = true;
+                          sheet.texts = scan.sheet_contexts[context];
+                          push(std::move(sheet));
+                      },
+                      [&](ProgressRow&& row) {
+                          if (!row.county_text.empty()) {
+                              auto it = unit_of_text.find(row.county_text);
+                              if (it == unit_of_text.end())
+                                  it = unit_of_text.emplace(row.county_text, units.find(row.county_text)).first;
+                              row.unit = it->second;
+                              row.unit_from_row = row.unit != nullptr;
+                          }
+                          if (!row.unit && row.context >= 0)
+                              row.unit = sheet_units[static_cast<std::size_t>(row.context)];
+                          VillageMatch match = match_village(index, row);
+                          batch.rows.emplace_back(std::move(row), std::move(match));
+                          if (batch.rows.size() >= 4096) flush();
+                      });
+                  flush();
+                  finish(nullptr);
+              } catch (...) {
+                  finish(std::current_exception());
+              }
+          }) {}
+    ~MatchedRows() {
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            cancelled_ = true;
+        }
+        changed_.notify_all();
+        worker_.join();
+    }
+    MatchedRows(const MatchedRows&) = delete;
+    MatchedRows& operator=(const MatchedRows&) = delete;
+
+    // The next item in order; false when the report is done (rethrows the reader's error).
+    bool pop(Item& out) {
+        std::unique_lock<std::mutex> lock(mutex_);
+        changed_.wait(lock, [&] { return !queue_.empty() || done_; });
+        if (queue_.empty()) {
+            if (error_) std::rethrow_exception(error_);
+            return false;
+        }
+        out = std::move(queue_.front());
+        queue_.pop_front();
+        changed_.notify_all();
+        return true;
+    }
+
+private:
+    void push(Item&& item) {
+        std::unique_lock<std::mutex> lock(mutex_);
+        changed_.wait(lock, [&] { return queue_.size() < 8 || cancelled_; });
+        if (cancelled_) throw std::runtime_error("cancelled");
+        queue_.push_back(std::move(item));
+        changed_.notify_all();
+    }
+    void finish(std::exception_ptr error) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        done_ = true;
+        error_ = error;
+        changed_.notify_all();
+    }
+
+    std::mutex mutex_;
+    std::condition_variable changed_;
+    std::deque<Item> queue_;
+    bool done_ = false, cancelled_ = false;
+    std::exception_ptr error_;
+    std::thread worker_;  // last: started once the rest is ready
+};
+
+bool is_table(const std::string& path) {
+    std::string ext = fs::path(path).extension().string();
+    std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+    return ext == ".xlsx" || ext == ".xlsm" || ext == ".xls" || ext == ".ods" || ext == ".csv";
+}
+
+struct Prefetched {
+    std::string sha256;
+    Table table;
+};
+
+// Reads the report files in their order on a second thread, one ahead of their use: the first
+// while the villages are read, each next one once the previous table is let go.
+class ReportReader {
+public:
+    explicit ReportReader(std::vector<std::string> paths) : paths_(std::move(paths)) { prefetch(); }
+    ~ReportReader() {
+        if (next_.valid()) next_.wait();
+    }
+    ReportReader(const ReportReader&) = delete;
+    ReportReader& operator=(const ReportReader&) = delete;
+    Prefetched next() { return next_.get(); }
+    void prefetch() {
+        if (index_ >= paths_.size()) return;
+        std::string path = paths_[index_++];
+        next_ = std::async(std::launch::async, [path] { return Prefetched{sha256_of(path), read_table(path)}; });
+    }
+
+private:
+    std::vector<std::string> paths_;
+    std::size_t index_ = 0;
+    std::future<Prefetched> next_;
 };
 
 }  // namespace
@@ -164,7 +311,21 @@ ProgressResult track_progress(const ProgressOptions& options, Progress& progress
     std::optional<ColumnMapping> mapping;
     if (!options.mapping_file.empty()) mapping = load_mapping(options.mapping_file);
 
+    // The order of the reports: by the dates in their file names when every name has one, else
+    // as given. Their reading starts now, on the second core.
+    std::vector<std::size_t> order(options.reports.size());
+    std::iota(order.begin(), order.end(), std::size_t{0});
+    std::vector<int> name_dates;
+    for (const auto& path : options.reports)
+        name_dates.push_back(date_number(report_date({}, fs::path(path).stem().string())));
+    if (std::none_of(name_dates.begin(), name_dates.end(), [](int d) { return d == 0; }))
+        std::stable_sort(order.begin(), order.end(),
+                         [&](std::size_t a, std::size_t b) { return name_dates[a] < name_dates[b]; });
     if (!fs::is_regular_file(options.merged)) throw InputError(options.merged + ": no such file");
+    std::vector<std::string> tables;
+    for (std::size_t i : order)
+        if (is_table(options.reports[i])) tables.push_back(options.reports[i]);
+    ReportReader reader(tables);
     const SqliteDb db(options.merged, SqliteDb::Mode::write);
     if (!db.has_table("villages") || !db.has_column("villages", "households_total"))
         throw InputError(options.merged +
@@ -215,7 +376,7 @@ ProgressResult track_progress(const ProgressOptions& options, Progress& progress
                     stored.started = sqlite3_column_int64(st, 9);
                     stored.completed = sqlite3_column_int64(st, 10);
                     stored.accepted = sqlite3_column_int64(st, 11);
-                    stored.status_date = sql_text(st, 12);
+                    stored.status_date = date_number(sql_text(st, 12));
                     stored.stage = sql_text(st, 13);
                     stored.late = sqlite3_column_type(st, 14) == SQLITE_NULL ? -1 : sqlite3_column_int(st, 14);
                     const auto t = township_ids.emplace(index.villages().back().township_code,
@@ -247,29 +408,48 @@ ProgressResult track_progress(const ProgressOptions& options, Progress& progress
                     imported_sha.emplace(sql_text(st, 2), sql_text(st, 1));
                     dated[{sql_text(st, 3), sql_text(st, 4)}] = sql_text(st, 2);
                 });
-        db.each(
-            "SELECT village_fid, report_date, import_id, row, started, completed, accepted FROM progress_ledger "
-            "WHERE applied = 1 AND village_fid IS NOT NULL",
-            [&](sqlite3_stmt* st) {
+        // Each village's history: in the fast case only its latest applied entry (the cache table
+        // progress_latest), when reports come in date order and the state is asked for a date after
+        // them; else every applied entry of the ledger.
+        int max_date = 0;  // the latest report date in the ledger
+        db.each("SELECT max(report_date) FROM progress_imports",
+                [&](sqlite3_stmt* st) { max_date = date_number(sql_text(st, 0)); });
+        bool full = false;
+        auto load = [&](const std::string& sql) {
+            for (auto& h : history) h.clear();
+            db.each(sql, [&](sqlite3_stmt* st) {
                 const auto it = position_of_fid.find(sqlite3_column_int64(st, 0));
                 if (it == position_of_fid.end()) return;
                 const int import_id = sqlite3_column_int(st, 2);
-                history[it->second].push_back({date_number(sql_text(st, 1)), import_id, import_id,
-                                               sqlite3_column_int(st, 3), sqlite3_column_int(st, 4),
-                                               sqlite3_column_int(st, 5), sqlite3_column_int(st, 6)});
+                history[it->second].push_back({date_number(sql_text(st, 1)), import_id, sqlite3_column_int(st, 3),
+                                               sqlite3_column_int(st, 4), sqlite3_column_int(st, 5),
+                                               sqlite3_column_int(st, 6), date_number(sql_text(st, 7))});
             });
-        for (auto& h : history) std::sort(h.begin(), h.end(), entry_before);
+            for (auto& h : history) {
+                std::sort(h.begin(), h.end(), entry_before);
+                fix_since(h);
+            }
+        };
+        auto load_full = [&] {
+            if (full) return;
+            load(
+                "SELECT village_fid, report_date, import_id, row, started, completed, accepted, report_date FROM "
+                "progress_ledger WHERE applied = 1 AND village_fid IS NOT NULL");
+            full = true;
+        };
+        if (db.has_table("progress_latest") && db.has_column("progress_latest", "since"))
+            load(
+                "SELECT village_fid, report_date, import_id, row, started, completed, accepted, since FROM "
+                "progress_latest");
+        else if (max_date > 0)
+            load_full();
+        std::vector<char> touched(info.size(), 0);  // villages with an entry applied in this run
+        std::map<int, TrendPoint> trend_points;     // the fast case: points computed in this run
+        long long planned_total = 0;
+        for (const auto& i : info) planned_total += std::max(0LL, i.planned);
 
-        // Read and apply one report after the other (memory for one report at a time), in the
-        // order of the dates in their file names when every name has one, else as given.
-        std::vector<std::size_t> order(options.reports.size());
-        std::iota(order.begin(), order.end(), std::size_t{0});
-        std::vector<int> name_dates;
-        for (const auto& path : options.reports)
-            name_dates.push_back(date_number(report_date({}, fs::path(path).stem().string())));
-        if (std::none_of(name_dates.begin(), name_dates.end(), [](int d) { return d == 0; }))
-            std::stable_sort(order.begin(), order.end(),
-                             [&](std::size_t a, std::size_t b) { return name_dates[a] < name_dates[b]; });
+        // Read and apply one report after the other, rows as they are parsed (memory for one
+        // report at a time); the next report's file is read on the second core meanwhile.
         const std::string imported_at = now_iso();
         LedgerWriter ledger(db, imported_at);
         const Progress reading = progress.slice(0.05, 0.8);
@@ -278,98 +458,79 @@ ProgressResult track_progress(const ProgressOptions& options, Progress& progress
             const std::string& path = options.reports[i];
             reading.update(static_cast<double>(step) / static_cast<double>(options.reports.size()),
                            "Importing " + fs::path(path).filename().string());
-            PendingReport p;
-            p.order = i;
-            p.path = path;
-            p.sha256 = sha256_of(path);
-            ImportSummary first;
-            first.file = path;
-            first.sha256 = p.sha256;
-            std::string ext = fs::path(path).extension().string();
-            std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
-            if (ext != ".xlsx" && ext != ".xlsm" && ext != ".xls" && ext != ".ods" && ext != ".csv") {
-                first.status = "not_a_table";
-                result.issues.push_back(make_issue("W_REPORT_NOT_TABLE", path, "", 0, "", ext));
-                result.imports.push_back(first);
+            ImportSummary summary;
+            summary.file = path;
+            if (!is_table(path)) {
+                summary.status = "not_a_table";
+                result.issues.push_back(
+                    make_issue("W_REPORT_NOT_TABLE", path, "", 0, "", fs::path(path).extension().string()));
+                result.imports.push_back(summary);
                 continue;
             }
-            const auto seen = imported_sha.find(p.sha256);
+            Prefetched pre = reader.next();
+            summary.sha256 = pre.sha256;
+            const auto seen = imported_sha.find(pre.sha256);
             if (seen != imported_sha.end()) {
-                first.status = "duplicate";
-                first.duplicate_of = seen->second;
+                summary.status = "duplicate";
+                summary.duplicate_of = seen->second;
                 result.issues.push_back(make_issue("W_REPORT_DUPLICATE", path, "", 0, "", "",
                                                    "与已导入的" + fs::path(seen->second).filename().string() + "相同"));
-                result.imports.push_back(first);
+                result.imports.push_back(summary);
+                pre = Prefetched{};
+                reader.prefetch();
                 continue;
             }
-            imported_sha.emplace(p.sha256, path);
-            p.read = read_progress_rows(read_table(path), mapping ? &*mapping : nullptr);
-            resolve_units(p.read, units);
-            std::vector<std::string> titles;
-            for (const auto& texts : p.read.sheet_contexts)
-                for (std::size_t t = 0; t + 2 < texts.size(); ++t) titles.push_back(texts[t]);  // not sheet/file names
-            for (const auto& texts : p.read.sheet_contexts)
-                if (texts.size() >= 2) titles.push_back(texts[texts.size() - 2]);  // sheet names last
-            std::string conflict;
-            p.date = report_date(titles, fs::path(path).stem().string(), &conflict);
-            if (!conflict.empty())
-                p.issues.push_back(make_issue("W_REPORT_DATE_CONFLICT", path, "", 0, "", conflict,
-                                              "标题为" + p.date + "，文件名为" + conflict));
-            for (const auto& texts : p.read.sheet_contexts) {
-                for (const auto& t : texts)
-                    if ((p.county = units.find_in_text(t))) break;
-                if (p.county) break;
-            }
-            result.imports.push_back(first);
-            ImportSummary* summary = &result.imports.back();
+            imported_sha.emplace(pre.sha256, path);
             result.seconds_read += lap();
-            summary->report_date = p.date;
-            summary->rows_read = p.read.counts.data_rows();
-            for (const auto& sheet : p.read.counts.sheets)
-                summary->sheets += (summary->sheets.empty() ? "" : ",") + sheet.sheet;
-            if (p.county) {
-                summary->county_code = p.county->code;
-                summary->county_name = p.county->name;
-            }
-            std::vector<Issue>& issues = p.issues;
-            for (auto& issue : p.read.issues) {
-                if (issue.severity == Severity::error && issue.row > 0) ++summary->rows_rejected;
-                issues.push_back(std::move(issue));
-            }
-            const int date = date_number(p.date);
-            if (date == 0) {
-                summary->status = "no_date";
-                summary->rows_rejected = summary->rows_read;
-                issues.push_back(make_issue("E_REPORT_DATE_MISSING", p.path, "", 0, "", ""));
-                for (auto& issue : issues) result.issues.push_back(std::move(issue));
-                continue;
-            }
-            summary->status = "imported";
-            const auto key = std::make_pair(summary->county_code, p.date);
-            if (!summary->county_code.empty()) {
-                const auto before = dated.find(key);
-                if (before != dated.end() && before->second != p.sha256)
-                    issues.push_back(
-                        make_issue("W_REPORT_REVISED", p.path, "", 0, "", p.date, summary->county_name + " " + p.date));
-                dated[key] = p.sha256;
-            }
-            summary->import_id = ledger.begin_import(*summary);
-            import_files[summary->import_id] = p.path;
-            const int seq = static_cast<int>(summary->import_id);
+
+            ProgressReadResult scan;
+            std::vector<Issue> issues;
+            bool begun = false;
+            int date = 0, seq = 0;
             std::unordered_map<std::size_t, int> seen_rows;  // village position -> first row in this report
-            for (const ProgressRow& row : p.read.rows) {
+            auto on_sheet = [&](const std::vector<std::string>& texts) {
+                if (begun) return;
+                const Unit* unit = unit_in_texts(units, texts);
+                begun = true;
+                std::vector<std::string> titles(texts.begin(), texts.end() - std::min<std::size_t>(2, texts.size()));
+                if (texts.size() >= 2) titles.push_back(texts[texts.size() - 2]);  // the sheet name last
+                std::string conflict;
+                summary.report_date = report_date(titles, fs::path(path).stem().string(), &conflict);
+                if (!conflict.empty())
+                    issues.push_back(make_issue("W_REPORT_DATE_CONFLICT", path, "", 0, "", conflict,
+                                                "标题为" + summary.report_date + "，文件名为" + conflict));
+                if (unit) {
+                    summary.county_code = unit->code;
+                    summary.county_name = unit->name;
+                }
+                date = date_number(summary.report_date);
+                if (date == 0) return;
+                const auto key = std::make_pair(summary.county_code, summary.report_date);
+                if (!summary.county_code.empty()) {
+                    const auto before = dated.find(key);
+                    if (before != dated.end() && before->second != pre.sha256)
+                        issues.push_back(make_issue("W_REPORT_REVISED", path, "", 0, "", summary.report_date,
+                                                    summary.county_name + " " + summary.report_date));
+                    dated[key] = pre.sha256;
+                }
+                summary.import_id = ledger.begin_import(summary);
+                import_files[summary.import_id] = path;
+                seq = static_cast<int>(summary.import_id);
+                if (date < max_date) load_full();  // an earlier report than some already applied
+            };
+            auto on_row = [&](const ProgressRow& row, VillageMatch& match) {
+                if (date == 0) return;  // no report date: nothing applied, counted below
                 LedgerRow lr{&row, nullptr, 0, false, {}};
-                VillageMatch match = match_village(index, row);
                 auto reject = [&](Issue issue) {
                     lr.issue_code = issue.code;
                     issues.push_back(std::move(issue));
-                    ++summary->rows_rejected;
+                    ++summary.rows_rejected;
                     ledger.add(lr);
                 };
                 for (auto& w : match.warnings) issues.push_back(std::move(w));
                 if (match.error) {
                     reject(std::move(*match.error));
-                    continue;
+                    return;
                 }
                 const Village* v = match.village;
                 lr.village = v;
@@ -385,7 +546,7 @@ ProgressResult track_progress(const ProgressOptions& options, Progress& progress
                     reject(make_issue("E_PROGRESS_UNPLANNED", row.file, row.sheet, row.row,
                                       row.code_column.empty() ? row.name_column : row.code_column,
                                       row.code_text.empty() ? row.village_name : row.code_text, who));
-                    continue;
+                    return;
                 }
                 const auto first = seen_rows.emplace(pos, row.row);
                 if (!first.second) {
@@ -393,7 +554,7 @@ ProgressResult track_progress(const ProgressOptions& options, Progress& progress
                                       row.code_column.empty() ? row.name_column : row.code_column,
                                       row.code_text.empty() ? row.village_name : row.code_text,
                                       who + "，已采用第" + std::to_string(first.first->second) + "行"));
-                    continue;
+                    return;
                 }
                 const long long figures[] = {row.started, row.completed, row.accepted};
                 const std::string* columns[] = {&row.started_column, &row.completed_column, &row.accepted_column};
@@ -404,7 +565,7 @@ ProgressResult track_progress(const ProgressOptions& options, Progress& progress
                                  who + "：已开工" + std::to_string(row.started) + "户，已完工" +
                                      std::to_string(row.completed) + "户，已验收" + std::to_string(row.accepted) +
                                      "户"));
-                    continue;
+                    return;
                 }
                 int over = -1;
                 for (int s = 0; s < 3; ++s)
@@ -413,9 +574,10 @@ ProgressResult track_progress(const ProgressOptions& options, Progress& progress
                     reject(issue("E_PROGRESS_EXCEEDS_PLAN", *columns[over], figures[over],
                                  who + "：" + names[over] + std::to_string(figures[over]) + "户，计划改造" +
                                      std::to_string(planned) + "户"));
-                    continue;
+                    return;
                 }
                 // against the reports of other dates: never fewer than before, never more than after
+                if (!full && !history[pos].empty() && history[pos].back().date >= date) load_full();
                 const auto& h = history[pos];
                 const Entry* previous = nullptr;
                 const Entry* next = nullptr;
@@ -449,7 +611,7 @@ ProgressResult track_progress(const ProgressOptions& options, Progress& progress
                                  who + "：" + names[back] + std::to_string(figures[back]) + "户，" +
                                      (earlier ? "此前" : "此后") + where(*against) + "为" +
                                      std::to_string(figure(*against, back)) + "户"));
-                    continue;
+                    return;
                 }
                 if (row.planned >= 0 && row.planned != planned)
                     issues.push_back(issue("W_PROGRESS_PLAN_DIFFERS", row.planned_column, row.planned,
@@ -460,29 +622,77 @@ ProgressResult track_progress(const ProgressOptions& options, Progress& progress
                     if (e.date <= date) current = &e;
                 if (current && current->started == row.started && current->completed == row.completed &&
                     current->accepted == row.accepted)
-                    ++summary->rows_unchanged;
+                    ++summary.rows_unchanged;
                 Entry entry{date,
-                            seq,
                             seq,
                             row.row,
                             static_cast<int>(row.started),
                             static_cast<int>(row.completed),
-                            static_cast<int>(row.accepted)};
+                            static_cast<int>(row.accepted),
+                            date};
                 auto& hv = history[pos];
                 hv.insert(std::upper_bound(hv.begin(), hv.end(), entry, entry_before), entry);
+                fix_since(hv);
+                touched[pos] = 1;
                 lr.applied = true;
-                ++summary->rows_applied;
+                ++summary.rows_applied;
                 ledger.add(lr);
+            };
+            {
+                MatchedRows pipe(pre.table, mapping ? &*mapping : nullptr, units, index, scan);
+                MatchedRows::Item item;
+                while (pipe.pop(item)) {
+                    if (item.sheet) on_sheet(item.texts);
+                    for (auto& [row, match] : item.rows) on_row(row, match);
+                }
             }
-            if (summary->rows_read != summary->rows_applied + summary->rows_rejected)
-                throw std::logic_error("row accounting does not add up for " + p.path);
-            ledger.finish_import(*summary, issues);
+            pre = Prefetched{};  // the table's memory back before the next one is read
+            reader.prefetch();
+            summary.rows_read = scan.counts.data_rows();
+            for (const auto& sheet : scan.counts.sheets)
+                summary.sheets += (summary.sheets.empty() ? "" : ",") + sheet.sheet;
+            for (auto& issue : scan.issues) {
+                if (issue.severity == Severity::error && issue.row > 0) ++summary.rows_rejected;
+                issues.push_back(std::move(issue));
+            }
+            std::stable_sort(issues.begin(), issues.end(),
+                             [](const Issue& x, const Issue& y) { return x.row < y.row; });
+            if (date == 0) {
+                summary.status = begun ? "no_date" : "no_header";
+                summary.rows_rejected = summary.rows_read;
+                if (begun) issues.push_back(make_issue("E_REPORT_DATE_MISSING", path, "", 0, "", ""));
+                for (auto& issue : issues) result.issues.push_back(std::move(issue));
+                result.imports.push_back(summary);
+                result.seconds_apply += lap();
+                continue;
+            }
+            summary.status = "imported";
+            if (summary.rows_read != summary.rows_applied + summary.rows_rejected)
+                throw std::logic_error("row accounting does not add up for " + path);
+            max_date = std::max(max_date, date);
+            if (!full && summary.rows_applied > 0) {  // every entry is dated on or before this report:
+                                                      // the point is the sum of the latest entries
+                TrendPoint t;
+                t.date = summary.report_date;
+                t.planned = planned_total;
+                for (std::size_t pos = 0; pos < info.size(); ++pos) {
+                    if (info[pos].planned <= 0 || history[pos].empty()) continue;
+                    const Entry& e = history[pos].back();
+                    t.started += std::min<long long>(e.started, info[pos].planned);
+                    t.completed += std::min<long long>(e.completed, info[pos].planned);
+                    t.accepted += std::min<long long>(e.accepted, info[pos].planned);
+                }
+                trend_points[date] = t;
+            }
+            ledger.finish_import(summary, issues);
             for (auto& issue : issues) result.issues.push_back(std::move(issue));
+            result.imports.push_back(summary);
             result.seconds_apply += lap();
         }
 
         // State as of the date, per village, township and county.
         progress.update(0.82, "Computing the state as of " + result.as_of);
+        if (as_of < max_date) load_full();  // a date before the latest reports: the entries then in force
         std::vector<VillageState> states(info.size());
         std::map<std::string, UnitProgress> counties;
         std::vector<UnitProgress> townships(township_count);
@@ -505,7 +715,8 @@ ProgressResult track_progress(const ProgressOptions& options, Progress& progress
                 s.progress.completed = e->completed;
                 s.progress.accepted = e->accepted;
                 s.reported = true;
-                s.report_date = date_text(e->date);
+                s.report_date = e->date;
+                s.since = e->since;
                 source_import[pos] = e->import_id;
                 s.row = e->row;
             }
@@ -545,17 +756,13 @@ ProgressResult track_progress(const ProgressOptions& options, Progress& progress
             if (u.counts.villages > 0) result.townships.push_back(std::move(u));
         std::sort(result.townships.begin(), result.townships.end(),
                   [](const UnitProgress& a, const UnitProgress& b) { return a.code < b.code; });
+        std::sort(late_positions.begin(), late_positions.end(),
+                  [&](std::size_t a, std::size_t b) { return index.villages()[a].code < index.villages()[b].code; });
         result.late.reserve(late_positions.size());
         for (std::size_t pos : late_positions) {
-            const Village& v = index.villages()[pos];
             const VillageState& s = states[pos];
             LateVillage late;
-            late.fid = s.fid;
-            late.code = v.code;
-            late.name = v.name;
-            late.township_name = v.township_name;
-            late.county_code = v.county_code;
-            late.county_name = v.county_name;
+            late.village = pos;
             late.planned = s.progress.planned;
             late.started = s.progress.started;
             late.completed = s.progress.completed;
@@ -563,35 +770,58 @@ ProgressResult track_progress(const ProgressOptions& options, Progress& progress
             late.stage = s.status.stage;
             late.due = s.status.due;
             late.report_date = s.report_date;
-            const auto f = import_files.find(source_import[pos]);
-            if (f != import_files.end()) late.file = f->second;
+            late.import_id = source_import[pos];
             late.row = s.row;
-            result.late.push_back(std::move(late));
+            result.late.push_back(late);
         }
-        std::sort(result.late.begin(), result.late.end(),
-                  [](const LateVillage& a, const LateVillage& b) { return a.code < b.code; });
-        // city totals as of every report date: one walk over each village's history
-        std::sort(dates.begin(), dates.end());
-        dates.erase(std::unique(dates.begin(), dates.end()), dates.end());
-        result.trend.resize(dates.size());
-        for (std::size_t k = 0; k < dates.size(); ++k) {
-            result.trend[k].date = date_text(dates[k]);
-            result.trend[k].planned = result.total.households;
-        }
-        for (std::size_t pos = 0; pos < info.size(); ++pos) {
-            const long long plan = info[pos].planned;
-            const auto& h = history[pos];
-            if (plan <= 0 || h.empty()) continue;
-            std::size_t j = 0;
-            const Entry* e = nullptr;
+        // city totals as of every report date
+        if (full) {  // one walk over each village's history
+            std::sort(dates.begin(), dates.end());
+            dates.erase(std::unique(dates.begin(), dates.end()), dates.end());
+            result.trend.resize(dates.size());
             for (std::size_t k = 0; k < dates.size(); ++k) {
-                while (j < h.size() && h[j].date <= dates[k]) e = &h[j++];
-                if (!e) continue;
-                result.trend[k].started += std::min<long long>(e->started, plan);
-                result.trend[k].completed += std::min<long long>(e->completed, plan);
-                result.trend[k].accepted += std::min<long long>(e->accepted, plan);
+                result.trend[k].date = date_text(dates[k]);
+                result.trend[k].planned = planned_total;
             }
+            for (std::size_t pos = 0; pos < info.size(); ++pos) {
+                const long long plan = info[pos].planned;
+                const auto& h = history[pos];
+                if (plan <= 0 || h.empty()) continue;
+                std::size_t j = 0;
+                const Entry* e = nullptr;
+                for (std::size_t k = 0; k < dates.size(); ++k) {
+                    while (j < h.size() && h[j].date <= dates[k]) e = &h[j++];
+                    if (!e) continue;
+                    result.trend[k].started += std::min<long long>(e->started, plan);
+                    result.trend[k].completed += std::min<long long>(e->completed, plan);
+                    result.trend[k].accepted += std::min<long long>(e->accepted, plan);
+                }
+            }
+        } else {  // the points stored by earlier runs, and this run's
+            std::map<int, TrendPoint> points;
+            if (db.has_table("progress_trend"))
+                db.each("SELECT report_date, planned, started, completed, accepted FROM progress_trend",
+                        [&](sqlite3_stmt* st) {
+                            TrendPoint t{sql_text(st, 0), sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2),
+                                         sqlite3_column_int64(st, 3), sqlite3_column_int64(st, 4)};
+                            points[date_number(t.date)] = t;
+                        });
+            for (const auto& [d, t] : trend_points) points[d] = t;
+            for (const auto& [d, t] : points) result.trend.push_back(t);
         }
+        // the cache of latest entries: rewritten whole when most villages changed (appending to an
+        // empty table is quicker than replacing rows one by one)
+        const auto changed = static_cast<std::size_t>(std::count(touched.begin(), touched.end(), 1));
+        const bool rewrite = full || changed * 2 > info.size();
+        std::vector<LatestEntry> latest;
+        latest.reserve(rewrite ? info.size() : changed);
+        for (std::size_t pos = 0; pos < info.size(); ++pos) {
+            if (history[pos].empty() || (!rewrite && !touched[pos])) continue;
+            const Entry& e = history[pos].back();
+            latest.push_back({info[pos].fid, date_text(e.date), e.import_id, e.row, e.started, e.completed, e.accepted,
+                              date_text(e.since)});
+        }
+        write_progress_caches(db, latest, rewrite, result.trend);
         progress.update(0.86, "Writing the village status");
         result.villages_written = write_village_states(db, states);
         if (db.has_table("run_info")) {
@@ -602,12 +832,14 @@ ProgressResult track_progress(const ProgressOptions& options, Progress& progress
         result.seconds_state = lap();
         result.ledger_rows = db.scalar("SELECT count(*) FROM progress_ledger");
         result.ledger_imports = db.scalar("SELECT count(*) FROM progress_imports");
+        result.import_files.insert(import_files.begin(), import_files.end());
         db.exec("COMMIT");
     } catch (...) {
         sqlite3_exec(db.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
         throw;
     }
     result.seconds_commit = lap();
+    result.villages = std::make_shared<const std::vector<Village>>(index.take_villages());
     for (const auto& issue : result.issues) (issue.severity == Severity::error ? result.errors : result.warnings)++;
 
     // Workbook and chart.

@@ -4,9 +4,11 @@
 #pragma once
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "io/geodata_reader.hpp"
 #include "issue.hpp"
 #include "milestones.hpp"
 #include "progress.hpp"
@@ -42,11 +44,11 @@ struct UnitProgress {
 };
 
 struct LateVillage {
-    long long fid = 0;
-    std::string code, name, township_name, county_code, county_name;
+    std::size_t village = 0;  // index into ProgressResult::villages
     long long planned = 0, started = 0, completed = 0, accepted = 0;
     Stage stage = Stage::not_started, due = Stage::not_started;
-    std::string report_date, file;  // the report the figures come from (empty: none)
+    int report_date = 0;  // yyyymmdd of the report the figures come from (0: no report)
+    long long import_id = 0;
     int row = 0;
 };
 
@@ -78,6 +80,9 @@ struct ProgressResult {
     long long ledger_rows = 0, ledger_imports = 0;
     long long villages_written = 0;  // villages rows whose progress fields changed
     std::vector<std::filesystem::path> outputs;
+    std::shared_ptr<const std::vector<Village>> villages;  // what the late list refers to
+    std::map<long long, std::string> import_files;         // import_id -> file
+    const Village& village(const LateVillage& late) const { return (*villages)[late.village]; }
     double seconds_villages = 0, seconds_read = 0, seconds_apply = 0, seconds_state = 0, seconds_commit = 0,
            seconds_outputs = 0;
 };

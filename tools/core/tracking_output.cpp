@@ -14,6 +14,14 @@
 namespace cleanheat {
 namespace fs = std::filesystem;
 
+namespace {
+std::string date_iso(int yyyymmdd) {
+    char buffer[16];
+    std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02d", yyyymmdd / 10000, yyyymmdd / 100 % 100, yyyymmdd % 100);
+    return buffer;
+}
+}  // namespace
+
 void ledger_create_tables(const SqliteDb& db) {
     if (!db.has_table("progress_imports")) {
         db.exec(
@@ -101,6 +109,37 @@ void LedgerWriter::finish_import(const ImportSummary& s, const std::vector<Issue
     }
 }
 
+void write_progress_caches(const SqliteDb& db, const std::vector<LatestEntry>& latest, bool replace_all,
+                           const std::vector<TrendPoint>& trend) {
+    if (db.has_table("progress_latest") && !db.has_column("progress_latest", "since"))
+        db.exec("DROP TABLE progress_latest");  // from an earlier version: rebuilt below
+    db.exec(
+        "CREATE TABLE IF NOT EXISTS progress_latest (village_fid INTEGER PRIMARY KEY, report_date TEXT, import_id "
+        "INTEGER, row INTEGER, started INTEGER, completed INTEGER, accepted INTEGER, since TEXT)");
+    db.exec(
+        "CREATE TABLE IF NOT EXISTS progress_trend (report_date TEXT PRIMARY KEY, planned INTEGER, started INTEGER, "
+        "completed INTEGER, accepted INTEGER)");
+    if (replace_all) db.exec("DELETE FROM progress_latest");
+    SqlStatement upsert(db,
+                        "INSERT OR REPLACE INTO progress_latest (village_fid, report_date, import_id, row, started, "
+                        "completed, accepted, since) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+    for (const auto& e : latest) {
+        upsert.integer(1, e.fid).text(2, e.report_date).integer(3, e.import_id).integer(4, e.row);
+        upsert.integer(5, e.started).integer(6, e.completed).integer(7, e.accepted).text(8, e.since).run();
+    }
+    db.exec("DELETE FROM progress_trend");
+    SqlStatement point(db,
+                       "INSERT INTO progress_trend (report_date, planned, started, completed, accepted) VALUES (?1, "
+                       "?2, ?3, ?4, ?5)");
+    for (const auto& t : trend)
+        point.text(1, t.date)
+            .integer(2, t.planned)
+            .integer(3, t.started)
+            .integer(4, t.completed)
+            .integer(5, t.accepted)
+            .run();
+}
+
 ProgressFields progress_fields_of(const VillageState& s) {
     ProgressFields f;
     if (!s.planned) {
@@ -111,7 +150,7 @@ ProgressFields progress_fields_of(const VillageState& s) {
     f.started = s.progress.started;
     f.completed = s.progress.completed;
     f.accepted = s.progress.accepted;
-    f.status_date = s.report_date;
+    f.status_date = s.since;
     f.stage = stage_key(s.status.stage);
     f.late = s.status.late ? 1 : 0;
     return f;
@@ -119,17 +158,18 @@ ProgressFields progress_fields_of(const VillageState& s) {
 
 std::uint64_t state_fingerprint(const ProgressFields& f) {
     std::uint64_t h = 1469598103934665603ULL;
-    auto mix = [&](const std::string& text) {
-        for (unsigned char c : text) h = (h ^ c) * 1099511628211ULL;
+    auto mix_bytes = [&](const void* data, std::size_t n) {
+        const auto* p = static_cast<const unsigned char*>(data);
+        for (std::size_t i = 0; i < n; ++i) h = (h ^ p[i]) * 1099511628211ULL;
+    };
+    auto mix_text = [&](const std::string& text) {
+        mix_bytes(text.data(), text.size());
         h = (h ^ 0x1F) * 1099511628211ULL;
     };
-    mix(f.status);
-    mix(std::to_string(f.started));
-    mix(std::to_string(f.completed));
-    mix(std::to_string(f.accepted));
-    mix(f.status_date);
-    mix(f.stage);
-    mix(std::to_string(f.late));
+    const long long numbers[] = {f.started, f.completed, f.accepted, f.status_date, f.late};
+    mix_text(f.status);
+    mix_bytes(numbers, sizeof numbers);
+    mix_text(f.stage);
     return h;
 }
 
@@ -169,7 +209,10 @@ long long write_village_states(const SqliteDb& db, const std::vector<VillageStat
             else
                 update.text(i, v);
         };
-        text_or_null(5, f.status_date);
+        if (f.status_date == 0)
+            update.null(5);
+        else
+            update.text(5, date_iso(f.status_date));
         text_or_null(6, f.stage);
         if (f.late < 0)
             update.null(7);
@@ -406,12 +449,16 @@ void write_progress_workbook(const fs::path& path, bool overwrite, const std::ve
                         {"数据来源", "", XlsxKind::text, XlsxTotal::none, -1, -1, 4, 50, true}};
         XlsxTable table = book.table(spec);
         for (const auto& v : r.late) {
-            const std::string source = v.report_date.empty()
-                                           ? "未报送进度"
-                                           : v.report_date + "报告 " + fs::path(v.file).filename().string() + " 第" +
-                                                 std::to_string(v.row) + "行";
-            table.add_row({v.county_name, v.township_name, v.code, v.name, double(v.planned), double(v.started),
-                           double(v.completed), double(v.accepted), std::string(stage_name(v.stage)),
+            const Village& village = r.village(v);
+            std::string source = "未报送进度";
+            if (v.report_date > 0) {
+                const auto f = r.import_files.find(v.import_id);
+                source = chinese_date(date_iso(v.report_date)) + "报告 " +
+                         (f == r.import_files.end() ? std::string() : fs::path(f->second).filename().string()) + " 第" +
+                         std::to_string(v.row) + "行";
+            }
+            table.add_row({village.county_name, village.township_name, village.code, village.name, double(v.planned),
+                           double(v.started), double(v.completed), double(v.accepted), std::string(stage_name(v.stage)),
                            std::string(stage_name(v.due)), source});
         }
         table.finish();

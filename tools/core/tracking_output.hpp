@@ -20,7 +20,8 @@ struct VillageState {
     VillageProgress progress;
     VillageStatus status;
     bool planned = false, reported = false;
-    std::string report_date;
+    int report_date = 0;  // yyyymmdd of the report the figures come from (0: none)
+    int since = 0;        // yyyymmdd of the first report with these figures (villages.status_date)
     int row = 0;
 };
 
@@ -55,12 +56,28 @@ private:
 struct ProgressFields {
     std::string status;
     long long started = 0, completed = 0, accepted = 0;
-    std::string status_date, stage;
+    int status_date = 0;  // yyyymmdd; 0 for NULL
+    std::string stage;
     int late = -1;
 };
 ProgressFields progress_fields_of(const VillageState& state);
 // A fingerprint of the fields, to leave the rows a run does not change alone.
 std::uint64_t state_fingerprint(const ProgressFields& fields);
+
+// A village's latest applied report entry (the cache table progress_latest).
+struct LatestEntry {
+    long long fid = 0;
+    std::string report_date;
+    long long import_id = 0;
+    int row = 0;
+    long long started = 0, completed = 0, accepted = 0;
+    std::string since;
+};
+// The caches derived from the ledger: progress_latest (every village's latest applied entry;
+// `replace_all`: these are all of them, else they replace those villages' rows) and
+// progress_trend (the city's totals as of every report date).
+void write_progress_caches(const SqliteDb& db, const std::vector<LatestEntry>& latest, bool replace_all,
+                           const std::vector<TrendPoint>& trend);
 
 // villages.status (planned | started | completed | accepted | late for planned villages),
 // households_started/completed/accepted, status_date (the date of the report the figures come

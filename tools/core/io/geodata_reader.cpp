@@ -71,6 +71,15 @@ void VillageIndex::add(Village village) {
     villages_.push_back(std::move(village));
 }
 
+std::vector<Village> VillageIndex::take_villages() {
+    by_code_.clear();
+    by_number_.clear();
+    by_name_.clear();
+    std::vector<Village> out = std::move(villages_);
+    villages_.clear();
+    return out;
+}
+
 const Village* VillageIndex::by_code(const std::string& code) const {
     if (const auto n = code_number(code)) {
         const auto it = by_number_.find(n);

@@ -40,6 +40,8 @@ public:
     const std::vector<Village>& villages() const { return villages_; }
     std::size_t size() const { return villages_.size(); }
     std::size_t position(const Village* v) const { return static_cast<std::size_t>(v - villages_.data()); }
+    // Moves the villages out; the index is empty afterwards.
+    std::vector<Village> take_villages();
 
 private:
     std::vector<Village> villages_;
