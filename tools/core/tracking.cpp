@@ -10,6 +10,7 @@
 #include <future>
 #include <mutex>
 #include <thread>
+#include <tuple>
 #include <numeric>
 #include <optional>
 #include <regex>
@@ -39,16 +40,25 @@ bool valid_date(int y, int m, int d) {
 }
 
 // yyyymmdd as one comparable number; 0 for text that is not a valid ISO date.
-int date_number(const std::string& iso) {
-    int y = 0, m = 0, d = 0;
-    if (iso.size() != 10 || std::sscanf(iso.c_str(), "%4d-%2d-%2d", &y, &m, &d) != 3) return 0;
+int date_number(const std::string& iso) {  // by hand: called for every village and ledger entry
+    if (iso.size() != 10 || iso[4] != '-' || iso[7] != '-') return 0;
+    int digits[8], k = 0;
+    for (int i : {0, 1, 2, 3, 5, 6, 8, 9}) {
+        if (iso[i] < '0' || iso[i] > '9') return 0;
+        digits[k++] = iso[i] - '0';
+    }
+    const int y = digits[0] * 1000 + digits[1] * 100 + digits[2] * 10 + digits[3];
+    const int m = digits[4] * 10 + digits[5], d = digits[6] * 10 + digits[7];
     return valid_date(y, m, d) ? y * 10000 + m * 100 + d : 0;
 }
 
 std::string date_text(int n) {
-    char buffer[16];
-    std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02d", n / 10000, n / 100 % 100, n % 100);
-    return buffer;
+    std::string s = "0000-00-00";
+    const int parts[] = {n / 10000, n / 100 % 100, n % 100};
+    const int at[] = {3, 6, 9};
+    for (int p = 0; p < 3; ++p)
+        for (int v = parts[p], i = at[p]; i >= 0 && s[i] != '-'; --i, v /= 10) s[i] = static_cast<char>('0' + v % 10);
+    return s;
 }
 
 std::string find_date(const std::string& text, bool after_cutoff_word) {
@@ -204,6 +214,33 @@ private:
     std::thread worker_;  // last: started once the rest is ready
 };
 
+// Village position by FID: a plain array when the FIDs are dense (as GeoPackages number them),
+// else a hash map.
+class FidPositions {
+public:
+    static constexpr std::size_t none = static_cast<std::size_t>(-1);
+    void add(long long fid, std::size_t position) {
+        if (fid >= 0 && fid < (1LL << 26) &&
+            (fid < static_cast<long long>(dense_.size()) || fid < 4 * static_cast<long long>(position) + 1024)) {
+            if (fid >= static_cast<long long>(dense_.size()))
+                dense_.resize(static_cast<std::size_t>(fid) * 2 + 1024, none);
+            dense_[static_cast<std::size_t>(fid)] = position;
+        } else {
+            sparse_.emplace(fid, position);
+        }
+    }
+    std::size_t find(long long fid) const {
+        if (fid >= 0 && fid < static_cast<long long>(dense_.size()) && dense_[static_cast<std::size_t>(fid)] != none)
+            return dense_[static_cast<std::size_t>(fid)];
+        const auto it = sparse_.find(fid);
+        return it == sparse_.end() ? none : it->second;
+    }
+
+private:
+    std::vector<std::size_t> dense_;
+    std::unordered_map<long long, std::size_t> sparse_;
+};
+
 bool is_table(const std::string& path) {
     std::string ext = fs::path(path).extension().string();
     std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
@@ -335,7 +372,7 @@ ProgressResult track_progress(const ProgressOptions& options, Progress& progress
     progress.update(0.0, "Reading villages");
     VillageIndex index;
     std::vector<VillageInfo> info;
-    std::unordered_map<long long, std::size_t> position_of_fid;
+    FidPositions position_of_fid;
     UnitRegistry units;
     const fs::path units_file =
         options.units_file.empty() ? default_style_file("units.json") : fs::path(options.units_file);
@@ -349,6 +386,8 @@ ProgressResult track_progress(const ProgressOptions& options, Progress& progress
             return db.has_column("villages", name) ? std::string(name) : std::string(fallback);
         };
         std::unordered_map<std::string, int> township_ids;
+        std::pair<std::string, int> last_township;
+        std::string last_county = "\x01";
         db.each(
             "SELECT fid, village_code, village_name, township_code, township_name, county_code, county_name, "
             "households_total, " +
@@ -366,8 +405,11 @@ ProgressResult track_progress(const ProgressOptions& options, Progress& progress
                 v.county_code = sql_text(st, 5);
                 v.county_name = sql_text(st, 6);
                 const std::size_t before = index.size();
-                if (counties.insert(v.county_code).second && !v.county_code.empty())
-                    units.add({v.county_code, v.county_name, {}, "county"});
+                if (v.county_code != last_county) {  // villages come county by county, mostly
+                    last_county = v.county_code;
+                    if (counties.insert(v.county_code).second && !v.county_code.empty())
+                        units.add({v.county_code, v.county_name, {}, "county"});
+                }
                 const long long fid = v.fid, planned = sqlite3_column_int64(st, 7);
                 index.add(std::move(v));
                 if (index.size() > before) {
@@ -379,10 +421,13 @@ ProgressResult track_progress(const ProgressOptions& options, Progress& progress
                     stored.status_date = date_number(sql_text(st, 12));
                     stored.stage = sql_text(st, 13);
                     stored.late = sqlite3_column_type(st, 14) == SQLITE_NULL ? -1 : sqlite3_column_int(st, 14);
-                    const auto t = township_ids.emplace(index.villages().back().township_code,
-                                                        static_cast<int>(township_ids.size()));
-                    position_of_fid.emplace(fid, info.size());
-                    info.push_back({fid, planned, state_fingerprint(stored), t.first->second});
+                    const std::string& township = index.villages().back().township_code;
+                    if (township != last_township.first || info.empty()) {
+                        const auto t = township_ids.emplace(township, static_cast<int>(township_ids.size()));
+                        last_township = {township, t.first->second};
+                    }
+                    position_of_fid.add(fid, info.size());
+                    info.push_back({fid, planned, state_fingerprint(stored), last_township.second});
                 }
             });
     }
@@ -393,6 +438,13 @@ ProgressResult track_progress(const ProgressOptions& options, Progress& progress
         return ids.size();
     }();
     result.seconds_villages = lap();
+    std::thread cleaner;
+    struct Join {
+        std::thread& thread;
+        ~Join() {
+            if (thread.joinable()) thread.join();
+        }
+    } join_cleaner{cleaner};
     // The ledger so far.
     db.exec("BEGIN IMMEDIATE");
     try {
@@ -418,12 +470,12 @@ ProgressResult track_progress(const ProgressOptions& options, Progress& progress
         auto load = [&](const std::string& sql) {
             for (auto& h : history) h.clear();
             db.each(sql, [&](sqlite3_stmt* st) {
-                const auto it = position_of_fid.find(sqlite3_column_int64(st, 0));
-                if (it == position_of_fid.end()) return;
+                const std::size_t position = position_of_fid.find(sqlite3_column_int64(st, 0));
+                if (position == FidPositions::none) return;
                 const int import_id = sqlite3_column_int(st, 2);
-                history[it->second].push_back({date_number(sql_text(st, 1)), import_id, sqlite3_column_int(st, 3),
-                                               sqlite3_column_int(st, 4), sqlite3_column_int(st, 5),
-                                               sqlite3_column_int(st, 6), date_number(sql_text(st, 7))});
+                history[position].push_back({date_number(sql_text(st, 1)), import_id, sqlite3_column_int(st, 3),
+                                             sqlite3_column_int(st, 4), sqlite3_column_int(st, 5),
+                                             sqlite3_column_int(st, 6), date_number(sql_text(st, 7))});
             });
             for (auto& h : history) {
                 std::sort(h.begin(), h.end(), entry_before);
@@ -541,11 +593,11 @@ ProgressResult track_progress(const ProgressOptions& options, Progress& progress
                                  const std::string& detail) {
                     return make_issue(code, row.file, row.sheet, row.row, column, std::to_string(value), detail);
                 };
-                const std::string who = v->code + " " + v->name;
+                auto who = [v] { return v->code + " " + v->name; };  // for messages only
                 if (planned <= 0) {
                     reject(make_issue("E_PROGRESS_UNPLANNED", row.file, row.sheet, row.row,
                                       row.code_column.empty() ? row.name_column : row.code_column,
-                                      row.code_text.empty() ? row.village_name : row.code_text, who));
+                                      row.code_text.empty() ? row.village_name : row.code_text, who()));
                     return;
                 }
                 const auto first = seen_rows.emplace(pos, row.row);
@@ -553,7 +605,7 @@ ProgressResult track_progress(const ProgressOptions& options, Progress& progress
                     reject(make_issue("E_PROGRESS_DUPLICATE", row.file, row.sheet, row.row,
                                       row.code_column.empty() ? row.name_column : row.code_column,
                                       row.code_text.empty() ? row.village_name : row.code_text,
-                                      who + "，已采用第" + std::to_string(first.first->second) + "行"));
+                                      who() + "，已采用第" + std::to_string(first.first->second) + "行"));
                     return;
                 }
                 const long long figures[] = {row.started, row.completed, row.accepted};
@@ -562,7 +614,7 @@ ProgressResult track_progress(const ProgressOptions& options, Progress& progress
                 if (row.completed > row.started || row.accepted > row.completed) {
                     const int k2 = row.completed > row.started ? 1 : 2;
                     reject(issue("E_PROGRESS_ORDER", *columns[k2], figures[k2],
-                                 who + "：已开工" + std::to_string(row.started) + "户，已完工" +
+                                 who() + "：已开工" + std::to_string(row.started) + "户，已完工" +
                                      std::to_string(row.completed) + "户，已验收" + std::to_string(row.accepted) +
                                      "户"));
                     return;
@@ -572,7 +624,7 @@ ProgressResult track_progress(const ProgressOptions& options, Progress& progress
                     if (figures[s] > planned) over = s;
                 if (over >= 0) {
                     reject(issue("E_PROGRESS_EXCEEDS_PLAN", *columns[over], figures[over],
-                                 who + "：" + names[over] + std::to_string(figures[over]) + "户，计划改造" +
+                                 who() + "：" + names[over] + std::to_string(figures[over]) + "户，计划改造" +
                                      std::to_string(planned) + "户"));
                     return;
                 }
@@ -608,14 +660,14 @@ ProgressResult track_progress(const ProgressOptions& options, Progress& progress
                 if (back >= 0) {
                     const bool earlier = against == previous;
                     reject(issue("E_PROGRESS_BACKWARDS", *columns[back], figures[back],
-                                 who + "：" + names[back] + std::to_string(figures[back]) + "户，" +
+                                 who() + "：" + names[back] + std::to_string(figures[back]) + "户，" +
                                      (earlier ? "此前" : "此后") + where(*against) + "为" +
                                      std::to_string(figure(*against, back)) + "户"));
                     return;
                 }
                 if (row.planned >= 0 && row.planned != planned)
                     issues.push_back(issue("W_PROGRESS_PLAN_DIFFERS", row.planned_column, row.planned,
-                                           who + "：计划改造" + std::to_string(planned) + "户"));
+                                           who() + "：计划改造" + std::to_string(planned) + "户"));
                 // the figures in force before this report, to count the rows that change nothing
                 const Entry* current = nullptr;
                 for (const auto& e : h)
@@ -683,6 +735,10 @@ ProgressResult track_progress(const ProgressOptions& options, Progress& progress
                     t.accepted += std::min<long long>(e.accepted, info[pos].planned);
                 }
                 trend_points[date] = t;
+                // the fast case needs each village's latest entry only: memory stays flat over many reports
+                for (std::size_t pos = 0; pos < info.size(); ++pos)
+                    if (touched[pos] && history[pos].size() > 1)
+                        history[pos].erase(history[pos].begin(), history[pos].end() - 1);
             }
             ledger.finish_import(summary, issues);
             for (auto& issue : issues) result.issues.push_back(std::move(issue));
@@ -756,8 +812,13 @@ ProgressResult track_progress(const ProgressOptions& options, Progress& progress
             if (u.counts.villages > 0) result.townships.push_back(std::move(u));
         std::sort(result.townships.begin(), result.townships.end(),
                   [](const UnitProgress& a, const UnitProgress& b) { return a.code < b.code; });
-        std::sort(late_positions.begin(), late_positions.end(),
-                  [&](std::size_t a, std::size_t b) { return index.villages()[a].code < index.villages()[b].code; });
+        {  // by village code; the villages mostly come in code order already
+            auto by_code = [&](std::size_t a, std::size_t b) {
+                return index.villages()[a].code < index.villages()[b].code;
+            };
+            if (!std::is_sorted(late_positions.begin(), late_positions.end(), by_code))
+                std::sort(late_positions.begin(), late_positions.end(), by_code);
+        }
         result.late.reserve(late_positions.size());
         for (std::size_t pos : late_positions) {
             const VillageState& s = states[pos];
@@ -822,6 +883,14 @@ ProgressResult track_progress(const ProgressOptions& options, Progress& progress
                               date_text(e.since)});
         }
         write_progress_caches(db, latest, rewrite, result.trend);
+        // what is no longer needed is freed on the second core while SQLite writes the villages
+        result.villages = std::make_shared<const std::vector<Village>>(index.take_villages());
+        cleaner = std::thread(
+            [garbage = std::make_shared<
+                 std::tuple<VillageIndex, std::vector<std::vector<Entry>>, FidPositions, std::vector<LatestEntry>>>(
+                 std::move(index), std::move(history), std::move(position_of_fid), std::move(latest))]() mutable {
+                garbage.reset();
+            });
         progress.update(0.86, "Writing the village status");
         result.villages_written = write_village_states(db, states);
         if (db.has_table("run_info")) {
@@ -839,7 +908,6 @@ ProgressResult track_progress(const ProgressOptions& options, Progress& progress
         throw;
     }
     result.seconds_commit = lap();
-    result.villages = std::make_shared<const std::vector<Village>>(index.take_villages());
     for (const auto& issue : result.issues) (issue.severity == Severity::error ? result.errors : result.warnings)++;
 
     // Workbook and chart.

@@ -75,26 +75,26 @@ long long LedgerWriter::begin_import(const ImportSummary& summary) {
 
 void LedgerWriter::add(const LedgerRow& r) {
     const ProgressRow& p = *r.row;
-    row_.integer(1, import_id_).text(2, date_);
+    row_.integer(1, import_id_).text_ref(2, date_);
     if (r.village) {
-        row_.text(3, r.village->county_code).integer(4, r.fid).text(5, r.village->code).text(6, r.village->name);
+        row_.text_ref(3, r.village->county_code).integer(4, r.fid).text_ref(5, r.village->code).text_ref(6, r.village->name);
     } else {
         row_.text(3, p.unit ? p.unit->code : county_).null(4).null(5).null(6);
     }
-    row_.text(7, p.file).text(8, p.sheet).integer(9, p.row).text(10, p.code_text).text(11, p.village_name);
-    row_.text(12, p.township);
+    row_.text_ref(7, p.file).text_ref(8, p.sheet).integer(9, p.row).text_ref(10, p.code_text).text_ref(11, p.village_name);
+    row_.text_ref(12, p.township);
     if (p.planned >= 0)
         row_.integer(13, p.planned);
     else
         row_.null(13);
     row_.integer(14, p.started).integer(15, p.completed).integer(16, p.accepted);
-    row_.text(17, p.start_date).text(18, p.complete_date).text(19, p.accept_date).text(20, p.remark);
+    row_.text_ref(17, p.start_date).text_ref(18, p.complete_date).text_ref(19, p.accept_date).text_ref(20, p.remark);
     row_.integer(21, r.applied ? 1 : 0);
     if (r.issue_code.empty())
         row_.null(22);
     else
-        row_.text(22, r.issue_code);
-    row_.text(23, imported_at_).run();
+        row_.text_ref(22, r.issue_code);
+    row_.text_ref(23, imported_at_).run();
 }
 
 void LedgerWriter::finish_import(const ImportSummary& s, const std::vector<Issue>& issues) {

@@ -3,11 +3,17 @@
 #include <cpl_error.h>
 #include <gdal.h>
 #include <ogr_api.h>
+#include <sqlite3.h>
 
 namespace cleanheat {
 
 void ensure_gdal() {
-    if (GDALGetDriverCount() == 0) GDALAllRegister();
+    if (GDALGetDriverCount() == 0) {
+        // SQLite's allocation statistics take a global lock on every allocation; nothing here
+        // reads them. Possible only before SQLite starts, hence here, before GDAL uses it.
+        sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+        GDALAllRegister();
+    }
 }
 
 GdalErrorCapture::GdalErrorCapture() {

@@ -40,7 +40,7 @@ public:
     const std::vector<Village>& villages() const { return villages_; }
     std::size_t size() const { return villages_.size(); }
     std::size_t position(const Village* v) const { return static_cast<std::size_t>(v - villages_.data()); }
-    // Moves the villages out; the index is empty afterwards.
+    // Moves the villages out; the index answers nothing afterwards (only to be destroyed).
     std::vector<Village> take_villages();
 
 private:

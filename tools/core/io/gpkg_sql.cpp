@@ -12,7 +12,7 @@ SqliteDb::SqliteDb(const std::filesystem::path& path, Mode mode) : path_(path.st
         if (mode == Mode::read) throw InputError(path_ + ": no such file");
         throw OutputError(path_ + ": no such file");
     }
-    const int flags = mode == Mode::read ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
+    const int flags = (mode == Mode::read ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE) | SQLITE_OPEN_NOMUTEX;
     if (sqlite3_open_v2(path_.c_str(), &db_, flags, nullptr) != SQLITE_OK ||
         sqlite3_exec(db_, "SELECT count(*) FROM sqlite_master", nullptr, nullptr, nullptr) != SQLITE_OK) {
         sqlite3_close(db_);
@@ -64,6 +64,10 @@ SqlStatement::~SqlStatement() {
 }
 SqlStatement& SqlStatement::text(int i, const std::string& v) {
     sqlite3_bind_text(st_, i, v.c_str(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+    return *this;
+}
+SqlStatement& SqlStatement::text_ref(int i, const std::string& v) {
+    sqlite3_bind_text(st_, i, v.c_str(), static_cast<int>(v.size()), SQLITE_STATIC);
     return *this;
 }
 SqlStatement& SqlStatement::integer(int i, long long v) {

@@ -62,6 +62,8 @@ public:
     SqlStatement(const SqlStatement&) = delete;
     SqlStatement& operator=(const SqlStatement&) = delete;
     SqlStatement& text(int i, const std::string& v);
+    // Binds without a copy: `v` must stay unchanged until run().
+    SqlStatement& text_ref(int i, const std::string& v);
     SqlStatement& integer(int i, long long v);
     SqlStatement& real(int i, double v);
     SqlStatement& null(int i);

@@ -139,7 +139,7 @@ void GpkgWriter::begin_rows() {
         GdalErrorCapture capture;
         dataset_.reset();  // closes: the schema is on disk
     }
-    if (sqlite3_open_v2(path_.c_str(), &db_, SQLITE_OPEN_READWRITE, nullptr) != SQLITE_OK)
+    if (sqlite3_open_v2(path_.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK)
         throw OutputError(path_ + ": cannot open for writing: " + std::string(db_ ? sqlite3_errmsg(db_) : ""));
     exec("PRAGMA synchronous = OFF");
     exec("PRAGMA journal_mode = OFF");  // the file is a .partial, renamed only when complete

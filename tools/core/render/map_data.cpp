@@ -104,7 +104,7 @@ std::vector<double> class_breaks(std::vector<double> values, const std::string& 
 }
 
 MapSource::MapSource(const std::string& gpkg) : path_(gpkg) {
-    if (sqlite3_open_v2(gpkg.c_str(), &db_, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK ||
+    if (sqlite3_open_v2(gpkg.c_str(), &db_, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK ||
         sql_scalar(db_, "SELECT count(*) FROM sqlite_master WHERE name = 'gpkg_contents'") <= 0) {
         sqlite3_close(db_);
         db_ = nullptr;
