@@ -346,6 +346,42 @@ TEST_F(ProgressSamples, StatusAtEachMilestoneMatchesTheModel) {
     }
 }
 
+TEST_F(ProgressSamples, ARevisedReportOfTheSameDateWinsAndIsSaid) {
+    const auto merged = fresh();
+    const std::string june = test::samples("progress/阳信县_20220630.csv").string();
+    const std::string july = test::samples("progress/阳信县_20220731.csv").string();
+    run(merged, {june, july}, "2022-07-31");
+    // the county sends 31 July again with one figure corrected: 37 -> 36 completed (still above June's 6)
+    std::string bytes = test::read_file(july);
+    const std::string before = "371622101210,49,49,37,0,", after = "371622101210,49,49,36,0,";
+    const auto at = bytes.find(before);
+    ASSERT_NE(at, std::string::npos);
+    bytes.replace(at, before.size(), after);
+    const auto revised = test::temp_dir() / "阳信县_20220731_更正.csv";
+    { std::ofstream(revised, std::ios::binary) << bytes; }
+    const ProgressResult r = run(merged, {revised.string()}, "2022-07-31");
+    ASSERT_EQ(r.imports.size(), 1u);
+    EXPECT_EQ(r.imports[0].status, "imported");
+    EXPECT_EQ(r.imports[0].rows_rejected, 0);
+    EXPECT_TRUE(
+        std::any_of(r.issues.begin(), r.issues.end(), [](const Issue& i) { return i.code == "W_REPORT_REVISED"; }));
+    bool found = false;
+    for (const auto& v : test::read_layer(merged, "villages"))
+        if (v.at("village_code") == "371622101210") {
+            found = true;
+            EXPECT_EQ(v.at("households_completed"), "36");
+        }
+    EXPECT_TRUE(found);
+    // and the state of 30 June is what June said
+    const ProgressResult back = run(merged, {}, "2022-06-30");
+    for (const auto& v : test::read_layer(merged, "villages"))
+        if (v.at("village_code") == "371622101210") {
+            EXPECT_EQ(v.at("households_completed"), "6");
+            EXPECT_EQ(v.at("status_date"), "2022-06-30");
+        }
+    EXPECT_GT(back.total.started, 0);
+}
+
 TEST(ReportDate, TitleCutOffDateWinsThenFileNameThenAnyTitleDate) {
     std::string conflict;
     EXPECT_EQ(
