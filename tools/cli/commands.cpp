@@ -36,6 +36,11 @@ const std::vector<CommandEntry>& commands() {
          {"cleanheat spotcheck out/merged.gpkg --rate 0.05 --seed 2022 -o out/spotcheck.xlsx",
           "cleanheat spotcheck out/merged.gpkg --count 30 --min-per-county 3 --weight households -o out/check.xlsx",
           "cleanheat spotcheck out/merged.gpkg --rate 0.1 --stage accepted --seed 7 -o out/check.xlsx --no-map"}},
+        {"report",
+         add_report,
+         {"cleanheat report out/merged.gpkg -o out/report.pdf",
+          "cleanheat report out/merged.gpkg -o out/report-0920.pdf --as-of 2022-09-20",
+          "cleanheat report national.gpkg -o out/report.pdf --style my-report.json --json"}},
     };
     return list;
 }

@@ -77,6 +77,46 @@ std::string kind_of(const std::filesystem::path& output) {
 
 }  // namespace
 
+std::unique_ptr<PreparedMap> prepare_map(const std::string& dataset, const std::filesystem::path& style_file,
+                                         const std::string& page_size, bool landscape, double margin_mm) {
+    auto map = std::make_unique<PreparedMap>();
+    map->style = load_style(style_file);
+    if (!page_size.empty()) {
+        map->style.page_size = page_size;
+        map->style.landscape = landscape;
+    }
+    if (margin_mm >= 0) map->style.margin_mm = margin_mm;
+    const MapSource source(dataset);
+    for (const auto& spec : map->style.layers)
+        map->layers.push_back(read_map_layer(source, spec, "", "villages", map->style.file));
+    for (const auto& spec : map->style.layers)
+        if (map->srs_wkt.empty()) map->srs_wkt = source.srs_wkt(spec.source);
+    map->extent = layers_extent(map->layers);
+    return map;
+}
+
+PageResult draw_map_page(cairo_t* cr, const PreparedMap& map, Box extent, const std::string& date,
+                         const std::vector<std::string>& figures) {
+    PageRequest req;
+    req.style = &map.style;
+    req.layers = &map.layers;
+    req.extent = extent.valid() ? extent : map.extent;
+    req.figures = figures;
+    req.srs_wkt = map.srs_wkt;
+    req.date_text = today_text(date);
+    req.resolution_dpi = map.style.dpi;
+    req.vector_output = true;
+    return render_page(cr, req);
+}
+
+Box unit_extent(const std::string& dataset, const std::string& field, const std::string& value) {
+    const MapSource source(dataset);
+    const MapLayer units = dissolve_units(source, "villages", field, field, field + " = " + sql_literal(value));
+    Box b = units.coverage.size() > 0 ? units.coverage.extent() : Box{};
+    if (b.valid()) b = b.grown(0.06 * std::max(b.max_x - b.min_x, b.max_y - b.min_y));
+    return b;
+}
+
 MapResult make_map(const MapOptions& options, const Progress& progress) {
     const auto started = Clock::now();
     MapResult result;

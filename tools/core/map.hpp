@@ -2,10 +2,14 @@
 // (PDF, PNG, SVG by the output's extension) or an atlas with one page per county or township.
 #pragma once
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "progress.hpp"
+#include "render/map_data.hpp"
+#include "render/map_renderer.hpp"
+#include "render/style.hpp"
 
 namespace cleanheat {
 
@@ -32,5 +36,23 @@ struct MapResult {
 };
 
 MapResult make_map(const MapOptions& options, const Progress& progress);
+
+// A style's layers read once, to be drawn on pages of other documents (the PDF report).
+struct PreparedMap {
+    Style style;
+    std::vector<MapLayer> layers;
+    std::string srs_wkt;
+    Box extent;  // of all features
+};
+// `page_size` (A4 ...), landscape and margin override the style's when given.
+std::unique_ptr<PreparedMap> prepare_map(const std::string& dataset, const std::filesystem::path& style,
+                                         const std::string& page_size = {}, bool landscape = true,
+                                         double margin_mm = -1);
+// The map page of the style (title, legend, scale bar ...) drawn at the origin of `cr`, in
+// points, showing `extent` (empty: everything). `date` as YYYY-MM-DD (empty: today).
+PageResult draw_map_page(cairo_t* cr, const PreparedMap& map, Box extent, const std::string& date,
+                         const std::vector<std::string>& figures = {});
+// The extent of the villages whose `field` equals `value` (a county or township code).
+Box unit_extent(const std::string& dataset, const std::string& field, const std::string& value);
 
 }  // namespace cleanheat

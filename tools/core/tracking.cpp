@@ -13,7 +13,6 @@
 #include <tuple>
 #include <numeric>
 #include <optional>
-#include <regex>
 #include <set>
 #include <unordered_map>
 #include <unordered_set>
@@ -61,9 +60,36 @@ std::string date_text(int n) {
     return s;
 }
 
+bool is_digit(char c) {
+    return c >= '0' && c <= '9';
+}
+
+// Digits at `p` (at most `max`), their value; p moves past them. -1 when none.
+int read_number(const std::string& s, std::size_t& p, int max) {
+    int v = 0, n = 0;
+    while (p < s.size() && n < max && is_digit(s[p])) v = v * 10 + (s[p++] - '0'), ++n;
+    return n == 0 ? -1 : v;
+}
+
+void skip_spaces(const std::string& s, std::size_t& p) {
+    while (p < s.size() && (s[p] == ' ' || s[p] == '\t')) ++p;
+}
+
+// One of the separators at `p` (年 or 月 or . / -); p moves past it.
+bool read_separator(const std::string& s, std::size_t& p, const char* word) {
+    for (const char* sep : {word, ".", "/", "-"}) {
+        const std::size_t n = std::char_traits<char>::length(sep);
+        if (s.compare(p, n, sep) == 0) {
+            p += n;
+            return true;
+        }
+    }
+    return false;
+}
+
+// The first date written 2022年6月30日, 2022.6.30, 2022/6/30 or 2022-06-30 in the text (after
+// 截至/截止 when asked); empty when none. By hand: std::regex is slow and byte-minded.
 std::string find_date(const std::string& text, bool after_cutoff_word) {
-    // alternations, not [年./-]: std::regex works on bytes, and 年 and 月 are three bytes each
-    static const std::regex pattern(R"((20\d\d)\s*(?:年|\.|/|-)\s*(\d{1,2})\s*(?:月|\.|/|-)\s*(\d{1,2})(?!\d))");
     std::string s = to_halfwidth(text);
     if (after_cutoff_word) {
         std::size_t p = s.find("截至");
@@ -71,10 +97,23 @@ std::string find_date(const std::string& text, bool after_cutoff_word) {
         if (p == std::string::npos) return {};
         s = s.substr(p);
     }
-    std::smatch m;
-    if (!std::regex_search(s, m, pattern)) return {};
-    const int y = std::stoi(m[1]), mo = std::stoi(m[2]), d = std::stoi(m[3]);
-    return valid_date(y, mo, d) ? date_text(y * 10000 + mo * 100 + d) : std::string();
+    for (std::size_t start = 0; start + 4 <= s.size(); ++start) {
+        if (s[start] != '2' || s[start + 1] != '0' || (start > 0 && is_digit(s[start - 1]))) continue;
+        std::size_t p = start;
+        const int y = read_number(s, p, 4);
+        if (p - start != 4) continue;
+        skip_spaces(s, p);
+        if (!read_separator(s, p, "年")) continue;
+        skip_spaces(s, p);
+        const int m = read_number(s, p, 2);
+        skip_spaces(s, p);
+        if (m < 0 || !read_separator(s, p, "月")) continue;
+        skip_spaces(s, p);
+        const int d = read_number(s, p, 2);
+        if (d < 0 || (p < s.size() && is_digit(s[p]))) continue;
+        if (valid_date(y, m, d)) return date_text(y * 10000 + m * 100 + d);
+    }
+    return {};
 }
 
 // One applied report row of a village, as the state is computed from.
@@ -296,10 +335,12 @@ std::string report_date(const std::vector<std::string>& title_texts, const std::
     for (const auto& t : title_texts)
         if (!(from_title = find_date(t, true)).empty()) break;
     std::string from_name;
-    static const std::regex eight(R"((?:^|[^0-9])(20\d\d)(\d\d)(\d\d)(?:[^0-9]|$))");
-    std::smatch m;
-    if (std::regex_search(file_name, m, eight)) {
-        const int y = std::stoi(m[1]), mo = std::stoi(m[2]), d = std::stoi(m[3]);
+    for (std::size_t start = 0; start + 8 <= file_name.size() && from_name.empty(); ++start) {
+        if (start > 0 && is_digit(file_name[start - 1])) continue;  // exactly eight digits
+        std::size_t p = start;
+        if (read_number(file_name, p, 9) < 0 || p - start != 8 || file_name.compare(start, 2, "20") != 0) continue;
+        const int y = std::stoi(file_name.substr(start, 4)), mo = std::stoi(file_name.substr(start + 4, 2)),
+                  d = std::stoi(file_name.substr(start + 6, 2));
         if (valid_date(y, mo, d)) from_name = date_text(y * 10000 + mo * 100 + d);
     }
     if (!from_title.empty()) {
@@ -902,7 +943,7 @@ ProgressResult track_progress(const ProgressOptions& options, Progress& progress
         result.ledger_rows = db.scalar("SELECT count(*) FROM progress_ledger");
         result.ledger_imports = db.scalar("SELECT count(*) FROM progress_imports");
         result.import_files.insert(import_files.begin(), import_files.end());
-        db.exec("COMMIT");
+        db.exec(options.dry_run ? "ROLLBACK" : "COMMIT");
     } catch (...) {
         sqlite3_exec(db.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
         throw;

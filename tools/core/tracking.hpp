@@ -25,6 +25,7 @@ struct ProgressOptions {
     std::string units_file;                     // empty: styles/units.json
     std::string mapping_file;                   // optional column roles of an unusual layout
     bool overwrite = false;
+    bool dry_run = false;  // compute, then leave the GeoPackage as it was (the PDF report)
     std::string command_line;
 };
 

@@ -77,11 +77,18 @@ void LedgerWriter::add(const LedgerRow& r) {
     const ProgressRow& p = *r.row;
     row_.integer(1, import_id_).text_ref(2, date_);
     if (r.village) {
-        row_.text_ref(3, r.village->county_code).integer(4, r.fid).text_ref(5, r.village->code).text_ref(6, r.village->name);
+        row_.text_ref(3, r.village->county_code)
+            .integer(4, r.fid)
+            .text_ref(5, r.village->code)
+            .text_ref(6, r.village->name);
     } else {
         row_.text(3, p.unit ? p.unit->code : county_).null(4).null(5).null(6);
     }
-    row_.text_ref(7, p.file).text_ref(8, p.sheet).integer(9, p.row).text_ref(10, p.code_text).text_ref(11, p.village_name);
+    row_.text_ref(7, p.file)
+        .text_ref(8, p.sheet)
+        .integer(9, p.row)
+        .text_ref(10, p.code_text)
+        .text_ref(11, p.village_name);
     row_.text_ref(12, p.township);
     if (p.planned >= 0)
         row_.integer(13, p.planned);
@@ -567,9 +574,10 @@ std::string thousands(long long v) {
 }
 
 // Draws the chart on a page of w x h points.
-void draw_chart(cairo_t* cr, double w, double h, const ProgressResult& r) {
+void draw_chart_impl(cairo_t* cr, double w, double h, const ProgressResult& r) {
     cairo_set_source_rgb(cr, 1, 1, 1);
-    cairo_paint(cr);
+    cairo_rectangle(cr, 0, 0, w, h);  // not cairo_paint: the chart may sit on a larger page
+    cairo_fill(cr);
     const double left = 80, right = w - 30, top = 70, bottom = h - 90;
     rgb(cr, 0x222222);
     Text title(cr, 16, true);
@@ -707,6 +715,10 @@ void draw_chart(cairo_t* cr, double w, double h, const ProgressResult& r) {
 
 }  // namespace
 
+void draw_progress_chart(cairo_t* cr, double w, double h, const ProgressResult& result) {
+    draw_chart_impl(cr, w, h, result);
+}
+
 void write_progress_chart(const fs::path& path, bool overwrite, const std::vector<fs::path>& inputs,
                           const ProgressResult& r) {
     std::string ext = path.extension().string();
@@ -718,11 +730,11 @@ void write_progress_chart(const fs::path& path, bool overwrite, const std::vecto
     if (ext == ".png") {
         const double dpi = 150;
         write_png_page(out.partial(), path, static_cast<int>(w * dpi / 72), static_cast<int>(h * dpi / 72), dpi,
-                       [&](cairo_t* cr) { draw_chart(cr, w, h, r); });
+                       [&](cairo_t* cr) { draw_chart_impl(cr, w, h, r); });
     } else {
         write_vector_pages(out.partial(), path, ext == ".pdf", w, h, 1,
                            std::to_string(r.milestones.year) + "年农村清洁取暖工程进度", "cleanheat progress",
-                           [&](cairo_t* cr, std::size_t) { draw_chart(cr, w, h, r); });
+                           [&](cairo_t* cr, std::size_t) { draw_chart_impl(cr, w, h, r); });
     }
     out.commit();
 }

@@ -1,6 +1,8 @@
 // What cleanheat progress writes: the ledger tables and the villages' status in the
 // GeoPackage (inside the caller's transaction), the progress workbook and the chart.
 #pragma once
+#include <cairo.h>
+
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -90,6 +92,9 @@ long long write_village_states(const SqliteDb& db, const std::vector<VillageStat
 void write_progress_workbook(const std::filesystem::path& path, bool overwrite,
                              const std::vector<std::filesystem::path>& inputs, const SqliteDb& db,
                              const ProgressResult& result);
+
+// The chart below drawn on a w x h point area of `cr`.
+void draw_progress_chart(cairo_t* cr, double w, double h, const ProgressResult& result);
 
 // Households started / completed / accepted over time against the plan, the milestone
 // dates marked; PDF, PNG or SVG by the extension.

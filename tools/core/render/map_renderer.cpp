@@ -291,7 +291,8 @@ PageResult render_page(cairo_t* cr, const PageRequest& req) {
     const std::string& family = style.font_family;
 
     set_colour(cr, style.background);
-    cairo_paint(cr);
+    cairo_rectangle(cr, 0, 0, pw, ph);  // the page only: it may be drawn inside a larger document page
+    cairo_fill(cr);
 
     // title band
     const double tsize = title_size(std::max(page_w_mm, page_h_mm) * (style.landscape ? 1.0 : 0.707));

@@ -31,7 +31,9 @@ lxw_format* make_format(lxw_workbook* wb, const char* font, double size, bool bo
     return f;
 }
 
-std::string format_number(double v, XlsxKind kind) {
+}  // namespace
+
+std::string format_cell(double v, XlsxKind kind) {
     char buf[64];
     if (kind == XlsxKind::integer)
         std::snprintf(buf, sizeof buf, "%.0f", v);
@@ -43,8 +45,6 @@ std::string format_number(double v, XlsxKind kind) {
         std::snprintf(buf, sizeof buf, "%.2f", v);
     return buf;
 }
-
-}  // namespace
 
 double display_width(const std::string& text) {
     double w = 0;
@@ -271,12 +271,12 @@ void XlsxTable::add_row(const std::vector<XlsxCell>& cells) {
             measure(x, display_width(*s));
         } else if (const auto* v = std::get_if<double>(&cell)) {
             if (col.kind == XlsxKind::text || col.kind == XlsxKind::code) {
-                const std::string s = format_number(*v, XlsxKind::integer);
+                const std::string s = format_cell(*v, XlsxKind::integer);
                 worksheet_write_string(sheet_, r, x, s.c_str(), fm.code);
                 measure(x, display_width(s));
             } else {
                 worksheet_write_number(sheet_, r, x, *v, number_format);
-                measure(x, display_width(format_number(*v, col.kind)));
+                measure(x, display_width(format_cell(*v, col.kind)));
                 if (col.total == XlsxTotal::sum) sums_[c] += *v;
             }
         } else {
@@ -323,7 +323,7 @@ void XlsxTable::finish_sheet(bool last) {
                     const std::string formula = "=SUM(" + cell_ref(data_first, x) + ":" + cell_ref(data_last, x) + ")";
                     worksheet_write_formula_num(sheet_, r, static_cast<lxw_col_t>(x), formula.c_str(), f, value);
                 }
-                measure(static_cast<std::size_t>(x), display_width(format_number(value, col.kind)));
+                measure(static_cast<std::size_t>(x), display_width(format_cell(value, col.kind)));
             } else if (col.total == XlsxTotal::ratio && col.numerator >= 0 && col.denominator >= 0) {
                 const double num = sums_[static_cast<std::size_t>(col.numerator)];
                 const double den = sums_[static_cast<std::size_t>(col.denominator)];

@@ -112,6 +112,10 @@ private:
     bool constant_memory_ = false;
 };
 
+// A number as the workbook shows it: integers without decimals, decimals with two, percents
+// with one (the PDF report prints the same).
+std::string format_cell(double v, XlsxKind kind);
+
 // Display width of text in a spreadsheet cell: East Asian wide characters count 2.
 double display_width(const std::string& text);
 

@@ -1,0 +1,94 @@
+// cleanheat report on the samples: the PDF read back with poppler (pages, text, fonts) and
+// its cover rendered to pixels.
+#include <cairo.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+#include "support.hpp"
+
+using namespace cleanheat::test;
+
+namespace {
+
+std::string pdf_text(const fs::path& pdf, const std::string& pages = {}) {
+    std::string text = shell_output("pdftotext " + pages + " " + pdf.string() + " - 2>/dev/null");
+    text.erase(std::remove_if(text.begin(), text.end(), [](char c) { return c == ' ' || c == '\n'; }), text.end());
+    return text;
+}
+
+TEST(ReportCli, SamplesReportHasEverySectionCountyAndTheWorkbookTotals) {
+    const auto dir = temp_dir();
+    const auto gpkg = merge_samples(dir);
+    ASSERT_EQ(run_cli({"contiguity", gpkg.string(), "--quiet"}).exit_code, 0);
+    std::vector<std::string> args = {"progress", gpkg.string()};
+    for (const auto& e : fs::directory_iterator(samples("progress"))) args.push_back(e.path().string());
+    args.insert(args.end(), {"--as-of", "2022-10-10", "--quiet"});
+    ASSERT_EQ(run_cli(args).exit_code, 1);
+    const auto pdf = dir / "report.pdf";
+    const auto r = run_cli({"report", gpkg.string(), "-o", pdf.string(), "--json", "--quiet"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto j = nlohmann::json::parse(r.out);
+    EXPECT_EQ(j["as_of"], "2022-10-10");
+    EXPECT_EQ(j["households"], 121000);
+    EXPECT_TRUE(j["notes"].empty()) << j["notes"].dump();
+    const std::string info = shell_output("pdfinfo " + pdf.string());
+    EXPECT_NE(info.find("Pages:           " + std::to_string(j["pages"].get<int>()) + "\n"), std::string::npos) << info;
+    EXPECT_GT(j["pages"].get<int>(), 12);
+    const std::string text = pdf_text(pdf);
+    for (const auto& s : j["sections"]) {
+        std::string section = s.get<std::string>();
+        section.erase(std::remove(section.begin(), section.end(), ' '), section.end());
+        EXPECT_NE(text.find(section), std::string::npos) << section;
+    }
+    EXPECT_EQ(j["sections"].size(), 6u);  // 总体情况 建设计划 工程进度 全市图件 分县情况 附录
+    for (const char* county : {"滨城区", "沾化区", "惠民县", "阳信县", "无棣县", "博兴县", "邹平市"})
+        EXPECT_NE(text.find(county), std::string::npos) << county;
+    // the totals as the workbook writes them
+    EXPECT_NE(text.find("合计121000"), std::string::npos);
+    EXPECT_NE(text.find("292.00"), std::string::npos);
+    for (const char* s : {"滨州市2022年清洁取暖建设情况报告", "目录", "第2页共", "附件1", "附件2", "滞后村庄",
+                          "数据问题", "滨州市2022年农村清洁取暖技术路线图", "E_PROGRESS_BACKWARDS"})
+        EXPECT_NE(text.find(s), std::string::npos) << s;
+    EXPECT_NE(pdf_text(pdf, "-f 2 -l 2").find("附录数据问题"), std::string::npos) << "the contents list the appendix";
+    const std::string fonts = shell_output("pdffonts " + pdf.string() + " 2>/dev/null");
+    EXPECT_NE(fonts.find("NotoSansCJK"), std::string::npos) << fonts;
+    EXPECT_EQ(fonts.find(" no  "), std::string::npos) << "a font is not embedded:\n" << fonts;
+    // the cover: the red band at a quarter of the page height, the title's dark text below it
+    shell_output("pdftoppm -f 1 -l 1 -r 40 -png " + pdf.string() + " " + (dir / "cover").string());
+    cairo_surface_t* png = cairo_image_surface_create_from_png((dir / "cover-01.png").c_str());
+    ASSERT_EQ(cairo_surface_status(png), CAIRO_STATUS_SUCCESS);
+    const int w = cairo_image_surface_get_width(png), h = cairo_image_surface_get_height(png);
+    const unsigned char* data = cairo_image_surface_get_data(png);
+    const int stride = cairo_image_surface_get_stride(png);
+    auto pixel = [&](int x, int y) { return data + y * stride + 4 * x; };  // BGRA
+    int red_rows = 0, dark = 0;
+    for (int y = h / 5; y < h * 3 / 10; ++y) {
+        const unsigned char* p = pixel(w / 2, y);
+        red_rows += p[2] > 120 && p[1] < 60 && p[0] < 60;
+    }
+    for (int y = h * 3 / 10; y < h * 2 / 5; ++y)
+        for (int x = 0; x < w; ++x) dark += pixel(x, y)[2] < 90;
+    cairo_surface_destroy(png);
+    EXPECT_GE(red_rows, 1);
+    EXPECT_GT(dark, 50);
+}
+
+TEST(ReportCli, WithoutProgressOrContiguityTheReportSaysSoAndLeavesTheirMapsOut) {
+    const auto dir = temp_dir();
+    const auto gpkg = merge_samples(dir);
+    const auto r = run_cli({"report", gpkg.string(), "-o", (dir / "r.pdf").string(), "--json", "--quiet"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto j = nlohmann::json::parse(r.out);
+    EXPECT_EQ(j["sections"].size(), 5u);  // no 工程进度
+    bool contiguity_left_out = false;
+    for (const auto& n : j["notes"])
+        contiguity_left_out = contiguity_left_out || n.get<std::string>().find("contiguity") != std::string::npos;
+    EXPECT_TRUE(contiguity_left_out) << j["notes"].dump();
+    EXPECT_NE(pdf_text(dir / "r.pdf").find("尚未导入"), std::string::npos);
+    EXPECT_EQ(run_cli({"report", gpkg.string(), "-o", (dir / "r.pdf").string()}).exit_code, 4);
+    EXPECT_EQ(run_cli({"report", (dir / "none.gpkg").string(), "-o", (dir / "x.pdf").string()}).exit_code, 3);
+}
+
+}  // namespace
