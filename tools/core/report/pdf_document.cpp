@@ -53,13 +53,23 @@ double PdfDocument::draw_text(cairo_t* cr, const std::string& text, double x, do
     return static_cast<double>(h) / PANGO_SCALE;
 }
 
-void PdfDocument::new_page() {
-    if (cr_) cairo_destroy(cr_);
+PdfDocument::Page& PdfDocument::add_page(bool header, bool footer, bool reserved) {
+    if (cr_) {  // the flow page before is done
+        cairo_destroy(cr_);
+        cr_ = nullptr;
+    }
     Page p;
     const cairo_rectangle_t extents{0, 0, w_, h_};
     p.surface = cairo_recording_surface_create(CAIRO_CONTENT_COLOR_ALPHA, &extents);
+    p.header = header;
+    p.footer = footer;
+    p.reserved = reserved;
     pages_.push_back(p);
-    cr_ = cairo_create(p.surface);
+    return pages_.back();
+}
+
+void PdfDocument::new_page() {
+    cr_ = cairo_create(add_page(true, true, false).surface);
     cairo_set_source_rgb(cr_, 0.1, 0.1, 0.1);
     y_ = margin_;
 }
@@ -74,31 +84,13 @@ cairo_t* PdfDocument::page_cr() {
 }
 
 void PdfDocument::full_page(const std::function<void(cairo_t*, double, double)>& draw, bool with_footer) {
-    if (cr_) {
-        cairo_destroy(cr_);
-        cr_ = nullptr;
-    }
-    Page p;
-    const cairo_rectangle_t extents{0, 0, w_, h_};
-    p.surface = cairo_recording_surface_create(CAIRO_CONTENT_COLOR_ALPHA, &extents);
-    p.header = false;
-    p.footer = with_footer;
-    cairo_t* cr = cairo_create(p.surface);
+    cairo_t* cr = cairo_create(add_page(false, with_footer, false).surface);
     draw(cr, w_, h_);
     cairo_destroy(cr);
-    pages_.push_back(p);
 }
 
 int PdfDocument::reserve_page() {
-    if (cr_) {
-        cairo_destroy(cr_);
-        cr_ = nullptr;
-    }
-    Page p;
-    const cairo_rectangle_t extents{0, 0, w_, h_};
-    p.surface = cairo_recording_surface_create(CAIRO_CONTENT_COLOR_ALPHA, &extents);
-    p.reserved = true;
-    pages_.push_back(p);
+    add_page(true, true, true);
     return static_cast<int>(pages_.size());
 }
 

@@ -80,6 +80,7 @@ private:
         cairo_surface_t* surface = nullptr;  // recording
         bool header = true, footer = true, reserved = false;
     };
+    Page& add_page(bool header, bool footer, bool reserved);
     cairo_t* page_cr();
     void ensure_page();
     bool fits(double height) const { return y_ + height <= h_ - margin_ + 0.01; }
