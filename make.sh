@@ -48,6 +48,7 @@ demo() {
   done
   ./build/tools/cleanheat map out/merged.gpkg --style styles/route.json --atlas county -o out/atlas-county.pdf --overwrite
   ./build/tools/cleanheat spotcheck out/merged.gpkg --rate 0.05 --seed 2022 -o out/spotcheck.xlsx --overwrite
+  ./build/tools/cleanheat report out/merged.gpkg -o out/report.pdf --overwrite
   echo "make.sh: outputs in out/"
 }
 
