@@ -111,8 +111,24 @@ PageResult draw_map_page(cairo_t* cr, const PreparedMap& map, Box extent, const 
 
 Box unit_extent(const std::string& dataset, const std::string& field, const std::string& value) {
     const MapSource source(dataset);
-    const MapLayer units = dissolve_units(source, "villages", field, field, field + " = " + sql_literal(value));
-    Box b = units.coverage.size() > 0 ? units.coverage.extent() : Box{};
+    Box b;
+    if (source.has_table("rtree_villages_geom")) {  // the spatial index knows every village's box
+        const std::string sql =
+            "SELECT min(r.minx), min(r.miny), max(r.maxx), max(r.maxy) FROM rtree_villages_geom r "
+            "JOIN villages v ON v.fid = r.id WHERE v." +
+            sql_identifier(field) + " = ?1";
+        sqlite3_stmt* st = nullptr;
+        if (sqlite3_prepare_v2(source.db(), sql.c_str(), -1, &st, nullptr) == SQLITE_OK) {
+            sqlite3_bind_text(st, 1, value.c_str(), -1, SQLITE_TRANSIENT);
+            if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+                b = {sqlite3_column_double(st, 0), sqlite3_column_double(st, 1), sqlite3_column_double(st, 2),
+                     sqlite3_column_double(st, 3)};
+        }
+        sqlite3_finalize(st);
+    } else {
+        const MapLayer units = dissolve_units(source, "villages", field, field, field + " = " + sql_literal(value));
+        if (units.coverage.size() > 0) b = units.coverage.extent();
+    }
     if (b.valid()) b = b.grown(0.06 * std::max(b.max_x - b.min_x, b.max_y - b.min_y));
     return b;
 }

@@ -340,10 +340,24 @@ ReportResult make_report(const ReportOptions& options, const Progress& progress)
         }
     }
 
-    // 五、分县情况
+    // 五、分县情况: each county on the first city map's style (the routes)
+    std::unique_ptr<PreparedMap> county_map;
+    std::string county_map_title;  // the city map's title without the city: 2022年农村清洁取暖技术路线图
+    if (!style.maps.empty()) {
+        try {
+            county_map =
+                prepare_map(options.merged.string(), style_file.parent_path() / style.maps.front(), "A4", true, 8);
+            county_map_title = county_map->style.title;
+            const auto year_at = county_map_title.find(std::to_string(targets.year));
+            if (year_at != std::string::npos) county_map_title = county_map_title.substr(year_at);
+        } catch (const UsageError& e) {
+            result.notes.push_back("county maps left out: " + std::string(e.what()));
+        }
+    }
     progress.update(0.7, "Counties");
     doc.heading(tracked ? "五、分县（市、区）情况" : "四、分县（市、区）情况");
     for (const auto& row : data.annex1) {
+        if (doc.remaining() < 0.5 * doc.text_height()) doc.new_page();  // a county starts high on a page
         doc.heading(row.name, 2);
         std::string text = "计划改造 " + integer(static_cast<double>(row.households)) + " 户，涉及 " +
                            integer(static_cast<double>(row.villages)) + " 个村庄；";
@@ -352,6 +366,18 @@ ReportResult make_report(const ReportOptions& options, const Progress& progress)
                 text += data.routes[r] + " " + integer(static_cast<double>(row.by_route[r])) + " 户，";
         text.resize(text.size() - std::string("，").size());
         doc.paragraph(text + "。");
+        if (county_map) {  // the county on the route map, the page's width
+            const Box extent = unit_extent(options.merged.string(), "county_code", row.code);
+            if (extent.valid()) {
+                county_map->style.title = row.name + county_map_title;
+                const double map_w = 297 * 72 / 25.4, map_h = 210 * 72 / 25.4, scale = doc.text_width() / map_w;
+                doc.box(map_h * scale + 6, [&](cairo_t* cr, double x, double y, double, double) {
+                    cairo_translate(cr, x, y);
+                    cairo_scale(cr, scale, scale);
+                    draw_map_page(cr, *county_map, extent, as_of);
+                });
+            }
+        }
         for (const auto& u : pr.counties)
             if (u.code == row.code && tracked)
                 doc.paragraph("进度：已开工 " + integer(static_cast<double>(u.counts.started)) + " 户，已完工 " +

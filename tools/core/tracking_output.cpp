@@ -687,6 +687,7 @@ void draw_chart_impl(cairo_t* cr, double w, double h, const ProgressResult& r) {
             }
             cairo_stroke(cr);
             for (const auto& t : r.trend) {
+                cairo_new_sub_path(cr);
                 cairo_arc(cr, X(excel_date(t.date)), Y(static_cast<double>(t.*(s.field))), 3, 0, 2 * M_PI);
                 cairo_fill(cr);
             }

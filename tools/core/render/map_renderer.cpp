@@ -531,6 +531,7 @@ PageResult render_page(cairo_t* cr, const PageRequest& req) {
                 continue;
             }
             if (e.circle) {
+                cairo_new_path(cr);
                 cairo_arc(cr, lx + pad_l + sw / 2, y + row_h / 2, sh / 2, 0, 2 * M_PI);
             } else {
                 cairo_rectangle(cr, lx + pad_l, y + (row_h - sh) / 2, sw, sh);
@@ -691,6 +692,7 @@ PageResult render_page(cairo_t* cr, const PageRequest& req) {
         }
         std::sort(circles.begin(), circles.end(), [](const Circle& a, const Circle& b) { return a.r > b.r; });
         for (const auto& ci : circles) {
+            cairo_new_path(cr);  // no line from a point left by what was drawn before
             cairo_arc(cr, ci.x, ci.y, ci.r, 0, 2 * M_PI);
             set_colour(cr, spec.symbol.colour);
             cairo_fill_preserve(cr);
