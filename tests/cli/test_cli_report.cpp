@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "support.hpp"
@@ -88,6 +89,23 @@ TEST(ReportCli, WithoutProgressOrContiguityTheReportSaysSoAndLeavesTheirMapsOut)
     EXPECT_TRUE(contiguity_left_out) << j["notes"].dump();
     EXPECT_NE(pdf_text(dir / "r.pdf").find("尚未导入"), std::string::npos);
     EXPECT_EQ(run_cli({"report", gpkg.string(), "-o", (dir / "r.pdf").string()}).exit_code, 4);
+    // more units than county_limit: one overview table; tables cut at table_limit with a pointer
+    const auto style = dir / "report.json";
+    std::ofstream(style)
+        << R"({"title": "测试报告{year}", "maps": [], "list_limit": 5, "table_limit": 2, "county_limit": 3})";
+    const auto small = run_cli(
+        {"report", gpkg.string(), "-o", (dir / "s.pdf").string(), "--style", style.string(), "--json", "--quiet"});
+    ASSERT_EQ(small.exit_code, 0) << small.err;
+    const std::string text = pdf_text(dir / "s.pdf");
+    EXPECT_NE(text.find("测试报告2022"), std::string::npos);
+    EXPECT_NE(text.find("各县（市、区）情况一览"), std::string::npos);
+    EXPECT_NE(text.find("另有5个单位"), std::string::npos);
+    EXPECT_EQ(text.find("滨城区农村清洁取暖"), std::string::npos) << "no county sections";
+    EXPECT_EQ(nlohmann::json::parse(small.out)["sections"].size(), 4u);  // no maps section either
+    std::ofstream(style) << R"({"title": "x", "colour": "red"})";
+    const auto bad = run_cli({"report", gpkg.string(), "-o", (dir / "b.pdf").string(), "--style", style.string()});
+    EXPECT_EQ(bad.exit_code, 3);
+    EXPECT_NE(bad.err.find("colour"), std::string::npos) << bad.err;
     EXPECT_EQ(run_cli({"report", (dir / "none.gpkg").string(), "-o", (dir / "x.pdf").string()}).exit_code, 3);
 }
 

@@ -24,7 +24,9 @@ namespace {
 struct ReportStyle {
     std::string title, subtitle, issuer, header;
     std::vector<std::string> maps;
-    std::size_t list_limit = 40;
+    std::size_t list_limit = 40;    // rows of a list (late villages of a county, issues of a file)
+    std::size_t table_limit = 300;  // rows of a table of units (the annexes, progress by county)
+    std::size_t county_limit = 40;  // more units than this: one overview table instead of sections
 };
 
 std::string with_year(std::string s, int year) {
@@ -52,9 +54,11 @@ ReportStyle load_report_style(const fs::path& file, int year) {
                 if (!m.is_string()) fail(key, "must be a list of style files");
                 s.maps.push_back(m.get<std::string>());
             }
-        } else if (key == "list_limit") {
+        } else if (key == "list_limit" || key == "table_limit" || key == "county_limit") {
             if (!value.is_number_integer() || value.get<int>() < 1) fail(key, "must be a positive whole number");
-            s.list_limit = value.get<std::size_t>();
+            (key == "list_limit"    ? s.list_limit
+             : key == "table_limit" ? s.table_limit
+                                    : s.county_limit) = value.get<std::size_t>();
         } else {
             fail(key, "unknown key");
         }
@@ -259,7 +263,11 @@ ReportResult make_report(const ReportOptions& options, const Progress& progress)
             cells.push_back(integer(static_cast<double>(row.villages)));
             t.rows.push_back(cells);
         };
-        for (const auto& row : data.annex1) add(row, std::to_string(++n));
+        for (const auto& row : data.annex1)
+            if (static_cast<std::size_t>(n) < style.table_limit) add(row, std::to_string(++n));
+        if (data.annex1.size() > style.table_limit)
+            t.notes.push_back("另有 " + std::to_string(data.annex1.size() - style.table_limit) +
+                              " 个单位（合计已含），见附件工作簿“" + targets.label("annex1") + "”表。");
         Annex1Row total = data.annex1_total;
         total.name = "合计";
         add(total, "");
@@ -277,8 +285,12 @@ ReportResult make_report(const ReportOptions& options, const Progress& progress)
                      {"备注", "", 2}};
         int n = 0;
         for (const auto& row : data.annex2)
-            t.rows.push_back(
-                {std::to_string(++n), row.name, decimal(row.area_m2 / 10000), row.heat_sources, row.remarks});
+            if (static_cast<std::size_t>(n) < style.table_limit)
+                t.rows.push_back(
+                    {std::to_string(++n), row.name, decimal(row.area_m2 / 10000), row.heat_sources, row.remarks});
+        if (data.annex2.size() > style.table_limit)
+            t.notes.push_back("另有 " + std::to_string(data.annex2.size() - style.table_limit) +
+                              " 个单位（合计已含），见附件工作簿“" + targets.label("annex2") + "”表。");
         t.rows.push_back({"", "合计", decimal(data.annex2_total.area_m2 / 10000), "", ""});
         t.last_row_total = true;
         doc.table(t);
@@ -320,7 +332,11 @@ ReportResult make_report(const ReportOptions& options, const Progress& progress)
                                             percent(c.accepted, c.households),
                                             integer(static_cast<double>(c.villages_late))};
         };
-        for (const auto& u : pr.counties) t.rows.push_back(row(u.name, u.counts));
+        for (std::size_t k = 0; k < pr.counties.size() && k < style.table_limit; ++k)
+            t.rows.push_back(row(pr.counties[k].name, pr.counties[k].counts));
+        if (pr.counties.size() > style.table_limit)
+            t.notes.push_back("另有 " + std::to_string(pr.counties.size() - style.table_limit) +
+                              " 个县（市、区）（合计已含），见进度工作簿“分县进度”表。");
         t.rows.push_back(row("合计", pr.total));
         t.last_row_total = true;
         doc.table(t);
@@ -328,7 +344,9 @@ ReportResult make_report(const ReportOptions& options, const Progress& progress)
 
     // 四、全市图件
     progress.update(0.5, "City maps");
-    doc.heading(tracked ? "四、全市图件" : "三、全市图件");
+    const char* numbers[] = {"三", "四", "五", "六"};
+    int next_number = tracked ? 1 : 0;  // 三、工程进度 takes the first when there is progress
+    if (!style.maps.empty()) doc.heading(std::string(numbers[next_number++]) + "、全市图件");
     std::vector<std::unique_ptr<PreparedMap>> maps;
     for (const auto& name : style.maps) {
         const fs::path path = style_file.parent_path() / name;
@@ -343,7 +361,7 @@ ReportResult make_report(const ReportOptions& options, const Progress& progress)
     // 五、分县情况: each county on the first city map's style (the routes)
     std::unique_ptr<PreparedMap> county_map;
     std::string county_map_title;  // the city map's title without the city: 2022年农村清洁取暖技术路线图
-    if (!style.maps.empty()) {
+    if (!style.maps.empty() && data.annex1.size() <= style.county_limit) {
         try {
             county_map =
                 prepare_map(options.merged.string(), style_file.parent_path() / style.maps.front(), "A4", true, 8);
@@ -355,8 +373,38 @@ ReportResult make_report(const ReportOptions& options, const Progress& progress)
         }
     }
     progress.update(0.7, "Counties");
-    doc.heading(tracked ? "五、分县（市、区）情况" : "四、分县（市、区）情况");
+    doc.heading(std::string(numbers[next_number++]) + "、分县（市、区）情况");
+    const bool sections = data.annex1.size() <= style.county_limit;
+    if (!sections) {  // a national data set: one line per unit, not thousands of sections
+        std::map<std::string, const UnitProgress*> progress_of;
+        for (const auto& u : pr.counties) progress_of[u.code] = &u;
+        PdfTable t;
+        t.title = "各县（市、区）情况一览";
+        t.unit = "单位：户、个";
+        t.columns = {{"县（市、区）", "", 1.6},     {"计划户数", "", 1, true},   {"村庄数", "", 0.8, true},
+                     {"已完工比例", "", 0.9, true}, {"滞后村数", "", 0.8, true}, {"连片区域", "", 0.8, true},
+                     {"孤立村庄", "", 0.8, true}};
+        for (std::size_t k = 0; k < data.annex1.size() && k < style.table_limit; ++k) {
+            const auto& row = data.annex1[k];
+            const auto p = progress_of.find(row.code);
+            const auto g = groups.find(row.code);
+            const bool has_p = p != progress_of.end(), has_g = g != groups.end();
+            t.rows.push_back({row.name, integer(static_cast<double>(row.households)),
+                              integer(static_cast<double>(row.villages)),
+                              has_p ? percent(p->second->counts.completed, p->second->counts.households) : "-",
+                              has_p ? integer(static_cast<double>(p->second->counts.villages_late)) : "-",
+                              has_g ? integer(static_cast<double>(g->second.clusters)) : "-",
+                              has_g ? integer(static_cast<double>(g->second.isolated)) : "-"});
+        }
+        if (data.annex1.size() > style.table_limit)
+            t.notes.push_back("另有 " + std::to_string(data.annex1.size() - style.table_limit) +
+                              " 个县（市、区），见附件工作簿和进度工作簿。");
+        doc.paragraph("共 " + std::to_string(data.annex1.size()) + " 个县级单位，多于 " +
+                      std::to_string(style.county_limit) + " 个，不逐县成节，列表如下。");
+        doc.table(t);
+    }
     for (const auto& row : data.annex1) {
+        if (!sections) break;
         if (doc.remaining() < 0.5 * doc.text_height()) doc.new_page();  // a county starts high on a page
         doc.heading(row.name, 2);
         std::string text = "计划改造 " + integer(static_cast<double>(row.households)) + " 户，涉及 " +
