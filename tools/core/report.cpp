@@ -7,6 +7,7 @@
 #include "annex.hpp"
 #include "error.hpp"
 #include "io/atomic_output.hpp"
+#include "issue.hpp"
 #include "io/file_info.hpp"
 #include "io/gpkg_sql.hpp"
 #include "json_file.hpp"
@@ -477,13 +478,30 @@ ReportResult make_report(const ReportOptions& options, const Progress& progress)
             PdfTable t;
             t.title = fs::path(file).filename().string() + "（" + std::to_string(list.size()) + " 条）";
             t.columns = {
-                {"工作表", "", 0.9}, {"行", "", 0.45, true}, {"列", "", 0.4}, {"代码", "", 2.5}, {"说明", "", 4.6}};
-            for (std::size_t k = 0; k < list.size() && k < style.list_limit; ++k) {
-                const auto& i = *list[k];
-                t.rows.push_back({i[1], i[2] == "0" ? "" : i[2], i[3], i[4], i[5]});
+                {"工作表", "", 0.9}, {"行", "", 0.85, true}, {"列", "", 0.4}, {"代码", "", 2.5}, {"说明", "", 4.3}};
+            // a finding that repeats (a county without codes: every row matched by name) is one line
+            std::map<std::string, std::vector<const std::vector<std::string>*>> by_code;
+            for (const auto* i : list) by_code[(*i)[4]].push_back(i);
+            std::size_t listed = 0, left = 0;
+            for (const auto* i : list) {
+                const auto& same = by_code[(*i)[4]];
+                if (same.size() > 3) {
+                    if (same.front() != i) continue;
+                    const std::string first = (*same.front())[2], last = (*same.back())[2];
+                    t.rows.push_back(
+                        {(*i)[1], "共" + std::to_string(same.size()) + "行", "", (*i)[4],
+                         std::string(issue_code((*i)[4]).message) + "（第 " + first + "–" + last + " 行）"});
+                    continue;
+                }
+                if (listed >= style.list_limit) {
+                    ++left;
+                    continue;
+                }
+                ++listed;
+                t.rows.push_back({(*i)[1], (*i)[2] == "0" ? "" : (*i)[2], (*i)[3], (*i)[4], (*i)[5]});
             }
-            if (list.size() > style.list_limit)
-                t.notes.push_back("另有 " + std::to_string(list.size() - style.list_limit) +
+            if (left > 0)
+                t.notes.push_back("另有 " + std::to_string(left) +
                                   " 条，见计划工作簿“数据问题”表或 GeoPackage 的 issues、progress_issues 表。");
             doc.table(t);
         }
