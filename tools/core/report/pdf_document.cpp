@@ -206,9 +206,10 @@ void PdfDocument::table(const PdfTable& t) {
         for (std::size_t c = 0; c < t.columns.size() && c < row.size(); ++c)
             h = std::max(h, cell_height(row[c], c, c + 1, bold));
         h = std::max(h, size + 2 * pad);
-        if (!fits(h)) {  // the row goes whole to the next page, under the header again
+        if (!fits(h)) {  // the row goes whole to the next page, under the title (续) and the header again
             new_page();
             cr = cr_;
+            if (!t.title.empty()) y_ += draw_text(cr, t.title + "（续）", margin_, y_, text_width(), 11, true, 1) + 4;
             draw_header();
         }
         for (std::size_t c = 0; c < t.columns.size() && c < row.size(); ++c) {
