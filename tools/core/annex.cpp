@@ -14,16 +14,11 @@
 #include "io/gpkg_sql.hpp"
 #include "report/xlsx_report.hpp"
 #include "routes.hpp"
+#include "text.hpp"
 #include "units.hpp"
 
 namespace cleanheat {
 namespace {
-
-std::string replace_year(std::string s, int year) {
-    const std::string key = "{year}";
-    for (std::size_t p; (p = s.find(key)) != std::string::npos;) s.replace(p, key.size(), std::to_string(year));
-    return s;
-}
 
 std::string join_distinct(const std::string& list) {  // "a,b,a" from group_concat -> "a、b"
     std::vector<std::string> parts;

@@ -16,6 +16,7 @@
 #include "report/xlsx_report.hpp"
 #include "tracking.hpp"
 #include "tracking_output.hpp"
+#include "text.hpp"
 #include "units.hpp"
 
 namespace cleanheat {
@@ -30,12 +31,6 @@ struct ReportStyle {
     std::size_t county_limit = 40;  // more units than this: one overview table instead of sections
 };
 
-std::string with_year(std::string s, int year) {
-    const std::string key = "{year}";
-    for (std::size_t p; (p = s.find(key)) != std::string::npos;) s.replace(p, key.size(), std::to_string(year));
-    return s;
-}
-
 ReportStyle load_report_style(const fs::path& file, int year) {
     const nlohmann::json j = read_json_file(file, "report style");
     auto fail = [&](const std::string& key, const std::string& what) {
@@ -47,7 +42,7 @@ ReportStyle load_report_style(const fs::path& file, int year) {
         if (key == "comment") continue;
         if (key == "title" || key == "subtitle" || key == "issuer" || key == "header") {
             if (!value.is_string()) fail(key, "must be text");
-            const std::string text = with_year(value.get<std::string>(), year);
+            const std::string text = replace_year(value.get<std::string>(), year);
             (key == "title" ? s.title : key == "subtitle" ? s.subtitle : key == "issuer" ? s.issuer : s.header) = text;
         } else if (key == "maps") {
             if (!value.is_array()) fail(key, "must be a list of style files");
@@ -67,12 +62,6 @@ ReportStyle load_report_style(const fs::path& file, int year) {
     if (s.title.empty()) fail("title", "missing");
     if (s.header.empty()) s.header = s.title;
     return s;
-}
-
-std::string chinese_date(const std::string& iso) {
-    int y = 0, m = 0, d = 0;
-    if (std::sscanf(iso.c_str(), "%d-%d-%d", &y, &m, &d) != 3) return iso;
-    return std::to_string(y) + "年" + std::to_string(m) + "月" + std::to_string(d) + "日";
 }
 
 std::string integer(double v) {

@@ -321,4 +321,17 @@ bool is_valid_utf8(std::string_view text) {
     return true;
 }
 
+std::string chinese_date(std::string_view iso) {
+    int y = 0, m = 0, d = 0;
+    const std::string s(iso);
+    if (std::sscanf(s.c_str(), "%d-%d-%d", &y, &m, &d) != 3) return s;
+    return std::to_string(y) + "年" + std::to_string(m) + "月" + std::to_string(d) + "日";
+}
+
+std::string replace_year(std::string text, int year) {
+    const std::string key = "{year}";
+    for (std::size_t p; (p = text.find(key)) != std::string::npos;) text.replace(p, key.size(), std::to_string(year));
+    return text;
+}
+
 }  // namespace cleanheat

@@ -57,6 +57,11 @@ std::string unit_name_key(std::string_view name);
 // serial number (44727); the trimmed input when it is none of these.
 std::string normalise_date(std::string_view text);
 
+// An ISO date as the documents write it: 2022-06-30 -> 2022年6月30日 (other text unchanged).
+std::string chinese_date(std::string_view iso);
+// {year} in a title replaced by the year.
+std::string replace_year(std::string text, int year);
+
 // Number of Unicode code points (for messages and widths).
 std::size_t utf8_length(std::string_view text);
 // True when the bytes are valid UTF-8.

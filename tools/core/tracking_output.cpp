@@ -9,6 +9,7 @@
 #include "error.hpp"
 #include "io/atomic_output.hpp"
 #include "render/page_output.hpp"
+#include "text.hpp"
 #include "report/xlsx_report.hpp"
 
 namespace cleanheat {
@@ -249,12 +250,6 @@ double excel_date(const std::string& iso) {
     const int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
     const long days_since_1970 = era * 146097L + doe - 719468L;
     return static_cast<double>(days_since_1970 + 25569);
-}
-
-std::string chinese_date(const std::string& iso) {
-    int y = 0, m = 0, d = 0;
-    if (std::sscanf(iso.c_str(), "%d-%d-%d", &y, &m, &d) != 3) return iso;
-    return std::to_string(y) + "年" + std::to_string(m) + "月" + std::to_string(d) + "日";
 }
 
 std::vector<XlsxColumn> stage_columns() {
