@@ -37,9 +37,10 @@ import sys
 import numpy as np
 from osgeo import gdal, ogr
 
-# the table writers and name styles of the plan samples, shared (generate.py is this folder's)
-from generate import (Formula, Grid, col_letter, lay_headers, lay_title, norm_name, split_name, town_short,
-                      write_csv, write_xls, write_xlsx, written_name)
+# the table writers and name styles of the plan samples, shared (samplegen/ is in this folder;
+# these two modules need only the standard library, xlsxwriter and xlwt)
+from samplegen.names import norm_name, town_short, written_name
+from samplegen.writers import Formula, Grid, col_letter, lay_headers, lay_title, write_csv, write_xls, write_xlsx
 
 gdal.UseExceptions()
 ogr.UseExceptions()
@@ -74,7 +75,7 @@ def log(*a):
 
 
 # ---------------------------------------------------------------------------
-# names (the same rules as generate.py / data-samples/README.md)
+# names (the same rules as samplegen/names.py / data-samples/README.md)
 # ---------------------------------------------------------------------------
 
 

@@ -11,17 +11,9 @@ using namespace cleanheat::test;
 
 namespace {
 
-std::vector<std::string> plan_files() {
-    std::vector<std::string> files;
-    for (const auto& e : fs::directory_iterator(samples("plans")))
-        files.push_back((fs::path("data-samples/plans") / e.path().filename()).string());
-    std::sort(files.begin(), files.end());
-    return files;
-}
-
 std::vector<std::string> merge_args(const fs::path& output) {
     std::vector<std::string> args = {"merge"};
-    for (const auto& f : plan_files()) args.push_back(f);
+    for (const auto& f : sample_plan_files()) args.push_back(f);
     for (const char* a : {"--villages", "data-samples/villages.gpkg", "--heating", "data-samples/heating.xlsx"})
         args.push_back(a);
     args.push_back("-o");
@@ -37,7 +29,7 @@ const std::map<std::string, std::string> kCodeOfFault = {
     {"unknown_code", "E_CODE_UNKNOWN"},         {"matched_by_name", "W_MATCHED_BY_NAME"},
     {"name_mismatch", "W_NAME_MISMATCH"},       {"duplicate", "E_DUPLICATE"},
     {"unreadable_count", "E_COUNT_UNREADABLE"}, {"negative_count", "E_COUNT_NEGATIVE"},
-    {"total_mismatch", "W_TOTAL_MISMATCH"},     {"unknown_route", "W_ROUTE_UNKNOWN"},
+    {"total_mismatch", "W_TOTAL_MISMATCH"},     {"other_route", "W_ROUTE_OTHER"},
     {"fullwidth_code", "W_CODE_REFORMATTED"},   {"subtotal_mismatch", "W_SUBTOTAL_MISMATCH"},
 };
 
@@ -133,7 +125,7 @@ TEST(MergeCli, ExistingOutputWithoutOverwriteExits4) {
 
 TEST(MergeCli, MissingVillagesExits3NamingTheFile) {
     const auto r = run_cli(
-        {"merge", plan_files()[0], "--villages", "data-samples/no-such.gpkg", "-o", (temp_dir() / "o.gpkg").string()});
+        {"merge", sample_plan_files()[0], "--villages", "data-samples/no-such.gpkg", "-o", (temp_dir() / "o.gpkg").string()});
     EXPECT_EQ(r.exit_code, 3);
     EXPECT_NE(r.err.find("no-such.gpkg"), std::string::npos) << r.err;
 }
@@ -162,12 +154,12 @@ TEST(MergeCli, PointsVariantMergesTheSameTotals) {
 TEST(MergeCli, Gcj02PointsLandOnTheTruePositions) {
     const fs::path output = temp_dir() / "gcj.gpkg";
     const auto r = run_cli({"merge", "--villages", "data-samples/villages_gcj02.gpkg", "--villages-crs", "gcj02", "-o",
-                            output.string(), "--json", plan_files()[0]});
+                            output.string(), "--json", sample_plan_files()[0]});
     ASSERT_LE(r.exit_code, 1) << r.err;
     // the same villages from the CGCS2000 points, in the same working CRS
     const fs::path truth = temp_dir() / "truth.gpkg";
     ASSERT_LE(run_cli({"merge", "--villages", "data-samples/villages_points.gpkg", "--working-crs", "EPSG:4527", "-o",
-                       truth.string(), plan_files()[0]})
+                       truth.string(), sample_plan_files()[0]})
                   .exit_code,
               1);
     std::map<std::string, std::string> true_wkt;
@@ -187,7 +179,7 @@ TEST(MergeCli, Gcj02PointsLandOnTheTruePositions) {
 
 TEST(MergeCli, Gcj02ShiftedPointsAreSpottedAgainstReferencePolygons) {
     auto run = [](const std::vector<std::string>& extra) {
-        std::vector<std::string> args = {"merge",       plan_files()[0],
+        std::vector<std::string> args = {"merge",       sample_plan_files()[0],
                                          "--reference", "data-samples/villages.gpkg",
                                          "-o",          (temp_dir() / "g.gpkg").string(),
                                          "--json"};

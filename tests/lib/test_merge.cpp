@@ -28,10 +28,10 @@ std::vector<TestVillage> test_villages() {
 }
 
 XlsxCell n(int r, int c, const std::string& v) {
-    return {r, c, v, true};
+    return number_cell(r, c, v);
 }
 XlsxCell s(int r, int c, const std::string& v) {
-    return {r, c, v, false};
+    return text_cell(r, c, v);
 }
 
 // Layout A: routes in columns under a merged 改造户数 header, with faults.
@@ -113,14 +113,14 @@ fs::path write_plan_a(const fs::path& dir) {
     return path;
 }
 
-// Layout B: route in one column, GB18030 CSV, short county name, unknown route.
+// Layout B: route in one column, GB18030 CSV, short county name, a clean route outside the four.
 fs::path write_plan_b(const fs::path& dir) {
     const std::string utf8 =
         "沾化区2022年农村清洁取暖改造清单,,,,,\n"
         "县区,乡镇,村名,村代码,改造方式,户数\n"
         "沾化,富国,李家村,371603100201,空气源热泵,40\n"
         "沾化,富国,李家村,371603100201,燃气壁挂炉,10\n"
-        "沾化,富国,李家村,371603100201,新型取暖,5\n"
+        "沾化,富国,李家村,371603100201,地源热泵,5\n"
         "\n"
         "合计,,,,,55\n";
     gsize written = 0;
@@ -223,7 +223,7 @@ TEST(Merge, EveryFaultIsReportedWithItsRow) {
     expect_one("E_CODE_UNKNOWN", a, 11, "D");
     expect_one("E_COUNT_NEGATIVE", a, 12, "F");
     expect_one("E_DUPLICATE", a, 15, "D");
-    expect_one("W_ROUTE_UNKNOWN", b, 5, "E");
+    expect_one("W_ROUTE_OTHER", b, 5, "E");
     const auto subtotal = with_code(r, "W_SUBTOTAL_MISMATCH");
     ASSERT_EQ(subtotal.size(), 1u);  // the 小计 is wrong, the 合计 and the CSV total are right
     EXPECT_EQ(subtotal[0].row, 8);

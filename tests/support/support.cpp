@@ -180,6 +180,14 @@ std::string shell_output(const std::string& command) {
     return out;
 }
 
+std::vector<std::string> sample_plan_files() {
+    std::vector<std::string> files;
+    for (const auto& e : fs::directory_iterator(samples("plans")))
+        files.push_back((fs::path("data-samples/plans") / e.path().filename()).string());
+    std::sort(files.begin(), files.end());
+    return files;
+}
+
 fs::path merge_samples(const fs::path& dir) {
     std::vector<std::string> files;
     for (const auto& e : fs::directory_iterator(samples("plans"))) files.push_back(e.path().string());

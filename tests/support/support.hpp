@@ -43,6 +43,13 @@ struct XlsxSheet {
     std::vector<XlsxMerge> merges;
 };
 void write_xlsx(const fs::path& path, const std::vector<XlsxSheet>& sheets);
+// A cell holding a number / a text, at 0-based row and column.
+inline XlsxCell number_cell(int row, int column, const std::string& value) {
+    return {row, column, value, true};
+}
+inline XlsxCell text_cell(int row, int column, const std::string& value) {
+    return {row, column, value, false};
+}
 
 // A village GeoPackage of unit squares (EPSG:4527 around zone 39), one per code.
 struct TestVillage {
@@ -56,6 +63,9 @@ std::string read_file(const fs::path& path);
 
 // Standard output of a shell command (poppler and unzip checks).
 std::string shell_output(const std::string& command);
+
+// The sample plan tables as the command line names them (data-samples/plans/..., sorted).
+std::vector<std::string> sample_plan_files();
 
 // Runs cleanheat merge on data-samples/ (plans, villages, heating) into dir/merged.gpkg.
 fs::path merge_samples(const fs::path& dir);

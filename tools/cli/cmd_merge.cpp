@@ -1,5 +1,6 @@
 // cleanheat merge: declare, bind, call, report.
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -44,6 +45,7 @@ nlohmann::json to_json(const MergeResult& r) {
                          {"rows_read", f.counts.data_rows()},
                          {"rows_loaded", f.loaded},
                          {"rows_rejected", f.rejected},
+                         {"refused", f.refused},
                          {"sha256", f.sha256},
                          {"sheets", sheets}});
     }
@@ -55,7 +57,28 @@ nlohmann::json to_json(const MergeResult& r) {
     return j;
 }
 
+// A refused file is said whatever --quiet says: its households are not in the output.
+void print_refusals(const MergeResult& r) {
+    for (const auto& file : r.files) {
+        if (file.refused.empty()) continue;
+        std::fprintf(stderr, "cleanheat merge: error: %s: not loaded (%s, %d rows):\n", file.counts.file.c_str(),
+                     file.refused.c_str(), file.rejected);
+        for (const auto& issue : r.issues)
+            if (issue.file == file.counts.file && issue.code == file.refused)
+                std::fprintf(stderr, "  %s%s%s%s: %s\n", issue.sheet.empty() ? "" : ("sheet " + issue.sheet + ", ").c_str(),
+                             issue.row > 0 ? ("row " + std::to_string(issue.row) + ", ").c_str() : "",
+                             issue.column.empty() ? "" : ("column " + issue.column).c_str(),
+                             issue.value.empty() ? "" : (" \"" + issue.value + "\"").c_str(), issue.message.c_str());
+        const std::string mapping = std::filesystem::path(file.counts.file).stem().string() + ".mapping.json";
+        std::fprintf(stderr,
+                     "hint: cleanheat inspect '%s' --mapping-out '%s' writes the columns as understood; name the "
+                     "ones marked \"?\" and merge again with --mapping '%s'\n",
+                     file.counts.file.c_str(), mapping.c_str(), mapping.c_str());
+    }
+}
+
 void print_warnings(const MergeResult& r, const Context& context) {
+    print_refusals(r);
     if (context.quiet) return;
     if (!r.villages_crs_note.empty())
         std::fprintf(stderr, "cleanheat merge: warning: %s\n", r.villages_crs_note.c_str());
@@ -112,8 +135,13 @@ void add_merge(CLI::App& app, Context& context) {
                     "Polygons with codes (villages, townships or counties) to check village points for GCJ-02");
     cmd->add_option("--working-crs", opt->working_crs, "CRS of the output (default: the villages' when projected)");
     cmd->add_option("--units", opt->units_file, "Reporting units file (default: styles/units.json)");
-    cmd->add_option("--mapping", opt->mapping_file,
-                    "Mapping file naming the columns of an unusual plan-table layout (see docs/styles.md)");
+    cmd->add_option("--villages-fields", opt->villages_fields,
+                    "Fields of the villages when not found by name or content: code=F,name=F[,township=F,county=F]");
+    cmd->add_option("--mapping", opt->mapping_files,
+                    "Mapping file naming the columns of a plan table (write one with cleanheat inspect --mapping-out); "
+                    "may be repeated")
+        ->expected(1)
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
     cmd->add_option("--plan-year", opt->plan_year, "Plan year written to planned villages")->capture_default_str();
     cmd->add_option("-o,--output", opt->output, "Output GeoPackage (written atomically)")->required();
     add_common_options(*cmd, context);

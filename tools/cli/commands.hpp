@@ -17,6 +17,7 @@ struct CommandEntry {
 const std::vector<CommandEntry>& commands();
 
 void add_merge(CLI::App& app, Context& context);
+void add_inspect(CLI::App& app, Context& context);
 void add_contiguity(CLI::App& app, Context& context);
 void add_annex(CLI::App& app, Context& context);
 void add_map(CLI::App& app, Context& context);

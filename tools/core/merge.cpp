@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cctype>
 #include <cstdint>
 #include <ctime>
 #include <fstream>
@@ -13,6 +14,7 @@
 #include <stdexcept>
 #include <tuple>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "error.hpp"
 #include "geo/crs.hpp"
@@ -66,7 +68,7 @@ struct EntryKeyHash {
 class Matcher {
 public:
     Matcher(const VillageIndex& index, std::vector<Issue>& issues)
-        : index_(index), issues_(issues), first_entry_(index.size() * 4, -1) {}
+        : index_(index), issues_(issues), first_entry_(index.size() * 4, -1), first_of_village_(index.size(), -1) {}
 
     std::vector<LoadedEntry> entries;
     int loaded_rows = 0;
@@ -85,9 +87,13 @@ public:
         const bool by_name = match.by_name;
         std::vector<Issue> warnings = row.warnings;
         for (auto& w : match.warnings) warnings.push_back(std::move(w));
-        // the same village with the same route again: counted once
+        // the same village with the same route again: counted once; parts of a village (（一）, （二）) add up
+        const std::string part = village_part_suffix(row.village_name);
         for (const auto& r : row.routes) {
             const LoadedEntry* seen = first_of(village, r);
+            if (seen && !part.empty() && !village_part_suffix(seen->row->village_name).empty() &&
+                parts_seen_.count(part_key(village, r, part)) == 0)
+                seen = nullptr;  // another part of the village
             if (seen) {
                 const PlanRow* first = seen->row;
                 std::string detail = "与" + first->file + (first->sheet.empty() ? "" : "“" + first->sheet + "”") +
@@ -101,8 +107,21 @@ public:
                 return;
             }
         }
+        // the village loaded from another file before (another route): said, both kept
+        const int32_t earlier = first_of_village_[index_.position(village)];
+        if (earlier >= 0 && entries[static_cast<std::size_t>(earlier)].row->file != row.file) {
+            const PlanRow* first = entries[static_cast<std::size_t>(earlier)].row;
+            warnings.push_back(issue(row, "W_VILLAGE_IN_TWO_FILES",
+                                     row.code_text.empty() ? row.name_column : row.code_column,
+                                     row.code_text.empty() ? row.village_name : row.code_text,
+                                     village->code + " " + village->name + "已见于" + first->file +
+                                         (first->sheet.empty() ? "" : "“" + first->sheet + "”") + "第" +
+                                         std::to_string(first->row) + "行"));
+        }
         for (const auto& r : row.routes) {
             const auto entry = static_cast<int32_t>(entries.size());
+            if (first_of_village_[index_.position(village)] < 0) first_of_village_[index_.position(village)] = entry;
+            if (!part.empty()) parts_seen_.insert(part_key(village, r, part));
             entries.push_back({&row, village, &r, by_name});
             if (r.route == Route::other)
                 other_seen_.emplace(key_of(village, r), entry);
@@ -118,6 +137,10 @@ private:
     Issue issue(const PlanRow& row, const std::string& code, const std::string& column, const std::string& value,
                 const std::string& detail) {
         return make_issue(code, row.file, row.sheet, row.row, column, value, detail);
+    }
+    std::string part_key(const Village* village, const RouteHouseholds& r, const std::string& part) const {
+        return std::to_string(index_.position(village)) + '|' + std::to_string(static_cast<int>(r.route)) + '|' +
+               r.detail + '|' + part;
     }
     EntryKey key_of(const Village* village, const RouteHouseholds& r) const {
         return {index_.position(village), static_cast<int>(r.route),
@@ -143,6 +166,8 @@ private:
     std::vector<Issue>& issues_;
     std::vector<int32_t> first_entry_;  // village * 4 + route (the four routes) -> entry, -1 when none
     std::unordered_map<EntryKey, int32_t, EntryKeyHash> other_seen_;  // other routes, by their name
+    std::vector<int32_t> first_of_village_;  // village -> its first entry, -1 when none
+    std::unordered_set<std::string> parts_seen_;  // village|route|detail|part of the parts loaded
 };
 
 void add_distinct(std::vector<std::string>& items, const std::string& item) {
@@ -190,6 +215,13 @@ MergeResult merge(const MergeOptions& options, Progress& progress) {
     if (options.villages.empty()) throw UsageError("no village geodata given (--villages)");
     if (options.plan_tables.empty() && options.heating_table.empty())
         throw UsageError("no plan tables given", "name the county plan tables (xlsx, xls, ods, csv) first");
+    {
+        std::string extension = options.output.extension().string();
+        for (auto& c : extension) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        if (extension != ".gpkg")
+            throw UsageError(options.output.string() + ": the merged dataset is a GeoPackage; name it *.gpkg",
+                             "e.g. -o out/merged.gpkg");
+    }
 
     // Inputs that must never be replaced.
     std::vector<fs::path> inputs(options.plan_tables.begin(), options.plan_tables.end());
@@ -208,16 +240,23 @@ MergeResult merge(const MergeOptions& options, Progress& progress) {
         }
         return out;
     });
-    std::optional<ColumnMapping> mapping;
-    if (!options.mapping_file.empty()) mapping = load_mapping(options.mapping_file);
+    std::vector<ColumnMapping> mappings;
+    for (const auto& file : options.mapping_files) {
+        auto some = load_mappings(file);
+        mappings.insert(mappings.end(), some.begin(), some.end());
+    }
     struct ReadTables {
         std::vector<PlanReadResult> plans;
+        std::vector<std::string> mappings;  // per plan table: the meaning of each column (JSON)
         Table heating;
     };
-    auto tables = std::async(std::launch::async, [&options, &mapping] {
+    auto tables = std::async(std::launch::async, [&options, &mappings] {
         ReadTables out;
-        for (const auto& path : options.plan_tables)
-            out.plans.push_back(read_plan_rows(read_table(path), mapping ? &*mapping : nullptr));
+        for (const auto& path : options.plan_tables) {
+            const Table table = read_table(path);
+            out.plans.push_back(read_plan_rows(table, mappings));
+            out.mappings.push_back(mapping_of_file(table, out.plans.back().counts, out.plans.back().issues).dump());
+        }
         if (!options.heating_table.empty()) out.heating = read_table(options.heating_table);
         return out;
     });
@@ -238,7 +277,7 @@ MergeResult merge(const MergeOptions& options, Progress& progress) {
 
     // Villages, pass 1: attributes.
     progress.update(0.0, "Reading villages");
-    VillageSource villages = open_villages(options.villages, options.villages_layer);
+    VillageSource villages = open_villages(options.villages, options.villages_layer, options.villages_fields);
     std::vector<Issue> geodata_issues;
     VillageIndex index = read_village_attributes(villages, units, geodata_issues);
     if (index.size() == 0) throw InputError(options.villages + ": layer '" + villages.layer_name + "' has no villages");
@@ -286,14 +325,15 @@ MergeResult merge(const MergeOptions& options, Progress& progress) {
     std::size_t expected_rows = 0;
     for (const auto& plan : plans) expected_rows += plan.rows.size();
     matcher.reserve(expected_rows);
-    for (auto& plan : plans) {
+    for (std::size_t p = 0; p < plans.size(); ++p) {
+        auto& plan = plans[p];
         FileSummary summary;
         summary.kind = "plan";
         summary.counts = plan.counts;
         summary.sha256 = hash_of(plan.counts.file);
-        int rejected_here = 0;
-        for (const auto& issue : plan.issues)
-            if (issue.severity == Severity::error && issue.row > 0) ++rejected_here;
+        summary.refused = plan.refused;
+        summary.mapping = read_tables.mappings[p];
+        const int rejected_here = plan.rows_rejected;
         for (auto& issue : plan.issues) issues.push_back(std::move(issue));
         const int before_loaded = matcher.loaded_rows, before_rejected = matcher.rejected_rows;
         for (const auto& row : plan.rows) matcher.add(row);
@@ -387,6 +427,7 @@ MergeResult merge(const MergeOptions& options, Progress& progress) {
                                                     {"route_name", OFTString},
                                                     {"route_detail", OFTString},
                                                     {"route_text", OFTString},
+                                                    {"col", OFTString},
                                                     {"device", OFTString},
                                                     {"households", OFTInteger64},
                                                     {"plan_start", OFTString},
@@ -428,7 +469,9 @@ MergeResult merge(const MergeOptions& options, Progress& progress) {
                          {"rows_blank", OFTInteger},
                          {"rows_header", OFTInteger},
                          {"rows_aggregate", OFTInteger},
-                         {"rows_note", OFTInteger}},
+                         {"rows_note", OFTInteger},
+                         {"refused", OFTString},
+                         {"mapping", OFTString}},
                         "输入文件及行数核对");
     writer.create_layer("run_info", wkbNone, nullptr, {{"key", OFTString}, {"value", OFTString}}, "运行信息");
     writer.begin_rows();
@@ -557,6 +600,7 @@ MergeResult merge(const MergeOptions& options, Progress& progress) {
             insert.text_ref(k++, route_name(e.route->route));
             insert.text_ref(k++, e.route->detail);
             insert.text_ref(k++, e.route->text);
+            insert.text_ref(k++, e.route->column);
             insert.text_ref(k++, e.row->device);
             insert.integer(k++, e.route->households);
             insert.text_ref(k++, e.row->start_date);
@@ -624,6 +668,8 @@ MergeResult merge(const MergeOptions& options, Progress& progress) {
             insert.integer(k++, header);
             insert.integer(k++, aggregate);
             insert.integer(k++, note);
+            insert.text(k++, file.refused);
+            insert.text(k++, file.mapping);
             insert.insert();
         }
         std::error_code ec;
@@ -655,7 +701,7 @@ MergeResult merge(const MergeOptions& options, Progress& progress) {
             {"working_crs", result.working_crs},
             {"gcj02_check", result.gcj02_check},
             {"units_file", units_file.string()},
-            {"mapping_file", options.mapping_file},
+            {"mapping_files", join(options.mapping_files)},
             {"plan_year", std::to_string(options.plan_year)},
             {"plan_rows_read", std::to_string(result.plan_rows.read)},
             {"plan_rows_loaded", std::to_string(result.plan_rows.loaded)},

@@ -24,7 +24,8 @@ struct MergeOptions {
     std::string reference;                 // optional polygons with codes: checks village points for GCJ-02
     std::string working_crs;               // empty: the villages' CRS when projected, else a GK zone
     std::string units_file;                // empty: the default styles/units.json when present
-    std::string mapping_file;              // optional: column roles of an unusual plan-table layout
+    std::vector<std::string> mapping_files;  // optional: column meanings of unusual plan-table layouts
+    std::string villages_fields;             // optional: code=FIELD,name=FIELD[,township=FIELD,county=FIELD]
     std::filesystem::path output;          // GeoPackage, written atomically
     bool overwrite = false;
     int plan_year = 2022;
@@ -42,6 +43,8 @@ struct FileSummary {
     std::string kind;  // plan | heating
     std::string sha256;
     int loaded = 0, rejected = 0;
+    std::string refused;  // the code that stopped the whole file (E_HEADER_UNMAPPED ...), empty when read
+    std::string mapping;  // JSON: the meaning each column was read with (as a --mapping file writes it)
 };
 
 struct MergeResult {

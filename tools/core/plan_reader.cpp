@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <functional>
 #include <optional>
 #include <sstream>
@@ -118,6 +119,7 @@ void walk_sheet(const Table& table, const Sheet& sheet, const Layout& layout, st
         const auto kind = aggregate_kind(row, labels);
         if (kind != AggregateKind::none) {
             ++counts.aggregate_rows;
+            if (kind == AggregateKind::subtotal) ++counts.subtotal_rows;
             aggregates.push_back({i, kind});
             continue;
         }
@@ -126,6 +128,8 @@ void walk_sheet(const Table& table, const Sheet& sheet, const Layout& layout, st
             continue;
         }
         ++counts.data_rows;
+        if (counts.first_data_row == 0) counts.first_data_row = row.number;
+        counts.last_data_row = row.number;
         data_positions.push_back(i);
         on_data(row);
     }
@@ -262,6 +266,7 @@ std::optional<Layout> sheet_layout(const Table& table, const Sheet& sheet, Table
                                     "该表有" + std::to_string(nonblank) + "行非空内容" + no_header_detail));
         counts.note_rows = nonblank;
     }
+    counts.layout = layout;
     return layout;
 }
 
@@ -295,12 +300,57 @@ int FileCounts::data_rows() const {
     return n;
 }
 
-PlanReadResult read_plan_rows(const Table& table, const ColumnMapping* mapping) {
+namespace {
+
+// What the cells of a column not understood hold: counts, or a running 1, 2, 3 (序号 without header).
+struct UnknownTally {
+    const ColumnSpec* column;
+    int nonempty = 0, counts = 0;
+    long long last = 0;
+    bool running = true;
+    void add(const std::string& raw) {
+        const std::string text = trim(raw);
+        if (text.empty()) return;
+        ++nonempty;
+        const auto count = parse_count(text);
+        if (count.status == NumberStatus::ok && count.value < 1000000) {
+            ++counts;
+            running = running && count.value == last + 1;
+            last = count.value;
+        } else {
+            running = false;
+        }
+    }
+    bool holds_counts() const { return counts > 0 && counts * 5 >= nonempty * 3 && !(running && counts >= 3); }
+};
+
+// Rows whose route figures do not fit their own total: a sign of a header misread.
+struct TotalsCheck {
+    int rows_with_total = 0;
+    int mismatched = 0;      // total and route cells filled, total != sum
+    int without_routes = 0;  // total > 0, no route figure
+    std::vector<int> examples;
+    bool too_many() const {
+        const int bad = mismatched + without_routes;
+        return bad >= 3 && bad * 5 >= rows_with_total;
+    }
+};
+
+bool keeps_when_refused(const Issue& issue) {
+    return issue.row == 0 || issue.code == "E_HEADER_UNMAPPED";
+}
+
+}  // namespace
+
+PlanReadResult read_plan_rows(const Table& table, const std::vector<ColumnMapping>& mappings) {
     PlanReadResult result;
     result.counts.file = table.file;
     result.counts.encoding = table.encoding;
+    TotalsCheck totals_check;
+    int unmapped_columns = 0;
     for (const auto& sheet : table.sheets) {
         SheetCounts counts;
+        const ColumnMapping* mapping = mapping_for(mappings, table.file, sheet.name);
         const auto layout = sheet_layout(table, sheet, TableKind::plan, mapping, counts, result.issues);
         if (!layout) {
             result.counts.sheets.push_back(counts);
@@ -321,6 +371,8 @@ PlanReadResult read_plan_rows(const Table& table, const ColumnMapping* mapping) 
         for (const auto* c : {c_total, c_households})
             if (c) count_columns.push_back(c->index);
         for (const auto* c : route_columns) count_columns.push_back(c->index);
+        std::vector<UnknownTally> unknown;
+        for (const auto& column : layout->unknown) unknown.push_back({&column});
 
         RefFill fill;
         result.rows.reserve(result.rows.size() + sheet.rows.size());
@@ -332,6 +384,7 @@ PlanReadResult read_plan_rows(const Table& table, const ColumnMapping* mapping) 
             return false;
         };
         auto on_data = [&](const TableRow& row) {
+            for (auto& tally : unknown) tally.add(row.cell(tally.column->index));
             PlanRow plan;
             read_ref(plan, table, sheet, row, refs, fill, context);
             const std::string& township = plan.township;
@@ -349,31 +402,43 @@ PlanReadResult read_plan_rows(const Table& table, const ColumnMapping* mapping) 
             plan.end_date = normalise_date(cell_of(row, layout->find(ColumnRole::end_date)));
             plan.remark = cell_of(row, layout->find(ColumnRole::remark));
 
-            // counts: any unreadable or negative cell rejects the whole row
-            auto reject = [&](const ColumnSpec* column, const Count& count) {
-                const std::string code =
-                    count.status == NumberStatus::negative ? "E_COUNT_NEGATIVE" : "E_COUNT_UNREADABLE";
+            // a rejected row: one finding, the whole row out
+            auto reject_with = [&](const std::string& code, const ColumnSpec* column, const std::string& detail) {
                 result.issues.push_back(make_issue(code, table.file, sheet.name, row.number,
-                                                   column_letter(column->index), trim(row.cell(column->index)),
-                                                   "列“" + column->label + "”"));
+                                                   column ? column_letter(column->index) : "",
+                                                   column ? trim(row.cell(column->index)) : "", detail));
+                ++result.rows_rejected;
+            };
+            auto reject = [&](const ColumnSpec* column, const Count& count) {
+                reject_with(count.status == NumberStatus::negative ? "E_COUNT_NEGATIVE" : "E_COUNT_UNREADABLE", column,
+                            "列“" + column->label + "”");
+            };
+            auto other_route_warning = [&](const RouteHouseholds& rh, const std::string& column) {
+                if (rh.route != Route::other) return;
+                plan.warnings.push_back(make_issue("W_ROUTE_OTHER", table.file, sheet.name, row.number, column,
+                                                   rh.text, "“" + rh.detail + "”" + std::to_string(rh.households) +
+                                                                "户按“其他”计入"));
             };
             long long route_sum = 0;
-            bool any_route_cell = false;
+            const ColumnSpec* coal = nullptr;
             for (const auto* column : route_columns) {
                 const auto count = parse_count(row.cell(column->index));
                 if (count.status == NumberStatus::unreadable || count.status == NumberStatus::negative) {
                     reject(column, count);
                     return;
                 }
-                if (count.status == NumberStatus::empty) continue;
-                any_route_cell = true;
-                if (count.value == 0) continue;
+                if (count.status == NumberStatus::empty || count.value == 0) continue;
+                if (column->not_clean) {
+                    if (!coal) coal = column;
+                    continue;
+                }
                 route_sum += count.value;
                 RouteHouseholds rh;
                 rh.route = column->route;
                 rh.households = count.value;
                 rh.detail = column->route_detail;
                 rh.text = column->label;
+                rh.column = column_letter(column->index);
                 plan.routes.push_back(rh);
             }
             const ColumnSpec* count_column = c_total ? c_total : c_households;
@@ -385,46 +450,66 @@ PlanReadResult read_plan_rows(const Table& table, const ColumnMapping* mapping) 
                     return;
                 }
             }
-            if (!route_columns.empty() && any_route_cell) {
+            if (coal) {
+                reject_with("E_ROUTE_NOT_CLEAN", coal, "列“" + coal->label + "”为燃煤，不属于清洁取暖");
+                return;
+            }
+            if (total.status == NumberStatus::ok && !route_columns.empty()) ++totals_check.rows_with_total;
+            if (!plan.routes.empty()) {
                 if (total.status == NumberStatus::ok && total.value != route_sum) {
+                    ++totals_check.mismatched;
+                    if (totals_check.examples.size() < 5) totals_check.examples.push_back(row.number);
                     plan.warnings.push_back(make_issue(
                         "W_TOTAL_MISMATCH", table.file, sheet.name, row.number, column_letter(count_column->index),
                         trim(row.cell(count_column->index)),
                         "合计" + std::to_string(total.value) + "户，各路线之和" + std::to_string(route_sum) + "户"));
                 }
+                for (const auto& rh : plan.routes) other_route_warning(rh, rh.column);
             } else if (total.status == NumberStatus::ok && total.value > 0) {
-                // one households column: the route is named in a cell (改造方式), or nowhere
+                // one households column: the route must be named in a cell (改造方式 or 设备类型)
+                std::string text = cell_of(row, c_route_text);
+                const ColumnSpec* where = c_route_text;
+                if (text.empty()) {
+                    text = plan.device;
+                    if (!text.empty()) where = c_device;
+                }
+                if (text.empty()) {
+                    if (!route_columns.empty()) {
+                        ++totals_check.without_routes;
+                        if (totals_check.examples.size() < 5) totals_check.examples.push_back(row.number);
+                        reject_with("E_ROUTE_MISSING", count_column,
+                                    "合计" + std::to_string(total.value) + "户，各技术路线列均未填写");
+                    } else {
+                        reject_with("E_ROUTE_MISSING", c_route_text ? c_route_text : count_column,
+                                    c_route_text ? "" : "表中没有改造方式列");
+                    }
+                    return;
+                }
+                auto known = route_texts.find(text);
+                if (known == route_texts.end()) known = route_texts.emplace(text, route_text(text)).first;
+                const auto& match = known->second.match;
+                if (!match.recognised) {
+                    reject_with("E_ROUTE_UNKNOWN", where, "");
+                    return;
+                }
+                if (match.not_clean) {
+                    reject_with("E_ROUTE_NOT_CLEAN", where, "“" + match.detail + "”为燃煤，不属于清洁取暖");
+                    return;
+                }
                 RouteHouseholds rh;
                 rh.households = total.value;
-                std::string text = cell_of(row, c_route_text);
-                if (text.empty()) text = plan.device;
                 rh.text = text;
-                if (text.empty()) {
-                    rh.route = Route::other;
-                    const ColumnSpec* where = c_route_text ? c_route_text : count_column;
-                    plan.warnings.push_back(make_issue("W_ROUTE_MISSING", table.file, sheet.name, row.number,
-                                                       column_letter(where->index), ""));
-                } else {
-                    auto known = route_texts.find(text);
-                    if (known == route_texts.end()) known = route_texts.emplace(text, route_text(text)).first;
-                    const auto& match = known->second.match;
-                    rh.route = match.route;
-                    rh.detail = match.detail;
-                    rh.device = known->second.device || !match.recognised;
-                    if (!match.recognised) {
-                        const ColumnSpec* where = c_route_text ? c_route_text : c_device;
-                        plan.warnings.push_back(make_issue("W_ROUTE_UNKNOWN", table.file, sheet.name, row.number,
-                                                           where ? column_letter(where->index) : "", text));
-                    }
-                }
+                rh.route = match.route;
+                rh.detail = match.detail;
+                rh.device = known->second.device;
+                rh.column = column_letter(count_column->index);
                 plan.routes.push_back(rh);
+                other_route_warning(rh, where ? column_letter(where->index) : "");
             }
             if (plan.routes.empty()) {
                 const ColumnSpec* where =
                     count_column ? count_column : (route_columns.empty() ? nullptr : route_columns[0]);
-                result.issues.push_back(make_issue("E_COUNT_MISSING", table.file, sheet.name, row.number,
-                                                   where ? column_letter(where->index) : "",
-                                                   where ? trim(row.cell(where->index)) : ""));
+                reject_with("E_COUNT_MISSING", where, "");
                 return;
             }
             result.rows.push_back(std::move(plan));
@@ -432,9 +517,100 @@ PlanReadResult read_plan_rows(const Table& table, const ColumnMapping* mapping) 
         walk_sheet(table, sheet, *layout, count_columns, counts, result.issues, is_data, on_data);
         if (counts.data_rows == 0)
             result.issues.push_back(make_issue("W_SHEET_EMPTY", table.file, sheet.name, 0, "", ""));
+        // columns not understood: under a household group, or holding counts
+        for (const auto& tally : unknown) {
+            const ColumnSpec& column = *tally.column;
+            const bool under_group = column.under_count_group && !column.label.empty();
+            if (!under_group && !tally.holds_counts()) continue;
+            std::string why;
+            if (!column.doubt.empty())
+                why = column.doubt;
+            else if (under_group)
+                why = "该列位于户数栏目下，但不是可识别的技术路线或合计";
+            else
+                why = "该列填有" + std::to_string(tally.counts) + "个数值，但列名不是可识别的技术路线、合计或其他已知列";
+            const std::string shown = column.label.empty() ? "（空表头）" : "“" + column.label + "”";
+            result.issues.push_back(make_issue("E_HEADER_UNMAPPED", table.file, sheet.name, column.header_row,
+                                               column_letter(column.index), column.label,
+                                               shown + why));
+            ++unmapped_columns;
+        }
         result.counts.sheets.push_back(counts);
     }
+    if (unmapped_columns > 0) {
+        result.refused = "E_HEADER_UNMAPPED";
+    } else if (totals_check.too_many()) {
+        result.refused = "E_TOTALS_DISAGREE";
+        std::string rows;
+        for (int r : totals_check.examples) rows += (rows.empty() ? "" : "、") + std::to_string(r);
+        result.issues.push_back(make_issue(
+            "E_TOTALS_DISAGREE", table.file, "", 0, "", "",
+            std::to_string(totals_check.mismatched) + "行合计与各技术路线之和不一致，" +
+                std::to_string(totals_check.without_routes) + "行有合计而无分路线户数（共" +
+                std::to_string(totals_check.rows_with_total) + "行填有合计；如第" + rows +
+                "行）；很可能有技术路线列未被识别或识别错误"));
+    }
+    if (!result.refused.empty()) {
+        result.rows.clear();
+        result.issues.erase(std::remove_if(result.issues.begin(), result.issues.end(),
+                                           [](const Issue& issue) { return !keeps_when_refused(issue); }),
+                            result.issues.end());
+        result.rows_rejected = result.counts.data_rows();
+    }
     return result;
+}
+
+std::string column_meaning(const ColumnSpec& column) {
+    switch (column.role) {
+        case ColumnRole::route_count:
+            return column.not_clean ? "route:coal" : std::string("route:") + route_key(column.route);
+        case ColumnRole::area:
+            return column.factor == 1.0 ? "area_m2" : "area";
+        case ColumnRole::none:
+            return "?";
+        default:
+            return role_name(column.role);
+    }
+}
+
+nlohmann::json mapping_of_file(const Table& table, const FileCounts& counts, const std::vector<Issue>& issues) {
+    nlohmann::json out = nlohmann::json::array();
+    int with_layout = 0;
+    for (const auto& sheet : counts.sheets) with_layout += sheet.layout ? 1 : 0;
+    const std::string name = std::filesystem::path(table.file).filename().string();
+    for (const auto& counts_of_sheet : counts.sheets) {
+        if (!counts_of_sheet.layout) continue;
+        const Layout& layout = *counts_of_sheet.layout;
+        const Sheet* sheet = nullptr;
+        for (const auto& s : table.sheets)
+            if (s.name == counts_of_sheet.sheet) sheet = &s;
+        if (!sheet) continue;
+        nlohmann::json m;
+        m["table"] = name;
+        if (with_layout > 1 || !counts_of_sheet.sheet.empty()) m["sheet"] = counts_of_sheet.sheet;
+        m["header_row"] = sheet->rows[layout.header_last].number;
+        m["header_rows"] = layout.header_last - layout.header_first + 1;
+        std::vector<std::pair<int, std::pair<std::string, std::string>>> cells;  // index -> (meaning, header)
+        for (const auto& column : layout.columns) cells.push_back({column.index, {column_meaning(column), column.label}});
+        for (const auto& column : layout.unknown) {
+            bool refused = false;
+            for (const auto& issue : issues)
+                refused = refused || (issue.code == "E_HEADER_UNMAPPED" && issue.sheet == counts_of_sheet.sheet &&
+                                      issue.column == column_letter(column.index));
+            cells.push_back({column.index, {refused ? "?" : "none", column.label}});
+        }
+        std::sort(cells.begin(), cells.end());
+        nlohmann::json columns = nlohmann::json::object(), headers = nlohmann::json::object();
+        for (const auto& [index, meaning] : cells) {
+            // ordered_json is not used: keys sort as text, so B comes before AA; fine for a hand-edited file
+            columns[column_letter(index)] = meaning.first;
+            headers[column_letter(index)] = meaning.second;
+        }
+        m["columns"] = columns;
+        m["headers"] = headers;
+        out.push_back(m);
+    }
+    return out;
 }
 
 void resolve_units(PlanReadResult& plan, const UnitRegistry& units) {

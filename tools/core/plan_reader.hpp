@@ -3,6 +3,8 @@
 // skipped, counts parsed strictly (a row is loaded whole or rejected whole).
 #pragma once
 #include <functional>
+#include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,6 +20,7 @@ namespace cleanheat {
 struct RouteHouseholds {
     Route route = Route::other;
     long long households = 0;
+    std::string column;   // letter of the cell the count was read from
     std::string detail;   // other routes: 地热, 太阳能, or the text as written
     std::string text;     // the route or device text as written (改造方式 cell or header)
     bool device = false;  // `text` names a device or a route detail, not just a route (煤改电)
@@ -59,7 +62,10 @@ struct SheetCounts {
     int blank_rows = 0;
     int header_rows = 0;     // title, 填报 lines and header rows above the data
     int aggregate_rows = 0;  // 小计 / 合计
+    int subtotal_rows = 0;   // of which 小计
     int note_rows = 0;       // 说明 lines and other rows without a village or a count
+    int first_data_row = 0, last_data_row = 0;  // 1-based; 0 when none
+    std::optional<Layout> layout;  // the header found, with every column's meaning; none: no header
 };
 
 struct FileCounts {
@@ -71,6 +77,8 @@ struct FileCounts {
 
 struct PlanReadResult {
     std::vector<PlanRow> rows;  // parsed rows, still to be matched
+    int rows_rejected = 0;      // data rows rejected while reading (every data row when the file is refused)
+    std::string refused;        // the code that stopped the whole file (E_HEADER_UNMAPPED ...), empty when read
     // per sheet: the texts that may name its county (title rows, sheet name, file name)
     std::vector<std::vector<std::string>> sheet_contexts;
     std::vector<Issue> issues;  // rejected rows (E_...) and sheet-level findings
@@ -98,14 +106,23 @@ struct ProgressReadResult {
     FileCounts counts;
 };
 
-// Parses the rows; needs no units, so it can run before the villages are read.
-PlanReadResult read_plan_rows(const Table& table, const ColumnMapping* mapping = nullptr);
+// Parses the rows; needs no units, so it can run before the villages are read. A table with
+// a column it does not understand (under a household group, or holding counts), or whose
+// route columns disagree with its totals in many rows, is refused whole.
+PlanReadResult read_plan_rows(const Table& table, const std::vector<ColumnMapping>& mappings = {});
 ProgressReadResult read_progress_rows(const Table& table, const ColumnMapping* mapping = nullptr);
 // The same, one row at a time: on_sheet(index into result.sheet_contexts) before a sheet's
 // rows, on_row for every parsed row; result gets the issues, counts and contexts, no rows.
 void scan_progress_rows(const Table& table, const ColumnMapping* mapping, ProgressReadResult& result,
                         const std::function<void(std::size_t)>& on_sheet,
                         const std::function<void(ProgressRow&&)>& on_row);
+// The meaning of a column as a mapping file writes it: seq, village_code, total, route:gas,
+// route:coal, info, none ...; "?" for a column not understood.
+std::string column_meaning(const ColumnSpec& column);
+// The mapping a file was (or would be) read with, one object per sheet with a header, in the
+// format of the mapping files (--mapping): table, sheet, header_row, header_rows, columns, headers.
+// Columns named by an E_HEADER_UNMAPPED finding among `issues` are "?" (to be filled in by hand).
+nlohmann::json mapping_of_file(const Table& table, const FileCounts& counts, const std::vector<Issue>& issues);
 // Sets VillageRef::unit from the row's county cell, else from its sheet's context.
 void resolve_units(PlanReadResult& plan, const UnitRegistry& units);
 void resolve_units(ProgressReadResult& report, const UnitRegistry& units);

@@ -63,6 +63,21 @@ constexpr Keyword kKeywords[] = {
     {"other", Route::other, "其他"},
 };
 
+// Coal in any form: not clean heating (DOMAIN.md), a row naming it is an error.
+constexpr std::string_view kCoal[] = {"洁净型煤", "清洁型煤", "洁净煤", "清洁煤", "型煤", "兰炭", "散煤", "燃煤",
+                                      "煤炭",     "无烟煤",   "蜂窝煤", "原煤",   "民用煤", "coal"};
+
+// Short forms, understood only as a whole header under a household group.
+constexpr Keyword kShort[] = {
+    {"集中", Route::district_heating, ""}, {"集", Route::district_heating, ""}, {"热网", Route::district_heating, ""},
+    {"热力", Route::district_heating, ""}, {"供热", Route::district_heating, ""}, {"供暖", Route::district_heating, ""},
+    {"气", Route::gas, ""},                {"燃气", Route::gas, ""},             {"天然气", Route::gas, ""},
+    {"电", Route::electric, ""},           {"电力", Route::electric, ""},        {"电能", Route::electric, ""},
+    {"生物", Route::biomass, ""},          {"生物质", Route::biomass, ""},       {"秸秆", Route::biomass, ""},
+    {"地热", Route::other, "地热"},        {"太阳能", Route::other, "太阳能"},   {"其他", Route::other, "其他"},
+    {"其它", Route::other, "其他"},
+};
+
 }  // namespace
 
 const char* route_key(Route route) {
@@ -99,7 +114,7 @@ const char* route_name(Route route) {
 
 namespace {
 std::string comparable(std::string_view text) {
-    std::string s = strip_spaces(to_halfwidth(text));
+    std::string s = strip_spaces(to_simplified(to_halfwidth(text)));
     for (auto& c : s)
         if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
     return s;
@@ -132,8 +147,50 @@ RouteMatch classify_route(std::string_view text) {
             best.detail = std::string(k.detail);
         }
     }
-    if (!best.recognised) best.detail = trim(text);
+    if (!best.recognised) {
+        for (auto coal : kCoal)
+            if (s.find(coal) != std::string::npos || s == "煤") {
+                best.recognised = true;
+                best.not_clean = true;
+                best.detail = s == "煤" ? std::string("煤") : std::string(coal);
+                return best;
+            }
+        best.detail = trim(text);
+    }
     return best;
+}
+
+std::string route_core(std::string_view header) {
+    std::string s = comparable(header);
+    for (std::string_view prefix : {"其中:", "其中", "含:", "含", "包括", "包含"})
+        if (s.size() > prefix.size() && s.compare(0, prefix.size(), prefix) == 0) {
+            s.erase(0, prefix.size());
+            break;
+        }
+    bool changed = true;
+    while (changed) {
+        changed = false;
+        for (std::string_view suffix : {"(户)", "(户数)", "户数", "(户数量)", "户"})
+            if (s.size() > suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0) {
+                s.resize(s.size() - suffix.size());
+                changed = true;
+            }
+    }
+    return s;
+}
+
+RouteMatch classify_short_route(std::string_view text) {
+    const std::string s = route_core(text);
+    RouteMatch match;
+    for (const auto& k : kShort)
+        if (s == k.text) {
+            match.route = k.route;
+            match.recognised = true;
+            match.detail = std::string(k.detail);
+            return match;
+        }
+    match.detail = trim(text);
+    return match;
 }
 
 }  // namespace cleanheat

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <iterator>
+#include <utility>
 
 namespace cleanheat {
 namespace {
@@ -47,6 +49,29 @@ std::string strip_suffix_once(std::string s, const std::vector<std::string_view>
         }
     }
     return s;
+}
+
+// Traditional -> simplified for the characters seen in headers, route cells and place names
+// (sorted by the traditional code point).
+constexpr std::pair<char32_t, char32_t> kTraditional[] = {
+    {0x500B, 0x4E2A}, {0x5099, 0x5907}, {0x5132, 0x50A8}, {0x5167, 0x5185}, {0x5169, 0x4E24}, {0x5283, 0x5212}, {0x5289, 0x5218}, {0x52D9, 0x52A1}, {0x5340, 0x533A}, {0x54E1, 0x5458}, {0x55AE, 0x5355}, {0x570B, 0x56FD}, {0x570D, 0x56F4}, {0x5712, 0x56ED}, {0x5718, 0x56E2}, {0x5831, 0x62A5}, {0x5B6B, 0x5B59}, {0x5BE6, 0x5B9E}, {0x5BEB, 0x5199}, {0x5C07, 0x5C06}, {0x5C08, 0x4E13}, {0x5C64, 0x5C42}, {0x5C6C, 0x5C5E}, {0x5E7E, 0x51E0}, {0x5EE0, 0x5382}, {0x5EE2, 0x5E9F}, {0x5F35, 0x5F20}, {0x614B, 0x6001}, {0x61C9, 0x5E94}, {0x6236, 0x6237}, {0x639B, 0x6302}, {0x63A1, 0x91C7}, {0x64DA, 0x636E}, {0x6578, 0x6570}, {0x65BC, 0x4E8E}, {0x6642, 0x65F6}, {0x66AB, 0x6682}, {0x6771, 0x4E1C}, {0x68C4, 0x5F03}, {0x68DF, 0x680B}, {0x694A, 0x6768}, {0x696D, 0x4E1A}, {0x6A02, 0x4E50}, {0x6A13, 0x697C}, {0x6AAF, 0x53F0}, {0x6C23, 0x6C14}, {0x6CC1, 0x51B5}, {0x6DE8, 0x51C0}, {0x6F54, 0x6D01}, {0x6FDF, 0x6D4E}, {0x6FF1, 0x6EE8}, {0x7063, 0x6E7E}, {0x70BA, 0x4E3A}, {0x7121, 0x65E0}, {0x7159, 0x70DF}, {0x71B1, 0x70ED}, {0x71D2, 0x70E7}, {0x71DF, 0x8425}, {0x7210, 0x7089}, {0x72C0, 0x72B6}, {0x7522, 0x4EA7}, {0x78BC, 0x7801}, {0x7926, 0x77FF}, {0x7A08, 0x79C6}, {0x7A31, 0x79F0}, {0x7A4D, 0x79EF}, {0x7BC0, 0x8282}, {0x7D05, 0x7EA2}, {0x7D44, 0x7EC4}, {0x7DB2, 0x7F51}, {0x7DDA, 0x7EBF}, {0x7DE8, 0x7F16}, {0x7E23, 0x53BF}, {0x7E3D, 0x603B}, {0x7E6B, 0x7CFB}, {0x806F, 0x8054}, {0x81FA, 0x53F0}, {0x8207, 0x4E0E}, {0x8208, 0x5174}, {0x838A, 0x5E84}, {0x842C, 0x4E07}, {0x862D, 0x5170}, {0x8655, 0x5904}, {0x865F, 0x53F7}, {0x885B, 0x536B}, {0x88DC, 0x8865}, {0x898F, 0x89C4}, {0x8A08, 0x8BA1}, {0x8A2D, 0x8BBE}, {0x8A3B, 0x6CE8}, {0x8A71, 0x8BDD}, {0x8AAA, 0x8BF4}, {0x8CA0, 0x8D1F}, {0x8CAC, 0x8D23}, {0x8CBB, 0x8D39}, {0x8CBC, 0x8D34}, {0x8CC7, 0x8D44}, {0x8CEA, 0x8D28}, {0x8D99, 0x8D75}, {0x8FA6, 0x529E}, {0x8FB2, 0x519C}, {0x9019, 0x8FD9}, {0x9109, 0x4E61}, {0x9112, 0x90B9}, {0x92EA, 0x94FA}, {0x9304, 0x5F55}, {0x934B, 0x9505}, {0x93AE, 0x9547}, {0x9435, 0x94C1}, {0x958B, 0x5F00}, {0x9593, 0x95F4}, {0x9673, 0x9648}, {0x967D, 0x9633}, {0x969B, 0x9645}, {0x96FB, 0x7535}, {0x9805, 0x9879}, {0x9846, 0x9897}, {0x984D, 0x989D}, {0x985E, 0x7C7B}, {0x9918, 0x4F59}, {0x99AC, 0x9A6C}, {0x9A57, 0x9A8C}, {0x9EA5, 0x9EA6}, {0x9EC3, 0x9EC4}};
+
+void append_utf8(std::string& out, char32_t cp) {
+    if (cp < 0x80) {
+        out.push_back(static_cast<char>(cp));
+    } else if (cp < 0x800) {
+        out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
+        out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+    } else if (cp < 0x10000) {
+        out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
+        out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+        out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+    } else {
+        out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
+        out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
+        out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+        out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+    }
 }
 
 }  // namespace
@@ -110,8 +135,26 @@ std::string trim(std::string_view text) {
     return std::string(text.substr(begin, end - begin));
 }
 
+std::string to_simplified(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    for (std::size_t i = 0; i < text.size();) {
+        char32_t cp;
+        const std::size_t n = decode(text, i, cp);
+        const auto* end = std::end(kTraditional);
+        const auto* it = std::lower_bound(std::begin(kTraditional), end, cp,
+                                          [](const std::pair<char32_t, char32_t>& p, char32_t c) { return p.first < c; });
+        if (n > 1 && it != end && it->first == cp)
+            append_utf8(out, it->second);
+        else
+            out.append(text.substr(i, n));
+        i += n;
+    }
+    return out;
+}
+
 std::string normalise_header(std::string_view text) {
-    std::string s = strip_spaces(to_halfwidth(text));
+    std::string s = strip_spaces(to_simplified(to_halfwidth(text)));
     std::string out;
     for (std::size_t i = 0; i < s.size();) {
         char32_t cp;
@@ -238,6 +281,26 @@ std::string village_name_key(std::string_view name) {
     // keep at least one character (two bytes of CJK at least) before a suffix
     s = strip_suffix_once(s, {"社区居民委员会", "村民委员会", "居民委员会", "社区居委会", "村委会", "居委会"}, 3);
     s = strip_suffix_once(s, {"社区", "村"}, 3);
+    return s;
+}
+
+std::string village_part_suffix(std::string_view name) {
+    const std::string s = strip_spaces(to_halfwidth(name));
+    if (!ends_with(s, ")")) return {};
+    const auto open = s.rfind('(');
+    if (open == std::string::npos || open == 0) return {};
+    const std::string inner = s.substr(open + 1, s.size() - open - 2);
+    static constexpr std::string_view kParts[] = {"一", "二", "三", "四", "五", "六", "七", "八", "九", "十",
+                                                  "1",  "2",  "3",  "4",  "5",  "6",  "7",  "8",  "9"};
+    for (auto part : kParts)
+        if (inner == part) return s.substr(open);
+    return {};
+}
+
+std::string strip_village_part(std::string_view name) {
+    const std::string suffix = village_part_suffix(name);
+    std::string s = strip_spaces(to_halfwidth(name));
+    if (!suffix.empty()) s.resize(s.size() - suffix.size());
     return s;
 }
 

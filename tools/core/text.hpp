@@ -14,7 +14,10 @@ std::string to_halfwidth(std::string_view text);
 std::string strip_spaces(std::string_view text);
 // Trims white space at both ends only.
 std::string trim(std::string_view text);
-// Header text made comparable: half-width, no spaces, no '*' marks, brackets unified to ().
+// Traditional characters that county tables use in headers and route cells (熱, 氣, 電, 質,
+// 戶, 數 ...) to their simplified forms; everything else unchanged.
+std::string to_simplified(std::string_view text);
+// Header text made comparable: half-width, simplified, no spaces, no '*' marks, brackets unified to ().
 std::string normalise_header(std::string_view text);
 bool contains(std::string_view text, std::string_view part);
 bool starts_with(std::string_view text, std::string_view prefix);
@@ -48,6 +51,11 @@ Decimal parse_decimal(std::string_view text);
 
 // Village name key: "段家庄村委会", "段家庄村", "段家庄" all give "段家庄".
 std::string village_name_key(std::string_view name);
+// The part suffix of a village name written in parts: "段家庄（一）" -> "(一)", "段家庄(2)" -> "(2)";
+// empty when there is none.
+std::string village_part_suffix(std::string_view name);
+// The name without its part suffix: "段家庄（一）" -> "段家庄".
+std::string strip_village_part(std::string_view name);
 // Township name key: "滨北街道办事处", "滨北街道", "滨北" give "滨北".
 std::string township_name_key(std::string_view name);
 // County-level unit key: "滨城区", "滨城" give "滨城"; "邹平县", "邹平市" give "邹平".

@@ -13,17 +13,23 @@ VillageMatch match_village(const VillageIndex& index, const VillageRef& row) {
     static const std::string no_county;
     const std::string& county_code = row.unit && row.unit->kind != "zone" ? row.unit->code : no_county;
     const bool has_code = !row.code_text.empty();
+    // a village written in parts (段家庄（一）, 段家庄（二）): matched as the village, and said
+    const std::string part = village_part_suffix(row.village_name);
+    const std::string written = part.empty() ? row.village_name : strip_village_part(row.village_name);
     if (row.code.valid && row.code.digits.size() == 12) m.village = index.by_code(row.code.digits);
     if (const Village* village = m.village) {
         if (row.code.reformatted)
             m.warnings.push_back(
                 issue("W_CODE_REFORMATTED", row.code_column, row.code_text, "规范化为" + row.code.digits));
-        const std::string table_key = village_name_key(row.village_name);
+        const std::string table_key = village_name_key(written);
         const std::string geo_key = village_name_key(village->name);
-        if (!table_key.empty() && table_key != geo_key && !contains(geo_key, table_key) &&
-            !contains(table_key, geo_key))
+        if (!table_key.empty() && table_key != geo_key)
             m.warnings.push_back(issue("W_NAME_MISMATCH", row.name_column, row.village_name,
-                                       "代码" + village->code + "对应“" + village->name + "”"));
+                                       "表中“" + row.village_name + "”，代码" + village->code + "对应“" +
+                                           village->name + "”"));
+        if (!part.empty())
+            m.warnings.push_back(issue("W_VILLAGE_PART", row.name_column, row.village_name,
+                                       "按" + village->code + " " + village->name + "导入"));
         if (row.unit && row.unit->kind == "county" && !village->county_code.empty() &&
             row.unit->code != village->county_code)
             m.warnings.push_back(
@@ -32,7 +38,7 @@ VillageMatch match_village(const VillageIndex& index, const VillageRef& row) {
                           (village->county_name.empty() ? village->county_code : village->county_name)));
         return m;
     }
-    const std::string name_key = village_name_key(row.village_name);
+    const std::string name_key = village_name_key(written);
     const std::string township_key = township_name_key(row.township);
     std::vector<const Village*> candidates;
     if (!name_key.empty()) {
@@ -46,6 +52,9 @@ VillageMatch match_village(const VillageIndex& index, const VillageRef& row) {
         m.warnings.push_back(issue("W_MATCHED_BY_NAME", has_code ? row.code_column : row.name_column,
                                    has_code ? row.code_text : row.village_name,
                                    why + "，匹配到" + m.village->code + " " + m.village->name));
+        if (!part.empty())
+            m.warnings.push_back(issue("W_VILLAGE_PART", row.name_column, row.village_name,
+                                       "按" + m.village->code + " " + m.village->name + "导入"));
     } else if (candidates.size() > 1) {
         std::string list;
         for (std::size_t i = 0; i < candidates.size() && i < 5; ++i)

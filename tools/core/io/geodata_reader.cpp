@@ -100,9 +100,105 @@ std::vector<const Village*> VillageIndex::by_name(const std::string& county_code
     return out;
 }
 
-VillageSource open_villages(const std::string& source_name, const std::string& layer_name) {
+namespace {
+
+bool looks_like_path(const std::string& name) {
+    return !starts_with(name, "PG:") && !starts_with(name, "/vsi") && name.find("://") == std::string::npos;
+}
+
+// A village-level division code: 12 digits, or a land-survey 坐落单位代码 of 19 digits.
+bool is_division_code(const std::string& value) {
+    const auto code = normalise_code(value);
+    return code.valid && (code.digits.size() == 12 || code.digits.size() == 19) && code.digits[0] >= '1';
+}
+
+bool is_village_name(const std::string& value) {
+    const std::string s = strip_spaces(value);
+    if (s.size() < 6 || !is_valid_utf8(s) || static_cast<unsigned char>(s[0]) < 0xE0) return false;
+    for (const char* suffix : {"村", "村委会", "村民委员会", "居委会", "社区", "居民委员会", "社区居民委员会"})
+        if (ends_with(s, suffix)) return true;
+    return false;
+}
+
+// Fields found by what they hold: the first features are sampled.
+void find_fields_by_content(OGRLayer* layer, VillageFields& f) {
+    auto* defn = layer->GetLayerDefn();
+    const int n_fields = defn->GetFieldCount();
+    std::vector<int> codes(n_fields, 0), names(n_fields, 0), filled(n_fields, 0);
+    layer->SetIgnoredFields(nullptr);
+    layer->ResetReading();
+    int sampled = 0;
+    for (auto& feature : *layer) {
+        for (int i = 0; i < n_fields; ++i) {
+            if (!feature->IsFieldSetAndNotNull(i)) continue;
+            const std::string value = feature->GetFieldAsString(i);
+            if (trim(value).empty()) continue;
+            ++filled[i];
+            if (is_division_code(value)) ++codes[i];
+            if (is_village_name(value)) ++names[i];
+        }
+        if (++sampled >= 200) break;
+    }
+    layer->ResetReading();
+    auto best = [&](const std::vector<int>& hits) {
+        int field = -1;
+        for (int i = 0; i < n_fields; ++i)
+            if (filled[i] > 0 && hits[i] * 10 >= filled[i] * 9 && (field < 0 || hits[i] > hits[field])) field = i;
+        return field;
+    };
+    if (f.code < 0) f.code = best(codes);
+    if (f.name < 0) f.name = best(names);
+}
+
+void apply_field_overrides(const std::string& source_name, OGRFeatureDefn* defn, const std::string& spec,
+                           VillageFields& f) {
+    std::size_t start = 0;
+    while (start <= spec.size()) {
+        const std::size_t end = std::min(spec.find(',', start), spec.size());
+        const std::string item = trim(spec.substr(start, end - start));
+        start = end + 1;
+        if (item.empty()) continue;
+        const auto eq = item.find('=');
+        if (eq == std::string::npos)
+            throw UsageError("--villages-fields: '" + item + "' is not KEY=FIELD",
+                             "keys: code, name, township, township_code, county, county_code");
+        const std::string key = trim(item.substr(0, eq)), field = trim(item.substr(eq + 1));
+        const int index = defn->GetFieldIndex(field.c_str());
+        if (index < 0) {
+            std::string available;
+            for (int i = 0; i < defn->GetFieldCount(); ++i)
+                available += std::string(i ? ", " : "") + defn->GetFieldDefn(i)->GetNameRef();
+            throw UsageError("--villages-fields: " + source_name + " has no field '" + field + "'",
+                             "fields: " + available);
+        }
+        if (key == "code")
+            f.code = index;
+        else if (key == "name")
+            f.name = index;
+        else if (key == "township")
+            f.township_name = index;
+        else if (key == "township_code")
+            f.township_code = index;
+        else if (key == "county")
+            f.county_name = index;
+        else if (key == "county_code")
+            f.county_code = index;
+        else
+            throw UsageError("--villages-fields: unknown key '" + key + "'",
+                             "keys: code, name, township, township_code, county, county_code");
+    }
+}
+
+}  // namespace
+
+VillageSource open_villages(const std::string& source_name, const std::string& layer_name, const std::string& fields) {
     VillageSource source;
     source.source = source_name;
+    {
+        std::error_code ec;
+        if (looks_like_path(source_name) && !std::filesystem::exists(source_name, ec))
+            throw InputError(source_name + ": no such file");
+    }
     GdalErrorCapture capture;
     source.dataset.reset(GDALDataset::Open(source_name.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY));
     if (!source.dataset) {
@@ -136,17 +232,24 @@ VillageSource open_villages(const std::string& source_name, const std::string& l
     source.layer_name = source.layer->GetName();
     auto* defn = source.layer->GetLayerDefn();
     auto& f = source.fields;
-    f.code = find_field(defn, {"village_code", "code", "cun_code", "村代码", "行政区划代码", "区划代码",
-                               "统计用区划代码", "xzqdm", "zldwdm", "cjqydm", "qhdm", "adcode", "dm"});
-    f.name =
-        find_field(defn, {"village_name", "name", "村名", "村名称", "村庄名称", "xzqmc", "zldwmc", "cjqymc", "mc"});
-    f.township_code = find_field(defn, {"township_code", "town_code", "乡镇代码", "xzdm", "street_code", "streetcode"});
-    f.township_name = find_field(defn, {"township_name", "township", "town", "乡镇", "乡镇名称", "xzmc"});
-    f.county_code = find_field(defn, {"county_code", "area_code", "areacode", "县代码", "xdm"});
-    f.county_name = find_field(defn, {"county_name", "county", "县", "县名称", "xmc"});
+    // by name (shapefiles cut names at 10 characters: village_co, township_n ...)
+    f.code = find_field(defn, {"village_code", "village_co", "code", "cun_code", "村代码", "村级代码", "行政区划代码",
+                               "区划代码", "统计用区划代码", "xzqdm", "zldwdm", "cjqydm", "qhdm", "adcode", "dm"});
+    f.name = find_field(defn, {"village_name", "village_na", "name", "村名", "村名称", "村级名称", "村庄名称", "xzqmc",
+                               "zldwmc", "cjqymc", "mc"});
+    f.township_code = find_field(defn, {"township_code", "township_c", "town_code", "乡镇代码", "xzdm", "street_code",
+                                        "streetcode", "street_cod"});
+    f.township_name =
+        find_field(defn, {"township_name", "township_n", "township", "town", "乡镇", "乡镇名称", "xzmc"});
+    f.county_code = find_field(defn, {"county_code", "county_cod", "area_code", "areacode", "县代码", "xdm"});
+    f.county_name = find_field(defn, {"county_name", "county_nam", "county", "县", "县名称", "xmc"});
+    if (!fields.empty()) apply_field_overrides(source_name, defn, fields, f);
+    // by content: a column of division codes, a column of village names
+    if (f.code < 0 || f.name < 0) find_fields_by_content(source.layer, f);
     if (f.code < 0)
         throw InputError(source_name + ": layer '" + source.layer_name + "' has no village code field",
-                         "expected a field named village_code, code, 村代码, XZQDM or ZLDWDM");
+                         "no field is named like village_code, 村代码, XZQDM or ZLDWDM, and none holds 12-digit "
+                         "division codes; name it with --villages-fields code=FIELD,name=FIELD");
     source.geometry_type = wkbFlatten(source.layer->GetGeomType());
     OGREnvelope envelope;
     if (source.layer->GetExtent(&envelope, TRUE) == OGRERR_NONE) {

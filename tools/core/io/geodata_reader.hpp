@@ -61,8 +61,12 @@ struct VillageSource {
     bool recode_gb18030 = false;          // a shapefile without .cpg: text that is not UTF-8 is GBK/GB18030
 };
 
-// Opens the villages (throws InputError naming the source and what is missing).
-VillageSource open_villages(const std::string& source, const std::string& layer_name);
+// Opens the villages (throws InputError naming the source and what is missing). The fields are
+// found by name (village_code, 村代码, XZQDM, ZLDWDM, shapefile names cut to 10 characters ...),
+// else by content (a column of 12- or 19-digit division codes, a column of village names);
+// `fields` (code=FIELD,name=FIELD,township=FIELD,county=FIELD; also township_code=, county_code=)
+// names them explicitly and wins.
+VillageSource open_villages(const std::string& source, const std::string& layer_name, const std::string& fields = {});
 // Pass 1: attributes only. Duplicated codes become W_VILLAGE_CODE_DUPLICATE findings.
 VillageIndex read_village_attributes(VillageSource& source, const UnitRegistry& units, std::vector<Issue>& issues);
 

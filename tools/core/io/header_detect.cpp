@@ -1,11 +1,13 @@
 #include "io/header_detect.hpp"
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
 
 #include "error.hpp"
+#include "issue.hpp"
 
 #include "text.hpp"
 
@@ -48,7 +50,7 @@ std::set<ColumnRole> roles_of(const TableRow& row) {
     for (const auto& cell : row.cells) {
         if (trim(cell).empty()) continue;
         const auto spec = classify_header(cell, "");
-        if (spec.role != ColumnRole::none) roles.insert(spec.role);
+        if (spec.role != ColumnRole::none && spec.role != ColumnRole::info) roles.insert(spec.role);
     }
     return roles;
 }
@@ -58,6 +60,25 @@ bool header_like(const TableRow& row) {
     for (const auto& cell : row.cells)
         if (is_number_cell(cell)) return false;
     return !roles_of(row).empty();
+}
+
+// The second row of a two-level header whose lower cells are understood only under their group
+// (改造户数 over 气 | 电 | 集中): every filled cell stands under a household group, none is a number,
+// and at least one is a route or the total.
+bool header_row_below(const TableRow& upper, const TableRow& lower) {
+    const std::size_t width = std::max(upper.cells.size(), lower.cells.size());
+    std::string group;
+    int known = 0;
+    for (std::size_t c = 0; c < width; ++c) {
+        const std::string up = trim(upper.cell(c));
+        const std::string low = trim(lower.cell(c));
+        if (!up.empty()) group = up;
+        if (low.empty()) continue;
+        if (is_number_cell(low) || group.empty() || !is_count_group(group)) return false;
+        const auto role = classify_header(low, group).role;
+        if (role == ColumnRole::route_count || role == ColumnRole::total) ++known;
+    }
+    return known > 0;
 }
 
 int score(const std::set<ColumnRole>& roles, TableKind kind) {
@@ -130,6 +151,8 @@ const char* role_name(ColumnRole role) {
             return "accepted";
         case ColumnRole::accept_date:
             return "accept_date";
+        case ColumnRole::info:
+            return "info";
     }
     return "none";
 }
@@ -147,11 +170,41 @@ std::vector<const ColumnSpec*> Layout::all(ColumnRole role) const {
     return out;
 }
 
+bool is_count_group(const std::string& group) {
+    const std::string g = normalise_header(group);
+    return any_of(g, {"户", "其中", "改造", "数量", "规模"}) && !any_of(g, {"日期", "时间", "方式", "类型", "设备"});
+}
+
+namespace {
+
+// Columns a plan table may carry that are known and not loaded: people, money, lengths,
+// device counts, poor households (a part of the total, not a route).
+bool is_info_header(const std::string& h) {
+    return any_of(h, {"联系人", "电话", "手机", "负责人", "联系方式", "人口", "人数", "低保", "特困", "五保", "贫困",
+                      "脱贫", "困难", "残疾", "优抚", "投资", "资金", "补贴", "补助", "万元", "(元)", "金额", "费用",
+                      "长度", "(米)", "(m)", "(km)", "公里", "千米", "容量", "(kw)", "千瓦", "kva", "(吨)", "吨数",
+                      "立方", "m3", "距离", "比例", "比率", "完成率", "%", "(台)", "(套)", "(个)", "台数", "套数",
+                      "户籍", "常住", "身份证", "经度", "纬度", "坐标"});
+}
+
+bool is_total_word(const std::string& core) {
+    std::string s = core;
+    for (std::string_view prefix : {"计划改造", "改造", "计划"})
+        if (s.size() > prefix.size() && s.compare(0, prefix.size(), prefix) == 0) {
+            s.erase(0, prefix.size());
+            break;
+        }
+    return equals_any(s, {"合计", "小计", "总计", "总", "合计户数", "总户数", "户数合计", "户数总计"});
+}
+
+}  // namespace
+
 ColumnSpec classify_header(const std::string& label_text, const std::string& group_text) {
     ColumnSpec spec;
     spec.label = group_text.empty() ? trim(label_text) : trim(group_text) + "/" + trim(label_text);
     const std::string h = lower_ascii(normalise_header(label_text));
     const std::string g = lower_ascii(normalise_header(group_text));
+    spec.under_count_group = !g.empty() && is_count_group(group_text);
     if (h.empty()) return spec;
     auto set = [&](ColumnRole role) {
         spec.role = role;
@@ -190,6 +243,7 @@ ColumnSpec classify_header(const std::string& label_text, const std::string& gro
     }
     if (any_of(h, {"开工"})) return set(ColumnRole::start_date);
     if (any_of(h, {"完工", "竣工", "完成时间", "完成日期"})) return set(ColumnRole::end_date);
+    if (any_of(h, {"电话", "手机"})) return set(ColumnRole::info);  // before 编号/代码 (电话号码)
     if (any_of(h, {"代码", "编码", "区划码", "编号"})) {
         if (any_of(h, {"村", "居", "社区", "统计用", "区划"})) return set(ColumnRole::village_code);
         if (any_of(h, {"乡", "镇", "街道"})) return set(ColumnRole::township_code);
@@ -201,6 +255,7 @@ ColumnSpec classify_header(const std::string& label_text, const std::string& gro
         return set(ColumnRole::area);
     }
     if (any_of(h, {"热源"})) return set(ColumnRole::heat_source);
+    if (is_info_header(h)) return set(ColumnRole::info);
     if (any_of(h, {"改造方式", "技术路线", "改造类型", "取暖方式", "采暖方式", "改造路线", "改造技术", "供暖方式",
                    "清洁取暖方式", "改造模式"}))
         return set(ColumnRole::route_text);
@@ -213,23 +268,37 @@ ColumnSpec classify_header(const std::string& label_text, const std::string& gro
     if (any_of(h, {"村(居)", "村名", "行政村", "村居", "村庄", "村(社区)", "社区", "自然村"}) ||
         equals_any(h, {"村", "村名称", "村委会", "名称"}))
         return set(ColumnRole::village_name);
-    const bool count_group = any_of(g, {"户", "其中", "改造", "数量"});
-    if (equals_any(h, {"合计", "小计", "总计", "合计户数", "总户数", "户数合计"})) {
-        if (g.empty() || count_group) return set(ColumnRole::total);
+    const std::string core = route_core(h);
+    if (is_total_word(core) || is_total_word(h)) {
+        if (g.empty() || spec.under_count_group) return set(ColumnRole::total);
     }
     if (h != "其中") {
-        const auto route = classify_route(h);
-        if (route.recognised && (g.empty() || count_group || any_of(h, {"户"}))) {
+        // a route named in full (空气源热泵, 煤改电（户）, 其中：气代煤), or briefly under a household group
+        auto route = classify_route(core);
+        if (!route.recognised && spec.under_count_group) route = classify_short_route(core);
+        if (route.recognised && (g.empty() || spec.under_count_group || any_of(h, {"户"}))) {
             spec.route = route.route;
-            spec.route_detail = route.route == Route::other ? route.detail : std::string();
+            spec.not_clean = route.not_clean;
+            spec.route_detail = route.route == Route::other || route.not_clean ? route.detail : std::string();
             return set(ColumnRole::route_count);
         }
     }
     if (any_of(h, {"户数", "户"}) || any_of(h, {"规模"})) {
+        // below a household group a column is a route or the total, never "some households"
+        if (spec.under_count_group) return spec;
         // 改造户数 over route columns is handled by the caller as a group
         return set(ColumnRole::households);
     }
     return spec;
+}
+
+static bool is_plain_households(const std::string& label) {
+    const std::string h = lower_ascii(normalise_header(label));
+    std::string core = route_core(h);
+    if (core == h && ends_with(h, "(户)")) core = h.substr(0, h.size() - 5);
+    return equals_any(core, {"户数", "改造户数", "计划改造户数", "计划户数", "改造", "计划改造", "规模", "改造规模",
+                             "计划改造规模", "拟改造户数", "households", "count", "households_total", "户"}) ||
+           equals_any(h, {"户数", "改造户数", "计划改造户数", "计划户数", "改造规模", "规模"});
 }
 
 Layout layout_from_rows(const Sheet& sheet, int first, int last) {
@@ -258,31 +327,63 @@ Layout layout_from_rows(const Sheet& sheet, int first, int last) {
         ColumnSpec spec = classify_header(label, group_here);
         // a group label that names a route ("煤改电" over "户数")
         if (spec.role == ColumnRole::households && !group_here.empty()) {
-            const auto route = classify_route(group_here);
+            const auto route = classify_route(route_core(group_here));
             if (route.recognised) {
                 spec.role = ColumnRole::route_count;
                 spec.route = route.route;
-                spec.route_detail = route.route == Route::other ? route.detail : std::string();
+                spec.not_clean = route.not_clean;
+                spec.route_detail = route.route == Route::other || route.not_clean ? route.detail : std::string();
             }
         }
         spec.index = static_cast<int>(c);
-        if (spec.role != ColumnRole::none) layout.columns.push_back(spec);
+        spec.header_row = (first != last && !low.empty()) ? lower.number : upper.number;
+        if (spec.role == ColumnRole::none) {
+            if (spec.label.empty() && !group_here.empty()) spec.label = group_here + "/";
+            layout.unknown.push_back(spec);
+        } else {
+            layout.columns.push_back(spec);
+        }
     }
-    // With route columns, a plain 户数/改造户数 column is the row total.
+    // With route columns, a plain 户数/改造户数 column is the row total; another column that only
+    // says 户 (新能源（户）) is not understood.
     if (layout.has(ColumnRole::route_count)) {
         for (auto& column : layout.columns)
-            if (column.role == ColumnRole::households) column.role = ColumnRole::total;
+            if (column.role == ColumnRole::households) {
+                const std::string own = trim(column.label.substr(column.label.rfind('/') == std::string::npos
+                                                                      ? 0
+                                                                      : column.label.rfind('/') + 1));
+                if (is_plain_households(own)) {
+                    column.role = ColumnRole::total;
+                } else {
+                    column.role = ColumnRole::none;
+                    layout.unknown.push_back(column);
+                }
+            }
+        layout.columns.erase(std::remove_if(layout.columns.begin(), layout.columns.end(),
+                                            [](const ColumnSpec& c) { return c.role == ColumnRole::none; }),
+                             layout.columns.end());
     }
-    // Several columns of one single role: keep the first (e.g. two 备注).
+    // Several columns of one single role: keep the first (e.g. two 备注). A second count column
+    // (two 合计) cannot be told from the first: it is kept aside as not understood.
     std::set<ColumnRole> seen;
     std::vector<ColumnSpec> unique;
-    for (const auto& column : layout.columns) {
-        if (column.role != ColumnRole::route_count && column.role != ColumnRole::none &&
-            !seen.insert(column.role).second)
+    for (auto& column : layout.columns) {
+        const bool repeatable = column.role == ColumnRole::route_count || column.role == ColumnRole::info;
+        if (!repeatable && !seen.insert(column.role).second) {
+            if (column.role == ColumnRole::total || column.role == ColumnRole::households) {
+                const auto* first_one = layout.find(column.role);
+                column.doubt = std::string("与") + column_letter(first_one->index) + "列“" + first_one->label +
+                               "”同为" + (column.role == ColumnRole::total ? "合计" : "户数") + "列，无法确定以哪一列为准";
+                column.role = ColumnRole::none;
+                layout.unknown.push_back(column);
+            }
             continue;
+        }
         unique.push_back(column);
     }
     layout.columns = std::move(unique);
+    std::sort(layout.unknown.begin(), layout.unknown.end(),
+              [](const ColumnSpec& a, const ColumnSpec& b) { return a.index < b.index; });
     return layout;
 }
 
@@ -305,7 +406,8 @@ std::optional<Layout> detect_layout_by_content(const Sheet& sheet, TableKind kin
 
     // One or two header rows: try the pair (best, best+1), then (best-1, best), then best alone.
     std::vector<std::pair<int, int>> candidates;
-    if (best + 1 < static_cast<int>(sheet.rows.size()) && header_like(sheet.rows[best + 1]))
+    if (best + 1 < static_cast<int>(sheet.rows.size()) &&
+        (header_like(sheet.rows[best + 1]) || header_row_below(sheet.rows[best], sheet.rows[best + 1])))
         candidates.emplace_back(best, best + 1);
     if (best > 0 && count_nonempty(sheet.rows[best - 1]) >= 2 && header_like(sheet.rows[best - 1]))
         candidates.emplace_back(best - 1, best);
@@ -332,8 +434,21 @@ int column_index_of_letters(const std::string& key) {
 
 ColumnSpec spec_of_role(const std::string& file, const std::string& key, const std::string& role_text) {
     ColumnSpec spec;
+    const char* roles_hint =
+        "roles: seq county county_code township township_code village_name village_code total households "
+        "route:district_heating route:gas route:electric route:biomass route:other route:coal route_text device "
+        "start_date end_date remark area area_m2 heat_source info none";
+    if (role_text == "?" || role_text.empty())
+        throw InputError(file + ": columns." + key + " is still \"" + role_text +
+                             "\": name what the column holds (or \"none\" to leave it out)",
+                         roles_hint);
     if (starts_with(role_text, "route:")) {
         const std::string route = role_text.substr(6);
+        if (route == "coal") {
+            spec.role = ColumnRole::route_count;
+            spec.not_clean = true;
+            return spec;
+        }
         for (Route r : kRoutes)
             if (route == route_key(r)) {
                 spec.role = ColumnRole::route_count;
@@ -341,10 +456,11 @@ ColumnSpec spec_of_role(const std::string& file, const std::string& key, const s
                 return spec;
             }
         throw InputError(file + ": columns." + key + ": unknown route '" + route +
-                         "' (district_heating, gas, electric, biomass, other)");
+                         "' (district_heating, gas, electric, biomass, other, coal)");
     }
-    for (int i = 0; i <= static_cast<int>(ColumnRole::heat_source); ++i) {
+    for (int i = 0; i <= static_cast<int>(ColumnRole::info); ++i) {
         const auto role = static_cast<ColumnRole>(i);
+        if (role == ColumnRole::route_count) continue;  // route:<key>
         if (role_text == role_name(role)) {
             spec.role = role;
             if (role == ColumnRole::area) spec.factor = 10000.0;
@@ -356,46 +472,89 @@ ColumnSpec spec_of_role(const std::string& file, const std::string& key, const s
         spec.factor = 1.0;
         return spec;
     }
-    throw InputError(file + ": columns." + key + ": unknown role '" + role_text + "'",
-                     "roles: seq county county_code township township_code village_name village_code total households "
-                     "route:<route> route_text device start_date end_date remark area area_m2 heat_source none");
+    throw InputError(file + ": columns." + key + ": unknown role '" + role_text + "'", roles_hint);
+}
+
+ColumnMapping mapping_of(const std::string& path, const nlohmann::json& doc, const std::string& where) {
+    ColumnMapping mapping;
+    mapping.file = path;
+    if (!doc.is_object()) throw InputError(path + where + ": a mapping must be a JSON object");
+    for (const auto& [key, value] : doc.items()) {
+        if (key == "header_row") {
+            if (!value.is_number_integer() || value.get<int>() < 1)
+                throw InputError(path + where + ": header_row must be a row number (1, 2, ...)");
+            mapping.header_row = value.get<int>();
+        } else if (key == "header_rows") {
+            if (!value.is_number_integer() || value.get<int>() < 1 || value.get<int>() > 2)
+                throw InputError(path + where + ": header_rows must be 1 or 2");
+            mapping.header_rows = value.get<int>();
+        } else if (key == "table" || key == "sheet") {
+            if (!value.is_string()) throw InputError(path + where + ": " + key + " must be a text");
+            (key == "table" ? mapping.table : mapping.sheet) = value.get<std::string>();
+        } else if (key == "columns") {
+            if (!value.is_object())
+                throw InputError(path + where + ": columns must be an object {\"E\": \"households\", ...}");
+            for (const auto& [column, role] : value.items()) {
+                if (!role.is_string())
+                    throw InputError(path + where + ": columns." + column + " must be a role name");
+                spec_of_role(path + where, column, role.get<std::string>());  // validates
+                mapping.columns.emplace_back(column, role.get<std::string>());
+            }
+        } else if (key != "comment" && key != "description" && key != "headers") {
+            throw InputError(path + where + ": unknown key '" + key + "'",
+                             "keys: table, sheet, header_row, header_rows, columns, headers, comment");
+        }
+    }
+    return mapping;
+}
+
+// The header text over a column, group/label as classify_header writes it.
+std::string header_text_at(const Sheet& sheet, const Layout& layout, int index) {
+    const std::string low = trim(sheet.rows[layout.header_last].cell(index));
+    const std::string up = trim(sheet.rows[layout.header_first].cell(index));
+    if (layout.header_first == layout.header_last || low.empty()) return up;
+    return up.empty() ? low : up + "/" + low;
 }
 
 }  // namespace
 
-ColumnMapping load_mapping(const std::string& path) {
-    ColumnMapping mapping;
-    mapping.file = path;
+std::vector<ColumnMapping> load_mappings(const std::string& path) {
     std::ifstream in(path);
-    if (!in) throw InputError(path + ": cannot open");
+    if (!in) throw InputError(path + ": cannot open the mapping file");
     nlohmann::json doc;
     try {
         doc = nlohmann::json::parse(in, nullptr, true, true);
     } catch (const std::exception& e) {
         throw InputError(path + ": not valid JSON: " + e.what());
     }
-    if (!doc.is_object()) throw InputError(path + ": must be a JSON object");
-    for (const auto& [key, value] : doc.items()) {
-        if (key == "header_row") {
-            if (!value.is_number_integer() || value.get<int>() < 1)
-                throw InputError(path + ": header_row must be a row number (1, 2, ...)");
-            mapping.header_row = value.get<int>();
-        } else if (key == "header_rows") {
-            if (!value.is_number_integer() || value.get<int>() < 1 || value.get<int>() > 2)
-                throw InputError(path + ": header_rows must be 1 or 2");
-            mapping.header_rows = value.get<int>();
-        } else if (key == "columns") {
-            if (!value.is_object()) throw InputError(path + ": columns must be an object {\"E\": \"households\", ...}");
-            for (const auto& [column, role] : value.items()) {
-                if (!role.is_string()) throw InputError(path + ": columns." + column + " must be a role name");
-                spec_of_role(path, column, role.get<std::string>());  // validates
-                mapping.columns.emplace_back(column, role.get<std::string>());
-            }
-        } else if (key != "comment" && key != "description") {
-            throw InputError(path + ": unknown key '" + key + "'", "keys: header_row, header_rows, columns, comment");
-        }
+    std::vector<ColumnMapping> out;
+    if (doc.is_array()) {
+        for (std::size_t i = 0; i < doc.size(); ++i) out.push_back(mapping_of(path, doc[i], "[" + std::to_string(i) + "]"));
+    } else {
+        out.push_back(mapping_of(path, doc, ""));
     }
-    return mapping;
+    return out;
+}
+
+ColumnMapping load_mapping(const std::string& path) {
+    auto all = load_mappings(path);
+    if (all.size() != 1) throw InputError(path + ": holds " + std::to_string(all.size()) + " mappings, expected one");
+    return all.front();
+}
+
+const ColumnMapping* mapping_for(const std::vector<ColumnMapping>& mappings, const std::string& table_file,
+                                 const std::string& sheet) {
+    const std::string name = std::filesystem::path(table_file).filename().string();
+    auto table_fits = [&](const ColumnMapping& m) {
+        return m.table == table_file || m.table == name;
+    };
+    for (const auto& m : mappings)
+        if (!m.table.empty() && !m.sheet.empty() && table_fits(m) && m.sheet == sheet) return &m;
+    for (const auto& m : mappings)
+        if (!m.table.empty() && m.sheet.empty() && table_fits(m)) return &m;
+    for (const auto& m : mappings)
+        if (m.table.empty() && (m.sheet.empty() || m.sheet == sheet)) return &m;
+    return nullptr;
 }
 
 std::optional<Layout> detect_layout(const Sheet& sheet, TableKind kind, const ColumnMapping* mapping) {
@@ -426,7 +585,14 @@ std::optional<Layout> detect_layout(const Sheet& sheet, TableKind kind, const Co
             if (index < 0) continue;  // this sheet has no such column
         }
         spec.index = index;
-        spec.label = key;
+        spec.label = header_text_at(sheet, *layout, index);
+        if (spec.label.empty()) spec.label = key;
+        if (spec.role == ColumnRole::route_count && (spec.route == Route::other || spec.not_clean))
+            spec.route_detail = spec.label;
+        spec.header_row = sheet.rows[layout->header_last].number;
+        auto& unknown = layout->unknown;
+        unknown.erase(std::remove_if(unknown.begin(), unknown.end(), [&](const ColumnSpec& c) { return c.index == index; }),
+                      unknown.end());
         auto& columns = layout->columns;
         columns.erase(std::remove_if(columns.begin(), columns.end(),
                                      [&](const ColumnSpec& c) {

@@ -35,6 +35,7 @@ enum class ColumnRole {
     completed,      // 已完工(户数)
     accepted,       // 已验收(户数)
     accept_date,    // 验收日期
+    info,           // known, not loaded: 联系人, 联系电话, 人口, 其中：低保户, 投资（万元）, 设备（台） ...
 };
 
 const char* role_name(ColumnRole role);
@@ -46,17 +47,27 @@ struct ColumnSpec {
     std::string route_detail;    // for route_count of other routes (地热 ...)
     std::string label;           // the header text as written (group/label)
     double factor = 1.0;         // area: m2 per unit (10000 for 万平方米)
+    bool not_clean = false;      // route_count of coal (洁净型煤, 兰炭 ...): a nonzero count rejects the row
+    bool under_count_group = false;  // below a household group (改造户数, 户数, 其中 ...) in a two-level header
+    int header_row = 0;          // 1-based row of the header cell that names the column
+    std::string doubt;           // unknown columns: why a column with a known name is not used (a second 合计 ...)
 };
 
 struct Layout {
     int header_first = 0;  // index into Sheet::rows
     int header_last = 0;   // == header_first for a one-level header
     std::vector<ColumnSpec> columns;
+    // Columns with no known meaning (role none), blank headers included, in the header's width.
+    // A plan table may not have such a column under a household group or holding counts.
+    std::vector<ColumnSpec> unknown;
 
     const ColumnSpec* find(ColumnRole role) const;
     std::vector<const ColumnSpec*> all(ColumnRole role) const;
     bool has(ColumnRole role) const { return find(role) != nullptr; }
 };
+
+// True when a group header (the merged upper cell) stands over household counts: 改造户数, 户数, 其中 ...
+bool is_count_group(const std::string& group);
 
 // Role of one header cell; `group` is the merged cell above it in a two-level header.
 ColumnSpec classify_header(const std::string& label, const std::string& group);
@@ -66,13 +77,22 @@ enum class TableKind { plan, heating, progress };
 
 // A mapping file (styles/mapping-*.json) naming the columns of an unusual layout.
 struct ColumnMapping {
-    std::string file;
+    std::string file;     // the mapping file itself, for messages
+    std::string table;    // file name (or path) of the plan table it is for; empty: every table
+    std::string sheet;    // sheet it is for; empty: every sheet of the table
     int header_row = 0;   // 1-based row of the (last) header row; 0: found by content
     int header_rows = 1;  // with header_row: 1 or 2 header rows
     // column letter ("E") or header text -> role name (village_code ...) or route:<key>
     std::vector<std::pair<std::string, std::string>> columns;
 };
-// Reads a mapping file; throws InputError naming the key that is wrong.
+// Reads a mapping file: one mapping object, or an array of them (one per table or sheet);
+// throws InputError naming the key that is wrong.
+std::vector<ColumnMapping> load_mappings(const std::string& path);
+// The mapping of the list that fits a table file and sheet best (table and sheet named, then
+// table only, then neither); nullptr when none fits.
+const ColumnMapping* mapping_for(const std::vector<ColumnMapping>& mappings, const std::string& table_file,
+                                 const std::string& sheet);
+// A single mapping (progress reports); the file must hold exactly one.
 ColumnMapping load_mapping(const std::string& path);
 
 // Finds the header among the first rows of the sheet; nullopt when none fits the kind.
