@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # cleanheat build helper: installs what is missing (Debian 12), builds, runs.
 #   bash make.sh demo   install + build + run the main job on data-samples/ into out/
-#   bash make.sh test   install + build (normal and sanitizer) + run every test
+#   bash make.sh test   install + build (normal and sanitizer) + run every test, then the fuzzers
+#                       (FUZZ_SECONDS each, default 60; 0 skips them)
 #   bash make.sh deps | build
 set -euo pipefail
 cd "$(dirname "$0")"
 
 PACKAGES=(build-essential cmake pkg-config libgdal-dev gdal-bin libgeos-dev libproj-dev libcairo2-dev
           libpango1.0-dev libxlsxwriter-dev libcli11-dev googletest libgtest-dev nlohmann-json3-dev
-          libglib2.0-dev libsqlite3-dev libpng-dev fonts-noto-cjk poppler-utils unzip)
+          libglib2.0-dev libsqlite3-dev libpng-dev fonts-noto-cjk poppler-utils unzip
+          python3 python3-xlsxwriter python3-xlwt clang libclang-rt-14-dev)
 JOBS=${JOBS:-$(nproc)}
 
 deps() {
@@ -59,6 +61,7 @@ run_tests() {
   local suppressions="$PWD/tests/lsan.supp"
   (cd build-asan && ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS="suppressions=$suppressions" \
      ctest --output-on-failure -j "$JOBS")
+  if [ "${FUZZ_SECONDS:-60}" != 0 ]; then bash tests/fuzz/run.sh "${FUZZ_SECONDS:-60}"; fi
 }
 
 case "${1:-}" in
