@@ -151,6 +151,55 @@ TEST(MergeCli, PointsVariantMergesTheSameTotals) {
     EXPECT_NE(s["crs"]["working"].get<std::string>().find("4527"), std::string::npos);
 }
 
+TEST(MergeCli, ShapefileExportOfTheSampleVillagesMergesTheSameTotals) {
+    // field names cut to 10 characters (village_co, village_na, township_n ...), as any export does
+    const auto dir = temp_dir();
+    const fs::path shp = dir / "villages.shp";
+    shell_output("ogr2ogr -q -f 'ESRI Shapefile' -lco ENCODING=UTF-8 '" + shp.string() + "' '" +
+                 samples("villages.gpkg").string() + "' villages 2>&1");
+    ASSERT_TRUE(fs::exists(shp));
+    ASSERT_NE(shell_output("ogrinfo -so '" + shp.string() + "' villages").find("village_co"), std::string::npos);
+    auto args = merge_args(dir / "shp.gpkg");
+    *std::find(args.begin(), args.end(), "data-samples/villages.gpkg") = shp.string();
+    args.push_back("--json");
+    const auto r = run_cli(args);
+    ASSERT_EQ(r.exit_code, 1) << r.err;
+    const auto s = nlohmann::json::parse(r.out);
+    EXPECT_EQ(s["households"]["total"], 121000);
+    EXPECT_EQ(s["rows"]["loaded"], manifest()["expected"]["rows_loaded"]);
+    EXPECT_EQ(s["issues"]["by_code"].value("W_NAME_MISMATCH", 0), 1);  // the one planted, not more
+
+    // exported in GDAL's default code page the Chinese names are lost: said once, not per row
+    const fs::path latin = dir / "latin.shp";
+    shell_output("ogr2ogr -q -f 'ESRI Shapefile' '" + latin.string() + "' '" + samples("villages.gpkg").string() +
+                 "' villages 2>&1");
+    *std::find(args.begin(), args.end(), shp.string()) = latin.string();
+    *std::find(args.begin(), args.end(), (dir / "shp.gpkg").string()) = (dir / "latin.gpkg").string();
+    const auto lost = run_cli(args);
+    ASSERT_EQ(lost.exit_code, 1) << lost.err;
+    const auto l = nlohmann::json::parse(lost.out);
+    EXPECT_GE(l["issues"]["by_code"].value("W_VILLAGE_NAMES_LOST", 0), 1);
+    EXPECT_EQ(l["issues"]["by_code"].value("W_NAME_MISMATCH", 0), 0);
+}
+
+TEST(MergeCli, LandSurveyLayerWithZldwdmFieldsMergesTheSameTotals) {
+    // 村级调查区 of the land survey: ZLDWDM (19-digit 坐落单位代码, the village code first), ZLDWMC
+    const auto dir = temp_dir();
+    const fs::path survey = dir / "cjdcq.gpkg";
+    shell_output("ogr2ogr -q -f GPKG '" + survey.string() + "' '" + samples("villages.gpkg").string() +
+                 "' -nln CJDCQ -sql \"SELECT geom, village_code || '0000000' AS ZLDWDM, village_name AS ZLDWMC "
+                 "FROM villages\" 2>&1");
+    ASSERT_TRUE(fs::exists(survey));
+    auto args = merge_args(dir / "survey.gpkg");
+    *std::find(args.begin(), args.end(), "data-samples/villages.gpkg") = survey.string();
+    args.push_back("--json");
+    const auto r = run_cli(args);
+    ASSERT_EQ(r.exit_code, 1) << r.err;
+    const auto s = nlohmann::json::parse(r.out);
+    EXPECT_EQ(s["households"]["total"], 121000);
+    EXPECT_EQ(s["rows"]["loaded"], manifest()["expected"]["rows_loaded"]);
+}
+
 TEST(MergeCli, Gcj02PointsLandOnTheTruePositions) {
     const fs::path output = temp_dir() / "gcj.gpkg";
     const auto r = run_cli({"merge", "--villages", "data-samples/villages_gcj02.gpkg", "--villages-crs", "gcj02", "-o",

@@ -54,6 +54,7 @@ const std::vector<IssueCode>& issue_codes() {
         {"W_RULE_GAS_DISTANCE", Severity::warning, "煤改气村庄距燃气管网超过规定距离"},
         {"W_RULE_GRID_ZONE", Severity::warning, "煤改电村庄不在电网容量满足区域内"},
         {"W_VILLAGE_CODE_DUPLICATE", Severity::warning, "村庄底图中村代码重复，仅使用第一条"},
+        {"W_VILLAGE_NAMES_LOST", Severity::warning, "村庄底图的名称字段已损坏（汉字变成“?”，多为导出时编码不支持中文），该字段未使用，无法按名称匹配"},
         {"W_CRS_ASSUMED", Severity::warning, "村庄底图坐标系缺失或与坐标数值不符，已按坐标数值推定"},
         {"W_SHEET_EMPTY", Severity::warning, "工作表没有数据行"},
         {"W_REPORT_NOT_TABLE", Severity::warning, "不是表格文件（xlsx、xls、ods、csv），已跳过"},

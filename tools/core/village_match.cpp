@@ -23,7 +23,7 @@ VillageMatch match_village(const VillageIndex& index, const VillageRef& row) {
                 issue("W_CODE_REFORMATTED", row.code_column, row.code_text, "规范化为" + row.code.digits));
         const std::string table_key = village_name_key(written);
         const std::string geo_key = village_name_key(village->name);
-        if (!table_key.empty() && table_key != geo_key)
+        if (!table_key.empty() && !geo_key.empty() && table_key != geo_key)
             m.warnings.push_back(issue("W_NAME_MISMATCH", row.name_column, row.village_name,
                                        "表中“" + row.village_name + "”，代码" + village->code + "对应“" +
                                            village->name + "”"));

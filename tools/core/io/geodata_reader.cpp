@@ -71,6 +71,13 @@ void VillageIndex::add(Village village) {
     villages_.push_back(std::move(village));
 }
 
+void VillageIndex::clear_text(std::string Village::*member) {
+    for (auto& v : villages_) (v.*member).clear();
+    by_name_.clear();
+    for (std::size_t i = 0; i < villages_.size(); ++i)
+        if (!villages_[i].name.empty()) by_name_.emplace(village_name_key(villages_[i].name), i);
+}
+
 std::vector<Village> VillageIndex::take_villages() {
     std::vector<Village> out = std::move(villages_);
     villages_.clear();
@@ -311,6 +318,54 @@ bool read_gpkg_attributes(const VillageSource& source, const std::function<void(
 
 }  // namespace
 
+namespace {
+
+// A name whose characters were lost on the way (a shapefile exported in a code page without
+// Chinese turns 段家庄村委会 into ??????): only '?' and the replacement character.
+bool name_lost(const std::string& name) {
+    if (name.empty()) return false;
+    for (std::size_t i = 0; i < name.size();) {
+        if (name[i] == '?') {
+            ++i;
+        } else if (name.compare(i, 3, "\xEF\xBF\xBD") == 0) {
+            i += 3;
+        } else {
+            return false;
+        }
+    }
+    return true;
+}
+
+// When most names of a field were lost, the field is not used (matching by such names would
+// only fail, and every row would disagree with them); said once.
+void drop_lost_names(VillageIndex& index, const VillageSource& source, std::vector<Issue>& issues) {
+    struct Field {
+        std::string Village::*member;
+        int field;
+        const char* what;
+    };
+    const Field fields[] = {{&Village::name, source.fields.name, "村名"},
+                            {&Village::township_name, source.fields.township_name, "乡镇名"},
+                            {&Village::county_name, source.fields.county_name, "县名"}};
+    for (const auto& f : fields) {
+        if (f.field < 0) continue;
+        std::size_t filled = 0, lost = 0;
+        for (const auto& v : index.villages()) {
+            filled += (v.*f.member).empty() ? 0 : 1;
+            lost += name_lost(v.*f.member) ? 1 : 0;
+        }
+        if (filled == 0 || lost * 2 < filled) continue;
+        index.clear_text(f.member);
+        issues.push_back(make_issue(
+            "W_VILLAGE_NAMES_LOST", source.source, source.layer_name, 0,
+            source.layer->GetLayerDefn()->GetFieldDefn(f.field)->GetNameRef(), "",
+            std::to_string(lost) + "/" + std::to_string(filled) + "个" + f.what +
+                "只剩“?”，该字段未使用；请以UTF-8或GBK编码重新导出（ogr2ogr -lco ENCODING=UTF-8）"));
+    }
+}
+
+}  // namespace
+
 VillageIndex read_village_attributes(VillageSource& source, const UnitRegistry& units, std::vector<Issue>& issues) {
     VillageIndex index;
     auto* layer = source.layer;
@@ -338,7 +393,10 @@ VillageIndex read_village_attributes(VillageSource& source, const UnitRegistry& 
         }
         index.add(std::move(v));
     };
-    if (read_gpkg_attributes(source, accept)) return index;
+    if (read_gpkg_attributes(source, accept)) {
+        drop_lost_names(index, source, issues);
+        return index;
+    }
 
     std::vector<const char*> ignored = {"OGR_GEOMETRY", "OGR_STYLE"};
     for (int i = 0; i < defn->GetFieldCount(); ++i)
@@ -370,6 +428,7 @@ VillageIndex read_village_attributes(VillageSource& source, const UnitRegistry& 
         accept(std::move(v));
     }
     layer->SetIgnoredFields(nullptr);
+    drop_lost_names(index, source, issues);
     return index;
 }
 

@@ -40,6 +40,8 @@ public:
     const std::vector<Village>& villages() const { return villages_; }
     std::size_t size() const { return villages_.size(); }
     std::size_t position(const Village* v) const { return static_cast<std::size_t>(v - villages_.data()); }
+    // Empties one text field of every village (names found unusable) and rebuilds the name index.
+    void clear_text(std::string Village::*member);
     // Moves the villages out; the index answers nothing afterwards (only to be destroyed).
     std::vector<Village> take_villages();
 
