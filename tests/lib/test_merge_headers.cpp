@@ -152,6 +152,15 @@ TEST(MergeHeaders, ASecondTotalColumnIsNotGuessed) {
     EXPECT_EQ(r.households_total, 0);
 }
 
+TEST(MergeHeaders, TwoHouseholdCountsOfOneRowAreNotToldApart) {
+    MergeRun run;
+    // a route cell and two household columns: 户数 and 合计 may differ, neither is guessed
+    const auto t = write_text(run.dir / "t.csv", "村名,村代码,改造方式,户数,合计\n段家庄,371602001001,煤改电,10,12\n");
+    const auto r = run.merge_tables({t});
+    ASSERT_EQ(with_code(r, "E_HEADER_UNMAPPED").size(), 1u);
+    EXPECT_EQ(r.households_total, 0);
+}
+
 TEST(MergeHeaders, ManyRowsDisagreeingWithTheirTotalStopTheFileOnce) {
     MergeRun run;
     // the route columns hold only part of each row's households: a column was left out

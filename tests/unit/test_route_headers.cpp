@@ -103,6 +103,8 @@ TEST(RouteHeaders, UnderAHouseholdGroupShortFormsAreRoutes) {
     }
     EXPECT_EQ(under_group("合计").role, ColumnRole::total);
     EXPECT_EQ(under_group("热").role, ColumnRole::none);
+    // below a household group a column is a route or the total, not "some households"
+    EXPECT_EQ(under_group("新能源（户）").role, ColumnRole::none);
     EXPECT_EQ(under_group("清洁能源").role, ColumnRole::none);
 }
 

@@ -363,6 +363,20 @@ Layout layout_from_rows(const Sheet& sheet, int first, int last) {
                                             [](const ColumnSpec& c) { return c.role == ColumnRole::none; }),
                              layout.columns.end());
     }
+    // A total and a households column and no route column: two counts of one row, not told apart.
+    if (!layout.has(ColumnRole::route_count) && layout.has(ColumnRole::total) && layout.has(ColumnRole::households)) {
+        const ColumnSpec total = *layout.find(ColumnRole::total);
+        for (auto& column : layout.columns)
+            if (column.role == ColumnRole::households) {
+                column.doubt = std::string("与") + column_letter(total.index) + "列“" + total.label +
+                               "”同为户数列，无法确定以哪一列为准";
+                column.role = ColumnRole::none;
+                layout.unknown.push_back(column);
+            }
+        layout.columns.erase(std::remove_if(layout.columns.begin(), layout.columns.end(),
+                                            [](const ColumnSpec& c) { return c.role == ColumnRole::none; }),
+                             layout.columns.end());
+    }
     // Several columns of one single role: keep the first (e.g. two 备注). A second count column
     // (two 合计) cannot be told from the first: it is kept aside as not understood.
     std::set<ColumnRole> seen;
