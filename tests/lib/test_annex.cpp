@@ -28,6 +28,7 @@ protected:
         test::merge_samples(*dir_);
     }
     static test::fs::path merged() { return *dir_ / "merged.gpkg"; }
+    static test::fs::path source_dir_styles(const std::string& name) { return test::source_dir() / "styles" / name; }
     // The name of the annex's last route column: the samples' one clean route outside the four
     // (地热, 太阳能 ...) by its own name, as the annex prints it.
     static std::string other_column() {
@@ -179,6 +180,28 @@ TEST(Annex, TargetsFileWithUnknownKeyNamesIt) {
 
 namespace cleanheat {
 namespace {
+
+TEST_F(AnnexSamples, TheTotalRowSumsEveryRouteColumnTheLastOneToo) {
+    // the figures the workbook's 合计 row and the PDF report print: every route column, 其他 last
+    const AnnexData data = read_annex_data(merged(), source_dir_styles("units.json"));
+    ASSERT_EQ(data.annex1_total.by_route.size(), data.routes.size());
+    ASSERT_GE(data.routes.size(), 5u);  // the samples carry a clean route outside the four
+    std::vector<long long> sums(data.routes.size(), 0);
+    long long households = 0;
+    for (const auto& row : data.annex1) {
+        ASSERT_EQ(row.by_route.size(), data.routes.size()) << row.name;
+        for (std::size_t r = 0; r < sums.size(); ++r) sums[r] += row.by_route[r];
+        households += row.households;
+    }
+    for (std::size_t r = 0; r < sums.size(); ++r) {
+        EXPECT_EQ(data.annex1_total.by_route[r], sums[r]) << data.routes[r];
+        EXPECT_GT(data.annex1_total.by_route[r], 0) << data.routes[r];
+    }
+    EXPECT_EQ(data.annex1_total.households, households);
+    long long by_routes = 0;
+    for (long long h : data.annex1_total.by_route) by_routes += h;
+    EXPECT_EQ(by_routes, 121000);
+}
 
 TEST_F(AnnexSamples, ChartPlotsEachRouteColumnOfAnnex1) {
     AnnexOptions o;

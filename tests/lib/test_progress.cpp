@@ -9,6 +9,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <tuple>
 
 #include "error.hpp"
 #include "support.hpp"
@@ -212,6 +213,15 @@ TEST_F(ProgressSamples, ImportingTheSameReportsAgainChangesNothing) {
     int duplicates = 0;
     for (const auto& i : again.issues) duplicates += i.code == "W_REPORT_DUPLICATE";
     EXPECT_EQ(duplicates, 29);
+    // a retry tells the truth: every finding of the first imports again, errors and all
+    EXPECT_GT(first.errors, 0);
+    EXPECT_EQ(again.errors, first.errors);
+    std::multiset<std::tuple<std::string, int, std::string>> before, after_again;
+    for (const auto& i : first.issues)
+        if (i.code != "W_REPORT_DUPLICATE") before.insert({file_name(i.file), i.row, i.code});
+    for (const auto& i : again.issues)
+        if (i.code != "W_REPORT_DUPLICATE") after_again.insert({file_name(i.file), i.row, i.code});
+    EXPECT_EQ(after_again, before);
 }
 
 TEST_F(ProgressSamples, LedgerIsAppendOnlyAndKeepsTheHistory) {
@@ -380,6 +390,126 @@ TEST_F(ProgressSamples, ARevisedReportOfTheSameDateWinsAndIsSaid) {
             EXPECT_EQ(v.at("status_date"), "2022-06-30");
         }
     EXPECT_GT(back.total.started, 0);
+}
+
+namespace {
+// The data lines of a CSV report: code -> (line number, the fields).
+std::map<std::string, std::pair<int, std::vector<std::string>>> report_lines(const std::string& bytes) {
+    std::map<std::string, std::pair<int, std::vector<std::string>>> out;
+    std::size_t start = 0;
+    for (int line = 1; start < bytes.size(); ++line) {
+        std::size_t end = bytes.find('\n', start);
+        if (end == std::string::npos) end = bytes.size();
+        std::vector<std::string> fields;
+        std::size_t at = start;
+        while (true) {
+            const std::size_t comma = bytes.find(',', at);
+            if (comma == std::string::npos || comma > end) {
+                fields.push_back(bytes.substr(at, end - at));
+                break;
+            }
+            fields.push_back(bytes.substr(at, comma - at));
+            at = comma + 1;
+        }
+        std::string code = fields.size() > 3 ? fields[3] : std::string();
+        if (!code.empty() && code[0] == '\'') code.erase(0, 1);  // a code typed as text
+        if (fields.size() > 7 && code.size() == 12 && code.find_first_not_of("0123456789") == std::string::npos)
+            out[code] = {line, fields};
+        start = end + 1;
+    }
+    return out;
+}
+
+// The bytes with one report line's started/completed/accepted replaced.
+std::string with_figures(std::string bytes, const std::vector<std::string>& fields, long long started,
+                         long long completed, long long accepted) {
+    const std::string old_part = fields[3] + "," + fields[4] + "," + fields[5] + "," + fields[6] + "," + fields[7] + ",";
+    const std::string new_part = fields[3] + "," + fields[4] + "," + std::to_string(started) + "," +
+                                 std::to_string(completed) + "," + std::to_string(accepted) + ",";
+    const auto at = bytes.find(old_part);
+    if (at != std::string::npos) bytes.replace(at, old_part.size(), new_part);
+    return bytes;
+}
+}  // namespace
+
+TEST_F(ProgressSamples, StartedOrAcceptedGoingBackwardsIsRefusedInEitherImportOrder) {
+    const std::string september = test::samples("progress/阳信县_20220920.csv").string();
+    const std::string october_bytes = test::read_file(test::samples("progress/阳信县_20221010.csv"));
+    const auto sept = report_lines(test::read_file(september));
+    const auto oct = report_lines(october_bytes);
+    // v1: started falls below September's, nothing else does; v2: accepted falls, nothing else does
+    std::string v1, v2;
+    for (const auto& [code, line] : sept) {
+        const auto& f = line.second;
+        if (!oct.count(code)) continue;
+        const long long started = std::stoll(f[5]), completed = std::stoll(f[6]), accepted = std::stoll(f[7]);
+        if (v1.empty() && started > completed + 1) v1 = code;
+        else if (v2.empty() && accepted > 0) v2 = code;
+    }
+    ASSERT_FALSE(v1.empty());
+    ASSERT_FALSE(v2.empty());
+    const auto& s1 = sept.at(v1).second;
+    const auto& s2 = sept.at(v2).second;
+    std::string bytes = with_figures(october_bytes, oct.at(v1).second, std::stoll(s1[5]) - 1, std::stoll(s1[6]),
+                                     std::stoll(s1[7]));
+    bytes = with_figures(bytes, oct.at(v2).second, std::stoll(s2[5]), std::stoll(s2[6]), std::stoll(s2[7]) - 1);
+    ASSERT_NE(bytes, october_bytes);
+    const auto october = test::temp_dir() / "阳信县_20221010.csv";
+    { std::ofstream(october, std::ios::binary) << bytes; }
+    auto has = [](const ProgressResult& r, const std::string& file, int row) {
+        return std::any_of(r.issues.begin(), r.issues.end(), [&](const Issue& i) {
+            return i.code == "E_PROGRESS_BACKWARDS" && file_name(i.file) == file && i.row == row;
+        });
+    };
+    // in order: October's rows are the ones going back
+    const ProgressResult in_order = run(fresh(), {september, october.string()}, "2022-10-10");
+    EXPECT_TRUE(has(in_order, "阳信县_20221010.csv", oct.at(v1).first)) << v1 << " started";
+    EXPECT_TRUE(has(in_order, "阳信县_20221010.csv", oct.at(v2).first)) << v2 << " accepted";
+    // October imported first, September after it: September's rows are ahead of the later report
+    const auto merged = fresh();
+    run(merged, {october.string()}, "2022-10-10");
+    const ProgressResult late = run(merged, {september}, "2022-10-10");
+    EXPECT_TRUE(has(late, "阳信县_20220920.csv", sept.at(v1).first)) << v1 << " started";
+    EXPECT_TRUE(has(late, "阳信县_20220920.csv", sept.at(v2).first)) << v2 << " accepted";
+}
+
+TEST_F(ProgressSamples, RowsRejectedWhileReadingStayInTheLedgerNotApplied) {
+    const std::string june_bytes = test::read_file(test::samples("progress/阳信县_20220630.csv"));
+    const auto june = report_lines(june_bytes);
+    ASSERT_GE(june.size(), 2u);
+    auto it = june.begin();
+    const auto& [bad_code, bad] = *it++;
+    const auto& [negative_code, negative] = *it;
+    std::string bytes = june_bytes;
+    auto replace_line = [&](const std::vector<std::string>& f, const std::string& started) {
+        const std::string old_part = f[3] + "," + f[4] + "," + f[5] + ",";
+        const auto at = bytes.find(old_part);
+        ASSERT_NE(at, std::string::npos);
+        bytes.replace(at, old_part.size(), f[3] + "," + f[4] + "," + started + ",");
+    };
+    replace_line(bad.second, "约10");
+    replace_line(negative.second, "-3");
+    const auto report = test::temp_dir() / "阳信县_20220630.csv";
+    { std::ofstream(report, std::ios::binary) << bytes; }
+    const auto merged = fresh();
+    const ProgressResult r = run(merged, {report.string()}, "2022-06-30");
+    ASSERT_EQ(r.imports.size(), 1u);
+    EXPECT_EQ(r.imports[0].rows_read, static_cast<int>(june.size()));
+    EXPECT_EQ(r.imports[0].rows_rejected, 2);
+    std::map<std::string, std::map<std::string, std::string>> by_code;
+    for (const auto& l : test::read_layer(merged, "progress_ledger")) {
+        std::string code = l.at("code_as_written");
+        if (!code.empty() && code[0] == '\'') code.erase(0, 1);
+        by_code[code] = l;
+    }
+    EXPECT_EQ(static_cast<int>(by_code.size()), r.imports[0].rows_read);  // every row, applied or not
+    ASSERT_TRUE(by_code.count(bad_code));
+    EXPECT_EQ(by_code[bad_code].at("applied"), "0");
+    EXPECT_EQ(by_code[bad_code].at("issue_code"), "E_COUNT_UNREADABLE");
+    EXPECT_EQ(by_code[bad_code].at("village_code"), bad_code);
+    ASSERT_TRUE(by_code.count(negative_code));
+    EXPECT_EQ(by_code[negative_code].at("applied"), "0");
+    EXPECT_EQ(by_code[negative_code].at("issue_code"), "E_COUNT_NEGATIVE");
 }
 
 TEST(ReportDate, TitleCutOffDateWinsThenFileNameThenAnyTitleDate) {

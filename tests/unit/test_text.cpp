@@ -79,3 +79,31 @@ TEST(Utf8, ValidityAndLength) {
     EXPECT_FALSE(is_valid_utf8("\xb1\xf5\xd6\xdd"));  // 滨州 in GB18030
     EXPECT_EQ(utf8_length("滨州a"), 3u);
 }
+
+TEST(Text, CountsAboveWhatAVillageHoldsAreImplausible) {
+    EXPECT_EQ(parse_count("2147483648").status, NumberStatus::implausible);
+    EXPECT_EQ(parse_count("99999999999999999999").status, NumberStatus::implausible);
+    EXPECT_EQ(parse_count("50001").status, NumberStatus::implausible);
+    EXPECT_EQ(parse_count("50000").status, NumberStatus::ok);
+}
+
+TEST(Text, CountsNotWrittenAsPlainDigitsAreMarked) {
+    EXPECT_TRUE(parse_count("1 234").reformatted);
+    EXPECT_EQ(parse_count("1 234").value, 1234);
+    EXPECT_TRUE(parse_count("12户").reformatted);
+    EXPECT_TRUE(parse_count("１２").reformatted);
+    EXPECT_FALSE(parse_count("1,200").reformatted);
+    EXPECT_FALSE(parse_count(" 120 ").reformatted);
+    EXPECT_FALSE(parse_count("120").reformatted);
+}
+
+TEST(Text, OnlyRealDaysAreValidDates) {
+    EXPECT_TRUE(is_valid_iso_date("2022-06-30"));
+    EXPECT_TRUE(is_valid_iso_date("2024-02-29"));
+    EXPECT_FALSE(is_valid_iso_date("2022-02-29"));
+    EXPECT_FALSE(is_valid_iso_date("2022-02-30"));
+    EXPECT_FALSE(is_valid_iso_date("2022-13-01"));
+    EXPECT_FALSE(is_valid_iso_date("99999999"));
+    EXPECT_FALSE(is_valid_iso_date("2022年6月"));
+    EXPECT_EQ(normalise_date("2022年9月20日"), "2022-09-20");
+}

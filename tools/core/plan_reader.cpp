@@ -27,6 +27,22 @@ std::string number_text(double v) {
 
 enum class AggregateKind { none, subtotal, total };
 
+bool is_bad_count(const Count& count) {
+    return count.status == NumberStatus::unreadable || count.status == NumberStatus::negative ||
+           count.status == NumberStatus::implausible;
+}
+
+const char* count_error_code(const Count& count) {
+    switch (count.status) {
+        case NumberStatus::negative:
+            return "E_COUNT_NEGATIVE";
+        case NumberStatus::implausible:
+            return "E_COUNT_IMPLAUSIBLE";
+        default:
+            return "E_COUNT_UNREADABLE";
+    }
+}
+
 AggregateKind aggregate_kind(const TableRow& row, const std::vector<int>& label_columns) {
     // 小计 / 合计 stand in the label columns (序号, county, township, village) or the first cells
     for (int c : label_columns) {
@@ -36,8 +52,13 @@ AggregateKind aggregate_kind(const TableRow& row, const std::vector<int>& label_
         if (!contains(raw, "计") && !contains(raw, "全") && !contains(raw, "总")) continue;
         const std::string s = strip_spaces(to_halfwidth(raw));
         if (contains(s, "小计")) return AggregateKind::subtotal;
-        if (contains(s, "合计") || contains(s, "总计") || contains(s, "共计") || s == "全市" || s == "全县" ||
-            s == "总数")
+        // 市西街道合计: the total of one township, a subtotal
+        if (ends_with(s, "合计") && s.size() > std::string_view("合计").size() && !starts_with(s, "总") &&
+            !starts_with(s, "全"))
+            return AggregateKind::subtotal;
+        if (contains(s, "合计") || contains(s, "总计") || contains(s, "共计") || s == "总数" ||
+            s == "全市" || s == "全县" || s == "全区" || s == "全镇" || s == "全乡" || s == "全街道" || s == "全办" ||
+            s == "全县(市、区)" || s == "全县(市区)")
             return AggregateKind::total;
     }
     return AggregateKind::none;
@@ -55,10 +76,19 @@ std::vector<int> label_columns(const Layout& layout) {
 bool is_note(const TableRow& row) {
     for (const auto& cell : row.cells) {
         if (cell.empty()) continue;
-        const std::string s = trim(cell);
+        const std::string s = trim(to_halfwidth(cell));
         if (s.empty()) continue;
-        for (const char* p : kNotePrefixes)
-            if (starts_with(s, p)) return true;
+        if (s == "甲" || s == "栏次") return true;  // the column-number line under a header (栏次 甲 乙 1 2 3)
+        for (const char* p : kNotePrefixes) {
+            if (!starts_with(s, p)) continue;
+            // 注 alone starts village names too (注子村): a note says 注： or 注1
+            if (std::string_view(p) == "注") {
+                const std::string rest = s.substr(std::string_view("注").size());
+                return rest.empty() || rest[0] == ':' || rest[0] == '(' || (rest[0] >= '0' && rest[0] <= '9') ||
+                       starts_with(rest, "、") || starts_with(rest, "：");
+            }
+            return true;
+        }
         return false;  // only the first non-empty cell counts
     }
     return false;
@@ -72,6 +102,17 @@ struct HeaderTexts {
             columns.push_back({column.index,
                                {normalise_header(sheet.rows[layout.header_last].cell(column.index)),
                                 normalise_header(sheet.rows[layout.header_first].cell(column.index))}});
+    }
+    // Every filled cell of the header's columns says what the header says there.
+    bool identical(const TableRow& row) const {
+        int same = 0, compared = 0;
+        for (const auto& [index, texts] : columns) {
+            const std::string v = normalise_header(row.cell(index));
+            if (v.empty()) continue;
+            ++compared;
+            if (v == texts.first || v == texts.second) ++same;
+        }
+        return compared >= 2 && same == compared;
     }
     bool repeated_by(const TableRow& row) const {
         int same = 0, compared = 0;
@@ -123,7 +164,13 @@ void walk_sheet(const Table& table, const Sheet& sheet, const Layout& layout, st
             aggregates.push_back({i, kind});
             continue;
         }
-        if (is_note(row) || (!looks_numeric(row) && header.repeated_by(row)) || !is_data(row)) {
+        if (!looks_numeric(row) && (header.repeated_by(row) || is_header_row(row))) {
+            // a header again: the same one on a later page, or another table's with other columns
+            ++counts.note_rows;
+            if (!header.identical(row) && counts.changed_header_row == 0) counts.changed_header_row = row.number;
+            continue;
+        }
+        if (is_note(row) || !is_data(row)) {
             ++counts.note_rows;
             continue;
         }
@@ -258,6 +305,7 @@ std::optional<Layout> sheet_layout(const Table& table, const Sheet& sheet, Table
     const int nonblank = sheet_nonblank(sheet);
     if (nonblank == 0) {
         counts.blank_rows = static_cast<int>(sheet.rows.size());
+        issues.push_back(make_issue("W_SHEET_EMPTY", table.file, sheet.name, 0, "", "", "工作表是空的"));
         return std::nullopt;
     }
     auto layout = detect_layout(sheet, kind, mapping);
@@ -310,12 +358,13 @@ struct UnknownTally {
     bool running = true;
     void add(const std::string& raw) {
         const std::string text = trim(raw);
-        if (text.empty()) return;
-        ++nonempty;
         const auto count = parse_count(text);
-        if (count.status == NumberStatus::ok && count.value < 1000000) {
+        if (count.status == NumberStatus::empty) return;  // blank, or a placeholder such as / and —
+        ++nonempty;
+        if (count.status == NumberStatus::ok || count.status == NumberStatus::implausible) {
             ++counts;
-            running = running && count.value == last + 1;
+            // 1, 2, 3 ... (restarting at 1 per township): an unlabelled 序号
+            running = running && (count.value == last + 1 || (count.value == 1 && last > 0));
             last = count.value;
         } else {
             running = false;
@@ -337,7 +386,7 @@ struct TotalsCheck {
 };
 
 bool keeps_when_refused(const Issue& issue) {
-    return issue.row == 0 || issue.code == "E_HEADER_UNMAPPED";
+    return issue.row == 0 || issue.code == "E_HEADER_UNMAPPED" || issue.code == "E_HEADER_CHANGED";
 }
 
 }  // namespace
@@ -346,8 +395,21 @@ PlanReadResult read_plan_rows(const Table& table, const std::vector<ColumnMappin
     PlanReadResult result;
     result.counts.file = table.file;
     result.counts.encoding = table.encoding;
+    // an empty file (0 bytes, or no cell with text) is a finding, not a silent nothing
+    int nonblank = 0;
+    for (const auto& sheet : table.sheets) nonblank += sheet_nonblank(sheet);
+    if (nonblank == 0) {
+        result.issues.push_back(make_issue("E_TABLE_EMPTY", table.file, "", 0, "", ""));
+        for (const auto& sheet : table.sheets) {
+            SheetCounts counts;
+            counts.sheet = sheet.name;
+            counts.blank_rows = static_cast<int>(sheet.rows.size());
+            result.counts.sheets.push_back(counts);
+        }
+        return result;
+    }
     TotalsCheck totals_check;
-    int unmapped_columns = 0;
+    int unmapped_columns = 0, changed_headers = 0;
     for (const auto& sheet : table.sheets) {
         SheetCounts counts;
         const ColumnMapping* mapping = mapping_for(mappings, table.file, sheet.name);
@@ -366,13 +428,37 @@ PlanReadResult read_plan_rows(const Table& table, const std::vector<ColumnMappin
         const auto* c_households = layout->find(ColumnRole::households);
         const auto* c_route_text = layout->find(ColumnRole::route_text);
         const auto* c_device = layout->find(ColumnRole::device);
+        const auto* c_seq = layout->find(ColumnRole::seq);
         const auto route_columns = layout->all(ColumnRole::route_count);
         std::vector<int> count_columns;
         for (const auto* c : {c_total, c_households})
             if (c) count_columns.push_back(c->index);
         for (const auto* c : route_columns) count_columns.push_back(c->index);
+        // columns right of the header's last cell count as well: they have no header at all
+        std::vector<ColumnSpec> beyond;
+        {
+            int header_width = 0;
+            for (int r = layout->header_first; r <= layout->header_last; ++r)
+                header_width = std::max(header_width, static_cast<int>(sheet.rows[static_cast<std::size_t>(r)].cells.size()));
+            for (const auto& c : layout->columns) header_width = std::max(header_width, c.index + 1);
+            for (const auto& c : layout->unknown) header_width = std::max(header_width, c.index + 1);
+            int data_width = header_width;
+            for (std::size_t r = static_cast<std::size_t>(layout->header_last) + 1; r < sheet.rows.size(); ++r) {
+                const auto& cells = sheet.rows[r].cells;
+                int width = static_cast<int>(cells.size());
+                while (width > 0 && trim(cells[static_cast<std::size_t>(width - 1)]).empty()) --width;
+                data_width = std::max(data_width, width);
+            }
+            for (int c = header_width; c < data_width; ++c) {
+                ColumnSpec extra;
+                extra.index = c;
+                extra.header_row = sheet.rows[static_cast<std::size_t>(layout->header_last)].number;
+                beyond.push_back(extra);
+            }
+        }
         std::vector<UnknownTally> unknown;
         for (const auto& column : layout->unknown) unknown.push_back({&column});
+        for (const auto& column : beyond) unknown.push_back({&column});
 
         RefFill fill;
         result.rows.reserve(result.rows.size() + sheet.rows.size());
@@ -388,8 +474,10 @@ PlanReadResult read_plan_rows(const Table& table, const std::vector<ColumnMappin
             PlanRow plan;
             read_ref(plan, table, sheet, row, refs, fill, context);
             const std::string& township = plan.township;
-            // a village's second route row under vertically merged village cells
-            if (plan.village_name.empty() && plan.code_text.empty() && township == last_village_township) {
+            // a village's second route row under vertically merged village cells (a row with a 序号 of
+            // its own is a row of its own, not a continuation)
+            if (plan.village_name.empty() && plan.code_text.empty() && township == last_village_township &&
+                cell_of(row, c_seq).empty()) {
                 plan.village_name = last_village_name;
                 plan.code_text = last_village_code;
             }
@@ -398,8 +486,18 @@ PlanReadResult read_plan_rows(const Table& table, const std::vector<ColumnMappin
             last_village_township = township;
             if (plan.code_text != cell_of(row, c_code)) plan.code = normalise_code(plan.code_text);
             plan.device = cell_of(row, c_device);
-            plan.start_date = normalise_date(cell_of(row, layout->find(ColumnRole::start_date)));
-            plan.end_date = normalise_date(cell_of(row, layout->find(ColumnRole::end_date)));
+            // a date that is no real day (2022-02-30, 99999999) is not kept, and said
+            auto date_of = [&](ColumnRole role, std::string& date) {
+                const ColumnSpec* column = layout->find(role);
+                const std::string text = cell_of(row, column);
+                date = normalise_date(text);
+                if (text.empty() || is_valid_iso_date(date)) return;
+                plan.warnings.push_back(make_issue("W_DATE_INVALID", table.file, sheet.name, row.number,
+                                                   column_letter(column->index), text, "列“" + column->label + "”"));
+                date.clear();
+            };
+            date_of(ColumnRole::start_date, plan.start_date);
+            date_of(ColumnRole::end_date, plan.end_date);
             plan.remark = cell_of(row, layout->find(ColumnRole::remark));
 
             // a rejected row: one finding, the whole row out
@@ -410,8 +508,18 @@ PlanReadResult read_plan_rows(const Table& table, const std::vector<ColumnMappin
                 ++result.rows_rejected;
             };
             auto reject = [&](const ColumnSpec* column, const Count& count) {
-                reject_with(count.status == NumberStatus::negative ? "E_COUNT_NEGATIVE" : "E_COUNT_UNREADABLE", column,
-                            "列“" + column->label + "”");
+                reject_with(count_error_code(count), column,
+                            "列“" + column->label + "”" +
+                                (count.status == NumberStatus::implausible
+                                     ? "，超过每村" + std::to_string(kMaxHouseholdsInACell) + "户的上限"
+                                     : std::string()));
+            };
+            // a count read from "1 234", "120户": loaded, and said how
+            auto reformatted = [&](const ColumnSpec* column, const Count& count) {
+                if (!count.reformatted) return;
+                plan.warnings.push_back(make_issue("W_COUNT_REFORMATTED", table.file, sheet.name, row.number,
+                                                   column_letter(column->index), trim(row.cell(column->index)),
+                                                   "按" + std::to_string(count.value) + "户读取"));
             };
             auto other_route_warning = [&](const RouteHouseholds& rh, const std::string& column) {
                 if (rh.route != Route::other) return;
@@ -423,11 +531,12 @@ PlanReadResult read_plan_rows(const Table& table, const std::vector<ColumnMappin
             const ColumnSpec* coal = nullptr;
             for (const auto* column : route_columns) {
                 const auto count = parse_count(row.cell(column->index));
-                if (count.status == NumberStatus::unreadable || count.status == NumberStatus::negative) {
+                if (is_bad_count(count)) {
                     reject(column, count);
                     return;
                 }
                 if (count.status == NumberStatus::empty || count.value == 0) continue;
+                reformatted(column, count);
                 if (column->not_clean) {
                     if (!coal) coal = column;
                     continue;
@@ -445,10 +554,11 @@ PlanReadResult read_plan_rows(const Table& table, const std::vector<ColumnMappin
             Count total;
             if (count_column) {
                 total = parse_count(row.cell(count_column->index));
-                if (total.status == NumberStatus::unreadable || total.status == NumberStatus::negative) {
+                if (is_bad_count(total)) {
                     reject(count_column, total);
                     return;
                 }
+                if (route_columns.empty()) reformatted(count_column, total);
             }
             if (coal) {
                 reject_with("E_ROUTE_NOT_CLEAN", coal, "列“" + coal->label + "”为燃煤，不属于清洁取暖");
@@ -496,6 +606,12 @@ PlanReadResult read_plan_rows(const Table& table, const std::vector<ColumnMappin
                     reject_with("E_ROUTE_NOT_CLEAN", where, "“" + match.detail + "”为燃煤，不属于清洁取暖");
                     return;
                 }
+                if (match.ambiguous) {
+                    reject_with("E_ROUTE_AMBIGUOUS", where,
+                                std::string("同时写明") + route_name(match.route) + "和" + route_name(match.other_route) +
+                                    "，户数无法分开");
+                    return;
+                }
                 RouteHouseholds rh;
                 rh.households = total.value;
                 rh.text = text;
@@ -535,10 +651,20 @@ PlanReadResult read_plan_rows(const Table& table, const std::vector<ColumnMappin
                                                shown + why));
             ++unmapped_columns;
         }
+        if (counts.changed_header_row > 0) {
+            result.issues.push_back(make_issue(
+                "E_HEADER_CHANGED", table.file, sheet.name, counts.changed_header_row, "", "",
+                "第" + std::to_string(counts.changed_header_row) + "行又是一个表头，其列与第" +
+                    std::to_string(sheet.rows[static_cast<std::size_t>(layout->header_last)].number) +
+                    "行的表头不同（一个工作表中有两个表？）；请把各表放在各自的工作表中"));
+            ++changed_headers;
+        }
         result.counts.sheets.push_back(counts);
     }
     if (unmapped_columns > 0) {
         result.refused = "E_HEADER_UNMAPPED";
+    } else if (changed_headers > 0) {
+        result.refused = "E_HEADER_CHANGED";
     } else if (totals_check.too_many()) {
         result.refused = "E_TOTALS_DISAGREE";
         std::string rows;
@@ -673,20 +799,23 @@ void scan_progress_rows(const Table& table, const ColumnMapping* mapping, Progre
                 }
                 letter = column_letter(column->index);
                 const auto count = parse_count(row.cell(column->index));
-                if (count.status == NumberStatus::unreadable || count.status == NumberStatus::negative) {
-                    result.issues.push_back(make_issue(
-                        count.status == NumberStatus::negative ? "E_COUNT_NEGATIVE" : "E_COUNT_UNREADABLE", table.file,
-                        sheet.name, row.number, letter, trim(row.cell(column->index)), "列“" + column->label + "”"));
+                if (is_bad_count(count)) {
+                    if (p.rejected.empty()) {  // one finding per row: the first bad cell
+                        p.rejected = count_error_code(count);
+                        result.issues.push_back(make_issue(p.rejected, table.file, sheet.name, row.number, letter,
+                                                           trim(row.cell(column->index)), "列“" + column->label + "”"));
+                    }
+                    value = blank < 0 ? -1 : 0;
                     return false;
                 }
                 value = count.status == NumberStatus::empty ? blank : count.value;
                 return true;
             };
-            if (!count_of(c_planned, p.planned, p.planned_column, -1) ||
-                !count_of(c_stage[0], p.started, p.started_column, 0) ||
-                !count_of(c_stage[1], p.completed, p.completed_column, 0) ||
-                !count_of(c_stage[2], p.accepted, p.accepted_column, 0))
-                return;
+            // every cell is read, so that a rejected row keeps what could be read of it in the ledger
+            count_of(c_planned, p.planned, p.planned_column, -1);
+            count_of(c_stage[0], p.started, p.started_column, 0);
+            count_of(c_stage[1], p.completed, p.completed_column, 0);
+            count_of(c_stage[2], p.accepted, p.accepted_column, 0);
             p.start_date = normalise_date(cell_of(row, c_start));
             p.complete_date = normalise_date(cell_of(row, c_complete));
             p.accept_date = normalise_date(cell_of(row, c_accept));

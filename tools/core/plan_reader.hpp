@@ -65,6 +65,7 @@ struct SheetCounts {
     int subtotal_rows = 0;   // of which 小计
     int note_rows = 0;       // 说明 lines and other rows without a village or a count
     int first_data_row = 0, last_data_row = 0;  // 1-based; 0 when none
+    int changed_header_row = 0;  // a later header row that differs from the header (a second table)
     std::optional<Layout> layout;  // the header found, with every column's meaning; none: no header
 };
 
@@ -97,6 +98,8 @@ struct ProgressRow : VillageRef {
     long long started = 0, completed = 0, accepted = 0;  // blank cells count 0
     std::string started_column, completed_column, accepted_column, planned_column;
     std::string start_date, complete_date, accept_date, remark;
+    std::string rejected;  // the code of the finding that rejected the row while reading (E_COUNT_...):
+                           // the row still goes to the ledger, not applied; unreadable figures are 0
 };
 
 struct ProgressReadResult {

@@ -50,6 +50,7 @@ constexpr Keyword kKeywords[] = {
     {"秸秆", Route::biomass, ""},
     {"颗粒燃料", Route::biomass, ""},
     {"biomass", Route::biomass, ""},
+    {"地源热泵", Route::other, "地热"},
     {"地源", Route::other, "地热"},
     {"地热", Route::other, "地热"},
     {"水源热泵", Route::other, "地热"},
@@ -133,30 +134,46 @@ bool names_route_only(std::string_view text) {
 RouteMatch classify_route(std::string_view text) {
     const std::string s = comparable(text);
     RouteMatch best;
-    std::size_t best_pos = std::string::npos;
-    std::size_t best_len = 0;
-    for (const auto& k : kKeywords) {
-        const auto pos = s.find(k.text);
-        if (pos == std::string::npos) continue;
-        // the earliest keyword wins; at the same place the longer one
-        if (pos < best_pos || (pos == best_pos && k.text.size() > best_len)) {
-            best_pos = pos;
-            best_len = k.text.size();
-            best.route = k.route;
-            best.recognised = true;
-            best.detail = std::string(k.detail);
-        }
-    }
-    if (!best.recognised) {
-        for (auto coal : kCoal)
-            if (s.find(coal) != std::string::npos || s == "煤") {
-                best.recognised = true;
-                best.not_clean = true;
-                best.detail = s == "煤" ? std::string("煤") : std::string(coal);
-                return best;
+    // keywords left to right, the longest at a place, none inside another's span
+    std::size_t at = 0;
+    bool first = true;
+    while (at < s.size()) {
+        const Keyword* found = nullptr;
+        std::size_t found_pos = std::string::npos;
+        for (const auto& k : kKeywords) {
+            const auto pos = s.find(k.text, at);
+            if (pos == std::string::npos) continue;
+            if (pos < found_pos || (pos == found_pos && k.text.size() > found->text.size())) {
+                found = &k;
+                found_pos = pos;
             }
-        best.detail = trim(text);
+        }
+        if (!found) break;
+        if (first) {
+            best.route = found->route;
+            best.recognised = true;
+            best.detail = std::string(found->detail);
+            first = false;
+        } else if (found->route != best.route && !best.ambiguous) {
+            best.ambiguous = true;
+            best.other_route = found->route;
+        }
+        at = found_pos + found->text.size();
     }
+    // coal: 煤改气, 煤改电 ... name the clean route that replaces coal, they are not coal
+    std::string rest = s;
+    for (std::string_view clean : {"煤改气", "煤改电", "煤改生物质", "煤改清洁", "煤改"})
+        for (auto pos = rest.find(clean); pos != std::string::npos; pos = rest.find(clean))
+            rest.erase(pos, clean.size());
+    for (auto coal : kCoal)
+        if (rest.find(coal) != std::string::npos || rest == "煤") {
+            best.recognised = true;
+            best.not_clean = true;
+            best.ambiguous = false;
+            best.detail = rest == "煤" ? std::string("煤") : std::string(coal);
+            return best;
+        }
+    if (!best.recognised) best.detail = trim(text);
     return best;
 }
 

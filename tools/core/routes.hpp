@@ -21,13 +21,17 @@ struct RouteMatch {
     Route route = Route::other;
     bool recognised = false;  // false: no known keyword, the text is kept as the detail
     bool not_clean = false;   // coal in any form (洁净型煤, 型煤, 兰炭, 散煤, 燃煤 ...): recognised, never counted
+    bool ambiguous = false;   // names two routes (煤改气、煤改电): a count cannot be split between them
+    Route other_route = Route::other;  // with ambiguous: the second route named
     std::string detail;       // e.g. 地热, 太阳能 for other routes; the coal as named; empty for the four
 };
 
 // Classifies a route or device text: 集中供热, 气代煤, 燃气壁挂炉, 空气源热泵, 蓄热式电暖器,
 // 生物质炉具, 地源热泵 (other: 地热), 太阳能+电辅热 (other: 太阳能) ... The keyword that
 // stands first in the text wins.
-// Coal (洁净型煤, 兰炭 ...) is recognised as not clean, unless a clean route is named too (燃煤改电).
+// Coal (洁净型煤, 兰炭 ...) is recognised as not clean, also next to a clean device (洁净型煤+生物质炉具);
+// 煤改气/煤改电 (coal to gas or electricity) are the clean routes, not coal. Text that names two
+// routes (煤改气、煤改电, 光伏+电采暖) is ambiguous.
 // Traditional and full-width forms are read as their simplified, half-width forms.
 RouteMatch classify_route(std::string_view text);
 

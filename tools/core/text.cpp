@@ -220,12 +220,18 @@ CodeText normalise_code(std::string_view text) {
 
 Count parse_count(std::string_view text) {
     Count result;
-    std::string s = strip_spaces(to_halfwidth(text));
-    if (s.empty() || s == "-" || s == "/" || s == "—") return result;  // blank cells
+    const std::string half = to_halfwidth(text);
+    std::string s = strip_spaces(half);
+    if (s.empty() || s == "-" || s == "/" || s == "—" || s == "——" || s == "\\" || s == "无" || s == "--")
+        return result;  // blank cells and the placeholders written for "none"
+    result.reformatted = half.size() != text.size() || trim(half).size() != s.size();
     std::string digits;
     for (char c : s)
         if (c != ',') digits.push_back(c);
-    if (ends_with(digits, "户")) digits.resize(digits.size() - std::string_view("户").size());
+    if (ends_with(digits, "户")) {
+        digits.resize(digits.size() - std::string_view("户").size());
+        result.reformatted = true;
+    }
     bool negative = false;
     std::size_t i = 0;
     if (!digits.empty() && (digits[0] == '-' || digits[0] == '+')) {
@@ -243,8 +249,12 @@ Count parse_count(std::string_view text) {
         }
         integer.resize(dot);
     }
-    if (integer.empty() || integer.size() > 15 || integer.find_first_not_of("0123456789") != std::string::npos) {
+    if (integer.empty() || integer.find_first_not_of("0123456789") != std::string::npos) {
         result.status = NumberStatus::unreadable;
+        return result;
+    }
+    if (integer.size() > 15) {
+        result.status = NumberStatus::implausible;
         return result;
     }
     result.value = std::stoll(integer);
@@ -253,7 +263,7 @@ Count parse_count(std::string_view text) {
         result.value = -result.value;
         return result;
     }
-    result.status = NumberStatus::ok;
+    result.status = result.value > kMaxHouseholdsInACell ? NumberStatus::implausible : NumberStatus::ok;
     return result;
 }
 
@@ -363,6 +373,19 @@ std::string normalise_date(std::string_view text) {
         return buffer;
     }
     return trim(text);
+}
+
+bool is_valid_iso_date(std::string_view text) {
+    if (text.size() != 10 || text[4] != '-' || text[7] != '-') return false;
+    for (std::size_t i : {0, 1, 2, 3, 5, 6, 8, 9})
+        if (text[i] < '0' || text[i] > '9') return false;
+    const int y = std::atoi(std::string(text.substr(0, 4)).c_str());
+    const int m = std::atoi(std::string(text.substr(5, 2)).c_str());
+    const int d = std::atoi(std::string(text.substr(8, 2)).c_str());
+    if (y < 1900 || y > 2100 || m < 1 || m > 12 || d < 1) return false;
+    static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    return d <= kDays[m - 1] + (m == 2 && leap ? 1 : 0);
 }
 
 std::size_t utf8_length(std::string_view text) {

@@ -33,13 +33,16 @@ struct CodeText {
 // "３７１６…", "3.71602001001E+11".
 CodeText normalise_code(std::string_view text);
 
-enum class NumberStatus { ok, empty, unreadable, negative };
+enum class NumberStatus { ok, empty, unreadable, negative, implausible };
+// More households than any village-level unit holds: a count above it is not data.
+constexpr long long kMaxHouseholdsInACell = 50000;
 struct Count {
     NumberStatus status = NumberStatus::empty;
     long long value = 0;
+    bool reformatted = false;  // read from "1 234", "120户", "１２０": not plain digits (commas are plain)
 };
-// A household count: integers, "1,200", "120户", full-width digits; "约120户", "120左右",
-// "12.5" are unreadable; "-3" is negative.
+// A household count: integers, "1,200", "120户", "1 234", full-width digits; "约120户", "120左右",
+// "12.5" are unreadable; "-3" is negative; above kMaxHouseholdsInACell implausible.
 Count parse_count(std::string_view text);
 
 struct Decimal {
@@ -64,6 +67,8 @@ std::string unit_name_key(std::string_view name);
 // A date as ISO yyyy-mm-dd from "2022/06/15", "2022.6.15", "2022年6月15日", an Excel
 // serial number (44727); the trimmed input when it is none of these.
 std::string normalise_date(std::string_view text);
+// True when the text is an ISO date yyyy-mm-dd of a real day between 1900 and 2100.
+bool is_valid_iso_date(std::string_view text);
 
 // An ISO date as the documents write it: 2022-06-30 -> 2022年6月30日 (other text unchanged).
 std::string chinese_date(std::string_view iso);

@@ -492,6 +492,8 @@ ProgressResult track_progress(const ProgressOptions& options, Progress& progress
         ledger_create_tables(db);
         std::vector<std::vector<Entry>> history(info.size());
         std::unordered_map<std::string, std::string> imported_sha;         // sha256 -> file
+        std::unordered_map<std::string, long long> earlier_import;         // sha256 -> import of an earlier run
+        std::set<long long> replayed;                                      // earlier imports said again
         std::map<std::pair<std::string, std::string>, std::string> dated;  // (county, date) -> sha256
         std::unordered_map<long long, std::string> import_files;           // import_id -> file
         db.each("SELECT import_id, file, sha256, county_code, report_date FROM progress_imports ORDER BY import_id",
@@ -499,6 +501,7 @@ ProgressResult track_progress(const ProgressOptions& options, Progress& progress
                     const long long id = sqlite3_column_int64(st, 0);
                     import_files[id] = sql_text(st, 1);
                     imported_sha.emplace(sql_text(st, 2), sql_text(st, 1));
+                    earlier_import.emplace(sql_text(st, 2), id);
                     dated[{sql_text(st, 3), sql_text(st, 4)}] = sql_text(st, 2);
                 });
         // Each village's history: in the fast case only its latest applied entry (the cache table
@@ -568,6 +571,24 @@ ProgressResult track_progress(const ProgressOptions& options, Progress& progress
                 summary.duplicate_of = seen->second;
                 result.issues.push_back(make_issue("W_REPORT_DUPLICATE", path, "", 0, "", "",
                                                    "与已导入的" + fs::path(seen->second).filename().string() + "相同"));
+                // imported by an earlier run: its findings again, so that a retry tells the same truth
+                // (and exits the same way) as the first import
+                const auto earlier = earlier_import.find(pre.sha256);
+                if (earlier != earlier_import.end() && replayed.insert(earlier->second).second)
+                    db.each("SELECT file, sheet, row, col, value, code, severity, message FROM progress_issues "
+                            "WHERE import_id = " + std::to_string(earlier->second) + " ORDER BY fid",
+                            [&](sqlite3_stmt* st) {
+                                Issue again;
+                                again.file = sql_text(st, 0);
+                                again.sheet = sql_text(st, 1);
+                                again.row = sqlite3_column_int(st, 2);
+                                again.column = sql_text(st, 3);
+                                again.value = sql_text(st, 4);
+                                again.code = sql_text(st, 5);
+                                again.severity = sql_text(st, 6) == "error" ? Severity::error : Severity::warning;
+                                again.message = sql_text(st, 7);
+                                result.issues.push_back(std::move(again));
+                            });
                 result.imports.push_back(summary);
                 pre = Prefetched{};
                 reader.prefetch();
@@ -614,6 +635,13 @@ ProgressResult track_progress(const ProgressOptions& options, Progress& progress
             auto on_row = [&](const ProgressRow& row, VillageMatch& match) {
                 if (date == 0) return;  // no report date: nothing applied, counted below
                 LedgerRow lr{&row, nullptr, 0, false, {}};
+                if (!row.rejected.empty()) {  // rejected while reading (counted with the reading's findings):
+                    lr.village = match.village;  // in the ledger all the same, not applied
+                    if (lr.village) lr.fid = info[index.position(lr.village)].fid;
+                    lr.issue_code = row.rejected;
+                    ledger.add(lr);
+                    return;
+                }
                 auto reject = [&](Issue issue) {
                     lr.issue_code = issue.code;
                     issues.push_back(std::move(issue));

@@ -203,8 +203,12 @@ VillageSource open_villages(const std::string& source_name, const std::string& l
     source.source = source_name;
     {
         std::error_code ec;
-        if (looks_like_path(source_name) && !std::filesystem::exists(source_name, ec))
-            throw InputError(source_name + ": no such file");
+        if (looks_like_path(source_name)) {
+            const auto status = std::filesystem::status(source_name, ec);
+            if (!std::filesystem::exists(status)) throw InputError(source_name + ": no such file");
+            if (!std::filesystem::is_regular_file(status) && !std::filesystem::is_directory(status))
+                throw InputError(source_name + ": not a regular file (a pipe or a device); give the village geodata");
+        }
     }
     GdalErrorCapture capture;
     source.dataset.reset(GDALDataset::Open(source_name.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY));

@@ -35,8 +35,18 @@ std::string lower_ascii(std::string s) {
 bool is_number_cell(const std::string& cell) {
     const std::string s = strip_spaces(to_halfwidth(cell));
     if (s.empty()) return false;
-    return s.find_first_not_of("0123456789.-+,'") == std::string::npos &&
-           s.find_first_of("0123456789") != std::string::npos;
+    if (s.find_first_not_of("0123456789.-+,'") == std::string::npos && s.find_first_of("0123456789") != std::string::npos)
+        return true;
+    const auto count = parse_count(s);  // 10户: a count, never a header
+    return count.status == NumberStatus::ok || count.status == NumberStatus::implausible;
+}
+
+// Lines above a table that name the sender or the unit (填报单位：..., 单位：户), never header cells.
+bool is_info_line_cell(const std::string& cell) {
+    const std::string s = strip_spaces(to_halfwidth(cell));
+    for (const char* prefix : {"填报", "单位:", "制表", "审核", "报送", "日期:", "填表"})
+        if (starts_with(s, prefix)) return true;
+    return false;
 }
 
 int count_nonempty(const TableRow& row) {
@@ -58,8 +68,26 @@ std::set<ColumnRole> roles_of(const TableRow& row) {
 bool header_like(const TableRow& row) {
     if (count_nonempty(row) < 1) return false;
     for (const auto& cell : row.cells)
-        if (is_number_cell(cell)) return false;
+        if (is_number_cell(cell) || is_info_line_cell(cell)) return false;
     return !roles_of(row).empty();
+}
+
+// Columns a plan table may carry that are known and not loaded: people, money, lengths,
+// device counts, poor households (a part of the total, not a route).
+bool is_info_header(const std::string& h) {
+    return any_of(h, {"联系人", "电话", "手机", "负责人", "联系方式", "人口", "人数", "低保", "特困", "五保", "贫困",
+                      "脱贫", "困难", "残疾", "优抚", "投资", "资金", "补贴", "补助", "万元", "(元)", "金额", "费用",
+                      "长度", "(米)", "(m)", "(km)", "公里", "千米", "容量", "(kw)", "千瓦", "kva", "(吨)", "吨数",
+                      "立方", "m3", "距离", "比例", "比率", "完成率", "%", "(台)", "(套)", "(个)", "台数", "套数",
+                      "户籍", "常住", "身份证", "经度", "纬度", "坐标", "面积", "平方米", "是否", "覆盖", "范围",
+                      "有无", "已改造", "已完成", "已实施", "往年", "历年", "以前年度", "以往"});
+}
+
+// A header cell that only gives a unit: （户）, (万元), 台.
+bool is_unit_label(const std::string& text) {
+    std::string s = strip_spaces(to_halfwidth(text));
+    if (starts_with(s, "(") && ends_with(s, ")")) s = s.substr(1, s.size() - 2);
+    return equals_any(s, {"户", "户数", "个", "万元", "元", "平方米", "万平方米", "台", "套", "m2", "㎡", "米", "吨"});
 }
 
 // The second row of a two-level header whose lower cells are understood only under their group
@@ -104,6 +132,13 @@ bool layout_fits(const Layout& layout, TableKind kind) {
 }
 
 }  // namespace
+
+bool is_header_row(const TableRow& row) {
+    for (const auto& cell : row.cells)
+        if (is_number_cell(cell)) return false;
+    const auto roles = roles_of(row);
+    return (roles.count(ColumnRole::village_name) || roles.count(ColumnRole::village_code)) && roles.size() >= 3;
+}
 
 const char* role_name(ColumnRole role) {
     switch (role) {
@@ -171,21 +206,12 @@ std::vector<const ColumnSpec*> Layout::all(ColumnRole role) const {
 }
 
 bool is_count_group(const std::string& group) {
-    const std::string g = normalise_header(group);
-    return any_of(g, {"户", "其中", "改造", "数量", "规模"}) && !any_of(g, {"日期", "时间", "方式", "类型", "设备"});
+    const std::string g = lower_ascii(normalise_header(group));
+    return any_of(g, {"户", "其中", "改造", "数量", "规模"}) && !any_of(g, {"日期", "时间", "方式", "类型", "设备"}) &&
+           !is_info_header(g);
 }
 
 namespace {
-
-// Columns a plan table may carry that are known and not loaded: people, money, lengths,
-// device counts, poor households (a part of the total, not a route).
-bool is_info_header(const std::string& h) {
-    return any_of(h, {"联系人", "电话", "手机", "负责人", "联系方式", "人口", "人数", "低保", "特困", "五保", "贫困",
-                      "脱贫", "困难", "残疾", "优抚", "投资", "资金", "补贴", "补助", "万元", "(元)", "金额", "费用",
-                      "长度", "(米)", "(m)", "(km)", "公里", "千米", "容量", "(kw)", "千瓦", "kva", "(吨)", "吨数",
-                      "立方", "m3", "距离", "比例", "比率", "完成率", "%", "(台)", "(套)", "(个)", "台数", "套数",
-                      "户籍", "常住", "身份证", "经度", "纬度", "坐标"});
-}
 
 bool is_total_word(const std::string& core) {
     std::string s = core;
@@ -210,6 +236,14 @@ ColumnSpec classify_header(const std::string& label_text, const std::string& gro
         spec.role = role;
         return spec;
     };
+    // below money, area, device counts or earlier years: known, not households
+    if (!g.empty() && is_info_header(g)) return set(ColumnRole::info);
+    // 名称 | 代码 below 乡镇（街道） or 村（居）: the group says whose
+    if (!g.empty() && equals_any(h, {"名称", "名", "代码", "编码", "区划代码", "统计用区划代码"})) {
+        ColumnSpec whole = classify_header(trim(group_text) + trim(label_text), "");
+        whole.label = spec.label;
+        if (whole.role != ColumnRole::none) return whole;
+    }
     // English field names (machine-made tables)
     if (equals_any(h, {"village_code", "code", "vcode", "cun_code"})) return set(ColumnRole::village_code);
     if (equals_any(h, {"village_name", "village", "name"})) return set(ColumnRole::village_name);
@@ -276,7 +310,7 @@ ColumnSpec classify_header(const std::string& label_text, const std::string& gro
         // a route named in full (空气源热泵, 煤改电（户）, 其中：气代煤), or briefly under a household group
         auto route = classify_route(core);
         if (!route.recognised && spec.under_count_group) route = classify_short_route(core);
-        if (route.recognised && (g.empty() || spec.under_count_group || any_of(h, {"户"}))) {
+        if (route.recognised && !route.ambiguous && (g.empty() || spec.under_count_group || any_of(h, {"户"}))) {
             spec.route = route.route;
             spec.not_clean = route.not_clean;
             spec.route_detail = route.route == Route::other || route.not_clean ? route.detail : std::string();
@@ -315,6 +349,9 @@ Layout layout_from_rows(const Sheet& sheet, int first, int last) {
         std::string label, group_here;
         if (first == last) {
             label = up;
+        } else if (!low.empty() && is_unit_label(low)) {
+            label = (up.empty() ? group : up) + low;  // 合计 over （户）: one header with its unit
+            if (!up.empty()) group.clear();
         } else if (!low.empty()) {
             if (!up.empty()) group = up;
             label = low;
@@ -362,6 +399,55 @@ Layout layout_from_rows(const Sheet& sheet, int first, int last) {
         layout.columns.erase(std::remove_if(layout.columns.begin(), layout.columns.end(),
                                             [](const ColumnSpec& c) { return c.role == ColumnRole::none; }),
                              layout.columns.end());
+    }
+    // One route in two columns: two device columns of a route add up (空气源热泵 | 蓄热式电暖器), but a
+    // route next to one of its devices (煤改电 | 其中：空气源热泵) or a route named twice (2022年 and
+    // 2023年 煤改气) would count households twice: not told apart.
+    {
+        std::vector<ColumnSpec> kept;
+        for (auto& column : layout.columns) {
+            if (column.role != ColumnRole::route_count) {
+                kept.push_back(column);
+                continue;
+            }
+            const std::string own = column.label.substr(column.label.rfind('/') == std::string::npos
+                                                            ? 0
+                                                            : column.label.rfind('/') + 1);
+            const std::string core = route_core(own);
+            const bool breakdown = core != lower_ascii(normalise_header(own)) &&
+                                   (starts_with(lower_ascii(normalise_header(own)), "其中") ||
+                                    starts_with(lower_ascii(normalise_header(own)), "含"));
+            const ColumnSpec* same = nullptr;
+            for (const auto& k : kept)
+                if (k.role == ColumnRole::route_count && k.route == column.route && k.not_clean == column.not_clean &&
+                    k.route_detail == column.route_detail)
+                    same = &k;
+            bool doubt = false;
+            if (same) {
+                const std::string same_own =
+                    same->label.substr(same->label.rfind('/') == std::string::npos ? 0 : same->label.rfind('/') + 1);
+                // a device names no route of its own (空气源热泵); 2022年煤改电 and 电代煤 do
+                auto names_a_route = [](const std::string& text) {
+                    const std::string core = route_core(text);
+                    return names_route_only(core) ||
+                           any_of(core, {"煤改气", "气代煤", "煤改电", "电代煤", "集中供热", "集中供暖", "集中采暖",
+                                         "煤改生物质", "其他", "其它"});
+                };
+                const bool both_devices = !names_a_route(own) && !names_a_route(same_own);
+                doubt = breakdown || !both_devices;
+                if (doubt)
+                    column.doubt = std::string("与") + column_letter(same->index) + "列“" + same->label + "”同为" +
+                                   (column.not_clean ? std::string("燃煤") : std::string(route_name(column.route))) +
+                                   "，可能是其中的细分或另一年度的户数，无法确定是否重复计数";
+            }
+            if (doubt) {
+                column.role = ColumnRole::none;
+                layout.unknown.push_back(column);
+            } else {
+                kept.push_back(column);
+            }
+        }
+        layout.columns = std::move(kept);
     }
     // A total and a households column and no route column: two counts of one row, not told apart.
     if (!layout.has(ColumnRole::route_count) && layout.has(ColumnRole::total) && layout.has(ColumnRole::households)) {

@@ -75,6 +75,10 @@ ColumnSpec classify_header(const std::string& label, const std::string& group);
 // What kind of table to look for.
 enum class TableKind { plan, heating, progress };
 
+// True when a row reads as a plan table's header (no counts; a village name or code column and at
+// least two more known columns): a header repeated on a later page, or the header of a second table.
+bool is_header_row(const TableRow& row);
+
 // A mapping file (styles/mapping-*.json) naming the columns of an unusual layout.
 struct ColumnMapping {
     std::string file;     // the mapping file itself, for messages

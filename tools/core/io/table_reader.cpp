@@ -52,12 +52,75 @@ char guess_delimiter(const std::string& text) {
     return ',';
 }
 
+// UTF-16 text (Excel's "Unicode text" export: UTF-16LE with a BOM, tab separated) to UTF-8;
+// without a BOM, recognised by the zero bytes of ASCII characters. Empty when not UTF-16.
+std::string utf16_to_utf8(const std::string& data, std::string& encoding) {
+    bool little = true;
+    std::size_t start = 0;
+    if (starts_with(data, "\xFF\xFE")) {
+        start = 2;
+    } else if (starts_with(data, "\xFE\xFF")) {
+        little = false;
+        start = 2;
+    } else {
+        // without BOM: most ASCII characters have a zero byte beside them
+        const std::size_t n = std::min<std::size_t>(data.size(), 4096) & ~std::size_t(1);
+        std::size_t zero_odd = 0, zero_even = 0;
+        for (std::size_t i = 0; i < n; ++i)
+            if (data[i] == '\0') ++((i % 2) ? zero_odd : zero_even);
+        if (n < 4 || (zero_odd * 3 < n && zero_even * 3 < n)) return {};
+        little = zero_odd > zero_even;
+    }
+    encoding = little ? "UTF-16LE" : "UTF-16BE";
+    std::string out;
+    out.reserve(data.size());
+    auto unit = [&](std::size_t i) -> unsigned {
+        const auto a = static_cast<unsigned char>(data[i]), b = static_cast<unsigned char>(data[i + 1]);
+        return little ? (a | (b << 8)) : ((a << 8) | b);
+    };
+    auto put = [&](char32_t cp) {
+        if (cp < 0x80) {
+            out.push_back(static_cast<char>(cp));
+        } else if (cp < 0x800) {
+            out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
+            out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+        } else if (cp < 0x10000) {
+            out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
+            out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+            out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+        } else {
+            out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
+            out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
+            out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+            out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+        }
+    };
+    for (std::size_t i = start; i + 1 < data.size(); i += 2) {
+        unsigned u = unit(i);
+        if (u >= 0xD800 && u < 0xDC00 && i + 3 < data.size()) {
+            const unsigned low = unit(i + 2);
+            if (low >= 0xDC00 && low < 0xE000) {
+                put(0x10000 + ((u - 0xD800) << 10) + (low - 0xDC00));
+                i += 2;
+                continue;
+            }
+        }
+        put(u >= 0xD800 && u < 0xE000 ? 0xFFFD : u);
+    }
+    return out;
+}
+
 Table read_csv(const std::string& path) {
     Table table;
     table.file = path;
     std::string data = read_whole_file(path);
     if (starts_with(data, "\xEF\xBB\xBF")) data.erase(0, 3);
-    if (is_valid_utf8(data)) {
+    std::string utf16_encoding;
+    std::string from_utf16 = utf16_to_utf8(data, utf16_encoding);
+    if (!utf16_encoding.empty()) {
+        data = std::move(from_utf16);
+        table.encoding = utf16_encoding;
+    } else if (is_valid_utf8(data)) {
         table.encoding = "UTF-8";
     } else {
         char* recoded = CPLRecode(data.c_str(), "GB18030", CPL_ENC_UTF8);
@@ -189,7 +252,12 @@ std::vector<TableRow> parse_csv(const std::string& text) {
 }
 
 Table read_table(const std::string& path) {
-    if (!std::filesystem::exists(path)) throw InputError(path + ": cannot open: no such file");
+    std::error_code ec;
+    const auto status = std::filesystem::status(path, ec);
+    if (!std::filesystem::exists(status)) throw InputError(path + ": cannot open: no such file");
+    if (std::filesystem::is_directory(status)) throw InputError(path + ": is a folder, not a table");
+    if (!std::filesystem::is_regular_file(status))
+        throw InputError(path + ": not a regular file (a pipe or a device); give a table file");
     const std::string ext = lower_extension(path);
     if (ext == ".csv" || ext == ".txt" || ext == ".tsv") return read_csv(path);
     return read_spreadsheet(path);
