@@ -252,3 +252,29 @@ TEST(MergeCli, Gcj02ShiftedPointsAreSpottedAgainstReferencePolygons) {
     const auto [plain, plain_err] = run({"--villages", "data-samples/villages_points.gpkg"});
     EXPECT_EQ(plain["issues"]["by_code"].value("W_GCJ02_SUSPECTED", 0), 0) << plain["crs"]["gcj02_check"];
 }
+
+TEST(MergeCli, SigtermStopsTheMergeLikeCtrlCAndLeavesNoPartialOutput) {
+    // enough tables to be still reading when the signal comes: the samples' tables 20 times over
+    const auto dir = temp_dir();
+    std::string tables;
+    for (int copy = 0; copy < 20; ++copy)
+        for (const auto& f : sample_plan_files()) {
+            const fs::path to = dir / (std::to_string(copy) + "_" + fs::path(f).filename().string());
+            fs::copy_file(source_dir() / f, to);
+            tables += " '" + to.string() + "'";
+        }
+    const fs::path output = dir / "out.gpkg";
+    for (const char* signal : {"TERM", "INT"}) {
+        const std::string command = "cd '" + source_dir().string() + "' && { '" + std::string(CLEANHEAT_BINARY) +
+                                    "' merge" + tables + " --villages data-samples/villages.gpkg -o '" +
+                                    output.string() + "' --overwrite --quiet >/dev/null 2>'" + (dir / "err").string() +
+                                    "' & pid=$!; sleep 0.3; kill -" + signal + " $pid; wait $pid; echo \"exit=$?\"; }";
+        const std::string out = shell_output(command);
+        // said by cleanheat on its way out (a process killed outright would say nothing)
+        EXPECT_NE(read_file(dir / "err").find("interrupted"), std::string::npos) << signal;
+        EXPECT_NE(out.find(std::string("exit=") + (std::string(signal) == "TERM" ? "143" : "130")), std::string::npos)
+            << signal << ": " << out;
+        EXPECT_FALSE(fs::exists(output)) << signal;
+        EXPECT_FALSE(fs::exists(output.string() + ".partial")) << signal;
+    }
+}

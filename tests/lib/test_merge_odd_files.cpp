@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <cstdint>
 #include <fstream>
 
 #include "error.hpp"
@@ -166,4 +167,23 @@ TEST(MergeOddFiles, APipeOrAFolderGivenAsATableIsRefusedAtOnce) {
     EXPECT_NE(out.find("not a regular file"), std::string::npos) << out;
     fs::create_directories(run.dir / "folder.xlsx");
     EXPECT_THROW(run.merge_file(run.dir / "folder.xlsx"), InputError);
+}
+
+TEST(MergeOddFiles, AWorkbookThatUnpacksToMoreThanATableHoldsIsRefusedBeforeItIsRead) {
+    const auto dir = temp_dir();
+    auto refused = [&](int megabytes) {
+        const fs::path bomb = dir / ("bomb" + std::to_string(megabytes) + ".xlsx");
+        shell_output("/usr/bin/python3 '" + (source_dir() / "tests/data/make_zip_bomb.py").string() + "' '" +
+                     bomb.string() + "' " + std::to_string(megabytes));
+        EXPECT_LT(fs::file_size(bomb), (static_cast<std::uintmax_t>(megabytes) << 11) + 4096);  // ~1/1000 of it unpacked
+        return run_cli({"merge", bomb.string(), "--villages", "data-samples/villages.gpkg", "-o",
+                        (dir / "out.gpkg").string(), "--overwrite"});
+    };
+    const auto strings = refused(130);  // the shared strings above their limit: not even opened
+    EXPECT_EQ(strings.exit_code, 3) << strings.err;
+    EXPECT_NE(strings.err.find("xl/sharedStrings.xml unpacks to 130 MiB"), std::string::npos) << strings.err;
+    const auto cell = refused(1);  // within the limits, one cell of 1 MiB: no spreadsheet has such a cell
+    EXPECT_EQ(cell.exit_code, 3) << cell.err;
+    EXPECT_NE(cell.err.find("a cell of 1048576 bytes"), std::string::npos) << cell.err;
+    EXPECT_FALSE(fs::exists(dir / "out.gpkg"));
 }

@@ -57,7 +57,7 @@ std::string examples(const std::string& command) {
         for (const auto& e : entry.examples) text += "  " + e + "\n";
         text +=
             "\nExit status: 0 done; 1 done, some rows rejected (see the issues table); 2 usage;\n"
-            "3 input missing or unreadable; 4 output cannot be written or exists; 5 internal error; 130 interrupted.\n"
+            "3 input missing or unreadable; 4 output cannot be written or exists; 5 internal error; 130 interrupted (143 SIGTERM).\n"
             "Documentation: docs/" +
             command + ".md";
         return text;

@@ -10,11 +10,15 @@
 namespace cleanheat::cli {
 namespace {
 
-// Set by SIGINT; the progress sink turns it into a cancellation.
-std::atomic<bool> interrupted{false};
+// The signal that asked to stop (SIGINT, SIGTERM), 0 when none; the progress sink turns it into
+// a cancellation, so that outputs are removed and transactions rolled back on the way out.
+std::atomic<int> interrupted{0};
 
-extern "C" void on_interrupt(int) {
-    interrupted = true;
+extern "C" void on_interrupt(int signal_number) {
+    if (interrupted.exchange(signal_number) != 0) {  // asked twice: stop now
+        std::signal(signal_number, SIG_DFL);
+        std::raise(signal_number);
+    }
 }
 
 struct TickLine {
@@ -30,13 +34,23 @@ bool Context::show_progress() const {
     return force_progress || isatty(STDERR_FILENO);
 }
 
-Progress Context::make_progress(const std::string& label) const {
+void install_interrupt_handlers() {
     std::signal(SIGINT, on_interrupt);
+    std::signal(SIGTERM, on_interrupt);
+}
+
+int interrupted_exit_code() {
+    const int signal_number = interrupted.load();
+    return signal_number > 0 ? 128 + signal_number : 130;
+}
+
+Progress Context::make_progress(const std::string& label) const {
+    install_interrupt_handlers();
     const bool show = show_progress();
     auto line = std::make_shared<TickLine>();
     line->label = label;
     return Progress([show, line](double fraction, const std::string&) {
-        if (interrupted) return false;
+        if (interrupted.load() != 0) return false;
         if (!show) return true;
         const int ticks = static_cast<int>(fraction * 40.0 + 1e-9);
         if (!line->started) {

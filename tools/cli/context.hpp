@@ -21,6 +21,11 @@ struct Context {
     bool show_progress() const;
 };
 
+// SIGINT and SIGTERM stop a command at its next progress step (a second signal stops it at once).
+void install_interrupt_handlers();
+// 130 after SIGINT, 143 after SIGTERM (128 + the signal).
+int interrupted_exit_code();
+
 // --quiet --progress --json --overwrite on a subcommand.
 void add_common_options(CLI::App& command, Context& context);
 // The examples footer of a subcommand, from the one list in commands.cpp.

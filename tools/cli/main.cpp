@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
     // Large runs allocate hundreds of MB in small pieces: grow the heap in big steps.
     mallopt(M_TOP_PAD, 64 << 20);
     mallopt(M_TRIM_THRESHOLD, 256 << 20);
+    cli::install_interrupt_handlers();
     cli::Context context;
     for (int i = 0; i < argc; ++i) context.command_line += (i ? " " : "") + std::string(argv[i]);
     CLI::App app{"cleanheat: clean-heating plan tables, village geodata, maps and reports"};
@@ -41,7 +42,8 @@ int main(int argc, char** argv) {
     } catch (const Error& e) {
         for (auto* sub : app.get_subcommands()) name += " " + sub->get_name();
         if (e.exit_code() == kExitInterrupted) {
-            std::fprintf(stderr, "\n%s: interrupted\n", name.c_str());
+            std::fprintf(stderr, "\n%s: interrupted; nothing was written\n", name.c_str());
+            return cli::interrupted_exit_code();
         } else {
             std::fprintf(stderr, "%s: error: %s\n", name.c_str(), e.what());
             if (!e.hint().empty()) std::fprintf(stderr, "hint: %s\n", e.hint().c_str());

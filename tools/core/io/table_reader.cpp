@@ -152,7 +152,40 @@ private:
     bool had_ = false;
 };
 
+// Workbooks are zip files whose parts GDAL unpacks whole: a few MiB can unpack to GiB (one huge
+// shared string). The parts' sizes are checked before GDAL opens the file.
+void check_unpacked_sizes(const std::string& path) {
+    const std::string ext = lower_extension(path);
+    if (ext != ".xlsx" && ext != ".ods") return;
+    const std::string root = "/vsizip/{" + path + "}";
+    char** entries = VSIReadDirRecursive(root.c_str());
+    if (!entries) return;  // not a zip: GDAL says what it is
+    unsigned long long total = 0;
+    std::string error;
+    for (int i = 0; entries[i] && error.empty(); ++i) {
+        VSIStatBufL stat;
+        const std::string part = entries[i];
+        if (VSIStatL((root + "/" + part).c_str(), &stat) != 0 || VSI_ISDIR(stat.st_mode)) continue;
+        const auto size = static_cast<unsigned long long>(stat.st_size);
+        total += size;
+        const bool strings = part == "xl/sharedStrings.xml";
+        const unsigned long long limit = strings ? kMaxSharedStringsBytes : kMaxWorkbookPartBytes;
+        if (size > limit)
+            error = part + " unpacks to " + std::to_string(size >> 20) + " MiB, more than the " +
+                    std::to_string(limit >> 20) + " MiB a " + (strings ? "workbook's shared strings" : "sheet") +
+                    " may hold";
+    }
+    CSLDestroy(entries);
+    if (error.empty() && total > kMaxWorkbookBytes)
+        error = "unpacks to " + std::to_string(total >> 20) + " MiB, more than the " +
+                std::to_string(kMaxWorkbookBytes >> 20) + " MiB a workbook may hold";
+    if (!error.empty())
+        throw InputError(path + ": refused: " + error, "a crafted or broken file; a genuine table is far smaller "
+                                                       "(limits in docs/merge.md)");
+}
+
 Table read_spreadsheet(const std::string& path) {
+    check_unpacked_sizes(path);
     Table table;
     table.file = path;
     // Every row as data, every cell as text: header detection is ours.
@@ -185,7 +218,14 @@ Table read_spreadsheet(const std::string& path) {
             previous = row.number;
             row.cells.resize(fields);
             for (int i = 0; i < fields; ++i)
-                if (feature->IsFieldSetAndNotNull(i)) row.cells[i] = feature->GetFieldAsString(i);
+                if (feature->IsFieldSetAndNotNull(i)) {
+                    row.cells[i] = feature->GetFieldAsString(i);
+                    if (row.cells[i].size() > kMaxCellBytes)
+                        throw InputError(path + ": refused: sheet " + sheet.name + ", row " + std::to_string(row.number) +
+                                             ": a cell of " + std::to_string(row.cells[i].size()) +
+                                             " bytes, more than a spreadsheet cell holds",
+                                         "a crafted or broken file (limits in docs/merge.md)");
+                }
             while (!row.cells.empty() && row.cells.back().empty()) row.cells.pop_back();
             sheet.rows.push_back(std::move(row));
         }

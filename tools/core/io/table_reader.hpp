@@ -27,7 +27,15 @@ struct Table {
     std::vector<Sheet> sheets;
 };
 
-// Throws InputError when the file is missing or no driver can read it.
+// What a workbook may unpack to (a crafted .xlsx of a few MiB can unpack to GiB), and what one
+// cell may hold (Excel's own limit is 32,767 characters, up to 4 bytes each in UTF-8).
+constexpr unsigned long long kMaxSharedStringsBytes = 128ull << 20;
+constexpr unsigned long long kMaxWorkbookPartBytes = 1024ull << 20;
+constexpr unsigned long long kMaxWorkbookBytes = 2048ull << 20;
+constexpr std::size_t kMaxCellBytes = 32767 * 4;
+
+// Throws InputError when the file is missing, is no regular file, unpacks to more than the limits
+// above, or no driver can read it.
 Table read_table(const std::string& path);
 
 // Splits CSV text (UTF-8) into records, each with the line it starts on.
