@@ -20,7 +20,9 @@ SqliteDb::SqliteDb(const std::filesystem::path& path, Mode mode) : path_(path.st
         if (mode == Mode::read) throw InputError(path_ + ": cannot open as a GeoPackage");
         throw OutputError(path_ + ": cannot open as a GeoPackage for writing");
     }
-    sqlite3_busy_timeout(db_, 5000);
+    // another cleanheat command writing: wait for it (bounded), then say who holds the lock
+    sqlite3_busy_timeout(db_, kBusyWaitMilliseconds);
+    if (mode == Mode::write) sqlite3_exec(db_, "PRAGMA journal_mode=WAL", nullptr, nullptr, nullptr);
 }
 
 SqliteDb::~SqliteDb() {
@@ -28,6 +30,11 @@ SqliteDb::~SqliteDb() {
 }
 
 void SqliteDb::fail(const std::string& message) const {
+    const int code = sqlite3_errcode(db_);
+    if (code == SQLITE_BUSY || code == SQLITE_LOCKED)
+        throw OutputError(path_ + ": another cleanheat command is changing this dataset (it holds the SQLite write lock "
+                                  "of " + path_ + "); waited " + std::to_string(kBusyWaitMilliseconds / 1000) + " s",
+                          "run this command again when the other one has finished");
     if (mode_ == Mode::read) throw InputError(path_ + ": " + message);
     throw OutputError(path_ + ": " + message);
 }

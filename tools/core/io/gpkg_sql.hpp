@@ -13,6 +13,9 @@
 
 namespace cleanheat {
 
+// How long a command waits for another one that is changing the same dataset.
+constexpr int kBusyWaitMilliseconds = 60000;
+
 class SqliteDb {
 public:
     enum class Mode { read, write };

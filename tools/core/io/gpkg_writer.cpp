@@ -211,6 +211,9 @@ void GpkgWriter::finish() {
     }
     for (const auto& sql : triggers_) exec(sql);
     exec("COMMIT");
+    // write-ahead logging from now on: readers (map, annex, report) see the dataset as it was while a
+    // later command (progress, contiguity) changes it, instead of failing on a locked file
+    exec("PRAGMA journal_mode=WAL");
     if (sqlite3_close(db_) != SQLITE_OK) throw OutputError(path_ + ": cannot close: " + sqlite3_errmsg(db_));
     db_ = nullptr;
 }

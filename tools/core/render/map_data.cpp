@@ -1,5 +1,7 @@
 #include "render/map_data.hpp"
 
+#include "io/gpkg_sql.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -8,6 +10,7 @@
 
 #include "error.hpp"
 #include "geo/geos_util.hpp"
+#include "io/gpkg_sql.hpp"
 #include "io/sqlite_util.hpp"
 
 namespace cleanheat {
@@ -104,8 +107,9 @@ std::vector<double> class_breaks(std::vector<double> values, const std::string& 
 }
 
 MapSource::MapSource(const std::string& gpkg) : path_(gpkg) {
-    if (sqlite3_open_v2(gpkg.c_str(), &db_, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK ||
-        sql_scalar(db_, "SELECT count(*) FROM sqlite_master WHERE name = 'gpkg_contents'") <= 0) {
+    if (sqlite3_open_v2(gpkg.c_str(), &db_, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr) == SQLITE_OK)
+        sqlite3_busy_timeout(db_, kBusyWaitMilliseconds);
+    if (!db_ || sql_scalar(db_, "SELECT count(*) FROM sqlite_master WHERE name = 'gpkg_contents'") <= 0) {
         sqlite3_close(db_);
         db_ = nullptr;
         throw InputError(gpkg + ": not a GeoPackage (give the output of cleanheat merge)");
