@@ -67,4 +67,6 @@ TEST(ConcurrencyCli, ReadersSeeTheDatasetWhileAWriterImportsAndASecondWriterWait
     EXPECT_EQ(read_file(dir / "w2.rc"), "1\n") << read_file(dir / "w2.err");
     EXPECT_EQ(scalar(gpkg, "SELECT count(*) FROM progress_ledger"), serial_rows);
     EXPECT_EQ(text_of(gpkg, "PRAGMA integrity_check"), "ok");
+    EXPECT_EQ(text_of(gpkg, "PRAGMA journal_mode"), "wal");  // still: the writers kept it
+    EXPECT_FALSE(fs::exists(gpkg.string() + "-journal"));
 }
