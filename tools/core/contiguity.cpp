@@ -111,7 +111,8 @@ struct Reader {
     // The whole layer through SQLite (GeoPackage files): attributes, filter and blobs in one scan.
     bool read_sqlite(OGRLayer* layer) {
         sqlite3* db = nullptr;
-        if (sqlite3_open_v2(options.dataset.c_str(), &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
+        if (sqlite3_open_v2(options.dataset.c_str(), &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK ||
+        sqlite3_busy_timeout(db, 60000) != SQLITE_OK) {
             sqlite3_close(db);
             return false;
         }

@@ -1,5 +1,7 @@
 #include "io/gdal_context.hpp"
 
+#include <cpl_conv.h>
+
 #include <cpl_error.h>
 #include <gdal.h>
 #include <ogr_api.h>
@@ -12,6 +14,8 @@ void ensure_gdal() {
         // SQLite's allocation statistics take a global lock on every allocation; nothing here
         // reads them. Possible only before SQLite starts, hence here, before GDAL uses it.
         sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+        // GeoPackages GDAL opens wait for another cleanheat command writing to them, as ours do
+        if (!CPLGetConfigOption("OGR_SQLITE_PRAGMA", nullptr)) CPLSetConfigOption("OGR_SQLITE_PRAGMA", "busy_timeout=60000");
         GDALAllRegister();
     }
 }

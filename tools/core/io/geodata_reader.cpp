@@ -289,7 +289,8 @@ bool read_gpkg_attributes(const VillageSource& source, const std::function<void(
     for (int field : {f.code, f.name, f.township_code, f.township_name, f.county_code, f.county_name})
         columns += ", " + (field >= 0 ? sql_identifier(defn->GetFieldDefn(field)->GetNameRef()) : std::string("NULL"));
     sqlite3* db = nullptr;
-    if (sqlite3_open_v2(source.source.c_str(), &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
+    if (sqlite3_open_v2(source.source.c_str(), &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK ||
+        sqlite3_busy_timeout(db, 60000) != SQLITE_OK) {
         sqlite3_close(db);
         return false;
     }

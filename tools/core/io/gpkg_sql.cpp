@@ -13,15 +13,25 @@ SqliteDb::SqliteDb(const std::filesystem::path& path, Mode mode) : path_(path.st
         throw OutputError(path_ + ": no such file");
     }
     const int flags = (mode == Mode::read ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE) | SQLITE_OPEN_NOMUTEX;
-    if (sqlite3_open_v2(path_.c_str(), &db_, flags, nullptr) != SQLITE_OK ||
-        sqlite3_exec(db_, "SELECT count(*) FROM sqlite_master", nullptr, nullptr, nullptr) != SQLITE_OK) {
+    // another cleanheat command writing: wait for it (bounded) from the first statement on, then say
+    // who holds the lock
+    const bool opened = sqlite3_open_v2(path_.c_str(), &db_, flags, nullptr) == SQLITE_OK;
+    if (opened) sqlite3_busy_timeout(db_, kBusyWaitMilliseconds);
+    const int check = opened ? sqlite3_exec(db_, "SELECT count(*) FROM sqlite_master", nullptr, nullptr, nullptr)
+                             : SQLITE_CANTOPEN;
+    if (check == SQLITE_BUSY || check == SQLITE_LOCKED) {
+        sqlite3_close(db_);
+        db_ = nullptr;
+        throw OutputError(path_ + ": another cleanheat command is changing this dataset (it holds the SQLite write lock of " +
+                              path_ + "); waited " + std::to_string(kBusyWaitMilliseconds / 1000) + " s",
+                          "run this command again when the other one has finished");
+    }
+    if (check != SQLITE_OK) {
         sqlite3_close(db_);
         db_ = nullptr;
         if (mode == Mode::read) throw InputError(path_ + ": cannot open as a GeoPackage");
         throw OutputError(path_ + ": cannot open as a GeoPackage for writing");
     }
-    // another cleanheat command writing: wait for it (bounded), then say who holds the lock
-    sqlite3_busy_timeout(db_, kBusyWaitMilliseconds);
     if (mode == Mode::write) sqlite3_exec(db_, "PRAGMA journal_mode=WAL", nullptr, nullptr, nullptr);
 }
 

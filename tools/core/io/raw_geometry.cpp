@@ -16,7 +16,8 @@ RawGeometryReader::RawGeometryReader(const VillageSource& source, bool identity)
     const std::string fid = source.layer->GetFIDColumn();
     const std::string geom = source.layer->GetGeometryColumn();
     if (fid.empty() || geom.empty()) return;
-    if (sqlite3_open_v2(source.source.c_str(), &db_, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
+    if (sqlite3_open_v2(source.source.c_str(), &db_, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK ||
+        sqlite3_busy_timeout(db_, 60000) != SQLITE_OK) {
         sqlite3_close(db_);
         db_ = nullptr;
         return;
