@@ -85,10 +85,7 @@ struct MergeRun {
 };
 
 std::vector<Issue> with_code(const MergeResult& r, const std::string& code) {
-    std::vector<Issue> out;
-    for (const auto& i : r.issues)
-        if (i.code == code) out.push_back(i);
-    return out;
+    return issues_with_code(r.issues, code);
 }
 
 long long route(const MergeResult& r, Route which) {

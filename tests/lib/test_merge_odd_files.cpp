@@ -38,10 +38,7 @@ struct OddRun {
 };
 
 std::vector<Issue> with_code(const MergeResult& r, const std::string& code) {
-    std::vector<Issue> out;
-    for (const auto& i : r.issues)
-        if (i.code == code) out.push_back(i);
-    return out;
+    return issues_with_code(r.issues, code);
 }
 
 // UTF-8 text as UTF-16 code units, little or big endian.

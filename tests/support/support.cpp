@@ -180,6 +180,13 @@ std::string shell_output(const std::string& command) {
     return out;
 }
 
+std::vector<Issue> issues_with_code(const std::vector<Issue>& issues, const std::string& code) {
+    std::vector<Issue> out;
+    for (const auto& i : issues)
+        if (i.code == code) out.push_back(i);
+    return out;
+}
+
 std::vector<std::string> sample_plan_files() {
     std::vector<std::string> files;
     for (const auto& e : fs::directory_iterator(samples("plans")))

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "issue.hpp"
+
 namespace cleanheat::test {
 
 namespace fs = std::filesystem;
@@ -63,6 +65,9 @@ std::string read_file(const fs::path& path);
 
 // Standard output of a shell command (poppler and unzip checks).
 std::string shell_output(const std::string& command);
+
+// The findings of one code, in their order.
+std::vector<Issue> issues_with_code(const std::vector<Issue>& issues, const std::string& code);
 
 // The sample plan tables as the command line names them (data-samples/plans/..., sorted).
 std::vector<std::string> sample_plan_files();

@@ -75,6 +75,8 @@ std::string chinese_date(std::string_view iso);
 // {year} in a title replaced by the year.
 std::string replace_year(std::string text, int year);
 
+// Appends one code point as UTF-8.
+void append_utf8(std::string& out, char32_t cp);
 // Number of Unicode code points (for messages and widths).
 std::size_t utf8_length(std::string_view text);
 // True when the bytes are valid UTF-8.

@@ -78,34 +78,17 @@ std::string utf16_to_utf8(const std::string& data, std::string& encoding) {
         const auto a = static_cast<unsigned char>(data[i]), b = static_cast<unsigned char>(data[i + 1]);
         return little ? (a | (b << 8)) : ((a << 8) | b);
     };
-    auto put = [&](char32_t cp) {
-        if (cp < 0x80) {
-            out.push_back(static_cast<char>(cp));
-        } else if (cp < 0x800) {
-            out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
-            out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-        } else if (cp < 0x10000) {
-            out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
-            out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-            out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-        } else {
-            out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
-            out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-            out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-            out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-        }
-    };
     for (std::size_t i = start; i + 1 < data.size(); i += 2) {
         unsigned u = unit(i);
         if (u >= 0xD800 && u < 0xDC00 && i + 3 < data.size()) {
             const unsigned low = unit(i + 2);
             if (low >= 0xDC00 && low < 0xE000) {
-                put(0x10000 + ((u - 0xD800) << 10) + (low - 0xDC00));
+                append_utf8(out, 0x10000 + ((u - 0xD800) << 10) + (low - 0xDC00));
                 i += 2;
                 continue;
             }
         }
-        put(u >= 0xD800 && u < 0xE000 ? 0xFFFD : u);
+        append_utf8(out, u >= 0xD800 && u < 0xE000 ? 0xFFFD : u);
     }
     return out;
 }
