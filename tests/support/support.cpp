@@ -1,6 +1,7 @@
 #include "support.hpp"
 
 #include <gdal.h>
+#include <sqlite3.h>
 #include <ogrsf_frmts.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -208,6 +209,96 @@ fs::path merge_samples(const fs::path& dir) {
     const CliResult r = run_cli(args);
     if (r.exit_code != 0 && r.exit_code != 1) throw std::runtime_error("merge of the samples failed: " + r.err);
     return dir / "merged.gpkg";
+}
+
+}  // namespace cleanheat::test
+
+namespace cleanheat::test {
+
+std::string dataset_digest(const fs::path& path) {
+    sqlite3* db = nullptr;
+    if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
+        sqlite3_close(db);
+        return {};
+    }
+    std::vector<std::string> tables;
+    sqlite3_stmt* st = nullptr;
+    bool ok = sqlite3_prepare_v2(db,
+                                 "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+                                 "AND name NOT LIKE 'rtree_%' AND name <> 'run_info' ORDER BY name",
+                                 -1, &st, nullptr) == SQLITE_OK;
+    while (ok && sqlite3_step(st) == SQLITE_ROW) tables.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(st, 0)));
+    sqlite3_finalize(st);
+    std::uint64_t h = 1469598103934665603ull;  // FNV-1a over table names, column names and values
+    auto mix = [&h](const void* data, std::size_t n) {
+        const auto* p = static_cast<const unsigned char*>(data);
+        for (std::size_t i = 0; i < n; ++i) h = (h ^ p[i]) * 1099511628211ull;
+    };
+    long long rows = 0;
+    for (const auto& table : tables) {
+        std::string quoted = "\"";
+        for (char c : table) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+        quoted += "\"";
+        if (sqlite3_prepare_v2(db, ("SELECT * FROM " + quoted + " ORDER BY rowid").c_str(), -1, &st, nullptr) !=
+            SQLITE_OK) {
+            sqlite3_finalize(st);
+            ok = false;
+            break;
+        }
+        mix(table.data(), table.size() + 1);
+        const int columns = sqlite3_column_count(st);
+        std::vector<bool> skip(static_cast<std::size_t>(columns));
+        for (int c = 0; c < columns; ++c) {
+            const std::string name = sqlite3_column_name(st, c);
+            skip[static_cast<std::size_t>(c)] = name == "imported_at" || name == "last_change";
+            mix(name.data(), name.size() + 1);
+        }
+        int rc;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+            // the rows of gpkg_contents and gpkg_ogr_contents about run_info (its count grows)
+            if (table.rfind("gpkg_", 0) == 0 && sqlite3_column_type(st, 0) == SQLITE_TEXT &&
+                std::string(reinterpret_cast<const char*>(sqlite3_column_text(st, 0))) == "run_info")
+                continue;
+            ++rows;
+            for (int c = 0; c < columns; ++c) {
+                if (skip[static_cast<std::size_t>(c)]) continue;
+                const int type = sqlite3_column_type(st, c);
+                mix(&type, sizeof type);
+                const void* data = sqlite3_column_blob(st, c);
+                mix(data, static_cast<std::size_t>(sqlite3_column_bytes(st, c)));
+            }
+        }
+        sqlite3_finalize(st);
+        if (rc != SQLITE_DONE) {
+            ok = false;
+            break;
+        }
+    }
+    sqlite3_close(db);
+    if (!ok) return {};
+    char text[64];
+    std::snprintf(text, sizeof text, "%016llx/%zu tables/%lld rows", static_cast<unsigned long long>(h), tables.size(),
+                  rows);
+    return text;
+}
+
+std::string integrity_check(const fs::path& path) {
+    sqlite3* db = nullptr;
+    std::string result;
+    if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+        sqlite3_stmt* st = nullptr;
+        if (sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &st, nullptr) == SQLITE_OK)
+            while (sqlite3_step(st) == SQLITE_ROW)
+                result += std::string(result.empty() ? "" : "\n") +
+                          reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
+        else
+            result = sqlite3_errmsg(db);
+        sqlite3_finalize(st);
+    } else {
+        result = "cannot open";
+    }
+    sqlite3_close(db);
+    return result;
 }
 
 }  // namespace cleanheat::test

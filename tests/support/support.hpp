@@ -69,6 +69,14 @@ std::string shell_output(const std::string& command);
 // The findings of one code, in their order.
 std::vector<Issue> issues_with_code(const std::vector<Issue>& issues, const std::string& code);
 
+// The content of a SQLite dataset as one digest: every row of every table in rowid order,
+// tables by name; the table run_info (and its rows in gpkg_contents/gpkg_ogr_contents) and the columns imported_at and last_change (times of a
+// run) are left out, so two runs of the same command on the same data give the same digest.
+// Empty when the file cannot be read as SQLite.
+std::string dataset_digest(const fs::path& path);
+// PRAGMA integrity_check of a SQLite file ("ok" when sound; the error text otherwise).
+std::string integrity_check(const fs::path& path);
+
 // The sample plan tables as the command line names them (data-samples/plans/..., sorted).
 std::vector<std::string> sample_plan_files();
 

@@ -555,6 +555,9 @@ ContiguityResult contiguity(const ContiguityOptions& options, const Progress& pr
     const bool in_place = options.output.empty();
     if (in_place && !gpkg) throw UsageError(options.dataset + " is not a GeoPackage: give -o out.gpkg for the results");
     ds.reset();
+    // the workbook first: a workbook that cannot be written leaves the dataset as it was
+    std::unique_ptr<AtomicOutput> workbook;
+    if (!options.xlsx.empty()) workbook = write_contiguity_workbook(options.xlsx, options, data, result);
     if (in_place) {
         write_contiguity_layers(options.dataset, result.layer, options, data, result, outlines);
         result.output = options.dataset;
@@ -577,8 +580,8 @@ ContiguityResult contiguity(const ContiguityOptions& options, const Progress& pr
         out.commit();
         result.output = options.output;
     }
-    if (!options.xlsx.empty()) {
-        write_contiguity_workbook(options.xlsx, options, data, result);
+    if (workbook) {
+        workbook->commit();
         result.xlsx = options.xlsx;
     }
     result.written = true;

@@ -9,6 +9,7 @@
 #include "contiguity.hpp"
 #include "geo/adjacency.hpp"
 #include "geo/coverage.hpp"
+#include "io/atomic_output.hpp"
 
 namespace cleanheat {
 
@@ -49,7 +50,8 @@ void write_contiguity_layers(const std::string& path, const std::string& layer, 
                              const ContiguityData& data, const ContiguityResult& result,
                              const std::vector<std::vector<unsigned char>>& outlines);
 // The workbook: per-group summary, isolated villages, holes, rule findings.
-void write_contiguity_workbook(const std::string& path, const ContiguityOptions& options, const ContiguityData& data,
-                               const ContiguityResult& result);
+// The workbook, complete in its .partial file, renamed by the caller once the dataset is written.
+std::unique_ptr<AtomicOutput> write_contiguity_workbook(const std::string& path, const ContiguityOptions& options,
+                                                        const ContiguityData& data, const ContiguityResult& result);
 
 }  // namespace cleanheat

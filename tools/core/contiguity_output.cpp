@@ -365,8 +365,8 @@ void write_contiguity_layers(const std::string& path, const std::string& layer, 
     }
 }
 
-void write_contiguity_workbook(const std::string& path, const ContiguityOptions& options, const ContiguityData& data,
-                               const ContiguityResult& result) {
+std::unique_ptr<AtomicOutput> write_contiguity_workbook(const std::string& path, const ContiguityOptions& options,
+                                                        const ContiguityData& data, const ContiguityResult& result) {
     XlsxWorkbook book(path, options.overwrite, {options.dataset});
     {
         XlsxTableSpec spec;
@@ -457,7 +457,7 @@ void write_contiguity_workbook(const std::string& path, const ContiguityOptions&
         }
         table.finish();
     }
-    book.close();
+    return book.close_staged();
 }
 
 }  // namespace cleanheat

@@ -166,28 +166,11 @@ SpotcheckResult spotcheck(const SpotcheckOptions& options, const Progress& progr
     });
     for (std::size_t k = 0; k < result.sample.size(); ++k) result.sample[k].number = static_cast<int>(k + 1);
 
-    // villages.spot_check: the sample number of the drawn villages, for the map and for GIS users
-    progress.update(0.3, "Marking the sample");
-    db.exec("BEGIN IMMEDIATE");
-    try {
-        register_gpkg_functions(db.handle());
-        if (!db.has_column("villages", "spot_check")) db.exec("ALTER TABLE villages ADD COLUMN spot_check INTEGER");
-        db.exec("UPDATE villages SET spot_check = NULL WHERE spot_check IS NOT NULL");
-        SqlStatement mark(db, "UPDATE villages SET spot_check = ?1 WHERE fid = ?2");
-        for (const auto& v : result.sample) mark.integer(1, v.number).integer(2, v.fid).run();
-        if (db.has_table("run_info")) {
-            SqlStatement info(db, "INSERT INTO run_info (key, value) VALUES (?1, ?2)");
-            info.text(1, "spotcheck.command").text(2, options.command_line).run();
-            info.text(1, "spotcheck.seed").text(2, std::to_string(options.seed)).run();
-        }
-        db.exec("COMMIT");
-    } catch (...) {
-        sqlite3_exec(db.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
-        throw;
-    }
-
+    // The workbook first, to its .partial file: a workbook that cannot be written leaves the
+    // dataset unmarked.
+    std::unique_ptr<AtomicOutput> workbook;
     if (!options.output.empty()) {
-        progress.update(0.5, "Writing the workbook");
+        progress.update(0.3, "Writing the workbook");
         XlsxWorkbook book(options.output, options.overwrite, {options.merged});
         const std::vector<std::string> results = {"合格", "基本合格", "不合格", "未能检查"};
         {
@@ -266,7 +249,31 @@ SpotcheckResult spotcheck(const SpotcheckOptions& options, const Progress& progr
                                c.eligible > 0 ? double(c.sampled) / double(c.eligible) : 0.0});
             table.finish();
         }
-        book.close();
+        workbook = book.close_staged();
+    }
+
+    // villages.spot_check: the sample number of the drawn villages, for the map and for GIS users
+    progress.update(0.5, "Marking the sample");
+    db.exec("BEGIN IMMEDIATE");
+    try {
+        register_gpkg_functions(db.handle());
+        if (!db.has_column("villages", "spot_check")) db.exec("ALTER TABLE villages ADD COLUMN spot_check INTEGER");
+        db.exec("UPDATE villages SET spot_check = NULL WHERE spot_check IS NOT NULL");
+        SqlStatement mark(db, "UPDATE villages SET spot_check = ?1 WHERE fid = ?2");
+        for (const auto& v : result.sample) mark.integer(1, v.number).integer(2, v.fid).run();
+        if (db.has_table("run_info")) {
+            SqlStatement info(db, "INSERT INTO run_info (key, value) VALUES (?1, ?2)");
+            info.text(1, "spotcheck.command").text(2, options.command_line).run();
+            info.text(1, "spotcheck.seed").text(2, std::to_string(options.seed)).run();
+        }
+        db.exec("COMMIT");
+    } catch (...) {
+        sqlite3_exec(db.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
+        throw;
+    }
+
+    if (workbook) {
+        workbook->commit();
         result.outputs.push_back(options.output);
     }
     if (!options.map.empty()) {

@@ -486,6 +486,7 @@ ProgressResult track_progress(const ProgressOptions& options, Progress& progress
             if (thread.joinable()) thread.join();
         }
     } join_cleaner{cleaner};
+    std::vector<std::unique_ptr<AtomicOutput>> staged;  // outputs written, renamed after the commit
     // The ledger so far.
     db.exec("BEGIN IMMEDIATE");
     try {
@@ -971,27 +972,31 @@ ProgressResult track_progress(const ProgressOptions& options, Progress& progress
         result.ledger_rows = db.scalar("SELECT count(*) FROM progress_ledger");
         result.ledger_imports = db.scalar("SELECT count(*) FROM progress_imports");
         result.import_files.insert(import_files.begin(), import_files.end());
+        for (const auto& issue : result.issues)
+            (issue.severity == Severity::error ? result.errors : result.warnings)++;
+        result.seconds_state += lap();
+        // The workbook and chart are written (to .partial files) before the ledger is committed:
+        // an output that cannot be written leaves the ledger as it was, so a retry imports again.
+        std::vector<fs::path> inputs(options.reports.begin(), options.reports.end());
+        inputs.emplace_back(options.merged);
+        if (!options.output.empty()) {
+            progress.update(0.9, "Writing the workbook");
+            staged.push_back(write_progress_workbook(options.output, options.overwrite, inputs, db, result));
+        }
+        for (const auto& chart : options.charts)
+            staged.push_back(write_progress_chart(chart, options.overwrite, inputs, result));
+        result.seconds_outputs = lap();
+        progress.update(0.97, "Committing the ledger");
         db.exec(options.dry_run ? "ROLLBACK" : "COMMIT");
     } catch (...) {
         sqlite3_exec(db.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
         throw;
     }
     result.seconds_commit = lap();
-    for (const auto& issue : result.issues) (issue.severity == Severity::error ? result.errors : result.warnings)++;
-
-    // Workbook and chart.
-    std::vector<fs::path> inputs(options.reports.begin(), options.reports.end());
-    inputs.emplace_back(options.merged);
-    if (!options.output.empty()) {
-        progress.update(0.9, "Writing the workbook");
-        write_progress_workbook(options.output, options.overwrite, inputs, db, result);
-        result.outputs.push_back(options.output);
+    for (auto& out : staged) {
+        out->commit();
+        result.outputs.push_back(out->target());
     }
-    for (const auto& chart : options.charts) {
-        write_progress_chart(chart, options.overwrite, inputs, result);
-        result.outputs.push_back(chart);
-    }
-    result.seconds_outputs = lap();
     progress.update(1.0, "done");
     return result;
 }

@@ -395,7 +395,7 @@ void add_trend_sheet(XlsxWorkbook& book, const ProgressResult& r) {
 
 }  // namespace
 
-void write_progress_workbook(const fs::path& path, bool overwrite, const std::vector<fs::path>& inputs,
+std::unique_ptr<AtomicOutput> write_progress_workbook(const fs::path& path, bool overwrite, const std::vector<fs::path>& inputs,
                              const SqliteDb& db, const ProgressResult& r) {
     XlsxWorkbook book(path, overwrite, inputs);
     const std::string year = std::to_string(r.milestones.year);
@@ -522,7 +522,7 @@ void write_progress_workbook(const fs::path& path, bool overwrite, const std::ve
                 });
         table.finish();
     }
-    book.close();
+    return book.close_staged();
 }
 
 namespace {
@@ -715,24 +715,24 @@ void draw_progress_chart(cairo_t* cr, double w, double h, const ProgressResult& 
     draw_chart_impl(cr, w, h, result);
 }
 
-void write_progress_chart(const fs::path& path, bool overwrite, const std::vector<fs::path>& inputs,
+std::unique_ptr<AtomicOutput> write_progress_chart(const fs::path& path, bool overwrite, const std::vector<fs::path>& inputs,
                           const ProgressResult& r) {
     std::string ext = path.extension().string();
     std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
     if (ext != ".pdf" && ext != ".png" && ext != ".svg")
         throw UsageError(path.string() + ": the chart is written as .pdf, .png or .svg");
-    AtomicOutput out(path, overwrite, inputs);
+    auto out = std::make_unique<AtomicOutput>(path, overwrite, inputs);
     const double w = 842, h = 595;  // A4 landscape in points
     if (ext == ".png") {
         const double dpi = 150;
-        write_png_page(out.partial(), path, static_cast<int>(w * dpi / 72), static_cast<int>(h * dpi / 72), dpi,
+        write_png_page(out->partial(), path, static_cast<int>(w * dpi / 72), static_cast<int>(h * dpi / 72), dpi,
                        [&](cairo_t* cr) { draw_chart_impl(cr, w, h, r); });
     } else {
-        write_vector_pages(out.partial(), path, ext == ".pdf", w, h, 1,
+        write_vector_pages(out->partial(), path, ext == ".pdf", w, h, 1,
                            std::to_string(r.milestones.year) + "年农村清洁取暖工程进度", "cleanheat progress",
                            [&](cairo_t* cr, std::size_t) { draw_chart_impl(cr, w, h, r); });
     }
-    out.commit();
+    return out;
 }
 
 }  // namespace cleanheat

@@ -5,9 +5,11 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "io/atomic_output.hpp"
 #include "io/geodata_reader.hpp"
 #include "io/gpkg_sql.hpp"
 #include "milestones.hpp"
@@ -88,8 +90,9 @@ void write_progress_caches(const SqliteDb& db, const std::vector<LatestEntry>& l
 long long write_village_states(const SqliteDb& db, const std::vector<VillageState>& states);
 
 // The progress workbook: per county and township, late villages, trend with a chart,
-// imports and issues of every import in the ledger.
-void write_progress_workbook(const std::filesystem::path& path, bool overwrite,
+// imports and issues of every import in the ledger. Returns the complete .partial file, which
+// the caller renames once the ledger is committed.
+std::unique_ptr<AtomicOutput> write_progress_workbook(const std::filesystem::path& path, bool overwrite,
                              const std::vector<std::filesystem::path>& inputs, const SqliteDb& db,
                              const ProgressResult& result);
 
@@ -97,8 +100,8 @@ void write_progress_workbook(const std::filesystem::path& path, bool overwrite,
 void draw_progress_chart(cairo_t* cr, double w, double h, const ProgressResult& result);
 
 // Households started / completed / accepted over time against the plan, the milestone
-// dates marked; PDF, PNG or SVG by the extension.
-void write_progress_chart(const std::filesystem::path& path, bool overwrite,
+// dates marked; PDF, PNG or SVG by the extension. Returns the complete .partial file.
+std::unique_ptr<AtomicOutput> write_progress_chart(const std::filesystem::path& path, bool overwrite,
                           const std::vector<std::filesystem::path>& inputs, const ProgressResult& result);
 
 }  // namespace cleanheat

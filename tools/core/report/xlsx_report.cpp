@@ -145,12 +145,14 @@ lxw_worksheet* XlsxWorkbook::add_sheet(const std::string& name) {
     return ws;
 }
 
-void XlsxWorkbook::close() {
+void XlsxWorkbook::close() { close_staged()->commit(); }
+
+std::unique_ptr<AtomicOutput> XlsxWorkbook::close_staged() {
     const lxw_error error = workbook_close(workbook_);
     workbook_ = nullptr;
     if (error != LXW_NO_ERROR)
         throw OutputError(output_->target().string() + ": cannot write the workbook: " + lxw_strerror(error));
-    output_->commit();
+    return std::move(output_);
 }
 
 XlsxTable::XlsxTable(XlsxWorkbook& book, XlsxTableSpec spec) : book_(book), spec_(std::move(spec)) {

@@ -97,6 +97,9 @@ public:
     bool constant_memory() const { return constant_memory_; }
     // Closes the workbook and renames it onto the target; throws OutputError.
     void close();
+    // Closes the workbook and hands over its complete .partial file, to be renamed by the
+    // caller (after a transaction that must come first commits); throws OutputError.
+    std::unique_ptr<AtomicOutput> close_staged();
 
     struct Formats {
         lxw_format *label, *title, *unit, *header, *text, *code, *integer, *decimal, *percent, *total_text,
