@@ -273,3 +273,47 @@ TEST(FaultsCli, SignalsAtRandomPointsLeaveTheDatasetBeforeOrAfterAndARerunSuccee
     std::cout << "\n";
     RecordProperty("trials", trials);
 }
+
+TEST(FaultsCli, ADatasetWithAJournalBesideItOrDamagedByACopyIsRefusedWithAClearMessage) {
+    const auto dir = temp_dir();
+    const fs::path gpkg = merge_samples(dir);
+    const std::string g = quote(gpkg.string());
+    const std::vector<std::pair<std::string, std::string>> commands = {
+        {"annex", bin() + " annex " + g + " -o " + quote((dir / "annex.xlsx").string()) + " --quiet"},
+        {"map", bin() + " map " + g + " --style styles/route.json -o " + quote((dir / "m.png").string()) + " --quiet"},
+        {"contiguity", bin() + " contiguity " + g + " --quiet"},
+        {"progress", bin() + " progress " + g + " " + kReports + " --as-of 2022-10-10 --quiet"},
+        {"report", bin() + " report " + g + " -o " + quote((dir / "r.pdf").string()) + " --quiet"},
+        {"spotcheck", bin() + " spotcheck " + g + " --rate 0.05 --seed 1 -o " + quote((dir / "s.xlsx").string()) +
+                          " --quiet"},
+    };
+    // the journal of a write on another machine, copied along
+    const std::string before = dataset_digest(gpkg);
+    {
+        std::ofstream journal(gpkg.string() + "-journal", std::ios::binary);
+        journal << std::string(4096, '\xd9');
+    }
+    for (const auto& [name, command] : commands) {
+        const Shell r = run_shell(dir, command);
+        EXPECT_EQ(r.code, 3) << name << ": " << r.err;
+        EXPECT_NE(r.err.find(gpkg.string() + "-journal: a rollback journal"), std::string::npos) << name << ": " << r.err;
+    }
+    fs::remove(gpkg.string() + "-journal");
+    EXPECT_EQ(dataset_digest(gpkg), before);
+    // a copy taken mid-write: the schema pages overwritten by other pages
+    const fs::path damaged = dir / "damaged.gpkg";
+    {
+        std::string bytes = read_file(gpkg);
+        ASSERT_GT(bytes.size(), 200000u);
+        for (std::size_t p = 4096; p < 65536; ++p) bytes[p] = bytes[p + 131072];
+        std::ofstream(damaged, std::ios::binary) << bytes;
+    }
+    for (const auto& [name, command] : commands) {
+        std::string c = command;
+        c.replace(c.find(g), g.size(), quote(damaged.string()));
+        const Shell r = run_shell(dir, c);
+        EXPECT_EQ(r.code, 3) << name << ": " << r.err;
+        EXPECT_NE(r.err.find("the dataset is damaged"), std::string::npos) << name << ": " << r.err;
+        EXPECT_NE(r.err.find(".backup"), std::string::npos) << name << ": " << r.err;
+    }
+}

@@ -18,6 +18,7 @@
 
 #include "contiguity_data.hpp"
 #include "error.hpp"
+#include "io/gpkg_sql.hpp"
 #include "geo/crs.hpp"
 #include "geo/geos_util.hpp"
 #include "io/atomic_output.hpp"
@@ -381,7 +382,10 @@ ContiguityResult contiguity(const ContiguityOptions& options, const Progress& pr
     std::unique_ptr<GDALDataset> ds;
     {
         GdalErrorCapture capture;
+        refuse_hot_journal(options.dataset);
         ds.reset(GDALDataset::Open(options.dataset.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY));
+        if (!ds && is_damage_message(capture.last_message()))
+            throw damaged_dataset(options.dataset, capture.last_message());
         if (!ds)
             throw InputError(options.dataset + ": cannot open as vector data" +
                              (capture.last_message().empty() ? "" : ": " + capture.last_message()));

@@ -7,11 +7,41 @@
 
 namespace cleanheat {
 
+void refuse_hot_journal(const std::string& path) {
+    std::error_code ec;
+    const std::string journal = path + "-journal";
+    const auto size = std::filesystem::file_size(journal, ec);
+    if (ec || size == 0) return;
+    throw InputError(journal + ": a rollback journal lies beside the dataset: it was being written when the "
+                               "command writing it stopped, or it was copied from another machine together with "
+                               "the journal of a write; refusing to open it",
+                     "if the dataset was copied, copy it again while no command runs on it, or with sqlite3 "
+                     "DATASET \".backup COPY\" (docs/reliability.md); if a command stopped on this machine, "
+                     "sqlite3 DATASET \"PRAGMA integrity_check\" rolls the journal back");
+}
+
+bool is_damage(int sqlite_code) {
+    const int primary = sqlite_code & 0xff;
+    return primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB;
+}
+
+bool is_damage_message(const std::string& message) {
+    return message.find("malformed") != std::string::npos || message.find("not a database") != std::string::npos;
+}
+
+InputError damaged_dataset(const std::string& path, const std::string& detail) {
+    return InputError(path + ": the dataset is damaged (SQLite: " + detail + ")",
+                      "a dataset copied while a command was writing it, without its -wal or -journal file, is "
+                      "damaged: copy it again while no command runs on it, or with sqlite3 DATASET \".backup "
+                      "COPY\" (docs/reliability.md)");
+}
+
 SqliteDb::SqliteDb(const std::filesystem::path& path, Mode mode) : path_(path.string()), mode_(mode) {
     if (!std::filesystem::is_regular_file(path)) {
         if (mode == Mode::read) throw InputError(path_ + ": no such file");
         throw OutputError(path_ + ": no such file");
     }
+    refuse_hot_journal(path_);
     const int flags = (mode == Mode::read ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE) | SQLITE_OPEN_NOMUTEX;
     // another cleanheat command writing: wait for it (bounded) from the first statement on, then say
     // who holds the lock
@@ -27,8 +57,11 @@ SqliteDb::SqliteDb(const std::filesystem::path& path, Mode mode) : path_(path.st
                           "run this command again when the other one has finished");
     }
     if (check != SQLITE_OK) {
+        const std::string detail = opened ? sqlite3_errmsg(db_) : "cannot open";
+        const bool damaged = opened && is_damage(sqlite3_extended_errcode(db_));
         sqlite3_close(db_);
         db_ = nullptr;
+        if (damaged) throw damaged_dataset(path_, detail);
         if (mode == Mode::read) throw InputError(path_ + ": cannot open as a GeoPackage");
         throw OutputError(path_ + ": cannot open as a GeoPackage for writing");
     }
@@ -45,6 +78,7 @@ void SqliteDb::fail(const std::string& message) const {
         throw OutputError(path_ + ": another cleanheat command is changing this dataset (it holds the SQLite write lock "
                                   "of " + path_ + "); waited " + std::to_string(kBusyWaitMilliseconds / 1000) + " s",
                           "run this command again when the other one has finished");
+    if (is_damage(code)) throw damaged_dataset(path_, sqlite3_errmsg(db_));
     if (mode_ == Mode::read) throw InputError(path_ + ": " + message);
     throw OutputError(path_ + ": " + message);
 }
@@ -73,8 +107,10 @@ void SqliteDb::exec(const std::string& sql) const {
 }
 
 SqlStatement::SqlStatement(const SqliteDb& db, const std::string& sql) : db_(db) {
-    if (sqlite3_prepare_v2(db.handle(), sql.c_str(), -1, &st_, nullptr) != SQLITE_OK)
+    if (sqlite3_prepare_v2(db.handle(), sql.c_str(), -1, &st_, nullptr) != SQLITE_OK) {
+        if (is_damage(sqlite3_errcode(db.handle()))) throw damaged_dataset(db.path(), sqlite3_errmsg(db.handle()));
         throw OutputError(db.path() + ": " + sqlite3_errmsg(db.handle()));
+    }
 }
 SqlStatement::~SqlStatement() {
     sqlite3_finalize(st_);
@@ -104,7 +140,10 @@ SqlStatement& SqlStatement::blob(int i, const std::vector<unsigned char>& v) {
     return *this;
 }
 void SqlStatement::run() {
-    if (sqlite3_step(st_) != SQLITE_DONE) throw OutputError(db_.path() + ": " + sqlite3_errmsg(db_.handle()));
+    if (sqlite3_step(st_) != SQLITE_DONE) {
+        if (is_damage(sqlite3_errcode(db_.handle()))) throw damaged_dataset(db_.path(), sqlite3_errmsg(db_.handle()));
+        throw OutputError(db_.path() + ": " + sqlite3_errmsg(db_.handle()));
+    }
     sqlite3_reset(st_);
     sqlite3_clear_bindings(st_);
 }

@@ -11,10 +11,23 @@
 
 #include "io/sqlite_util.hpp"
 
+#include "error.hpp"
+
 namespace cleanheat {
 
 // How long a command waits for another one that is changing the same dataset.
 constexpr int kBusyWaitMilliseconds = 60000;
+
+// Refuses, before it is opened, a dataset with a rollback journal beside it (`<path>-journal`,
+// not empty): a command stopped while writing it in rollback mode, or a copy taken together with
+// the journal of a write on another machine. Our datasets are in WAL mode and never have one.
+void refuse_hot_journal(const std::string& path);
+// The error for a dataset SQLite reports as damaged (SQLITE_CORRUPT, SQLITE_NOTADB): most often
+// a copy taken while a command was writing it, without its -wal or -journal file.
+InputError damaged_dataset(const std::string& path, const std::string& detail);
+// True when an SQLite result code or a GDAL/SQLite message says the file is damaged.
+bool is_damage(int sqlite_code);
+bool is_damage_message(const std::string& message);
 
 class SqliteDb {
 public:
