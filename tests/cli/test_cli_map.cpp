@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "support.hpp"
@@ -83,3 +84,51 @@ TEST(MapCli, SvgIsXmlAndContiguityStyleNeedsTheCheckFirst) {
 }
 
 }  // namespace
+
+TEST(MapCli, WhereIsParsedBoundAndCanOnlyRestrict) {
+    const auto dir = temp_dir();
+    const auto gpkg = merge_samples(dir);
+    auto drawn = [&](const std::vector<std::string>& extra) {
+        std::vector<std::string> args = {"map",   gpkg.string(), "--style", "styles/route.json",  "-o",
+                                         (dir / "w.png").string(), "--dpi",  "30",  "--overwrite", "--json"};
+        args.insert(args.end(), extra.begin(), extra.end());
+        const auto r = run_cli(args);
+        EXPECT_EQ(r.exit_code, 0) << r.err;
+        return r.exit_code == 0 ? nlohmann::json::parse(r.out).value("features_drawn", -1) : -1;
+    };
+    const int all = drawn({});
+    const int one = drawn({"--where", "county_code = '371621'"});
+    EXPECT_GT(one, 0);
+    EXPECT_LT(one, all);
+    EXPECT_EQ(drawn({"--where", "county_code IN ('371621') AND households_total >= 0 OR county_code = '371621'"}), one);
+    EXPECT_EQ(drawn({"--where", "county_code = 371621"}), one);  // a whole number compared with a code
+    // what would cancel or change the statement is refused with the place, exit 2
+    for (const char* attack : {"1=1) OR (1=1", "county_code = '371621') OR (1=1", "county_code = '1'; DELETE FROM villages",
+                               "nosuch = 1"}) {
+        const auto r = run_cli({"map", gpkg.string(), "--style", "styles/route.json", "-o", (dir / "x.png").string(),
+                                "--where", attack});
+        EXPECT_EQ(r.exit_code, 2) << attack << ": " << r.err;
+        EXPECT_NE(r.err.find("at character"), std::string::npos) << attack << ": " << r.err;
+        EXPECT_FALSE(fs::exists(dir / "x.png"));
+    }
+    // a filter that keeps nothing is an error, not an empty map
+    const auto none = run_cli({"map", gpkg.string(), "--style", "styles/route.json", "-o", (dir / "x.png").string(),
+                               "--where", "county_code = '999999'"});
+    EXPECT_EQ(none.exit_code, 2) << none.err;
+    EXPECT_NE(none.err.find("no village matches it"), std::string::npos) << none.err;
+    EXPECT_FALSE(fs::exists(dir / "x.png"));
+    // a style's own filter goes through the same parser
+    auto style = nlohmann::json::parse(read_file(source_dir() / "styles/progress_township.json"));
+    bool changed = false;
+    for (auto& layer : style["layers"])
+        if (layer.contains("where")) {
+            layer["where"] = "households_total > 0) OR (1=1";
+            changed = true;
+        }
+    ASSERT_TRUE(changed);
+    std::ofstream(dir / "bad-style.json") << style.dump(2);
+    const auto bad = run_cli({"map", gpkg.string(), "--style", (dir / "bad-style.json").string(), "-o",
+                              (dir / "x.png").string()});
+    EXPECT_EQ(bad.exit_code, 2) << bad.err;
+    EXPECT_NE(bad.err.find("where \"households_total > 0) OR (1=1\": at character 21"), std::string::npos) << bad.err;
+}

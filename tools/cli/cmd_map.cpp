@@ -47,7 +47,7 @@ void add_map(CLI::App& app, Context& context) {
     cmd->add_option("--dpi", opt->dpi, "PNG resolution and generalisation (default: the style's)");
     cmd->add_option("--atlas", opt->atlas, "One page per county or township")
         ->check(CLI::IsMember({"county", "township"}));
-    cmd->add_option("--where", opt->where, "SQL filter on the villages, e.g. \"county_code = '371602'\"");
+    cmd->add_option("--where", opt->where, "Filter on the villages (fields, values, AND/OR/NOT, IN, LIKE, BETWEEN, IS NULL), e.g. \"county_code = '371602'\"");
     cmd->add_option("--unit", opt->unit, "Zoom to a county (6 digits) or township (9 digits) code");
     cmd->add_option("--extent", opt->extent, "Zoom to minx,miny,maxx,maxy in the data's coordinates");
     cmd->add_option("--date", opt->date, "Date printed on the map, YYYY-MM-DD (default: today)");

@@ -147,6 +147,17 @@ MapResult make_map(const MapOptions& options, const Progress& progress) {
     std::vector<MapLayer> layers;
     for (const auto& spec : style.layers)
         layers.push_back(read_map_layer(source, spec, options.where, "villages", style.file));
+    // a --where that keeps no village is a mistake, not an empty map
+    if (!options.where.empty()) {
+        bool filtered = false, kept = false;
+        for (std::size_t i = 0; i < layers.size(); ++i)
+            if (style.layers[i].source == "villages") {
+                filtered = true;
+                kept = kept || layers[i].coverage.size() > 0;
+            }
+        if (filtered && !kept)
+            throw UsageError("--where \"" + options.where + "\": no village matches it; the map would be empty");
+    }
     std::string srs;
     for (const auto& spec : style.layers)
         if (srs.empty()) srs = source.srs_wkt(spec.source);

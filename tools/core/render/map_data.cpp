@@ -1,6 +1,7 @@
 #include "render/map_data.hpp"
 
 #include "io/gpkg_sql.hpp"
+#include "io/sql_filter.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -107,8 +108,16 @@ std::vector<double> class_breaks(std::vector<double> values, const std::string& 
 }
 
 MapSource::MapSource(const std::string& gpkg) : path_(gpkg) {
+    refuse_hot_journal(gpkg);
     if (sqlite3_open_v2(gpkg.c_str(), &db_, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr) == SQLITE_OK)
         sqlite3_busy_timeout(db_, kBusyWaitMilliseconds);
+    if (db_ && sqlite3_exec(db_, "SELECT count(*) FROM sqlite_master", nullptr, nullptr, nullptr) != SQLITE_OK &&
+        is_damage(sqlite3_extended_errcode(db_))) {
+        const std::string detail = sqlite3_errmsg(db_);
+        sqlite3_close(db_);
+        db_ = nullptr;
+        throw damaged_dataset(gpkg, detail);
+    }
     if (!db_ || sql_scalar(db_, "SELECT count(*) FROM sqlite_master WHERE name = 'gpkg_contents'") <= 0) {
         sqlite3_close(db_);
         db_ = nullptr;
@@ -188,18 +197,34 @@ MapLayer read_map_layer(const MapSource& source, const LayerSpec& spec, const st
     std::string sql = "SELECT " + sql_identifier(geom);
     for (const auto& f : fields) sql += ", " + sql_identifier(f);
     sql += " FROM " + sql_identifier(spec.source);
-    std::vector<std::string> conditions;
-    if (!spec.where.empty()) conditions.push_back("(" + spec.where + ")");
-    if (!extra_where.empty() && spec.source == extra_table) conditions.push_back("(" + extra_where + ")");
-    for (std::size_t i = 0; i < conditions.size(); ++i) sql += (i ? " AND " : " WHERE ") + conditions[i];
+    // the style's filter and --where, parsed: fields checked, values bound
+    auto is_field = [&](const std::string& f) { return source.has_column(spec.source, f); };
+    std::vector<SqlFilter> filters;
+    if (!spec.where.empty())
+        filters.push_back(parse_sql_filter(spec.where, is_field, "style " + style_file + ": layer " + spec.name + ": where"));
+    if (!extra_where.empty() && spec.source == extra_table)
+        filters.push_back(parse_sql_filter(extra_where, is_field, "--where"));
+    for (std::size_t i = 0; i < filters.size(); ++i) sql += (i ? " AND " : " WHERE ") + filters[i].sql;
     sqlite3_stmt* st = nullptr;
     if (sqlite3_prepare_v2(source.db(), sql.c_str(), -1, &st, nullptr) != SQLITE_OK)
         fail(std::string("cannot read: ") + sqlite3_errmsg(source.db()) + " (where: " + spec.where +
              (extra_where.empty() ? "" : "; --where: " + extra_where) + ")");
+    int bind = 0;
+    for (const auto& filter : filters)
+        for (const auto& v : filter.values) {
+            ++bind;
+            if (const auto* text = std::get_if<std::string>(&v))
+                sqlite3_bind_text(st, bind, text->c_str(), static_cast<int>(text->size()), SQLITE_TRANSIENT);
+            else if (const auto* whole = std::get_if<long long>(&v))
+                sqlite3_bind_int64(st, bind, *whole);
+            else
+                sqlite3_bind_double(st, bind, std::get<double>(v));
+        }
     MapLayer layer;
     layer.spec = &spec;
     std::vector<std::vector<std::string>> values;
-    while (sqlite3_step(st) == SQLITE_ROW) {
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         const auto* blob = static_cast<const unsigned char*>(sqlite3_column_blob(st, 0));
         if (!blob || !layer.coverage.add_gpkg_blob(blob, static_cast<std::size_t>(sqlite3_column_bytes(st, 0))))
             layer.coverage.add_empty();
@@ -207,7 +232,12 @@ MapLayer read_map_layer(const MapSource& source, const LayerSpec& spec, const st
         for (std::size_t i = 0; i < fields.size(); ++i) row.push_back(column_text(st, static_cast<int>(i + 1)));
         values.push_back(std::move(row));
     }
+    const std::string step_error = rc == SQLITE_DONE ? "" : sqlite3_errmsg(source.db());
     sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) {
+        if (is_damage(rc)) throw damaged_dataset(source.path(), step_error);
+        fail("cannot read: " + step_error);
+    }
     auto index = [&](const std::string& f) {
         return static_cast<int>(std::find(fields.begin(), fields.end(), f) - fields.begin());
     };
