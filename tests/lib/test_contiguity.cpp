@@ -8,6 +8,7 @@
 #include <functional>
 #include <map>
 #include <numeric>
+#include <nlohmann/json.hpp>
 #include <set>
 
 #include "contiguity.hpp"
@@ -234,6 +235,50 @@ TEST(Contiguity, RulesNameTheVillageAndTheRule) {
         for (const auto& [k, v] : row)
             if (v.rfind("W_RULE_", 0) == 0) ++rows;
     EXPECT_EQ(rows, 3);
+}
+
+// Invalid, overlapping and missing geometries are listed village by village in
+// contiguity_findings, the workbook's 图形问题 sheet and --json, not only counted.
+TEST(Contiguity, GeometryFindingsAreListedInTheTableTheWorkbookAndJson) {
+    const auto dir = temp_dir();
+    const double x0 = 39500000, y0 = 4100000;
+    auto p = [&](double a, double b) { return std::to_string(x0 + a) + " " + std::to_string(y0 + b); };
+    const std::string bowtie = "POLYGON((" + p(1000, 0) + "," + p(2000, 1000) + "," + p(2000, 0) + "," + p(1000, 1000) +
+                               "," + p(1000, 0) + "))";
+    const std::vector<Cell> cells = {{square(0, 0), 5},           // 0
+                                     {bowtie, 5},                 // 1: invalid, repaired
+                                     {square(0, 3000), 5},        // 2
+                                     {square(900, 3000), 5},      // 3: overlaps 2 by 100 m
+                                     {"POLYGON EMPTY", 5},        // 4: missing
+                                     {square(9000, 9000), 0}};    // 5
+    const std::string gpkg = write_cells(dir / "geom.gpkg", cells);
+    auto o = options_for(gpkg);
+    o.xlsx = (dir / "geom.xlsx").string();
+    const auto r = contiguity(o, Progress());
+    std::multiset<std::string> listed;
+    for (const auto& f : r.geometry_findings) listed.insert(f.code + ":" + f.village_code);
+    EXPECT_EQ(listed, (std::multiset<std::string>{"W_GEOMETRY_INVALID:371602001011", "W_POLYGON_OVERLAP:371602001012",
+                                                   "W_GEOMETRY_MISSING:371602001014"}));
+    // the findings table
+    std::multiset<std::string> table;
+    for (const auto& row : read_layer(dir / "geom.gpkg", "contiguity_findings"))
+        table.insert(row.at("code") + ":" + row.at("village_code"));
+    EXPECT_EQ(table, listed);
+    // the workbook
+    std::multiset<std::string> sheet;
+    for (const auto& row : test::sheet_rows(dir / "geom.xlsx", "图形问题"))
+        for (std::size_t c = 0; c + 3 < row.size(); ++c)  // 村代码, 村名, 要素号, 问题代码
+            if (row[c + 3].rfind("W_", 0) == 0) sheet.insert(row[c + 3] + ":" + row[c]);
+    EXPECT_EQ(sheet, listed);
+    // --json
+    const auto cli = test::run_cli({"contiguity", gpkg, "--json", "--quiet"});
+    ASSERT_LE(cli.exit_code, 1) << cli.err;
+    const auto j = nlohmann::json::parse(cli.out);
+    std::multiset<std::string> json;
+    for (const auto& f : j.at("geometry_findings"))
+        json.insert(f.at("code").get<std::string>() + ":" + f.at("village_code").get<std::string>());
+    EXPECT_EQ(json, listed);
+    EXPECT_EQ(j.at("geometry_findings")[0].at("village_fid").get<long long>() > 0, true);
 }
 
 // The samples: every count equal to a plain pairwise GEOS computation.

@@ -1,6 +1,7 @@
 // cleanheat contiguity: declare, bind, call, report.
 #include <cstdio>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 
@@ -42,6 +43,14 @@ nlohmann::json to_json(const ContiguityResult& r) {
                       {"exact_tests", r.exact_tests},   {"exact_everywhere", r.exact_everywhere},
                       {"gaps_bridged", r.gaps_bridged}, {"overlaps", r.overlaps}};
     j["geometry"] = {{"empty", r.empty_geometries}, {"repaired", r.repaired}, {"points", r.points}, {"crs", r.crs}};
+    nlohmann::json geometry_findings = nlohmann::json::array();
+    for (const auto& f : r.geometry_findings)
+        geometry_findings.push_back({{"code", f.code},
+                                     {"village_fid", f.fid},
+                                     {"village_code", f.village_code},
+                                     {"village_name", f.village_name},
+                                     {"detail", f.detail}});
+    j["geometry_findings"] = geometry_findings;
     nlohmann::json rules = nlohmann::json::object();
     for (const auto& f : r.findings) rules[f.code] = rules.value(f.code, 0) + 1;
     j["rules"] = rules;
@@ -73,6 +82,17 @@ void print_summary(const ContiguityResult& r, const Context& context) {
     for (const auto& g : r.groups)
         std::printf("  %-12s %-10s planned %6lld  clusters %5lld  isolated %5lld  holes %5lld\n", g.value.c_str(),
                     g.name.c_str(), g.planned, g.clusters, g.isolated, g.holes);
+    if (!r.geometry_findings.empty()) {
+        std::map<std::string, int> by_code;
+        for (const auto& f : r.geometry_findings) by_code[f.code]++;
+        std::printf("Geometry:   %zu findings (", r.geometry_findings.size());
+        const char* sep = "";
+        for (const auto& [code, n] : by_code) {
+            std::printf("%s%s %d", sep, code.c_str(), n);
+            sep = ", ";
+        }
+        std::printf("), listed in contiguity_findings%s\n", r.xlsx.empty() ? "" : " and the workbook");
+    }
     if (!r.findings.empty()) std::printf("Rules:      %zu findings\n", r.findings.size());
     if (r.written) std::printf("Output:     %s%s%s\n", r.output.c_str(), r.xlsx.empty() ? "" : ", ", r.xlsx.c_str());
 }

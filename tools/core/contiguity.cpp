@@ -104,10 +104,8 @@ struct Reader {
         if (by && county && *county && !fields.by.empty()) county_names.emplace(by, county);
     }
 
-    void add_geometry_issue(long long fid, const std::string& code, const std::string& detail) {
-        result.issues.push_back(
-            make_issue(code, options.dataset, result.layer, 0, "fid " + std::to_string(fid), "", detail));
-    }
+    // features whose geometry could not be read (said once, with the empty ones)
+    std::unordered_set<std::size_t> unreadable;
 
     // The whole layer through SQLite (GeoPackage files): attributes, filter and blobs in one scan.
     bool read_sqlite(OGRLayer* layer) {
@@ -146,7 +144,7 @@ struct Reader {
                     size >= 4 ? 8 + std::array<std::size_t, 8>{0, 32, 48, 48, 64, 0, 0, 0}[(blob[3] >> 1) & 7] : size;
                 if (header >= size || !add_linearised(data.coverage, blob + header, size - header)) {
                     data.coverage.add_empty();
-                    add_geometry_issue(f, "W_GEOMETRY_MISSING", "图形无法读取");
+                    unreadable.insert(data.coverage.size() - 1);
                 }
             }
             add_attributes(f, sqlite3_column_int(st, 2) != 0, text(3), text(4),
@@ -193,7 +191,7 @@ struct Reader {
                 if (!data.coverage.add_wkb(wkb.data(), wkb.size()) &&
                     !add_linearised(data.coverage, wkb.data(), wkb.size())) {
                     data.coverage.add_empty();
-                    add_geometry_issue(fid, "W_GEOMETRY_MISSING", "图形无法读取");
+                    unreadable.insert(data.coverage.size() - 1);
                 }
             }
             const double h = households >= 0 && feature->IsFieldSetAndNotNull(households)
@@ -205,6 +203,15 @@ struct Reader {
         }
     }
 };
+
+// A finding on a village's geometry: listed in contiguity_findings, the workbook and --json.
+void add_geometry_finding(const ContiguityData& data, ContiguityResult& result, const std::string& source,
+                          std::size_t f, const char* code, const std::string& detail) {
+    result.geometry_findings.push_back(
+        {static_cast<std::uint32_t>(f), code, detail, data.fids[f], data.code[f], data.name[f]});
+    result.issues.push_back(make_issue(code, source, result.layer, 0, "fid " + std::to_string(data.fids[f]),
+                                       data.code[f], detail));
+}
 
 // Suspect polygons judged by GEOS; invalid ones repaired with MakeValid and reported.
 void repair_invalid(ContiguityData& data, ContiguityResult& result, const std::string& source, int threads) {
@@ -228,8 +235,7 @@ void repair_invalid(ContiguityData& data, ContiguityResult& result, const std::s
         if (!fixed) fixed = geos_own(ctx, GEOSGeom_createEmptyPolygon_r(ctx));
         replacements.emplace_back(f, fixed.get());
         repaired.push_back(std::move(fixed));
-        result.issues.push_back(make_issue("W_GEOMETRY_INVALID", source, result.layer, 0,
-                                           "fid " + std::to_string(data.fids[f]), data.code[f], "GEOS: " + reason));
+        add_geometry_finding(data, result, source, f, "W_GEOMETRY_INVALID", "GEOS: " + reason);
     }
     data.coverage.replace(replacements, ctx);
     result.repaired = static_cast<long long>(replacements.size());
@@ -428,8 +434,8 @@ ContiguityResult contiguity(const ContiguityOptions& options, const Progress& pr
         if (data.coverage.kind(f) == FeatureKind::point) ++points;
         if (data.coverage.kind(f) == FeatureKind::empty) {
             ++result.empty_geometries;
-            result.issues.push_back(make_issue("W_GEOMETRY_MISSING", options.dataset, result.layer, 0,
-                                               "fid " + std::to_string(data.fids[f]), data.code[f]));
+            add_geometry_finding(data, result, options.dataset, f, "W_GEOMETRY_MISSING",
+                                 reader.unreadable.count(f) ? "图形无法读取" : "");
         }
     }
     result.points = points > polygons;
@@ -456,16 +462,14 @@ ContiguityResult contiguity(const ContiguityOptions& options, const Progress& pr
     result.gaps_bridged = static_cast<long long>(adj.gaps.size());
     result.overlaps = static_cast<long long>(adj.overlaps.size());
     for (const auto& [a, b] : adj.overlaps)
-        result.issues.push_back(make_issue("W_POLYGON_OVERLAP", options.dataset, result.layer, 0,
-                                           "fid " + std::to_string(data.fids[a]), data.code[a],
-                                           "与 fid " + std::to_string(data.fids[b]) + " " + data.code[b] + " 重叠"));
+        add_geometry_finding(data, result, options.dataset, a, "W_POLYGON_OVERLAP",
+                             "与 fid " + std::to_string(data.fids[b]) + " " + data.code[b] + " 重叠");
     for (const Gap& gap : adj.gaps) {
         char distance[64];
         std::snprintf(distance, sizeof distance, "%.2f", gap.distance);
-        result.issues.push_back(make_issue(
-            "W_GAP_BRIDGED", options.dataset, result.layer, 0, "fid " + std::to_string(data.fids[gap.a]),
-            data.code[gap.a],
-            "与 fid " + std::to_string(data.fids[gap.b]) + " " + data.code[gap.b] + " 相距 " + distance + " 米"));
+        add_geometry_finding(data, result, options.dataset, gap.a, "W_GAP_BRIDGED",
+                             "与 fid " + std::to_string(data.fids[gap.b]) + " " + data.code[gap.b] + " 相距 " +
+                                 distance + " 米");
     }
     result.seconds_adjacency = seconds_since(adjacency_started);
 

@@ -53,9 +53,11 @@ struct ClusterSummary {
 };
 
 struct RuleFinding {
-    std::uint32_t feature = 0;
+    std::uint32_t feature = 0;  // index in the layer as read
     std::string code;
     std::string detail;
+    long long fid = 0;  // the village's feature id and code, for listings
+    std::string village_code, village_name;
 };
 
 struct ContiguityResult {
@@ -68,7 +70,8 @@ struct ContiguityResult {
     std::vector<ContiguityStats> groups;            // by --by value
     std::map<std::string, ContiguityStats> routes;  // clusters of one route
     std::vector<ClusterSummary> clusters;           // id order (largest first)
-    std::vector<RuleFinding> findings;
+    std::vector<RuleFinding> findings;           // rule checks (heating, gas, grid)
+    std::vector<RuleFinding> geometry_findings;  // W_GEOMETRY_MISSING/INVALID, W_POLYGON_OVERLAP, W_GAP_BRIDGED
     std::vector<Issue> issues;
     double seconds_read = 0, seconds_adjacency = 0, seconds_clusters = 0, seconds_write = 0;
     bool written = false;

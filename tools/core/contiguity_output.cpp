@@ -175,7 +175,8 @@ void check_rules(const ContiguityOptions& options, ContiguityData& data, Contigu
         return geos_own(ctx, g ? GEOSPointOnSurface_r(ctx, g.get()) : nullptr);
     };
     auto add = [&](std::size_t f, const char* code, const std::string& detail) {
-        result.findings.push_back({static_cast<std::uint32_t>(f), code, detail});
+        result.findings.push_back(
+            {static_cast<std::uint32_t>(f), code, detail, data.fids[f], data.code[f], data.name[f]});
         result.issues.push_back(make_issue(code, options.dataset, result.layer, 0,
                                            "fid " + std::to_string(data.fids[f]), data.code[f], detail));
     };
@@ -345,7 +346,11 @@ void write_contiguity_layers(const std::string& path, const std::string& layer, 
                 db,
                 "INSERT INTO contiguity_findings (village_fid, village_code, village_name, county, code, "
                 "message) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
-            for (const auto& finding : result.findings) {
+            std::vector<const RuleFinding*> all;
+            for (const auto& finding : result.geometry_findings) all.push_back(&finding);
+            for (const auto& finding : result.findings) all.push_back(&finding);
+            for (const RuleFinding* found : all) {
+                const RuleFinding& finding = *found;
                 const std::size_t f = finding.feature;
                 insert.integer(1, data.fids[f]).text(2, data.code[f]).text(3, data.name[f]).text(4, data.county[f]);
                 insert.text(5, finding.code)
@@ -434,6 +439,27 @@ std::unique_ptr<AtomicOutput> write_contiguity_workbook(const std::string& path,
     village_sheet(
         "区块内包围村", "成方连片检查：位于区块轮廓内的未规划村庄",
         [&](std::size_t f) { return data.enclosed[f] != 0; }, true, false);
+    {
+        XlsxTableSpec spec;
+        spec.sheet = "图形问题";
+        spec.title = "成方连片检查：村庄图形问题";
+        spec.columns = {{"县（市、区）", "", XlsxKind::text},
+                        {"村代码", "", XlsxKind::code},
+                        {"村名", "", XlsxKind::text},
+                        {"要素号", "", XlsxKind::integer},
+                        {"问题代码", "", XlsxKind::code},
+                        {"说明", "", XlsxKind::text}};
+        spec.total = false;
+        if (result.geometry_findings.empty()) spec.notes = {"无：村庄图形均可读取、有效，相邻村庄无重叠。"};
+        XlsxTable table = book.table(spec);
+        for (const auto& finding : result.geometry_findings) {
+            const std::size_t f = finding.feature;
+            table.add_row({data.county[f], data.code[f], data.name[f], double(data.fids[f]), finding.code,
+                           std::string(issue_code(finding.code).message) +
+                               (finding.detail.empty() ? "" : "：" + finding.detail)});
+        }
+        table.finish();
+    }
     {
         XlsxTableSpec spec;
         spec.sheet = "规则检查";
