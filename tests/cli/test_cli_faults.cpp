@@ -317,3 +317,58 @@ TEST(FaultsCli, ADatasetWithAJournalBesideItOrDamagedByACopyIsRefusedWithAClearM
         EXPECT_NE(r.err.find(".backup"), std::string::npos) << name << ": " << r.err;
     }
 }
+
+TEST(FaultsCli, OverwriteNeverReplacesAFileTheDatasetWasMadeFrom) {
+    // the samples copied, so that a failure of the check cannot touch the repository's files
+    const auto dir = temp_dir();
+    fs::create_directories(dir / "plans");
+    fs::create_directories(dir / "progress");
+    std::string plans;
+    for (const auto& f : sample_plan_files()) {
+        fs::copy_file(source_dir() / f, dir / "plans" / fs::path(f).filename());
+        plans += " " + quote((dir / "plans" / fs::path(f).filename()).string());
+    }
+    fs::copy_file(source_dir() / "data-samples/villages.gpkg", dir / "villages.gpkg");
+    const fs::path report = dir / "progress" / "无棣县_20220630.xlsx";
+    fs::copy_file(source_dir() / "data-samples/progress/无棣县_20220630.xlsx", report);
+    const fs::path gpkg = dir / "merged.gpkg";
+    const std::string g = quote(gpkg.string());
+    ASSERT_LE(run_shell(dir, bin() + " merge" + plans + " --villages " + quote((dir / "villages.gpkg").string()) +
+                                 " -o " + g + " --quiet")
+                  .code,
+              1);
+    ASSERT_LE(run_shell(dir, bin() + " progress " + g + " " + quote(report.string()) + " --as-of 2022-07-01 --quiet")
+                  .code,
+              1);
+    const fs::path plan = dir / "plans" / "无棣县2022年农村清洁取暖计划.xlsx";
+    const fs::path copy = dir / "copy-of-a-plan.xlsx";
+    fs::copy_file(plan, copy);
+    struct Attempt {
+        std::string name, command;
+        fs::path target;
+    };
+    const std::vector<Attempt> attempts = {
+        {"annex over a plan table", bin() + " annex " + g + " -o " + quote(plan.string()), plan},
+        {"annex over a copy of a plan table", bin() + " annex " + g + " -o " + quote(copy.string()), copy},
+        {"contiguity over the villages", bin() + " contiguity " + g + " -o " + quote((dir / "villages.gpkg").string()),
+         dir / "villages.gpkg"},
+        {"progress over an imported report", bin() + " progress " + g + " --as-of 2022-07-01 -o " + quote(report.string()),
+         report},
+        {"spotcheck over a plan table", bin() + " spotcheck " + g + " --rate 0.05 -o " + quote(plan.string()), plan},
+        {"report over a plan table", bin() + " report " + g + " -o " + quote(plan.string()), plan},
+    };
+    for (const auto& a : attempts) {
+        const std::string before = read_file(a.target);
+        const Shell r = run_shell(dir, a.command + " --overwrite --quiet");
+        EXPECT_EQ(r.code, 4) << a.name << ": " << r.err;
+        EXPECT_NE(r.err.find("a file the dataset " + gpkg.string() + " was made from"), std::string::npos)
+            << a.name << ": " << r.err;
+        EXPECT_EQ(read_file(a.target), before) << a.name;
+    }
+    // a file the dataset was not made from may be replaced
+    std::ofstream(dir / "old-annex.xlsx") << "old";
+    EXPECT_EQ(run_shell(dir, bin() + " annex " + g + " -o " + quote((dir / "old-annex.xlsx").string()) +
+                                 " --overwrite --quiet")
+                  .code,
+              0);
+}

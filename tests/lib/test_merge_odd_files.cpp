@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <fstream>
+#include <map>
 
 #include "error.hpp"
 #include "merge.hpp"
@@ -183,4 +184,24 @@ TEST(MergeOddFiles, AWorkbookThatUnpacksToMoreThanATableHoldsIsRefusedBeforeItIs
     EXPECT_EQ(cell.exit_code, 3) << cell.err;
     EXPECT_NE(cell.err.find("a cell of 1048576 bytes"), std::string::npos) << cell.err;
     EXPECT_FALSE(fs::exists(dir / "out.gpkg"));
+}
+
+TEST(MergeOddFiles, IdAndPhoneNumbersInFreeTextAreMaskedWhenStoredAndSaidOncePerFile) {
+    OddRun run;
+    const auto t = run.write("t.csv",
+                             "村名,村代码,煤改电,备注\n段家庄,371602001001,10,户主身份证371602198001011235 电话13905431234\n"
+                             "李家,371602001002,3,无\n王村,371602001003,4,联系0543-3211234\n");
+    const auto r = run.merge_file(t);
+    const auto said = with_code(r, "W_PERSONAL_DATA_MASKED");
+    ASSERT_EQ(said.size(), 1u);
+    EXPECT_NE(said[0].message.find("2个单元格"), std::string::npos) << said[0].message;
+    EXPECT_EQ(r.households_total, 17);  // the rows are loaded as they are
+    std::map<std::string, std::string> remarks;
+    for (const auto& row : read_layer(run.options.output, "plan_rows")) remarks[row.at("village_code")] = row.at("remark");
+    EXPECT_EQ(remarks["371602001001"], "户主身份证371602********1235 电话139****1234");
+    EXPECT_EQ(remarks["371602001003"], "联系0543-*****34");
+    // nowhere in the dataset's bytes
+    const std::string bytes = read_file(run.options.output);
+    for (const char* whole : {"371602198001011235", "13905431234", "3211234"})
+        EXPECT_EQ(bytes.find(whole), std::string::npos) << whole;
 }

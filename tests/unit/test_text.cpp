@@ -107,3 +107,21 @@ TEST(Text, OnlyRealDaysAreValidDates) {
     EXPECT_FALSE(is_valid_iso_date("2022年6月"));
     EXPECT_EQ(normalise_date("2022年9月20日"), "2022-09-20");
 }
+
+TEST(Text, PersonalNumbersAreMaskedAndCodesAreLeftAlone) {
+    auto masked = [](std::string s) {
+        const std::size_t n = mask_personal_numbers(s);
+        return std::to_string(n) + ":" + s;
+    };
+    EXPECT_EQ(masked("户主张三 371602198001011235 已签约"), "1:户主张三 371602********1235 已签约");
+    EXPECT_EQ(masked("身份证37162119751230101x"), "1:身份证371621********101x");
+    EXPECT_EQ(masked("联系电话13905431234，或0543-3211234"), "2:联系电话139****1234，或0543-*****34");
+    EXPECT_EQ(masked("(0543)3211234"), "1:(0543)*****34");
+    EXPECT_EQ(masked("老身份证371602800101123"), "1:老身份证371602*****1123");
+    // not personal: a wrong check digit, village and land codes, counts, dates, a number of 11 digits not a mobile
+    EXPECT_EQ(masked("371602198001011236"), "0:371602198001011236");
+    EXPECT_EQ(masked("371602001214 3716020012140000000"), "0:371602001214 3716020012140000000");
+    EXPECT_EQ(masked("120户 2022-06-30 20220630 12345678901"), "0:120户 2022-06-30 20220630 12345678901");
+    EXPECT_EQ(masked("139054312345"), "0:139054312345");  // 12 digits: no mobile number
+    EXPECT_EQ(masked("3211234"), "0:3211234");            // a landline without its area code is left
+}

@@ -48,6 +48,8 @@ const std::vector<IssueCode>& issue_codes() {
         {"W_ROUTE_MISSING", Severity::warning, "（已停用）未填写改造方式，户数已按“其他”导入"},
         {"W_CODE_REFORMATTED", Severity::warning, "村代码含全角字符、空格或其他多余字符，已规范化后使用"},
         {"W_COUNT_REFORMATTED", Severity::warning, "户数写法不规范（含空格、单位“户”或全角数字），已按所示户数读取"},
+        {"W_PERSONAL_DATA_MASKED", Severity::warning,
+         "表中有身份证号码或电话号码，已遮盖中间各位后使用（不存储、不输出完整号码）"},
         {"W_DATE_INVALID", Severity::warning, "日期不是真实的日期（如2022-02-30、99999999），该日期未导入，其余照常导入"},
         {"W_SUBTOTAL_MISMATCH", Severity::warning, "小计/合计行与所汇总各行之和不一致（小计行不作为数据导入）"},
         {"W_UNIT_UNKNOWN", Severity::warning, "填报单位不是已配置的县（市、区）或开发区，已保留但无单位代码"},

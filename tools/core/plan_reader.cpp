@@ -391,10 +391,18 @@ bool keeps_when_refused(const Issue& issue) {
 
 }  // namespace
 
+// Said once per file: where the reader masked ID or phone numbers (table_reader.cpp).
+static void note_masked_numbers(const Table& table, std::vector<Issue>& issues) {
+    if (table.masked_cells == 0) return;
+    issues.push_back(make_issue("W_PERSONAL_DATA_MASKED", table.file, "", 0, "", "",
+                                std::to_string(table.masked_cells) + "个单元格，第一处：" + table.first_masked));
+}
+
 PlanReadResult read_plan_rows(const Table& table, const std::vector<ColumnMapping>& mappings) {
     PlanReadResult result;
     result.counts.file = table.file;
     result.counts.encoding = table.encoding;
+    note_masked_numbers(table, result.issues);
     // an empty file (0 bytes, or no cell with text) is a finding, not a silent nothing
     int nonblank = 0;
     for (const auto& sheet : table.sheets) nonblank += sheet_nonblank(sheet);
@@ -758,6 +766,7 @@ void scan_progress_rows(const Table& table, const ColumnMapping* mapping, Progre
                         const std::function<void(ProgressRow&&)>& on_row) {
     result.counts.file = table.file;
     result.counts.encoding = table.encoding;
+    note_masked_numbers(table, result.issues);
     for (const auto& sheet : table.sheets) {
         SheetCounts counts;
         const auto layout = sheet_layout(table, sheet, TableKind::progress, mapping, counts, result.issues,
@@ -833,6 +842,7 @@ HeatingReadResult read_heating_rows(const Table& table, const UnitRegistry& unit
     HeatingReadResult result;
     result.counts.file = table.file;
     result.counts.encoding = table.encoding;
+    note_masked_numbers(table, result.issues);
     for (const auto& sheet : table.sheets) {
         SheetCounts counts;
         const auto layout = sheet_layout(table, sheet, TableKind::heating, nullptr, counts, result.issues,

@@ -441,4 +441,81 @@ std::string replace_year(std::string text, int year) {
     return text;
 }
 
+namespace {
+
+bool ascii_digit(char c) { return c >= '0' && c <= '9'; }
+
+bool valid_resident_id18(std::string_view id) {
+    static const int weights[17] = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2};
+    static const char check[] = "10X98765432";
+    int sum = 0;
+    for (int i = 0; i < 17; ++i) sum += (id[static_cast<std::size_t>(i)] - '0') * weights[i];
+    const char last = id[17] == 'x' ? 'X' : id[17];
+    if (check[sum % 11] != last) return false;
+    const int month = (id[10] - '0') * 10 + (id[11] - '0'), day = (id[12] - '0') * 10 + (id[13] - '0');
+    return month >= 1 && month <= 12 && day >= 1 && day <= 31;
+}
+
+bool valid_resident_id15(std::string_view id) {
+    const int month = (id[8] - '0') * 10 + (id[9] - '0'), day = (id[10] - '0') * 10 + (id[11] - '0');
+    return month >= 1 && month <= 12 && day >= 1 && day <= 31;
+}
+
+}  // namespace
+
+std::size_t mask_personal_numbers(std::string& text) {
+    std::size_t masked = 0;
+    std::size_t i = 0;
+    while (i < text.size()) {
+        if (!ascii_digit(text[i]) || (i > 0 && ascii_digit(text[i - 1]))) {
+            ++i;
+            continue;
+        }
+        std::size_t end = i;
+        while (end < text.size() && ascii_digit(text[end])) ++end;
+        std::size_t run = end - i;
+        // an 18-character ID may end in X
+        if (run == 17 && end < text.size() && (text[end] == 'X' || text[end] == 'x') &&
+            (end + 1 >= text.size() || !std::isalnum(static_cast<unsigned char>(text[end + 1])))) {
+            ++end;
+            ++run;
+        }
+        const std::string_view digits(text.data() + i, run);
+        std::size_t keep_front = 0, keep_back = 0;
+        if (run == 18 && valid_resident_id18(digits)) {
+            keep_front = 6, keep_back = 4;
+        } else if (run == 15 && valid_resident_id15(digits)) {
+            keep_front = 6, keep_back = 4;
+        } else if (run == 11 && digits[0] == '1' && digits[1] >= '3' && digits[1] <= '9') {
+            keep_front = 3, keep_back = 4;
+        } else if (run >= 7 && run <= 8 && i >= 4) {
+            // a landline after its area code: 0543-3212345, 0543 3212345, (0543)3212345
+            std::size_t a = i - 1;
+            if (text[a] == '-' || text[a] == ' ' || text[a] == ')' || text[a] == '-') {
+                std::size_t area_end = a;
+                std::size_t b = a;
+                while (b > 0 && ascii_digit(text[b - 1])) --b;
+                if (b == a && text[a] == ')' && a > 0) {  // (0543)
+                    area_end = a;
+                    b = a;
+                    while (b > 0 && ascii_digit(text[b - 1])) --b;
+                }
+                const std::size_t area = area_end - b;
+                if (area >= 3 && area <= 4 && text[b] == '0' && (b == 0 || !ascii_digit(text[b - 1]))) keep_back = 2;
+            }
+            if (keep_back == 0) {
+                i = end;
+                continue;
+            }
+        } else {
+            i = end;
+            continue;
+        }
+        for (std::size_t k = i + keep_front; k + keep_back < end; ++k) text[k] = '*';
+        ++masked;
+        i = end;
+    }
+    return masked;
+}
+
 }  // namespace cleanheat

@@ -79,6 +79,13 @@ std::string replace_year(std::string text, int year);
 void append_utf8(std::string& out, char32_t cp);
 // Number of Unicode code points (for messages and widths).
 std::size_t utf8_length(std::string_view text);
+
+// Personal numbers in free text masked in place, as Chinese government sites show them: an
+// 18-character resident ID (check digit valid) or a 15-digit one (birth date valid) keeps its
+// first 6 and last 4 characters, a mobile number (1[3-9] and 9 digits) its first 3 and last 4,
+// a landline written with its area code (0xxx-xxxxxxx) the area code and the last 2 digits.
+// Only whole runs of digits count (a 19-digit land code is left alone). Returns how many.
+std::size_t mask_personal_numbers(std::string& text);
 // True when the bytes are valid UTF-8.
 bool is_valid_utf8(std::string_view text);
 

@@ -282,8 +282,18 @@ Table read_table(const std::string& path) {
     if (!std::filesystem::is_regular_file(status))
         throw InputError(path + ": not a regular file (a pipe or a device); give a table file");
     const std::string ext = lower_extension(path);
-    if (ext == ".csv" || ext == ".txt" || ext == ".tsv") return read_csv(path);
-    return read_spreadsheet(path);
+    Table table = ext == ".csv" || ext == ".txt" || ext == ".tsv" ? read_csv(path) : read_spreadsheet(path);
+    // personal numbers never go further than the reader
+    for (auto& sheet : table.sheets)
+        for (auto& row : sheet.rows)
+            for (auto& cell : row.cells)
+                if (cell.size() >= 7 && mask_personal_numbers(cell) > 0) {
+                    ++table.masked_cells;
+                    if (table.first_masked.empty())
+                        table.first_masked = (sheet.name.empty() ? "" : sheet.name + " ") + "row " +
+                                             std::to_string(row.number);
+                }
+    return table;
 }
 
 }  // namespace cleanheat

@@ -25,6 +25,8 @@ struct Table {
     std::string file;      // path as given
     std::string encoding;  // CSV: UTF-8 or GB18030; spreadsheets: empty
     std::vector<Sheet> sheets;
+    int masked_cells = 0;      // cells where an ID or phone number was masked (text.hpp)
+    std::string first_masked;  // where the first one was: "sheet row N"
 };
 
 // What a workbook may unpack to (a crafted .xlsx of a few MiB can unpack to GiB), and what one
