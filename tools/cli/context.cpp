@@ -7,15 +7,16 @@
 #include <cstdio>
 #include <memory>
 
+#include "stop.hpp"
+
 namespace cleanheat::cli {
 namespace {
 
-// The signal that asked to stop (SIGINT, SIGTERM), 0 when none; the progress sink turns it into
-// a cancellation, so that outputs are removed and transactions rolled back on the way out.
-std::atomic<int> interrupted{0};
-
+// The signal that asked to stop (SIGINT, SIGTERM) is kept in stop.hpp's flag; the progress sink
+// and the long loops turn it into a cancellation, so that outputs are removed and transactions
+// rolled back on the way out.
 extern "C" void on_interrupt(int signal_number) {
-    if (interrupted.exchange(signal_number) != 0) {  // asked twice: stop now
+    if (request_stop(signal_number) != 0) {  // asked twice: stop now
         std::signal(signal_number, SIG_DFL);
         std::raise(signal_number);
     }
@@ -40,7 +41,7 @@ void install_interrupt_handlers() {
 }
 
 int interrupted_exit_code() {
-    const int signal_number = interrupted.load();
+    const int signal_number = stop_requested();
     return signal_number > 0 ? 128 + signal_number : 130;
 }
 
@@ -50,7 +51,7 @@ Progress Context::make_progress(const std::string& label) const {
     auto line = std::make_shared<TickLine>();
     line->label = label;
     return Progress([show, line](double fraction, const std::string&) {
-        if (interrupted.load() != 0) return false;
+        if (stop_requested() != 0) return false;
         if (!show) return true;
         const int ticks = static_cast<int>(fraction * 40.0 + 1e-9);
         if (!line->started) {

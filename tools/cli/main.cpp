@@ -8,6 +8,7 @@
 #include <string>
 
 #include "commands.hpp"
+#include "stop.hpp"
 #include "error.hpp"
 #include "io/gdal_context.hpp"
 
@@ -41,7 +42,7 @@ int main(int argc, char** argv) {
         }
     } catch (const Error& e) {
         for (auto* sub : app.get_subcommands()) name += " " + sub->get_name();
-        if (e.exit_code() == kExitInterrupted) {
+        if (e.exit_code() == kExitInterrupted || stop_requested() != 0) {  // also an error the stop caused
             std::fprintf(stderr, "\n%s: interrupted; nothing was written\n", name.c_str());
             return cli::interrupted_exit_code();
         } else {
@@ -51,6 +52,10 @@ int main(int argc, char** argv) {
         return e.exit_code();
     } catch (const std::exception& e) {
         for (auto* sub : app.get_subcommands()) name += " " + sub->get_name();
+        if (stop_requested() != 0) {
+            std::fprintf(stderr, "\n%s: interrupted; nothing was written\n", name.c_str());
+            return cli::interrupted_exit_code();
+        }
         std::fprintf(stderr, "%s: internal error: %s\n", name.c_str(), e.what());
         std::fprintf(stderr, "hint: this is a bug in cleanheat; please report it with the command and its inputs\n");
         return kExitInternal;

@@ -1,4 +1,5 @@
 #include "merge.hpp"
+#include "stop.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -336,7 +337,10 @@ MergeResult merge(const MergeOptions& options, Progress& progress) {
         const int rejected_here = plan.rows_rejected;
         for (auto& issue : plan.issues) issues.push_back(std::move(issue));
         const int before_loaded = matcher.loaded_rows, before_rejected = matcher.rejected_rows;
-        for (const auto& row : plan.rows) matcher.add(row);
+        for (std::size_t r = 0; r < plan.rows.size(); ++r) {
+            if ((r & 4095) == 0) throw_if_stop_requested();
+            matcher.add(plan.rows[r]);
+        }
         summary.loaded = matcher.loaded_rows - before_loaded;
         summary.rejected = rejected_here + matcher.rejected_rows - before_rejected;
         result.plan_rows.read += summary.counts.data_rows();
@@ -393,18 +397,21 @@ MergeResult merge(const MergeOptions& options, Progress& progress) {
     std::vector<std::tuple<int, int, int, std::size_t>> keys;  // file, sheet, row, position: computed once
     keys.reserve(issues.size());
     for (std::size_t i = 0; i < issues.size(); ++i) {
+        if ((i & 4095) == 0) throw_if_stop_requested();
         const Issue& a = issues[i];
         const auto f = file_order.find(a.file);
         const auto sheet = sheet_order.emplace(a.file + '\x01' + a.sheet, static_cast<int>(sheet_order.size())).first;
         keys.emplace_back(f == file_order.end() ? 1 << 20 : f->second, sheet->second, a.row, i);
     }
     std::sort(keys.begin(), keys.end());
-    std::vector<Issue> sorted;
-    sorted.reserve(issues.size());
-    for (const auto& k : keys) sorted.push_back(std::move(issues[std::get<3>(k)]));
-    issues = std::move(sorted);
+    throw_if_stop_requested();
     result.issues = geodata_issues;
-    result.issues.insert(result.issues.end(), issues.begin(), issues.end());
+    result.issues.reserve(geodata_issues.size() + issues.size());
+    for (const auto& k : keys) {
+        if ((result.issues.size() & 4095) == 0) throw_if_stop_requested();
+        result.issues.push_back(std::move(issues[std::get<3>(k)]));
+    }
+    issues = {};
     for (const auto& issue : result.issues) (issue.severity == Severity::error ? result.errors : result.warnings)++;
 
     // Output: schema through GDAL, rows through SQLite (io/gpkg_writer.hpp).
@@ -553,6 +560,7 @@ MergeResult merge(const MergeOptions& options, Progress& progress) {
             GIntBig fid;
             std::string blob;
             while (raw.next(fid, blob)) {
+                if ((fid & 4095) == 0) throw_if_stop_requested();
                 const auto position = position_of(fid);
                 if (position < 0) continue;
                 if (!blob.empty()) gpkg_blob_set_srs(blob, srs_id);
@@ -584,7 +592,9 @@ MergeResult merge(const MergeOptions& options, Progress& progress) {
     }
     {
         BulkInsert insert(writer, "plan_rows");
+        std::size_t written = 0;
         for (const auto& e : matcher.entries) {
+            if ((++written & 4095) == 0) throw_if_stop_requested();
             int k = 0;
             insert.text_ref(k++, e.row->file);
             insert.text_ref(k++, e.row->sheet);
@@ -628,7 +638,9 @@ MergeResult merge(const MergeOptions& options, Progress& progress) {
     }
     {
         BulkInsert insert(writer, "issues");
+        std::size_t written = 0;
         for (const auto& issue : result.issues) {
+            if ((++written & 4095) == 0) throw_if_stop_requested();
             insert.text(0, issue.file);
             insert.text(1, issue.sheet);
             insert.integer(2, issue.row);

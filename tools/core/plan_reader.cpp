@@ -1,4 +1,5 @@
 #include "plan_reader.hpp"
+#include "stop.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -152,6 +153,7 @@ void walk_sheet(const Table& table, const Sheet& sheet, const Layout& layout, st
     std::vector<Aggregate> aggregates;
     std::vector<int> data_positions;
     for (int i = layout.header_last + 1; i < static_cast<int>(sheet.rows.size()); ++i) {
+        if ((i & 4095) == 0) throw_if_stop_requested();
         const auto& row = sheet.rows[i];
         if (row.blank()) {
             ++counts.blank_rows;

@@ -9,7 +9,8 @@ namespace cleanheat {
 void Progress::update(double fraction, const std::string& message) const {
     if (!sink_) return;
     const double f = from_ + (to_ - from_) * std::clamp(fraction, 0.0, 1.0);
-    if (!sink_(f, message)) throw Cancelled();
+    // the end of the whole run is said, never cancelled: its outputs are already in place
+    if (!sink_(f, message) && f < 1.0) throw Cancelled();
 }
 
 Progress Progress::slice(double from, double to) const {

@@ -46,7 +46,10 @@ SqliteDb::SqliteDb(const std::filesystem::path& path, Mode mode) : path_(path.st
     // another cleanheat command writing: wait for it (bounded) from the first statement on, then say
     // who holds the lock
     const bool opened = sqlite3_open_v2(path_.c_str(), &db_, flags, nullptr) == SQLITE_OK;
-    if (opened) sqlite3_busy_timeout(db_, kBusyWaitMilliseconds);
+    if (opened) {
+        sqlite3_busy_timeout(db_, kBusyWaitMilliseconds);
+        stop_statements_on_request(db_);
+    }
     const int check = opened ? sqlite3_exec(db_, "SELECT count(*) FROM sqlite_master", nullptr, nullptr, nullptr)
                              : SQLITE_CANTOPEN;
     if (check == SQLITE_BUSY || check == SQLITE_LOCKED) {

@@ -141,6 +141,7 @@ void GpkgWriter::begin_rows() {
     }
     if (sqlite3_open_v2(path_.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK)
         throw OutputError(path_ + ": cannot open for writing: " + std::string(db_ ? sqlite3_errmsg(db_) : ""));
+    stop_statements_on_request(db_);
     exec("PRAGMA synchronous = OFF");
     exec("PRAGMA journal_mode = OFF");  // the file is a .partial, renamed only when complete
     exec("PRAGMA cache_size = -262144");

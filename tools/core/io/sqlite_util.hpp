@@ -5,7 +5,16 @@
 #include <string>
 #include <vector>
 
+#include "stop.hpp"
+
 namespace cleanheat {
+
+// Long statements on `db` (a big INSERT ... SELECT, an index build) end with SQLITE_INTERRUPT
+// within a moment of Ctrl-C or SIGTERM; the command then rolls back and exits as interrupted.
+inline void stop_statements_on_request(sqlite3* db) {
+    sqlite3_progress_handler(
+        db, 20000, [](void*) -> int { return stop_requested() != 0 ? 1 : 0; }, nullptr);
+}
 
 // An SQL identifier in double quotes, inner quotes doubled: my"table -> "my""table".
 inline std::string sql_identifier(const std::string& identifier) {

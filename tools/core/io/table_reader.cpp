@@ -14,6 +14,7 @@
 #include "error.hpp"
 #include "io/gdal_context.hpp"
 #include "text.hpp"
+#include "stop.hpp"
 
 namespace cleanheat {
 namespace {
@@ -194,6 +195,7 @@ Table read_spreadsheet(const std::string& path) {
         const int fields = layer->GetLayerDefn()->GetFieldCount();
         int previous = 0;
         for (auto& feature : *layer) {
+            if ((feature->GetFID() & 4095) == 0) throw_if_stop_requested();
             TableRow row;
             // The spreadsheet drivers number features by sheet row (1-based).
             row.number = static_cast<int>(feature->GetFID());
@@ -234,6 +236,7 @@ std::vector<TableRow> parse_csv(const std::string& text) {
     int line = 1;
     std::size_t i = 0;
     while (i < text.size()) {
+        if ((rows.size() & 4095) == 0) throw_if_stop_requested();
         TableRow row;
         row.number = line;
         std::string cell;
