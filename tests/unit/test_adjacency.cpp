@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "error.hpp"
 #include "geo/adjacency.hpp"
 #include "geo/coverage.hpp"
 
@@ -144,6 +145,22 @@ TEST(Coverage, ReadsGeoPackageBlobAndBigEndianWkb) {
     EXPECT_EQ(c.kind(0), FeatureKind::polygon);
     EXPECT_DOUBLE_EQ(c.area(0), 0.5);
     EXPECT_DOUBLE_EQ(c.box(0).max_x, 1.0);
+}
+
+TEST(Adjacency, AStopAskedDuringTheParallelExactChecksReachesTheCallerAsCancelled) {
+    // the T-junction needs exact checks, done on two threads; the sink says stop once they begin
+    const Coverage c = from_wkt({"POLYGON((0 0,2 0,2 2,0 2,0 0))", square(2, 0), square(2, 1)});
+    AdjacencyOptions o;
+    o.kind = AdjacencyKind::queen;
+    o.threads = 2;
+    int calls_in_exact_checks = 0;
+    const Progress stop_in_exact_checks([&](double fraction, const std::string&) {
+        if (fraction < 0.6) return true;
+        ++calls_in_exact_checks;
+        return false;
+    });
+    EXPECT_THROW(polygon_adjacency(c, o, stop_in_exact_checks), Cancelled);  // not std::terminate
+    EXPECT_GT(calls_in_exact_checks, 0);
 }
 
 }  // namespace

@@ -1,11 +1,13 @@
 #include "geo/adjacency.hpp"
 
 #include <algorithm>
+#include <exception>
 #include <atomic>
 #include <cmath>
 #include <thread>
 
 #include "error.hpp"
+#include "stop.hpp"
 #include "geo/geos_util.hpp"
 
 namespace cleanheat {
@@ -23,9 +25,21 @@ void parallel(int threads, Work work) {
         work(0);
         return;
     }
+    // an exception in a worker (a stop asked through the progress sink) is carried to the caller
+    // once every worker has ended, never left to end the process
+    std::vector<std::exception_ptr> errors(static_cast<std::size_t>(threads));
     std::vector<std::thread> pool;
-    for (int t = 0; t < threads; ++t) pool.emplace_back(work, t);
+    for (int t = 0; t < threads; ++t)
+        pool.emplace_back([&work, &errors, t] {
+            try {
+                work(t);
+            } catch (...) {
+                errors[static_cast<std::size_t>(t)] = std::current_exception();
+            }
+        });
     for (auto& th : pool) th.join();
+    for (const auto& e : errors)
+        if (e) std::rethrow_exception(e);
 }
 
 // Symmetric CSR from undirected pairs (duplicates allowed).
@@ -370,6 +384,8 @@ Adjacency polygon_adjacency(const Coverage& cov, const AdjacencyOptions& options
                 });
                 if (t == 0 && (k & 1023) == 0)
                     progress.update(0.6 + 0.4 * static_cast<double>(k) / static_cast<double>(features.size() + 1));
+                else if ((k & 1023) == 0)
+                    throw_if_stop_requested();
             }
             done += 1;
         });
