@@ -3,6 +3,7 @@
 // dataset opens, passes PRAGMA integrity_check, holds exactly the state before or after the
 // command, and a re-run succeeds.
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 #include <sys/mount.h>
 #include <unistd.h>
 
@@ -373,4 +374,43 @@ TEST(FaultsCli, OverwriteNeverReplacesAFileTheDatasetWasMadeFrom) {
                                  " --overwrite --quiet")
                   .code,
               0);
+}
+
+TEST(FaultsCli, WorkbooksAreRenamedOnlyOnceTheDatasetChangeIsCommitted) {
+    // a dataset that refuses the change (a trigger raises): the command fails and leaves no workbook
+    const auto dir = temp_dir();
+    const fs::path gpkg = merge_samples(dir);
+    const std::string g = quote(gpkg.string());
+    ASSERT_LE(run_shell(dir, bin() + " progress " + g +
+                                 " data-samples/progress/*_20220[679]*.* --as-of 2022-09-20 --quiet")
+                  .code,
+              1);  // villages completed by then: the spot check has some to draw
+    {
+        sqlite3* db = nullptr;
+        ASSERT_EQ(sqlite3_open(gpkg.c_str(), &db), SQLITE_OK);
+        ASSERT_EQ(sqlite3_exec(db,
+                               "CREATE TRIGGER refuse_marks BEFORE UPDATE OF spot_check ON villages "
+                               "BEGIN SELECT RAISE(ABORT, 'refused by the test'); END;"
+                               "CREATE TRIGGER refuse_entries BEFORE INSERT ON progress_ledger "
+                               "BEGIN SELECT RAISE(ABORT, 'refused by the test'); END;",
+                               nullptr, nullptr, nullptr),
+                  SQLITE_OK)
+            << sqlite3_errmsg(db);
+        sqlite3_close(db);
+    }
+    const std::string before = dataset_digest(gpkg);
+    const Shell spot = run_shell(dir, bin() + " spotcheck " + g + " --rate 0.05 --seed 1 -o " +
+                                          quote((dir / "spot.xlsx").string()) + " --quiet");
+    EXPECT_NE(spot.code, 0);
+    EXPECT_NE(spot.err.find("refused by the test"), std::string::npos) << spot.err;
+    EXPECT_FALSE(fs::exists(dir / "spot.xlsx"));
+    const Shell progress = run_shell(dir, bin() + " progress " + g + " data-samples/progress/*_20221010.* --as-of 2022-10-10 -o " +
+                                              quote((dir / "progress.xlsx").string()) + " --quiet");
+    EXPECT_NE(progress.code, 0);
+    EXPECT_NE(progress.err.find("refused by the test"), std::string::npos) << progress.err;
+    EXPECT_FALSE(fs::exists(dir / "progress.xlsx"));
+    EXPECT_FALSE(fs::exists(dir / "progress-chart.pdf"));
+    EXPECT_EQ(dataset_digest(gpkg), before);
+    for (const auto& e : fs::directory_iterator(dir))
+        EXPECT_EQ(e.path().extension(), e.path().extension() == ".partial" ? "" : e.path().extension()) << e.path();
 }
