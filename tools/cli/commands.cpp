@@ -46,6 +46,10 @@ const std::vector<CommandEntry>& commands() {
          {"cleanheat report out/merged.gpkg -o out/report.pdf",
           "cleanheat report out/merged.gpkg -o out/report-0920.pdf --as-of 2022-09-20",
           "cleanheat report national.gpkg -o out/report.pdf --style my-report.json --json"}},
+        {"copy",
+         add_copy,
+         {"cleanheat copy out/merged.gpkg backup/merged-20221010.gpkg",
+          "cleanheat copy //server/share/merged.gpkg merged.gpkg --overwrite --json"}},
     };
     return list;
 }

@@ -411,7 +411,7 @@ ContiguityResult contiguity(const ContiguityOptions& options, const Progress& pr
     if (options.write && options.output.empty() && !gpkg)
         throw UsageError(options.dataset + " is not a GeoPackage: give -o out.gpkg for the results (or --no-write)");
     OGRFeatureDefn* defn = layer->GetLayerDefn();
-    Reader reader{options, data, result, {}, {}, {}, {}, {}, {}};
+    Reader reader{options, data, result, {}, {}, {}, {}, {}, {}, {}};
     reader.fields.by = pick_field(defn, options.by, {"county_code"}, "--by");
     reader.fields.route = pick_field(defn, options.route_field, {"route_main"}, "--route-field");
     reader.fields.within =

@@ -1,0 +1,28 @@
+// cleanheat copy: a dataset copied safely, at any time, also while another command writes it
+// (SQLite's online backup of one consistent snapshot), checked, and written atomically.
+#pragma once
+#include <string>
+
+#include "progress.hpp"
+
+namespace cleanheat {
+
+struct CopyOptions {
+    std::string source;       // a dataset of cleanheat merge (.gpkg)
+    std::string destination;  // a new .gpkg
+    bool overwrite = false;
+};
+
+struct CopyResult {
+    std::string source, destination;
+    long long bytes = 0, tables = 0, villages = 0;
+    std::string integrity;  // PRAGMA quick_check of the copy: "ok"
+    double seconds = 0;
+};
+
+// Throws UsageError for PG: datasets (not yet supported) and a destination that is not .gpkg,
+// InputError for a source that is missing, damaged, journalled or no dataset of cleanheat merge,
+// OutputError when the copy cannot be written or does not check out.
+CopyResult copy_dataset(const CopyOptions& options, Progress& progress);
+
+}  // namespace cleanheat
