@@ -254,7 +254,8 @@ TEST(MergeCli, Gcj02ShiftedPointsAreSpottedAgainstReferencePolygons) {
 }
 
 TEST(MergeCli, SigtermStopsTheMergeLikeCtrlCAndLeavesNoPartialOutput) {
-    // enough tables to be still reading when the signal comes: the samples' tables 20 times over
+    // enough tables to be still reading when the signal comes: the samples' tables 20 times over;
+    // the signal is sent 0.1 s after the first progress line (the handler is in place by then)
     const auto dir = temp_dir();
     std::string tables;
     for (int copy = 0; copy < 20; ++copy)
@@ -267,8 +268,10 @@ TEST(MergeCli, SigtermStopsTheMergeLikeCtrlCAndLeavesNoPartialOutput) {
     for (const char* signal : {"TERM", "INT"}) {
         const std::string command = "cd '" + source_dir().string() + "' && { '" + std::string(CLEANHEAT_BINARY) +
                                     "' merge" + tables + " --villages data-samples/villages.gpkg -o '" +
-                                    output.string() + "' --overwrite --quiet >/dev/null 2>'" + (dir / "err").string() +
-                                    "' & pid=$!; sleep 0.3; kill -" + signal + " $pid; wait $pid; echo \"exit=$?\"; }";
+                                    output.string() + "' --overwrite --progress >/dev/null 2>'" + (dir / "err").string() +
+                                    "' & pid=$!; for i in $(seq 500); do [ -s '" + (dir / "err").string() +
+                                    "' ] && break; sleep 0.01; done; sleep 0.1; kill -" + signal +
+                                    " $pid; wait $pid; echo \"exit=$?\"; }";
         const std::string out = shell_output(command);
         // said by cleanheat on its way out (a process killed outright would say nothing)
         EXPECT_NE(read_file(dir / "err").find("interrupted"), std::string::npos) << signal;

@@ -532,5 +532,66 @@ TEST_F(ProgressSamples, BadAsOfDateAndMissingGeoPackageAreErrors) {
     EXPECT_THROW(run(test::temp_dir() / "none.gpkg", {}, "2022-10-10"), InputError);
 }
 
+namespace {
+// A UTF-8 report of 阳信县 for 2022-06-30 with the sample's first villages and the header given.
+test::fs::path report_with_header(const std::string& header, bool second_header = false) {
+    const auto june = report_lines(test::read_file(test::samples("progress/阳信县_20220630.csv")));
+    std::string text = "阳信县2022年农村清洁取暖工程进度表（截至2022年6月30日）\n" + header + "\n";
+    int n = 0;
+    for (const auto& [code, line] : june) {
+        const auto& f = line.second;
+        if (n == 2 && second_header) text += "序号,村代码,村名,已开工户数,已完工户数,已验收户数,计划改造户数\n";
+        text += std::to_string(++n) + ",," + "," + code + "," + f[4] + "," + f[5] + "," + f[6] + "," + f[7] + "\n";
+        if (n == 4) break;
+    }
+    const auto path = test::temp_dir() / "阳信县_20220630.csv";
+    std::ofstream(path, std::ios::binary) << text;
+    return path;
+}
+}  // namespace
+
+TEST_F(ProgressSamples, AReportWithAColumnNotUnderstoodIsKeptInTheLedgerButNotApplied) {
+    // 已交付户数 is no header the reader knows: its figures would be read as no completion at all
+    const auto refused = report_with_header("序号,乡镇,村名,村代码,计划改造户数,已开工户数,已交付户数,已验收户数");
+    const auto merged = fresh();
+    const ProgressResult r = run(merged, {refused.string()}, "2022-06-30");
+    ASSERT_EQ(r.imports.size(), 1u);
+    EXPECT_EQ(r.imports[0].rows_read, 4);
+    EXPECT_EQ(r.imports[0].rows_applied, 0);
+    EXPECT_EQ(r.imports[0].rows_rejected, 4);
+    const auto said = test::issues_with_code(r.issues, "E_HEADER_UNMAPPED");
+    ASSERT_EQ(said.size(), 1u);
+    EXPECT_EQ(said[0].column, "G");
+    EXPECT_EQ(said[0].value, "已交付户数");
+    const auto ledger = test::read_layer(merged, "progress_ledger");
+    EXPECT_EQ(ledger.size(), 4u);  // every row, none applied
+    for (const auto& l : ledger) {
+        EXPECT_EQ(l.at("applied"), "0");
+        EXPECT_EQ(l.at("issue_code"), "E_HEADER_UNMAPPED");
+    }
+    EXPECT_EQ(r.total.started, 0);
+    // the same report with the header the reader knows is applied
+    const auto merged2 = fresh();
+    const ProgressResult ok =
+        run(merged2, {report_with_header("序号,乡镇,村名,村代码,计划改造户数,已开工户数,已完工户数,已验收户数").string()},
+            "2022-06-30");
+    EXPECT_EQ(ok.imports[0].rows_rejected, 0);
+    EXPECT_EQ(ok.imports[0].rows_applied + ok.imports[0].rows_unchanged, 4);
+    EXPECT_TRUE(test::issues_with_code(ok.issues, "E_HEADER_UNMAPPED").empty());
+}
+
+TEST_F(ProgressSamples, AReportWhoseHeaderChangesHalfwayIsNotApplied) {
+    const auto changed =
+        report_with_header("序号,乡镇,村名,村代码,计划改造户数,已开工户数,已完工户数,已验收户数", true);
+    const auto merged = fresh();
+    const ProgressResult r = run(merged, {changed.string()}, "2022-06-30");
+    ASSERT_EQ(r.imports.size(), 1u);
+    EXPECT_EQ(r.imports[0].rows_applied, 0);
+    EXPECT_EQ(r.imports[0].rows_rejected, r.imports[0].rows_read);
+    const auto said = test::issues_with_code(r.issues, "E_HEADER_CHANGED");
+    ASSERT_EQ(said.size(), 1u);
+    EXPECT_EQ(said[0].row, 5);  // title, header, two villages, then the other header
+}
+
 }  // namespace
 }  // namespace cleanheat

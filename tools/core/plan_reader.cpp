@@ -387,6 +387,32 @@ struct TotalsCheck {
     }
 };
 
+// E_HEADER_UNMAPPED for a column not understood that lies under a household group or holds
+// counts; false (nothing said) for a harmless one (a text column, an unlabelled 序号).
+bool add_unmapped_issue(const Table& table, const Sheet& sheet, const UnknownTally& tally, std::vector<Issue>& issues) {
+    const ColumnSpec& column = *tally.column;
+    const bool under_group = column.under_count_group && !column.label.empty();
+    if (!under_group && !tally.holds_counts()) return false;
+    std::string why;
+    if (!column.doubt.empty())
+        why = column.doubt;
+    else if (under_group)
+        why = "该列位于户数栏目下，但不是可识别的技术路线或合计";
+    else
+        why = "该列填有" + std::to_string(tally.counts) + "个数值，但列名不是可识别的技术路线、合计或其他已知列";
+    const std::string shown = column.label.empty() ? "（空表头）" : "“" + column.label + "”";
+    issues.push_back(make_issue("E_HEADER_UNMAPPED", table.file, sheet.name, column.header_row,
+                                column_letter(column.index), column.label, shown + why));
+    return true;
+}
+
+Issue header_changed_issue(const Table& table, const Sheet& sheet, const Layout& layout, int changed_row) {
+    return make_issue("E_HEADER_CHANGED", table.file, sheet.name, changed_row, "", "",
+                      "第" + std::to_string(changed_row) + "行又是一个表头，其列与第" +
+                          std::to_string(sheet.rows[static_cast<std::size_t>(layout.header_last)].number) +
+                          "行的表头不同（一个工作表中有两个表？）；请把各表放在各自的工作表中");
+}
+
 bool keeps_when_refused(const Issue& issue) {
     return issue.row == 0 || issue.code == "E_HEADER_UNMAPPED" || issue.code == "E_HEADER_CHANGED";
 }
@@ -644,29 +670,10 @@ PlanReadResult read_plan_rows(const Table& table, const std::vector<ColumnMappin
         if (counts.data_rows == 0)
             result.issues.push_back(make_issue("W_SHEET_EMPTY", table.file, sheet.name, 0, "", ""));
         // columns not understood: under a household group, or holding counts
-        for (const auto& tally : unknown) {
-            const ColumnSpec& column = *tally.column;
-            const bool under_group = column.under_count_group && !column.label.empty();
-            if (!under_group && !tally.holds_counts()) continue;
-            std::string why;
-            if (!column.doubt.empty())
-                why = column.doubt;
-            else if (under_group)
-                why = "该列位于户数栏目下，但不是可识别的技术路线或合计";
-            else
-                why = "该列填有" + std::to_string(tally.counts) + "个数值，但列名不是可识别的技术路线、合计或其他已知列";
-            const std::string shown = column.label.empty() ? "（空表头）" : "“" + column.label + "”";
-            result.issues.push_back(make_issue("E_HEADER_UNMAPPED", table.file, sheet.name, column.header_row,
-                                               column_letter(column.index), column.label,
-                                               shown + why));
-            ++unmapped_columns;
-        }
+        for (const auto& tally : unknown)
+            if (add_unmapped_issue(table, sheet, tally, result.issues)) ++unmapped_columns;
         if (counts.changed_header_row > 0) {
-            result.issues.push_back(make_issue(
-                "E_HEADER_CHANGED", table.file, sheet.name, counts.changed_header_row, "", "",
-                "第" + std::to_string(counts.changed_header_row) + "行又是一个表头，其列与第" +
-                    std::to_string(sheet.rows[static_cast<std::size_t>(layout->header_last)].number) +
-                    "行的表头不同（一个工作表中有两个表？）；请把各表放在各自的工作表中"));
+            result.issues.push_back(header_changed_issue(table, sheet, *layout, counts.changed_header_row));
             ++changed_headers;
         }
         result.counts.sheets.push_back(counts);
@@ -763,42 +770,110 @@ ProgressReadResult read_progress_rows(const Table& table, const ColumnMapping* m
     return result;
 }
 
+namespace {
+
+// The columns of a progress report's figures, and which rows hold data.
+struct ProgressColumns {
+    const ColumnSpec* planned;
+    const ColumnSpec* stage[3];
+    std::vector<int> counts;  // the columns of the figures above, as they are
+    explicit ProgressColumns(const Layout& layout)
+        : planned(layout.find(ColumnRole::households) ? layout.find(ColumnRole::households)
+                                                      : layout.find(ColumnRole::total)),
+          stage{layout.find(ColumnRole::started), layout.find(ColumnRole::completed),
+                layout.find(ColumnRole::accepted)} {
+        for (const auto* c : {planned, stage[0], stage[1], stage[2]})
+            if (c) counts.push_back(c->index);
+    }
+    bool is_data(const TableRow& row, const RefColumns& refs) const {
+        if (!cell_of(row, refs.name).empty() || !cell_of(row, refs.code).empty()) return true;
+        for (int c : counts)
+            if (!trim(row.cell(c)).empty()) return true;
+        return false;
+    }
+};
+
+// The findings that stop a progress report (E_HEADER_UNMAPPED, E_HEADER_CHANGED) for one sheet,
+// added to `issues`; returns the first code, "" when the sheet reads.
+std::string progress_sheet_refusal(const Table& table, const Sheet& sheet, const Layout& layout,
+                                   std::vector<Issue>& issues) {
+    const RefColumns refs(layout);
+    const ProgressColumns columns(layout);
+    std::vector<UnknownTally> unknown;
+    for (const auto& column : layout.unknown) unknown.push_back({&column});
+    SheetCounts counts;
+    std::vector<Issue> ignored;  // the rows' own findings come with the second walk
+    walk_sheet(
+        table, sheet, layout, columns.counts, counts, ignored, [&](const TableRow& row) { return columns.is_data(row, refs); },
+        [&](const TableRow& row) {
+            for (auto& tally : unknown) tally.add(row.cell(tally.column->index));
+        });
+    std::string refused;
+    for (const auto& tally : unknown)
+        if (add_unmapped_issue(table, sheet, tally, issues) && refused.empty()) refused = "E_HEADER_UNMAPPED";
+    if (counts.changed_header_row > 0) {
+        issues.push_back(header_changed_issue(table, sheet, layout, counts.changed_header_row));
+        if (refused.empty()) refused = "E_HEADER_CHANGED";
+    }
+    return refused;
+}
+
+}  // namespace
+
+bool is_table_refusal(const std::string& code) {
+    return code == "E_HEADER_UNMAPPED" || code == "E_HEADER_CHANGED";
+}
+
 void scan_progress_rows(const Table& table, const ColumnMapping* mapping, ProgressReadResult& result,
                         const std::function<void(std::size_t)>& on_sheet,
                         const std::function<void(ProgressRow&&)>& on_row) {
     result.counts.file = table.file;
     result.counts.encoding = table.encoding;
     note_masked_numbers(table, result.issues);
-    for (const auto& sheet : table.sheets) {
+    // 1. Every sheet's header, and whether the report can be read at all: a column not understood
+    // under a household group or holding counts (a stage written in words the reader does not know
+    // would otherwise be read as no figure), or a second header with other columns, and no row of
+    // the report is applied; every row still goes to the ledger with that code.
+    struct SheetRead {
+        const Sheet* sheet;
         SheetCounts counts;
-        const auto layout = sheet_layout(table, sheet, TableKind::progress, mapping, counts, result.issues,
-                                         "，未找到村庄及已开工、已完工、已验收户数列");
-        if (!layout) {
+        std::optional<Layout> layout;
+    };
+    std::vector<SheetRead> reads;
+    reads.reserve(table.sheets.size());  // the layouts stay where they are: columns point into them
+    std::string refused;
+    for (const auto& sheet : table.sheets) {
+        reads.push_back({&sheet, {}, {}});
+        SheetRead& read = reads.back();
+        read.layout = sheet_layout(table, sheet, TableKind::progress, mapping, read.counts, result.issues,
+                                   "，未找到村庄及已开工、已完工、已验收户数列");
+        if (!read.layout) continue;
+        const std::string why = progress_sheet_refusal(table, sheet, *read.layout, result.issues);
+        if (refused.empty()) refused = why;
+    }
+    // 2. The rows.
+    for (auto& read : reads) {
+        const Sheet& sheet = *read.sheet;
+        SheetCounts& counts = read.counts;
+        if (!read.layout) {
             result.counts.sheets.push_back(counts);
             continue;
         }
+        const auto& layout = read.layout;
         const int context = static_cast<int>(result.sheet_contexts.size());
         result.sheet_contexts.push_back(sheet_context(table, sheet, *layout));
         on_sheet(static_cast<std::size_t>(context));
         const RefColumns refs(*layout);
-        const auto* c_planned = layout->find(ColumnRole::households);
-        if (!c_planned) c_planned = layout->find(ColumnRole::total);
-        const ColumnSpec* c_stage[] = {layout->find(ColumnRole::started), layout->find(ColumnRole::completed),
-                                       layout->find(ColumnRole::accepted)};
+        const ProgressColumns columns(*layout);
+        const auto* c_planned = columns.planned;
+        const ColumnSpec* const* c_stage = columns.stage;
         const auto* c_start = layout->find(ColumnRole::start_date);
         const auto* c_complete = layout->find(ColumnRole::end_date);
         const auto* c_accept = layout->find(ColumnRole::accept_date);
         const auto* c_remark = layout->find(ColumnRole::remark);
-        std::vector<int> count_columns;
-        for (const auto* c : {c_planned, c_stage[0], c_stage[1], c_stage[2]})
-            if (c) count_columns.push_back(c->index);
+        const std::vector<int>& count_columns = columns.counts;
         RefFill fill;
-        auto is_data = [&](const TableRow& row) {
-            if (!cell_of(row, refs.name).empty() || !cell_of(row, refs.code).empty()) return true;
-            for (int c : count_columns)
-                if (!trim(row.cell(c)).empty()) return true;
-            return false;
-        };
+        auto is_data = [&](const TableRow& row) { return columns.is_data(row, refs); };
         auto on_data = [&](const TableRow& row) {
             ProgressRow p;
             read_ref(p, table, sheet, row, refs, fill, context);
@@ -831,6 +906,7 @@ void scan_progress_rows(const Table& table, const ColumnMapping* mapping, Progre
             p.complete_date = normalise_date(cell_of(row, c_complete));
             p.accept_date = normalise_date(cell_of(row, c_accept));
             p.remark = cell_of(row, c_remark);
+            if (!refused.empty() && p.rejected.empty()) p.rejected = refused;  // said once, for the report
             on_row(std::move(p));
         };
         walk_sheet(table, sheet, *layout, count_columns, counts, result.issues, is_data, on_data);

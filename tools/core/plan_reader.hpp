@@ -113,6 +113,9 @@ struct ProgressReadResult {
 // a column it does not understand (under a household group, or holding counts), or whose
 // route columns disagree with its totals in many rows, is refused whole.
 PlanReadResult read_plan_rows(const Table& table, const std::vector<ColumnMapping>& mappings = {});
+// The codes that stop a whole table (E_HEADER_UNMAPPED, E_HEADER_CHANGED): said once, at the
+// header, and carried by each row of a progress report in ProgressRow::rejected.
+bool is_table_refusal(const std::string& code);
 ProgressReadResult read_progress_rows(const Table& table, const ColumnMapping* mapping = nullptr);
 // The same, one row at a time: on_sheet(index into result.sheet_contexts) before a sheet's
 // rows, on_row for every parsed row; result gets the issues, counts and contexts, no rows.

@@ -640,6 +640,7 @@ ProgressResult track_progress(const ProgressOptions& options, Progress& progress
                     lr.village = match.village;  // in the ledger all the same, not applied
                     if (lr.village) lr.fid = info[index.position(lr.village)].fid;
                     lr.issue_code = row.rejected;
+                    if (is_table_refusal(row.rejected)) ++summary.rows_rejected;  // said once, at the header
                     ledger.add(lr);
                     return;
                 }
@@ -774,7 +775,8 @@ ProgressResult track_progress(const ProgressOptions& options, Progress& progress
             for (const auto& sheet : scan.counts.sheets)
                 summary.sheets += (summary.sheets.empty() ? "" : ",") + sheet.sheet;
             for (auto& issue : scan.issues) {
-                if (issue.severity == Severity::error && issue.row > 0) ++summary.rows_rejected;
+                if (issue.severity == Severity::error && issue.row > 0 && !is_table_refusal(issue.code))
+                    ++summary.rows_rejected;
                 issues.push_back(std::move(issue));
             }
             std::stable_sort(issues.begin(), issues.end(),
