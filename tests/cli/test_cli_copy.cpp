@@ -79,3 +79,23 @@ TEST(CopyCli, WhatCannotBeCopiedIsRefusedWithTheReason) {
     refused({"copy", gpkg.string(), (dir / "copy.gpkg").string()}, 3, "a rollback journal");
     EXPECT_FALSE(fs::exists(dir / "copy.gpkg"));
 }
+
+TEST(CopyCli, ADatasetDamagedInItsDataIsNotCopiedAsIfSound) {
+    const auto dir = temp_dir();
+    const fs::path gpkg = merge_samples(dir);
+    const fs::path damaged = dir / "damaged.gpkg";
+    {
+        std::string bytes = read_file(gpkg);
+        ASSERT_GT(bytes.size(), 1000000u);
+        // pages in the middle (the villages' rows): a header that opens, data that does not check out
+        for (std::size_t p = bytes.size() / 2; p < bytes.size() / 2 + 65536; ++p) bytes[p] = static_cast<char>(0x5a);
+        std::ofstream(damaged, std::ios::binary) << bytes;
+    }
+    ASSERT_NE(integrity_check(damaged), "ok");
+    const auto r = run_cli({"copy", damaged.string(), (dir / "copy.gpkg").string()});
+    EXPECT_TRUE(r.exit_code == 3 || r.exit_code == 4) << r.exit_code << ": " << r.err;
+    EXPECT_TRUE(r.err.find("does not check out") != std::string::npos || r.err.find("damaged") != std::string::npos)
+        << r.err;
+    EXPECT_FALSE(fs::exists(dir / "copy.gpkg"));
+    EXPECT_FALSE(fs::exists(dir / "copy.gpkg.partial"));
+}
