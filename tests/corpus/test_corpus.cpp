@@ -7,7 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
-#include "merge.hpp"
+#include "commands/merge.hpp"
 #include "support.hpp"
 
 using namespace cleanheat;

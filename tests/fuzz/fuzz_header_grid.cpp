@@ -5,10 +5,10 @@
 #include <cstdlib>
 #include <string>
 
-#include "error.hpp"
+#include "base/error.hpp"
 #include "io/header_detect.hpp"
-#include "plan_reader.hpp"
-#include "units.hpp"
+#include "commands/plan_reader.hpp"
+#include "base/units.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     using namespace cleanheat;

@@ -1,9 +1,9 @@
 // Bytes as a CSV plan table (UTF-8 or GB18030): read, headers found, rows parsed; and the same
 // bytes as a progress report. Only cleanheat's own errors may come out.
-#include "error.hpp"
+#include "base/error.hpp"
 #include "fuzz_support.hpp"
 #include "io/table_reader.hpp"
-#include "plan_reader.hpp"
+#include "commands/plan_reader.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     using namespace cleanheat;

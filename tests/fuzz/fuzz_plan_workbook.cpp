@@ -8,10 +8,10 @@
 // -DFUZZ_XLS to fuzz it anyway.
 #include <iterator>
 
-#include "error.hpp"
+#include "base/error.hpp"
 #include "fuzz_support.hpp"
 #include "io/table_reader.hpp"
-#include "plan_reader.hpp"
+#include "commands/plan_reader.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     using namespace cleanheat;

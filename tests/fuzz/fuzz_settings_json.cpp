@@ -7,12 +7,12 @@
 #include <fstream>
 #include <string>
 
-#include "annex.hpp"
-#include "error.hpp"
+#include "commands/annex.hpp"
+#include "base/error.hpp"
 #include "io/header_detect.hpp"
-#include "milestones.hpp"
+#include "commands/milestones.hpp"
 #include "render/style.hpp"
-#include "units.hpp"
+#include "base/units.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     using namespace cleanheat;

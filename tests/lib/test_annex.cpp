@@ -9,10 +9,10 @@
 #include <fstream>
 #include <map>
 
-#include "annex.hpp"
-#include "error.hpp"
+#include "commands/annex.hpp"
+#include "base/error.hpp"
 #include "io/gdal_context.hpp"
-#include "merge.hpp"
+#include "commands/merge.hpp"
 #include "support.hpp"
 
 namespace cleanheat {

@@ -11,10 +11,10 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
-#include "contiguity.hpp"
-#include "error.hpp"
+#include "commands/contiguity.hpp"
+#include "base/error.hpp"
 #include "io/gdal_context.hpp"
-#include "merge.hpp"
+#include "commands/merge.hpp"
 #include "support.hpp"
 
 namespace cleanheat {

@@ -7,10 +7,10 @@
 
 #include <fstream>
 
-#include "error.hpp"
+#include "base/error.hpp"
 #include "io/gdal_context.hpp"
-#include "map.hpp"
-#include "merge.hpp"
+#include "commands/map.hpp"
+#include "commands/merge.hpp"
 #include "render/map_data.hpp"
 #include "render/map_renderer.hpp"
 #include "render/style.hpp"

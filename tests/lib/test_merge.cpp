@@ -6,9 +6,9 @@
 
 #include <ogrsf_frmts.h>
 
-#include "error.hpp"
+#include "base/error.hpp"
 #include "geo/gcj02.hpp"
-#include "merge.hpp"
+#include "commands/merge.hpp"
 #include "support.hpp"
 
 using namespace cleanheat;

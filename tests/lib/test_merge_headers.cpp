@@ -8,8 +8,8 @@
 
 #include <ogrsf_frmts.h>
 
-#include "error.hpp"
-#include "merge.hpp"
+#include "base/error.hpp"
+#include "commands/merge.hpp"
 #include "support.hpp"
 
 using namespace cleanheat;

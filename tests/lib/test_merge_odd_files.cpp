@@ -7,8 +7,8 @@
 #include <fstream>
 #include <map>
 
-#include "error.hpp"
-#include "merge.hpp"
+#include "base/error.hpp"
+#include "commands/merge.hpp"
 #include "support.hpp"
 
 using namespace cleanheat;

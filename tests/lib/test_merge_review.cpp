@@ -5,7 +5,7 @@
 
 #include <fstream>
 
-#include "merge.hpp"
+#include "commands/merge.hpp"
 #include "support.hpp"
 
 using namespace cleanheat;

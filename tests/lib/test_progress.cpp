@@ -11,9 +11,9 @@
 #include <set>
 #include <tuple>
 
-#include "error.hpp"
+#include "base/error.hpp"
 #include "support.hpp"
-#include "tracking.hpp"
+#include "commands/tracking.hpp"
 
 namespace cleanheat {
 namespace {

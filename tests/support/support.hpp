@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "issue.hpp"
+#include "base/issue.hpp"
 
 namespace cleanheat::test {
 

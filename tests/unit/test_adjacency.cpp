@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "error.hpp"
+#include "base/error.hpp"
 #include "geo/adjacency.hpp"
 #include "geo/coverage.hpp"
 

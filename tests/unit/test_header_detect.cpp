@@ -2,7 +2,7 @@
 
 #include <fstream>
 
-#include "error.hpp"
+#include "base/error.hpp"
 #include "io/header_detect.hpp"
 #include "support.hpp"
 

@@ -2,7 +2,7 @@
 
 #include <set>
 
-#include "issue.hpp"
+#include "base/issue.hpp"
 #include "support.hpp"
 
 using namespace cleanheat;

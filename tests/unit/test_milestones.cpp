@@ -2,8 +2,8 @@
 
 #include <fstream>
 
-#include "error.hpp"
-#include "milestones.hpp"
+#include "base/error.hpp"
+#include "commands/milestones.hpp"
 #include "support.hpp"
 
 namespace cleanheat {

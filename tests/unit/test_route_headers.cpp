@@ -6,8 +6,8 @@
 #include <utility>
 
 #include "io/header_detect.hpp"
-#include "routes.hpp"
-#include "text.hpp"
+#include "base/routes.hpp"
+#include "base/text.hpp"
 
 using namespace cleanheat;
 

@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "routes.hpp"
+#include "base/routes.hpp"
 
 using namespace cleanheat;
 

@@ -3,7 +3,7 @@
 
 #include <set>
 
-#include "spotcheck.hpp"
+#include "commands/spotcheck.hpp"
 
 namespace cleanheat {
 namespace {

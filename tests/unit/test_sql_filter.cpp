@@ -3,7 +3,7 @@
 
 #include <set>
 
-#include "error.hpp"
+#include "base/error.hpp"
 #include "io/sql_filter.hpp"
 
 using namespace cleanheat;

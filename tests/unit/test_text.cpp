@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "text.hpp"
+#include "base/text.hpp"
 
 using namespace cleanheat;
 

@@ -4,7 +4,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
-#include "annex.hpp"
+#include "commands/annex.hpp"
 #include "commands.hpp"
 
 namespace cleanheat::cli {

@@ -6,7 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
-#include "contiguity.hpp"
+#include "commands/contiguity.hpp"
 
 namespace cleanheat::cli {
 namespace {

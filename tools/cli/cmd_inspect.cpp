@@ -6,7 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
-#include "inspect.hpp"
+#include "commands/inspect.hpp"
 
 namespace cleanheat::cli {
 namespace {

@@ -5,7 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
-#include "map.hpp"
+#include "commands/map.hpp"
 
 namespace cleanheat::cli {
 namespace {

@@ -6,7 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
-#include "merge.hpp"
+#include "commands/merge.hpp"
 
 namespace cleanheat::cli {
 namespace {

@@ -5,7 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
-#include "tracking.hpp"
+#include "commands/tracking.hpp"
 
 namespace cleanheat::cli {
 namespace {

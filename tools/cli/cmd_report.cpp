@@ -5,7 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
-#include "report.hpp"
+#include "commands/report.hpp"
 
 namespace cleanheat::cli {
 

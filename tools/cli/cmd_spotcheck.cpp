@@ -5,7 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
-#include "spotcheck.hpp"
+#include "commands/spotcheck.hpp"
 
 namespace cleanheat::cli {
 namespace {

@@ -7,7 +7,7 @@
 #include <cstdio>
 #include <memory>
 
-#include "stop.hpp"
+#include "base/stop.hpp"
 
 namespace cleanheat::cli {
 namespace {

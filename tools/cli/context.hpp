@@ -4,7 +4,7 @@
 #include <functional>
 #include <string>
 
-#include "progress.hpp"
+#include "base/progress.hpp"
 
 namespace cleanheat::cli {
 

@@ -8,8 +8,8 @@
 #include <string>
 
 #include "commands.hpp"
-#include "stop.hpp"
-#include "error.hpp"
+#include "base/stop.hpp"
+#include "base/error.hpp"
 #include "io/gdal_context.hpp"
 
 int main(int argc, char** argv) {

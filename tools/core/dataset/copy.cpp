@@ -6,7 +6,7 @@
 #include <chrono>
 #include <filesystem>
 
-#include "error.hpp"
+#include "base/error.hpp"
 #include "io/atomic_output.hpp"
 #include "io/gpkg_sql.hpp"
 

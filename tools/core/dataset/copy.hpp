@@ -3,7 +3,7 @@
 #pragma once
 #include <string>
 
-#include "progress.hpp"
+#include "base/progress.hpp"
 
 namespace cleanheat {
 

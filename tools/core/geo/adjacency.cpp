@@ -6,8 +6,8 @@
 #include <cmath>
 #include <thread>
 
-#include "error.hpp"
-#include "stop.hpp"
+#include "base/error.hpp"
+#include "base/stop.hpp"
 #include "geo/geos_util.hpp"
 
 namespace cleanheat {

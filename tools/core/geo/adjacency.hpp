@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "geo/coverage.hpp"
-#include "progress.hpp"
+#include "base/progress.hpp"
 
 namespace cleanheat {
 

@@ -6,11 +6,11 @@
 #include <memory>
 #include <unordered_map>
 
-#include "error.hpp"
+#include "base/error.hpp"
 #include "geo/gcj02.hpp"
 #include "io/gdal_context.hpp"
 #include "io/geodata_reader.hpp"
-#include "text.hpp"
+#include "base/text.hpp"
 
 namespace cleanheat {
 

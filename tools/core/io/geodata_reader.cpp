@@ -8,10 +8,10 @@
 #include <filesystem>
 #include <functional>
 
-#include "error.hpp"
+#include "base/error.hpp"
 #include "io/sqlite_util.hpp"
 #include "io/gdal_context.hpp"
-#include "text.hpp"
+#include "base/text.hpp"
 
 namespace cleanheat {
 namespace {

@@ -11,8 +11,8 @@
 #include <vector>
 
 #include "geo/crs.hpp"
-#include "issue.hpp"
-#include "units.hpp"
+#include "base/issue.hpp"
+#include "base/units.hpp"
 
 namespace cleanheat {
 

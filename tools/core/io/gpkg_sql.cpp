@@ -2,7 +2,7 @@
 
 #include <cstdlib>
 
-#include "error.hpp"
+#include "base/error.hpp"
 #include "geo/coverage.hpp"
 
 namespace cleanheat {

@@ -11,7 +11,7 @@
 
 #include "io/sqlite_util.hpp"
 
-#include "error.hpp"
+#include "base/error.hpp"
 
 namespace cleanheat {
 

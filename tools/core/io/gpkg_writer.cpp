@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
-#include "error.hpp"
+#include "base/error.hpp"
 #include "io/rtree_bulk.hpp"
 #include "io/sqlite_util.hpp"
 #include "io/gdal_context.hpp"

@@ -6,10 +6,10 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
-#include "error.hpp"
-#include "issue.hpp"
+#include "base/error.hpp"
+#include "base/issue.hpp"
 
-#include "text.hpp"
+#include "base/text.hpp"
 
 namespace cleanheat {
 namespace {

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "io/table_reader.hpp"
-#include "routes.hpp"
+#include "base/routes.hpp"
 
 namespace cleanheat {
 

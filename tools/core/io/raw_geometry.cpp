@@ -3,7 +3,7 @@
 #include <cstring>
 #include <filesystem>
 
-#include "error.hpp"
+#include "base/error.hpp"
 #include "io/sqlite_util.hpp"
 
 namespace cleanheat {

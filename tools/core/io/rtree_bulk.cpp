@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <cstring>
 
-#include "error.hpp"
+#include "base/error.hpp"
 #include "io/sqlite_util.hpp"
 
 namespace cleanheat {

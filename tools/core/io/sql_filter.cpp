@@ -3,7 +3,7 @@
 #include <cctype>
 #include <cstdlib>
 
-#include "error.hpp"
+#include "base/error.hpp"
 #include "io/sqlite_util.hpp"
 
 namespace cleanheat {

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "stop.hpp"
+#include "base/stop.hpp"
 
 namespace cleanheat {
 

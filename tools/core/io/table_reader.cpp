@@ -11,10 +11,10 @@
 #include <cstring>
 #include <memory>
 
-#include "error.hpp"
+#include "base/error.hpp"
 #include "io/gdal_context.hpp"
-#include "text.hpp"
-#include "stop.hpp"
+#include "base/text.hpp"
+#include "base/stop.hpp"
 
 namespace cleanheat {
 namespace {

@@ -9,7 +9,7 @@
 #include <map>
 #include <unordered_map>
 
-#include "error.hpp"
+#include "base/error.hpp"
 #include "geo/geos_util.hpp"
 #include "io/gpkg_sql.hpp"
 #include "io/sqlite_util.hpp"

@@ -8,7 +8,7 @@
 #include <cmath>
 #include <memory>
 
-#include "error.hpp"
+#include "base/error.hpp"
 #include "geo/geos_util.hpp"
 #include "render/label_placer.hpp"
 

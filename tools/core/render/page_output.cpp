@@ -3,7 +3,7 @@
 #include <cairo-pdf.h>
 #include <cairo-svg.h>
 
-#include "error.hpp"
+#include "base/error.hpp"
 #include "render/png_writer.hpp"
 
 namespace cleanheat {

@@ -7,7 +7,7 @@
 #include <memory>
 #include <vector>
 
-#include "error.hpp"
+#include "base/error.hpp"
 
 namespace cleanheat {
 

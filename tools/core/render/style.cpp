@@ -6,7 +6,7 @@
 #include <set>
 #include <stdexcept>
 
-#include "error.hpp"
+#include "base/error.hpp"
 
 namespace cleanheat {
 namespace {

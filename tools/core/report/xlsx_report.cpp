@@ -4,7 +4,7 @@
 #include <cmath>
 #include <cstdio>
 
-#include "error.hpp"
+#include "base/error.hpp"
 
 namespace cleanheat {
 namespace {

@@ -1,0 +1,601 @@
+#include "commands/contiguity.hpp"
+
+#include <gdal_priv.h>
+#include <gdal_utils.h>
+#include <ogrsf_frmts.h>
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <array>
+#include <filesystem>
+#include <functional>
+#include <thread>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "commands/contiguity_data.hpp"
+#include "base/error.hpp"
+#include "io/gpkg_sql.hpp"
+#include "geo/crs.hpp"
+#include "geo/geos_util.hpp"
+#include "io/atomic_output.hpp"
+#include "io/gdal_context.hpp"
+#include "io/sqlite_util.hpp"
+
+namespace cleanheat {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double seconds_since(Clock::time_point t) {
+    return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+struct FieldChoice {
+    std::string by, route, households, code, name, township, county_name, within;
+};
+
+std::string pick_field(OGRFeatureDefn* defn, const std::string& requested, const std::vector<std::string>& defaults,
+                       const char* option) {
+    if (!requested.empty()) {
+        if (requested == "none") return {};
+        if (defn->GetFieldIndex(requested.c_str()) < 0) {
+            std::string names;
+            for (int i = 0; i < defn->GetFieldCount(); ++i)
+                names += (i ? ", " : "") + std::string(defn->GetFieldDefn(i)->GetNameRef());
+            throw UsageError(std::string(option) + " " + requested + ": no such field (fields: " + names + ")");
+        }
+        return requested;
+    }
+    for (const auto& d : defaults)
+        if (defn->GetFieldIndex(d.c_str()) >= 0) return d;
+    return {};
+}
+
+std::int32_t index_of(std::unordered_map<std::string, std::int32_t>& map, std::vector<std::string>& values,
+                      const std::string& v, bool is_null) {
+    if (is_null) return -1;
+    auto it = map.find(v);
+    if (it != map.end()) return it->second;
+    const auto i = static_cast<std::int32_t>(values.size());
+    map.emplace(v, i);
+    values.push_back(v);
+    return i;
+}
+
+// WKB that our parser does not take (curves ...): linearised through OGR.
+bool add_linearised(Coverage& coverage, const unsigned char* wkb, std::size_t size) {
+    OGRGeometry* g = nullptr;
+    if (OGRGeometryFactory::createFromWkb(wkb, nullptr, &g, size) != OGRERR_NONE || !g) return false;
+    std::unique_ptr<OGRGeometry> linear(g->getLinearGeometry());
+    delete g;
+    if (!linear) return false;
+    linear->flattenTo2D();
+    std::vector<unsigned char> out(static_cast<std::size_t>(linear->WkbSize()));
+    linear->exportToWkb(wkbNDR, out.data(), wkbVariantIso);
+    return coverage.add_wkb(out.data(), out.size());
+}
+
+struct Reader {
+    const ContiguityOptions& options;
+    ContiguityData& data;
+    ContiguityResult& result;
+    FieldChoice fields;
+    std::unordered_map<std::string, std::int32_t> group_index, route_index, within_index;
+    std::unordered_map<std::string, std::string> county_names;
+    std::vector<std::string> within_values;
+
+    void add_attributes(long long fid, bool planned, const char* by, const char* route, double households,
+                        const char* code, const char* name, const char* township, const char* county,
+                        const char* within) {
+        data.fids.push_back(fid);
+        data.planned.push_back(planned ? 1 : 0);
+        data.group.push_back(index_of(group_index, data.group_values, by ? by : "", !by || fields.by.empty()));
+        data.route.push_back(index_of(route_index, data.route_values, route ? route : "", !route || !*route));
+        data.within.push_back(
+            fields.within.empty() ? -1 : index_of(within_index, within_values, within ? within : "", !within));
+        data.households.push_back(households);
+        data.code.emplace_back(code ? code : "");
+        data.name.emplace_back(name ? name : "");
+        data.township.emplace_back(township ? township : "");
+        data.county.emplace_back(county ? county : "");
+        if (by && county && *county && !fields.by.empty()) county_names.emplace(by, county);
+    }
+
+    // features whose geometry could not be read (said once, with the empty ones)
+    std::unordered_set<std::size_t> unreadable;
+
+    // The whole layer through SQLite (GeoPackage files): attributes, filter and blobs in one scan.
+    bool read_sqlite(OGRLayer* layer) {
+        sqlite3* db = nullptr;
+        if (sqlite3_open_v2(options.dataset.c_str(), &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK ||
+        sqlite3_busy_timeout(db, 60000) != SQLITE_OK) {
+            sqlite3_close(db);
+            return false;
+        }
+        const std::string fid = layer->GetFIDColumn(), geom = layer->GetGeometryColumn();
+        auto column = [](const std::string& f) { return f.empty() ? std::string("NULL") : sql_identifier(f); };
+        const std::string sql = "SELECT " + sql_identifier(fid) + ", " + sql_identifier(geom) + ", CASE WHEN (" +
+                                options.planned + ") THEN 1 ELSE 0 END, " + column(fields.by) + ", " +
+                                column(fields.route) + ", " + column(fields.households) + ", " + column(fields.code) +
+                                ", " + column(fields.name) + ", " + column(fields.township) + ", " +
+                                column(fields.county_name) + ", " + column(fields.within) + " FROM " +
+                                sql_identifier(result.layer) + " ORDER BY " + sql_identifier(fid);
+        sqlite3_stmt* st = nullptr;
+        if (sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) != SQLITE_OK) {
+            const std::string message = sqlite3_errmsg(db);
+            sqlite3_close(db);
+            throw UsageError("--planned \"" + options.planned + "\": " + message);
+        }
+        data.srs_id = static_cast<int>(
+            sql_scalar(db, "SELECT srs_id FROM gpkg_geometry_columns WHERE table_name = '" + result.layer + "'"));
+        auto text = [&](int i) { return reinterpret_cast<const char*>(sqlite3_column_text(st, i)); };
+        int rc;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+            const long long f = sqlite3_column_int64(st, 0);
+            const auto* blob = static_cast<const unsigned char*>(sqlite3_column_blob(st, 1));
+            const auto size = static_cast<std::size_t>(sqlite3_column_bytes(st, 1));
+            if (!blob) {
+                data.coverage.add_empty();
+            } else if (!data.coverage.add_gpkg_blob(blob, size)) {
+                const std::size_t header =
+                    size >= 4 ? 8 + std::array<std::size_t, 8>{0, 32, 48, 48, 64, 0, 0, 0}[(blob[3] >> 1) & 7] : size;
+                if (header >= size || !add_linearised(data.coverage, blob + header, size - header)) {
+                    data.coverage.add_empty();
+                    unreadable.insert(data.coverage.size() - 1);
+                }
+            }
+            add_attributes(f, sqlite3_column_int(st, 2) != 0, text(3), text(4),
+                           sqlite3_column_type(st, 5) == SQLITE_NULL ? 0.0 : sqlite3_column_double(st, 5), text(6),
+                           text(7), text(8), text(9), text(10));
+        }
+        const std::string message = sqlite3_errmsg(db);
+        sqlite3_finalize(st);
+        sqlite3_close(db);
+        if (rc != SQLITE_DONE)
+            throw InputError(options.dataset + ": cannot read layer " + result.layer + ": " + message);
+        return true;
+    }
+
+    void read_ogr(OGRLayer* layer) {
+        std::unordered_set<GIntBig> planned;
+        {
+            GdalErrorCapture capture;
+            if (layer->SetAttributeFilter(options.planned.c_str()) != OGRERR_NONE)
+                throw UsageError("--planned \"" + options.planned + "\": " + capture.last_message());
+            layer->ResetReading();
+            for (auto& feature : layer) planned.insert(feature->GetFID());
+            layer->SetAttributeFilter(nullptr);
+        }
+        OGRFeatureDefn* defn = layer->GetLayerDefn();
+        auto index = [&](const std::string& f) { return f.empty() ? -1 : defn->GetFieldIndex(f.c_str()); };
+        const int by = index(fields.by), route = index(fields.route), households = index(fields.households),
+                  code = index(fields.code), name = index(fields.name), township = index(fields.township),
+                  county = index(fields.county_name), within = index(fields.within);
+        auto text = [](OGRFeature& f, int i) -> const char* {
+            return i < 0 || !f.IsFieldSetAndNotNull(i) ? nullptr : f.GetFieldAsString(i);
+        };
+        std::vector<unsigned char> wkb;
+        layer->ResetReading();
+        for (auto& feature : layer) {
+            const GIntBig fid = feature->GetFID();
+            OGRGeometry* g = feature->GetGeometryRef();
+            if (!g || g->IsEmpty()) {
+                data.coverage.add_empty();
+            } else {
+                g->flattenTo2D();
+                wkb.resize(static_cast<std::size_t>(g->WkbSize()));
+                g->exportToWkb(wkbNDR, wkb.data(), wkbVariantIso);
+                if (!data.coverage.add_wkb(wkb.data(), wkb.size()) &&
+                    !add_linearised(data.coverage, wkb.data(), wkb.size())) {
+                    data.coverage.add_empty();
+                    unreadable.insert(data.coverage.size() - 1);
+                }
+            }
+            const double h = households >= 0 && feature->IsFieldSetAndNotNull(households)
+                                 ? feature->GetFieldAsDouble(households)
+                                 : 0.0;
+            add_attributes(fid, planned.count(fid) > 0, text(*feature, by), text(*feature, route), h,
+                           text(*feature, code), text(*feature, name), text(*feature, township), text(*feature, county),
+                           text(*feature, within));
+        }
+    }
+};
+
+// A finding on a village's geometry: listed in contiguity_findings, the workbook and --json.
+void add_geometry_finding(const ContiguityData& data, ContiguityResult& result, const std::string& source,
+                          std::size_t f, const char* code, const std::string& detail) {
+    result.geometry_findings.push_back(
+        {static_cast<std::uint32_t>(f), code, detail, data.fids[f], data.code[f], data.name[f]});
+    result.issues.push_back(make_issue(code, source, result.layer, 0, "fid " + std::to_string(data.fids[f]),
+                                       data.code[f], detail));
+}
+
+// Suspect polygons judged by GEOS; invalid ones repaired with MakeValid and reported.
+void repair_invalid(ContiguityData& data, ContiguityResult& result, const std::string& source, int threads) {
+    const std::vector<std::uint32_t> suspects = suspect_features(data.coverage, threads);
+    if (suspects.empty()) return;
+    GeosContext ctx;
+    std::vector<GeosGeometry> repaired;
+    std::vector<std::pair<std::size_t, const GEOSGeometry*>> replacements;
+    for (std::uint32_t f : suspects) {
+        GeosGeometry g = geos_own(ctx, data.coverage.to_geos(ctx, f));
+        if (g && GEOSisValid_r(ctx, g.get()) == 1) continue;
+        std::string reason = "无法构成多边形";
+        if (g) {
+            char* r = GEOSisValidReason_r(ctx, g.get());
+            if (r) {
+                reason = r;
+                GEOSFree_r(ctx, r);
+            }
+        }
+        GeosGeometry fixed = geos_own(ctx, g ? GEOSMakeValid_r(ctx, g.get()) : nullptr);
+        if (!fixed) fixed = geos_own(ctx, GEOSGeom_createEmptyPolygon_r(ctx));
+        replacements.emplace_back(f, fixed.get());
+        repaired.push_back(std::move(fixed));
+        add_geometry_finding(data, result, source, f, "W_GEOMETRY_INVALID", "GEOS: " + reason);
+    }
+    data.coverage.replace(replacements, ctx);
+    result.repaired = static_cast<long long>(replacements.size());
+}
+
+// Lon/lat coordinates to the CGCS2000 3-degree Gauss-Kruger zone of the centre, so that
+// tolerances, distances and areas are in metres.
+void project_if_geographic(ContiguityData& data, ContiguityResult& result) {
+    if (!data.srs || !data.srs->IsGeographic()) {
+        result.crs = data.srs ? describe_crs(*data.srs) : "unknown (taken as metres)";
+        return;
+    }
+    const Box e = data.coverage.extent();
+    if (!e.valid()) return;
+    const int zone = static_cast<int>(std::lround((e.min_x + e.max_x) / 2 / 3.0));
+    auto target = std::make_unique<OGRSpatialReference>();
+    target->importFromEPSG(cgcs2000_gk3_epsg(std::clamp(zone, 25, 45), true));
+    target->SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
+    data.srs->SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
+    std::unique_ptr<OGRCoordinateTransformation> ct(OGRCreateCoordinateTransformation(data.srs.get(), target.get()));
+    if (!ct) throw InputError("cannot project lon/lat to Gauss-Kruger zone " + std::to_string(zone));
+    const std::size_t n = data.coverage.point_count();
+    double* xy = data.coverage.mutable_xy();
+    std::vector<double> x(4096), y(4096);
+    for (std::size_t i = 0; i < n; i += 4096) {
+        const std::size_t m = std::min<std::size_t>(4096, n - i);
+        for (std::size_t k = 0; k < m; ++k) {
+            x[k] = xy[2 * (i + k)];
+            y[k] = xy[2 * (i + k) + 1];
+        }
+        ct->Transform(static_cast<int>(m), x.data(), y.data());
+        for (std::size_t k = 0; k < m; ++k) {
+            xy[2 * (i + k)] = x[k];
+            xy[2 * (i + k) + 1] = y[k];
+        }
+    }
+    data.coverage.recompute_boxes();
+    data.transformed = true;
+    result.crs = describe_crs(*data.srs) + ", projected to " + describe_crs(*target) + " for the check";
+    data.working_srs = std::move(target);
+}
+
+struct DisjointSet {
+    std::vector<std::uint32_t> parent;
+    explicit DisjointSet(std::size_t n) : parent(n) {
+        for (std::size_t i = 0; i < n; ++i) parent[i] = static_cast<std::uint32_t>(i);
+    }
+    std::uint32_t find(std::uint32_t x) {
+        while (parent[x] != x) x = parent[x] = parent[parent[x]];
+        return x;
+    }
+    void unite(std::uint32_t a, std::uint32_t b) {
+        a = find(a);
+        b = find(b);
+        if (a != b) parent[std::max(a, b)] = std::min(a, b);
+    }
+};
+
+// Components of the planned villages over the edges `joins` accepts; numbered from 1,
+// largest first (ties: lowest FID). Returns the id per feature (0 unplanned) and sizes.
+std::vector<std::int32_t> components(const ContiguityData& data,
+                                     const std::function<bool(std::uint32_t, std::uint32_t)>& joins,
+                                     std::vector<std::int32_t>& size_of_feature) {
+    const std::size_t n = data.fids.size();
+    DisjointSet set(n);
+    for (std::size_t f = 0; f < n; ++f) {
+        if (!data.planned[f]) continue;
+        for (const std::uint32_t* g = data.adjacency.begin(f); g != data.adjacency.end(f); ++g)
+            if (*g > f && data.planned[*g] && joins(static_cast<std::uint32_t>(f), *g))
+                set.unite(static_cast<std::uint32_t>(f), *g);
+    }
+    std::vector<std::uint32_t> count(n, 0);
+    for (std::size_t f = 0; f < n; ++f)
+        if (data.planned[f]) ++count[set.find(static_cast<std::uint32_t>(f))];
+    std::vector<std::uint32_t> roots;
+    for (std::size_t f = 0; f < n; ++f)
+        if (data.planned[f] && set.find(static_cast<std::uint32_t>(f)) == f)
+            roots.push_back(static_cast<std::uint32_t>(f));
+    std::stable_sort(roots.begin(), roots.end(), [&](std::uint32_t a, std::uint32_t b) { return count[a] > count[b]; });
+    std::vector<std::int32_t> id_of_root(n, 0);
+    for (std::size_t i = 0; i < roots.size(); ++i) id_of_root[roots[i]] = static_cast<std::int32_t>(i + 1);
+    std::vector<std::int32_t> id(n, 0);
+    size_of_feature.assign(n, 0);
+    for (std::size_t f = 0; f < n; ++f)
+        if (data.planned[f]) {
+            const std::uint32_t r = set.find(static_cast<std::uint32_t>(f));
+            id[f] = id_of_root[r];
+            size_of_feature[f] = static_cast<std::int32_t>(count[r]);
+        }
+    return id;
+}
+
+// Counts for `members` (the features `member` accepts), edges and neighbours limited to them.
+ContiguityStats statistics(const ContiguityData& data, const std::vector<std::int32_t>& cluster,
+                           const std::vector<std::int32_t>& cluster_size, const std::vector<std::uint32_t>& members,
+                           const std::function<bool(std::uint32_t)>& member, const ContiguityOptions& options,
+                           std::vector<std::uint8_t>* isolated, std::vector<std::uint8_t>* hole) {
+    ContiguityStats s;
+    std::unordered_map<std::int32_t, std::pair<long long, double>> per_cluster;  // villages, households
+    for (const std::uint32_t f : members) {
+        ++s.villages;
+        int neighbours = 0, planned_neighbours = 0;
+        for (const std::uint32_t* g = data.adjacency.begin(f); g != data.adjacency.end(f); ++g) {
+            if (!member(*g)) continue;
+            ++neighbours;
+            if (data.planned[*g]) ++planned_neighbours;
+            if (*g > f) ++s.edges;
+        }
+        if (data.planned[f]) {
+            ++s.planned;
+            s.planned_households += data.households[f];
+            auto& c = per_cluster[cluster[f]];
+            ++c.first;
+            c.second += data.households[f];
+            if (cluster_size[f] < options.min_villages) {
+                ++s.isolated;
+                if (isolated) (*isolated)[f] = 1;
+            }
+        } else if (neighbours > 0 && planned_neighbours == neighbours) {
+            ++s.holes;
+            if (hole) (*hole)[f] = 1;
+        }
+    }
+    s.clusters = static_cast<long long>(per_cluster.size());
+    for (const auto& [id, c] : per_cluster) {
+        if (c.first > s.largest_villages || (c.first == s.largest_villages && c.second > s.largest_households)) {
+            s.largest_villages = c.first;
+            s.largest_households = c.second;
+        }
+        if (c.first >= options.block_villages) s.block_households += c.second;
+    }
+    return s;
+}
+
+}  // namespace
+
+ContiguityResult contiguity(const ContiguityOptions& options, const Progress& progress) {
+    ensure_gdal();
+    const auto started = Clock::now();
+    ContiguityResult result;
+    ContiguityData data;
+    result.dataset = options.dataset;
+    const int threads =
+        options.threads > 0 ? options.threads : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+    if (options.min_villages < 1) throw UsageError("--min-villages must be at least 1");
+    if (options.tolerance < 0) throw UsageError("--tolerance must not be negative");
+
+    // Read
+    progress.update(0.0, "reading " + options.dataset);
+    std::unique_ptr<GDALDataset> ds;
+    {
+        GdalErrorCapture capture;
+        refuse_hot_journal(options.dataset);
+        ds.reset(GDALDataset::Open(options.dataset.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY));
+        if (!ds && is_damage_message(capture.last_message()))
+            throw damaged_dataset(options.dataset, capture.last_message());
+        if (!ds)
+            throw InputError(options.dataset + ": cannot open as vector data" +
+                             (capture.last_message().empty() ? "" : ": " + capture.last_message()));
+    }
+    OGRLayer* layer = nullptr;
+    if (!options.layer.empty()) {
+        layer = ds->GetLayerByName(options.layer.c_str());
+        if (!layer) throw InputError(options.dataset + ": no layer named " + options.layer);
+    } else {
+        layer = ds->GetLayerByName("villages");
+        if (!layer && ds->GetLayerCount() > 0) layer = ds->GetLayer(0);
+        if (!layer) throw InputError(options.dataset + ": no layers");
+    }
+    result.layer = layer->GetName();
+    const bool gpkg = std::strcmp(ds->GetDriver()->GetDescription(), "GPKG") == 0 &&
+                      std::filesystem::is_regular_file(options.dataset) && std::strlen(layer->GetFIDColumn()) > 0;
+    if (options.write && options.output.empty() && !gpkg)
+        throw UsageError(options.dataset + " is not a GeoPackage: give -o out.gpkg for the results (or --no-write)");
+    OGRFeatureDefn* defn = layer->GetLayerDefn();
+    Reader reader{options, data, result, {}, {}, {}, {}, {}, {}, {}};
+    reader.fields.by = pick_field(defn, options.by, {"county_code"}, "--by");
+    reader.fields.route = pick_field(defn, options.route_field, {"route_main"}, "--route-field");
+    reader.fields.within =
+        options.within_field.empty() ? "" : pick_field(defn, options.within_field, {}, "--within-field");
+    reader.fields.households = pick_field(defn, "", {"households_total", "households"}, "");
+    reader.fields.code = pick_field(defn, "", {"village_code", "code"}, "");
+    reader.fields.name = pick_field(defn, "", {"village_name", "name"}, "");
+    reader.fields.township = pick_field(defn, "", {"township_name"}, "");
+    reader.fields.county_name = pick_field(defn, "", {"county_name"}, "");
+    if (const OGRSpatialReference* srs = layer->GetSpatialRef()) data.srs.reset(srs->Clone());
+    if (!gpkg || !reader.read_sqlite(layer)) reader.read_ogr(layer);
+    result.features = static_cast<long long>(data.fids.size());
+    for (std::size_t g = 0; g < data.group_values.size(); ++g) {
+        auto it = reader.county_names.find(data.group_values[g]);
+        data.group_names.push_back(it == reader.county_names.end() ? "" : it->second);
+    }
+    long long polygons = 0, points = 0;
+    for (std::size_t f = 0; f < data.coverage.size(); ++f) {
+        if (data.coverage.kind(f) == FeatureKind::polygon) ++polygons;
+        if (data.coverage.kind(f) == FeatureKind::point) ++points;
+        if (data.coverage.kind(f) == FeatureKind::empty) {
+            ++result.empty_geometries;
+            add_geometry_finding(data, result, options.dataset, f, "W_GEOMETRY_MISSING",
+                                 reader.unreadable.count(f) ? "图形无法读取" : "");
+        }
+    }
+    result.points = points > polygons;
+    if (!result.points) repair_invalid(data, result, options.dataset, threads);
+    project_if_geographic(data, result);
+    result.seconds_read = seconds_since(started);
+
+    // Adjacency
+    const auto adjacency_started = Clock::now();
+    AdjacencyOptions adjacency_options;
+    adjacency_options.kind = options.adjacency;
+    adjacency_options.tolerance = options.tolerance;
+    adjacency_options.max_distance = options.max_distance;
+    adjacency_options.within = reader.fields.within.empty() ? nullptr : &data.within;
+    adjacency_options.threads = threads;
+    const Progress adjacency_progress = progress.slice(0.3, 0.8);
+    data.adjacency = result.points ? point_adjacency(data.coverage, adjacency_options, adjacency_progress)
+                                   : polygon_adjacency(data.coverage, adjacency_options, adjacency_progress);
+    const Adjacency& adj = data.adjacency;
+    result.adjacency_method = adj.method;
+    result.rim_features = static_cast<long long>(adj.rim_features);
+    result.exact_tests = static_cast<long long>(adj.exact_tests);
+    result.exact_everywhere = adj.exact_everywhere;
+    result.gaps_bridged = static_cast<long long>(adj.gaps.size());
+    result.overlaps = static_cast<long long>(adj.overlaps.size());
+    for (const auto& [a, b] : adj.overlaps)
+        add_geometry_finding(data, result, options.dataset, a, "W_POLYGON_OVERLAP",
+                             "与 fid " + std::to_string(data.fids[b]) + " " + data.code[b] + " 重叠");
+    for (const Gap& gap : adj.gaps) {
+        char distance[64];
+        std::snprintf(distance, sizeof distance, "%.2f", gap.distance);
+        add_geometry_finding(data, result, options.dataset, gap.a, "W_GAP_BRIDGED",
+                             "与 fid " + std::to_string(data.fids[gap.b]) + " " + data.code[gap.b] + " 相距 " +
+                                 distance + " 米");
+    }
+    result.seconds_adjacency = seconds_since(adjacency_started);
+
+    // Clusters, isolated villages, holes
+    const auto clusters_started = Clock::now();
+    progress.update(0.8, "clusters");
+    const std::size_t n = data.fids.size();
+    data.isolated.assign(n, 0);
+    data.hole.assign(n, 0);
+    data.enclosed.assign(n, 0);
+    data.enclosing.assign(n, 0);
+    data.cluster = components(
+        data, [](std::uint32_t, std::uint32_t) { return true; }, data.cluster_size);
+    auto all = [](std::uint32_t) { return true; };
+    std::vector<std::uint32_t> everyone(n);
+    for (std::size_t f = 0; f < n; ++f) everyone[f] = static_cast<std::uint32_t>(f);
+    result.total =
+        statistics(data, data.cluster, data.cluster_size, everyone, all, options, &data.isolated, &data.hole);
+    auto bucket = [&](const std::vector<std::int32_t>& key, std::size_t values) {
+        std::vector<std::vector<std::uint32_t>> out(values);
+        for (std::size_t f = 0; f < n; ++f)
+            if (key[f] >= 0) out[static_cast<std::size_t>(key[f])].push_back(static_cast<std::uint32_t>(f));
+        return out;
+    };
+    std::vector<std::int32_t> sizes;
+    data.route_cluster = components(
+        data, [&](std::uint32_t a, std::uint32_t b) { return data.route[a] >= 0 && data.route[a] == data.route[b]; },
+        sizes);
+    const auto by_route = bucket(data.route, data.route_values.size());
+    for (std::size_t r = 0; r < data.route_values.size(); ++r) {
+        const auto ri = static_cast<std::int32_t>(r);
+        ContiguityStats s = statistics(
+            data, data.route_cluster, sizes, by_route[r], [&](std::uint32_t f) { return data.route[f] == ri; }, options,
+            nullptr, nullptr);
+        s.value = data.route_values[r];
+        result.routes[s.value] = s;
+    }
+    data.group_cluster = components(
+        data, [&](std::uint32_t a, std::uint32_t b) { return data.group[a] >= 0 && data.group[a] == data.group[b]; },
+        sizes);
+    const auto by_group = bucket(data.group, data.group_values.size());
+    std::vector<std::size_t> order(data.group_values.size());
+    for (std::size_t g = 0; g < order.size(); ++g) order[g] = g;
+    std::sort(order.begin(), order.end(),
+              [&](std::size_t a, std::size_t b) { return data.group_values[a] < data.group_values[b]; });
+    for (std::size_t g : order) {
+        const auto gi = static_cast<std::int32_t>(g);
+        ContiguityStats s = statistics(
+            data, data.group_cluster, sizes, by_group[g], [&](std::uint32_t f) { return data.group[f] == gi; }, options,
+            nullptr, nullptr);
+        s.value = data.group_values[g];
+        s.name = data.group_names[g];
+        result.groups.push_back(s);
+    }
+    // Cluster summaries
+    result.clusters.resize(static_cast<std::size_t>(result.total.clusters));
+    std::vector<std::map<std::string, long long>> route_mix(result.clusters.size());
+    for (std::size_t f = 0; f < n; ++f) {
+        if (!data.cluster[f]) continue;
+        auto& c = result.clusters[static_cast<std::size_t>(data.cluster[f] - 1)];
+        c.id = data.cluster[f];
+        ++c.villages;
+        c.households += data.households[f];
+        c.area_m2 += data.coverage.area(f);
+        if (data.group[f] >= 0) {
+            const std::string& g = data.group_values[static_cast<std::size_t>(data.group[f])];
+            if (std::find(c.groups.begin(), c.groups.end(), g) == c.groups.end()) c.groups.push_back(g);
+        }
+        if (data.route[f] >= 0)
+            ++route_mix[static_cast<std::size_t>(data.cluster[f] - 1)]
+                       [data.route_values[static_cast<std::size_t>(data.route[f])]];
+    }
+    for (std::size_t c = 0; c < result.clusters.size(); ++c) {
+        std::sort(result.clusters[c].groups.begin(), result.clusters[c].groups.end());
+        for (const auto& [route, count] : route_mix[c])
+            result.clusters[c].routes +=
+                (result.clusters[c].routes.empty() ? "" : "; ") + route + " " + std::to_string(count);
+    }
+    result.seconds_clusters = seconds_since(clusters_started);
+    if (!options.heating_coverage.empty() || !options.gas_mains.empty() || !options.grid_zones.empty())
+        check_rules(options, data, result);
+
+    // Outputs
+    if (!options.write) {
+        progress.update(1.0);
+        return result;
+    }
+    const auto write_started = Clock::now();
+    std::vector<std::vector<unsigned char>> outlines;
+    if (!result.points) outlines = cluster_outlines(data, result, progress.slice(0.85, 0.93));
+    const bool in_place = options.output.empty();
+    if (in_place && !gpkg) throw UsageError(options.dataset + " is not a GeoPackage: give -o out.gpkg for the results");
+    ds.reset();
+    // the workbook first: a workbook that cannot be written leaves the dataset as it was
+    std::unique_ptr<AtomicOutput> workbook;
+    if (!options.xlsx.empty()) workbook = write_contiguity_workbook(options.xlsx, options, data, result);
+    if (in_place) {
+        write_contiguity_layers(options.dataset, result.layer, options, data, result, outlines);
+        result.output = options.dataset;
+    } else {
+        AtomicOutput out(options.output, options.overwrite, {options.dataset});
+        {
+            GdalErrorCapture capture;
+            std::unique_ptr<GDALDataset> src(
+                GDALDataset::Open(options.dataset.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY));
+            const char* args[] = {"-f", "GPKG", "-preserve_fid", "-nln", "villages", result.layer.c_str(), nullptr};
+            GDALVectorTranslateOptions* vt = GDALVectorTranslateOptionsNew(const_cast<char**>(args), nullptr);
+            GDALDatasetH src_handle = GDALDataset::ToHandle(src.get());
+            int usage_error = 0;
+            GDALDatasetH copy = GDALVectorTranslate(out.partial().c_str(), nullptr, 1, &src_handle, vt, &usage_error);
+            GDALVectorTranslateOptionsFree(vt);
+            if (!copy) throw OutputError(options.output + ": cannot write: " + capture.last_message());
+            GDALClose(copy);
+        }
+        write_contiguity_layers(out.partial().string(), "villages", options, data, result, outlines);
+        out.commit();
+        result.output = options.output;
+    }
+    if (workbook) {
+        workbook->commit();
+        result.xlsx = options.xlsx;
+    }
+    result.written = true;
+    result.seconds_write = seconds_since(write_started);
+    progress.update(1.0);
+    return result;
+}
+
+}  // namespace cleanheat

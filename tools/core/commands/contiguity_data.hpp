@@ -1,0 +1,57 @@
+// What the contiguity check holds in memory between its steps (internal to the core).
+#pragma once
+#include <ogr_spatialref.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "commands/contiguity.hpp"
+#include "geo/adjacency.hpp"
+#include "geo/coverage.hpp"
+#include "io/atomic_output.hpp"
+
+namespace cleanheat {
+
+struct ContiguityData {
+    Coverage coverage;
+    Adjacency adjacency;
+    std::vector<long long> fids;
+    std::vector<std::uint8_t> planned;
+    std::vector<std::int32_t> group;   // index into group_values; -1 none
+    std::vector<std::int32_t> route;   // index into route_values; -1 none
+    std::vector<std::int32_t> within;  // points: index of the --within-field value
+    std::vector<double> households;
+    std::vector<std::string> code, name, township, county;
+    std::vector<std::string> group_values, route_values;
+    std::vector<std::string> group_names;  // county name for a group value, when known
+    std::unique_ptr<OGRSpatialReference> srs;
+    std::unique_ptr<OGRSpatialReference> working_srs;  // when the coordinates were projected
+    int srs_id = 0;                                    // GeoPackage srs_id of the layer (0 unknown)
+    bool transformed = false;                          // coordinates were projected from lon/lat
+
+    // Results per feature
+    std::vector<std::int32_t> cluster;        // total cluster id (1 = largest), 0 unplanned
+    std::vector<std::int32_t> cluster_size;   // villages in that cluster
+    std::vector<std::int32_t> route_cluster;  // cluster among villages of the same route, 0 none
+    std::vector<std::int32_t> group_cluster;  // cluster inside its --by group, 0 none
+    std::vector<std::uint8_t> isolated, hole, enclosed;
+    std::vector<std::int32_t> enclosing;  // cluster whose outline encloses it
+};
+
+// Outlines of the clusters (GEOS union of the members), the unplanned villages they
+// enclose, into data.enclosed / result.total.enclosed and per group; outlines as WKB.
+std::vector<std::vector<unsigned char>> cluster_outlines(ContiguityData& data, ContiguityResult& result,
+                                                         const Progress& progress);
+// Infrastructure rules (district-heating coverage, gas mains, grid zones).
+void check_rules(const ContiguityOptions& options, ContiguityData& data, ContiguityResult& result);
+// The new layers and fields, in one SQLite transaction on `path` (a GeoPackage).
+void write_contiguity_layers(const std::string& path, const std::string& layer, const ContiguityOptions& options,
+                             const ContiguityData& data, const ContiguityResult& result,
+                             const std::vector<std::vector<unsigned char>>& outlines);
+// The workbook: per-group summary, isolated villages, holes, rule findings.
+// The workbook, complete in its .partial file, renamed by the caller once the dataset is written.
+std::unique_ptr<AtomicOutput> write_contiguity_workbook(const std::string& path, const ContiguityOptions& options,
+                                                        const ContiguityData& data, const ContiguityResult& result);
+
+}  // namespace cleanheat
