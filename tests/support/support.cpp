@@ -225,7 +225,7 @@ std::string dataset_digest(const fs::path& path) {
     sqlite3_stmt* st = nullptr;
     bool ok = sqlite3_prepare_v2(db,
                                  "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
-                                 "AND name NOT LIKE 'rtree_%' AND name <> 'run_info' ORDER BY name",
+                                 "AND name NOT LIKE 'rtree_%' AND name NOT IN ('run_info', 'run_log') ORDER BY name",
                                  -1, &st, nullptr) == SQLITE_OK;
     while (ok && sqlite3_step(st) == SQLITE_ROW) tables.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(st, 0)));
     sqlite3_finalize(st);
@@ -255,10 +255,11 @@ std::string dataset_digest(const fs::path& path) {
         }
         int rc;
         while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-            // the rows of gpkg_contents and gpkg_ogr_contents about run_info (its count grows)
-            if (table.rfind("gpkg_", 0) == 0 && sqlite3_column_type(st, 0) == SQLITE_TEXT &&
-                std::string(reinterpret_cast<const char*>(sqlite3_column_text(st, 0))) == "run_info")
-                continue;
+            // the rows of gpkg_contents and gpkg_ogr_contents about run_info and run_log (their counts grow)
+            if (table.rfind("gpkg_", 0) == 0 && sqlite3_column_type(st, 0) == SQLITE_TEXT) {
+                const std::string about = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
+                if (about == "run_info" || about == "run_log") continue;
+            }
             ++rows;
             for (int c = 0; c < columns; ++c) {
                 if (skip[static_cast<std::size_t>(c)]) continue;

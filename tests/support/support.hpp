@@ -70,7 +70,7 @@ std::string shell_output(const std::string& command);
 std::vector<Issue> issues_with_code(const std::vector<Issue>& issues, const std::string& code);
 
 // The content of a SQLite dataset as one digest: every row of every table in rowid order,
-// tables by name; the table run_info (and its rows in gpkg_contents/gpkg_ogr_contents) and the columns imported_at and last_change (times of a
+// tables by name; the tables run_info and run_log (and their rows in gpkg_contents/gpkg_ogr_contents) and the columns imported_at and last_change (times of a
 // run) are left out, so two runs of the same command on the same data give the same digest.
 // Empty when the file cannot be read as SQLite.
 std::string dataset_digest(const fs::path& path);

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <memory>
 
+#include "base/notice.hpp"
 #include "base/stop.hpp"
 
 namespace cleanheat::cli {
@@ -50,6 +51,11 @@ Progress Context::make_progress(const std::string& label) const {
     const bool show = show_progress();
     auto line = std::make_shared<TickLine>();
     line->label = label;
+    set_notice_sink([quiet = quiet, line](const std::string& message) {
+        if (quiet) return;
+        std::fprintf(stderr, "%snote: %s\n", line->started ? "\n" : "", message.c_str());
+        line->started = false;  // the progress line goes on under the note, its label again
+    });
     return Progress([show, line](double fraction, const std::string&) {
         if (stop_requested() != 0) return false;
         if (!show) return true;

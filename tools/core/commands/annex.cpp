@@ -10,6 +10,7 @@
 #include <unordered_map>
 
 #include "base/error.hpp"
+#include "dataset/dataset.hpp"
 #include "base/json_file.hpp"
 #include "io/gpkg_sql.hpp"
 #include "report/xlsx_report.hpp"
@@ -99,8 +100,7 @@ Targets load_targets(const std::filesystem::path& file) {
 
 AnnexData read_annex_data(const std::filesystem::path& merged, const std::filesystem::path& units_file) {
     const SqliteDb db(merged, SqliteDb::Mode::read);
-    if (!db.has_table("villages") || !db.has_column("villages", "households_total"))
-        throw InputError(db.path() + ": no villages layer with households_total: not an output of cleanheat merge");
+    dataset::check_readable(db);
     UnitRegistry units;
     if (!units_file.empty()) units.load(units_file);
     AnnexData data;
@@ -112,9 +112,8 @@ AnnexData read_annex_data(const std::filesystem::path& merged, const std::filesy
     };
     std::map<std::string, Sums> by_unit;
     db.each(
-        "SELECT county_code, max(county_name), sum(households_total), sum(households_district_heating), "
-        "sum(households_gas), sum(households_electric), sum(households_biomass), sum(households_other), "
-        "sum(planned), count(*) FROM villages GROUP BY county_code",
+        "SELECT county_code, max(county_name), sum(households_total), " + dataset::route_columns("sum") +
+            ", sum(planned), count(*) FROM villages GROUP BY county_code",
         [&](sqlite3_stmt* st) {
             Sums& s = by_unit[sql_text(st, 0)];
             s.name = sql_text(st, 1);
@@ -412,22 +411,23 @@ AnnexResult annex(const AnnexOptions& options, const Progress& progress) {
             progress.update(0.15 + 0.75 * static_cast<double>(position) / static_cast<double>(data.annex1.size()));
         };
         db.each(
-            "SELECT o.position, township_name, village_code, village_name, households_total, "
-            "households_district_heating, households_gas, households_electric, households_biomass, households_other, "
-            "route_main, devices, plan_start, plan_end, status FROM villages v JOIN temp.unit_order o "
+            "SELECT o.position, township_name, village_code, village_name, households_total, " +
+                dataset::route_columns() +
+                ", route_main, devices, plan_start, plan_end, status FROM villages v JOIN temp.unit_order o "
             "ON o.code = v.county_code WHERE v.planned = 1 ORDER BY o.position, township_code, village_code",
             [&](sqlite3_stmt* st) {
                 const long long position = sqlite3_column_int64(st, 0);
                 if (position != current) start_unit(position);
                 std::vector<XlsxCell> cells = {sql_text(st, 1), sql_text(st, 2), sql_text(st, 3),
                                                static_cast<double>(sqlite3_column_int64(st, 4))};
-                for (int r = 0; r < 5; ++r) cells.push_back(static_cast<double>(sqlite3_column_int64(st, 5 + r)));
-                const std::string route = sql_text(st, 10);
+                constexpr int first_route = 5, after = first_route + static_cast<int>(kRouteCount);
+                for (int r = first_route; r < after; ++r) cells.push_back(static_cast<double>(sqlite3_column_int64(st, r)));
+                const std::string route = sql_text(st, after);
                 cells.push_back(route.empty() ? std::string() : std::string(route_name(classify_route(route).route)));
-                cells.push_back(sql_text(st, 11));
-                cells.push_back(sql_text(st, 12));
-                cells.push_back(sql_text(st, 13));
-                cells.push_back(std::string(status_name(sql_text(st, 14))));
+                cells.push_back(sql_text(st, after + 1));
+                cells.push_back(sql_text(st, after + 2));
+                cells.push_back(sql_text(st, after + 3));
+                cells.push_back(std::string(status_name(sql_text(st, after + 4))));
                 table->add_row(cells);
                 ++result.village_rows;
             });

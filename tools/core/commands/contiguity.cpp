@@ -18,6 +18,7 @@
 
 #include "commands/contiguity_data.hpp"
 #include "base/error.hpp"
+#include "io/file_info.hpp"
 #include "io/gpkg_sql.hpp"
 #include "geo/crs.hpp"
 #include "geo/geos_util.hpp"
@@ -376,6 +377,7 @@ ContiguityResult contiguity(const ContiguityOptions& options, const Progress& pr
     ensure_gdal();
     const auto started = Clock::now();
     ContiguityResult result;
+    result.started_at = now_iso();
     ContiguityData data;
     result.dataset = options.dataset;
     const int threads =

@@ -62,6 +62,7 @@ struct RuleFinding {
 
 struct ContiguityResult {
     std::string dataset, layer, output, xlsx, adjacency_method, crs;
+    std::string started_at;  // for the dataset's run_log
     bool points = false;
     long long features = 0, empty_geometries = 0, repaired = 0;
     long long rim_features = 0, exact_tests = 0, gaps_bridged = 0, overlaps = 0;

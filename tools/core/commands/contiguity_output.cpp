@@ -11,6 +11,7 @@
 
 #include "commands/contiguity_data.hpp"
 #include "base/error.hpp"
+#include "dataset/dataset.hpp"
 #include "geo/geos_util.hpp"
 #include "io/gdal_context.hpp"
 #include "io/gpkg_sql.hpp"
@@ -241,6 +242,10 @@ void write_contiguity_layers(const std::string& path, const std::string& layer, 
                              const ContiguityData& data, const ContiguityResult& result,
                              const std::vector<std::vector<unsigned char>>& outlines) {
     const SqliteDb db(path, SqliteDb::Mode::write);
+    // a dataset of cleanheat merge is checked (and upgraded) as every command does; any other
+    // GeoPackage coverage (also the villages copied for -o) just gets the new fields and layers
+    const bool own_dataset = dataset::is_dataset(db) && db.has_table("run_info");
+    if (own_dataset) dataset::check_writable(db);
     register_gpkg_functions(db.handle());
     db.exec("BEGIN IMMEDIATE");
     try {
@@ -251,14 +256,7 @@ void write_contiguity_layers(const std::string& path, const std::string& layer, 
             db.scalar("SELECT srs_id FROM gpkg_geometry_columns WHERE table_name=" + sql_literal(layer)));
         if (data.transformed && data.working_srs) srs_id = gpkg_ensure_srs(db, *data.working_srs);
         // the villages' new fields
-        const std::vector<std::pair<std::string, std::string>> fields = {
-            {"cluster_id", "INTEGER"},       {"cluster_size", "INTEGER"}, {"route_cluster_id", "INTEGER"},
-            {"group_cluster_id", "INTEGER"}, {"isolated", "INTEGER"},     {"hole", "INTEGER"},
-            {"enclosed", "INTEGER"},         {"contiguity", "TEXT"}};
-        const auto existing = db.columns(layer);
-        for (const auto& [name, type] : fields)
-            if (std::find(existing.begin(), existing.end(), name) == existing.end())
-                db.exec("ALTER TABLE " + sql_identifier(layer) + " ADD COLUMN " + name + " " + type);
+        dataset::add_missing_columns(db, layer, dataset::village_contiguity_columns());
         {
             SqlStatement update(db,
                                 "UPDATE " + sql_identifier(layer) +
@@ -282,11 +280,8 @@ void write_contiguity_layers(const std::string& path, const std::string& layer, 
             }
         }
         // new layers
-        for (const char* name : {"clusters", "contiguity_groups", "contiguity_findings"}) gpkg_drop_layer(db, name);
-        db.exec(
-            "CREATE TABLE clusters (fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, geom MULTIPOLYGON, cluster_id "
-            "INTEGER, villages INTEGER, households REAL, area_km2 REAL, groups TEXT, routes TEXT)");
-        gpkg_register_layer(db, "clusters", true, srs_id);
+        for (const char* name : {"clusters", "contiguity_groups", "contiguity_findings"})
+            dataset::recreate_table(db, dataset::table(name), srs_id);
         {
             SqlStatement insert(
                 db,
@@ -309,13 +304,6 @@ void write_contiguity_layers(const std::string& path, const std::string& layer, 
                 }
             }
         }
-        db.exec(
-            "CREATE TABLE contiguity_groups (fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, by_field TEXT, value "
-            "TEXT, "
-            "name TEXT, villages INTEGER, planned INTEGER, planned_households REAL, edges INTEGER, clusters INTEGER, "
-            "isolated INTEGER, holes INTEGER, enclosed INTEGER, largest_villages INTEGER, largest_share REAL, "
-            "block_share REAL)");
-        gpkg_register_layer(db, "contiguity_groups", false, 0);
         {
             SqlStatement insert(
                 db,
@@ -337,10 +325,6 @@ void write_contiguity_layers(const std::string& path, const std::string& layer, 
             row("", result.total);
             for (const auto& g : result.groups) row(options.by.empty() ? "county_code" : options.by, g);
         }
-        db.exec(
-            "CREATE TABLE contiguity_findings (fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, village_fid INTEGER, "
-            "village_code TEXT, village_name TEXT, county TEXT, code TEXT, message TEXT)");
-        gpkg_register_layer(db, "contiguity_findings", false, 0);
         {
             SqlStatement insert(
                 db,
@@ -358,11 +342,8 @@ void write_contiguity_layers(const std::string& path, const std::string& layer, 
                 insert.run();
             }
         }
-        if (db.has_table("run_info")) {
-            SqlStatement insert(db, "INSERT INTO run_info (key, value) VALUES (?1, ?2)");
-            insert.text(1, "contiguity.command").text(2, options.command_line).run();
-            insert.text(1, "contiguity.planned").text(2, options.planned).run();
-        }
+        if (own_dataset)
+            dataset::log_run(db, {"contiguity", options.command_line, result.started_at, {{"planned", options.planned}}});
         db.exec("COMMIT");
     } catch (...) {
         sqlite3_exec(db.handle(), "ROLLBACK", nullptr, nullptr, nullptr);

@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "base/error.hpp"
+#include "dataset/dataset.hpp"
 #include "io/atomic_output.hpp"
 #include "io/sqlite_util.hpp"
 #include "render/map_data.hpp"
@@ -51,10 +52,8 @@ struct UnitFigures {
 std::map<std::string, UnitFigures> unit_figures(const MapSource& source, const std::string& field) {
     std::map<std::string, UnitFigures> out;
     if (!source.has_column("villages", "households_total")) return out;
-    const std::string sql = "SELECT " + sql_identifier(field) +
-                            ", sum(planned), sum(households_total), sum(households_district_heating), "
-                            "sum(households_gas), sum(households_electric), sum(households_biomass), "
-                            "sum(households_other) FROM villages GROUP BY 1";
+    const std::string sql = "SELECT " + sql_identifier(field) + ", sum(planned), sum(households_total), " +
+                            dataset::route_columns("sum") + " FROM villages GROUP BY 1";
     sqlite3_stmt* st = nullptr;
     if (sqlite3_prepare_v2(source.db(), sql.c_str(), -1, &st, nullptr) != SQLITE_OK) return out;
     while (sqlite3_step(st) == SQLITE_ROW) {
@@ -75,6 +74,12 @@ std::string kind_of(const std::filesystem::path& output) {
     throw UsageError(output.string() + ": the output must end in .pdf, .png or .svg");
 }
 
+// A map draws any GeoPackage; a dataset of cleanheat merge must be of a schema this tool reads.
+void check_schema(const std::string& path) {
+    const SqliteDb db(path, SqliteDb::Mode::read);
+    if (dataset::is_dataset(db)) dataset::check_readable(db);
+}
+
 }  // namespace
 
 std::unique_ptr<PreparedMap> prepare_map(const std::string& dataset, const std::filesystem::path& style_file,
@@ -87,6 +92,7 @@ std::unique_ptr<PreparedMap> prepare_map(const std::string& dataset, const std::
     }
     if (margin_mm >= 0) map->style.margin_mm = margin_mm;
     const MapSource source(dataset);
+    check_schema(dataset);
     for (const auto& spec : map->style.layers)
         map->layers.push_back(read_map_layer(source, spec, "", "villages", map->style.file));
     for (const auto& spec : map->style.layers)
@@ -111,6 +117,7 @@ PageResult draw_map_page(cairo_t* cr, const PreparedMap& map, Box extent, const 
 
 Box unit_extent(const std::string& dataset, const std::string& field, const std::string& value) {
     const MapSource source(dataset);
+    check_schema(dataset);
     Box b;
     if (source.has_table("rtree_villages_geom")) {  // the spatial index knows every village's box
         const std::string sql =
@@ -143,6 +150,7 @@ MapResult make_map(const MapOptions& options, const Progress& progress) {
     const Style style = load_style(options.style);
     const double dpi = options.dpi > 0 ? options.dpi : style.dpi;
     const MapSource source(options.dataset);
+    check_schema(options.dataset);
     progress.update(0.0, "reading");
     std::vector<MapLayer> layers;
     for (const auto& spec : style.layers)

@@ -18,6 +18,7 @@
 #include <unordered_set>
 
 #include "base/error.hpp"
+#include "dataset/schema.hpp"
 #include "geo/crs.hpp"
 #include "geo/gcj02_check.hpp"
 #include "geo/reproject.hpp"
@@ -179,31 +180,6 @@ std::string join(const std::vector<std::string>& items) {
     std::string out;
     for (const auto& s : items) out += (out.empty() ? "" : "、") + s;
     return out;
-}
-
-std::vector<FieldSpec> village_fields() {
-    std::vector<FieldSpec> f = {{"village_code", OFTString},       {"village_name", OFTString},
-                                {"township_code", OFTString},      {"township_name", OFTString},
-                                {"county_code", OFTString},        {"county_name", OFTString},
-                                {"households_total", OFTInteger64}};
-    for (Route r : kRoutes) f.push_back({std::string("households_") + route_key(r), OFTInteger64});
-    const std::vector<FieldSpec> rest = {{"route_main", OFTString},
-                                         {"routes", OFTString},
-                                         {"other_routes", OFTString},
-                                         {"devices", OFTString},
-                                         {"plan_year", OFTInteger},
-                                         {"plan_start", OFTString},
-                                         {"plan_end", OFTString},
-                                         {"planned", OFTInteger},
-                                         {"status", OFTString},
-                                         {"households_started", OFTInteger64},
-                                         {"households_completed", OFTInteger64},
-                                         {"households_accepted", OFTInteger64},
-                                         {"status_date", OFTString},
-                                         {"plan_rows", OFTInteger},
-                                         {"matched_by", OFTString}};
-    f.insert(f.end(), rest.begin(), rest.end());
-    return f;
 }
 
 }  // namespace
@@ -419,68 +395,13 @@ MergeResult merge(const MergeOptions& options, Progress& progress) {
     OGRwkbGeometryType geometry_type = villages.geometry_type;
     if (geometry_type == wkbNone) geometry_type = wkbUnknown;
     // the villages keep their FIDs from the geodata (traceable, and the R-tree can be reused)
-    writer.create_layer("villages", geometry_type, working.get(), village_fields(), "村庄及清洁取暖改造计划", true);
-    const std::vector<FieldSpec> plan_row_fields = {{"file", OFTString},
-                                                    {"sheet", OFTString},
-                                                    {"row", OFTInteger},
-                                                    {"village_code", OFTString},
-                                                    {"village_name", OFTString},
-                                                    {"county_code", OFTString},
-                                                    {"township_as_written", OFTString},
-                                                    {"name_as_written", OFTString},
-                                                    {"code_as_written", OFTString},
-                                                    {"matched_by", OFTString},
-                                                    {"route", OFTString},
-                                                    {"route_name", OFTString},
-                                                    {"route_detail", OFTString},
-                                                    {"route_text", OFTString},
-                                                    {"col", OFTString},
-                                                    {"device", OFTString},
-                                                    {"households", OFTInteger64},
-                                                    {"plan_start", OFTString},
-                                                    {"plan_end", OFTString},
-                                                    {"remark", OFTString}};
-    writer.create_layer("plan_rows", wkbNone, nullptr, plan_row_fields, "导入的计划表数据行");
-    writer.create_layer("heating", wkbNone, nullptr,
-                        {{"county_code", OFTString},
-                         {"unit_name", OFTString},
-                         {"unit_as_written", OFTString},
-                         {"area_m2", OFTReal},
-                         {"area_10k_m2", OFTReal},
-                         {"heat_source", OFTString},
-                         {"remark", OFTString},
-                         {"file", OFTString},
-                         {"sheet", OFTString},
-                         {"row", OFTInteger}},
-                        "城市（县城）新增集中供热计划");
-    writer.create_layer("issues", wkbNone, nullptr,
-                        {{"file", OFTString},
-                         {"sheet", OFTString},
-                         {"row", OFTInteger},
-                         {"col", OFTString},
-                         {"value", OFTString},
-                         {"code", OFTString},
-                         {"severity", OFTString},
-                         {"message", OFTString}},
-                        "数据问题清单");
-    writer.create_layer("inputs", wkbNone, nullptr,
-                        {{"path", OFTString},
-                         {"kind", OFTString},
-                         {"sha256", OFTString},
-                         {"bytes", OFTInteger64},
-                         {"encoding", OFTString},
-                         {"sheets", OFTString},
-                         {"rows_read", OFTInteger},
-                         {"rows_loaded", OFTInteger},
-                         {"rows_rejected", OFTInteger},
-                         {"rows_blank", OFTInteger},
-                         {"rows_header", OFTInteger},
-                         {"rows_aggregate", OFTInteger},
-                         {"rows_note", OFTInteger},
-                         {"refused", OFTString},
-                         {"mapping", OFTString}},
-                        "输入文件及行数核对");
-    writer.create_layer("run_info", wkbNone, nullptr, {{"key", OFTString}, {"value", OFTString}}, "运行信息");
+    for (const dataset::Table& table : dataset::tables()) {
+        if (std::string(table.name) == "villages")  // the villages keep their FIDs from the geodata
+            writer.create_layer(table.name, geometry_type, working.get(), dataset::writer_fields(table),
+                                table.description, true);
+        else if (std::string(table.written_by) == "merge")
+            writer.create_layer(table.name, wkbNone, nullptr, dataset::writer_fields(table), table.description);
+    }
     writer.begin_rows();
     const int srs_id = writer.srs_id("villages");
 
@@ -701,6 +622,7 @@ MergeResult merge(const MergeOptions& options, Progress& progress) {
         BulkInsert insert(writer, "run_info");
         const std::vector<std::pair<std::string, std::string>> rows = {
             {"tool", "cleanheat merge"},
+            {"schema_version", std::to_string(dataset::kSchemaVersion)},
             {"version", CLEANHEAT_VERSION},
             {"gdal_version", GDALVersionInfo("RELEASE_NAME")},
             {"started_at", started_at},

@@ -6,6 +6,7 @@
 
 #include "commands/annex.hpp"
 #include "base/error.hpp"
+#include "dataset/dataset.hpp"
 #include "io/atomic_output.hpp"
 #include "base/issue.hpp"
 #include "io/file_info.hpp"
@@ -131,9 +132,7 @@ ReportResult make_report(const ReportOptions& options, const Progress& progress)
     std::vector<std::vector<std::string>> issues;              // county, file, sheet, row, col, code, message
     {
         const SqliteDb db(options.merged, SqliteDb::Mode::read);
-        if (as_of.empty() && db.has_table("run_info"))
-            db.each("SELECT value FROM run_info WHERE key = 'progress.as_of' ORDER BY rowid DESC LIMIT 1",
-                    [&](sqlite3_stmt* st) { as_of = sql_text(st, 0); });
+        if (as_of.empty()) as_of = dataset::last_run_detail(db, "progress", "as_of");
         if (db.has_table("contiguity_groups")) {
             contiguity = true;
             db.each(

@@ -9,6 +9,7 @@
 #include <random>
 
 #include "base/error.hpp"
+#include "dataset/dataset.hpp"
 #include "io/file_info.hpp"
 #include "io/gpkg_sql.hpp"
 #include "commands/map.hpp"
@@ -102,9 +103,8 @@ SpotcheckResult spotcheck(const SpotcheckOptions& options, const Progress& progr
     progress.update(0.0, "Reading villages");
     if (!fs::is_regular_file(options.merged)) throw InputError(options.merged + ": no such file");
     const SqliteDb db(options.merged, SqliteDb::Mode::write);
-    if (!db.has_table("villages") || !db.has_column("villages", "households_total"))
-        throw InputError(options.merged +
-                         ": no villages layer with households_total: not an output of cleanheat merge");
+    const std::string started_at = now_iso();
+    dataset::check_writable(db);
     if (!db.has_column("villages", "progress_stage"))
         throw InputError(options.merged + ": no progress status yet: run cleanheat progress on it first");
 
@@ -257,15 +257,11 @@ SpotcheckResult spotcheck(const SpotcheckOptions& options, const Progress& progr
     db.exec("BEGIN IMMEDIATE");
     try {
         register_gpkg_functions(db.handle());
-        if (!db.has_column("villages", "spot_check")) db.exec("ALTER TABLE villages ADD COLUMN spot_check INTEGER");
+        dataset::add_missing_columns(db, "villages", dataset::village_spot_check_columns());
         db.exec("UPDATE villages SET spot_check = NULL WHERE spot_check IS NOT NULL");
         SqlStatement mark(db, "UPDATE villages SET spot_check = ?1 WHERE fid = ?2");
         for (const auto& v : result.sample) mark.integer(1, v.number).integer(2, v.fid).run();
-        if (db.has_table("run_info")) {
-            SqlStatement info(db, "INSERT INTO run_info (key, value) VALUES (?1, ?2)");
-            info.text(1, "spotcheck.command").text(2, options.command_line).run();
-            info.text(1, "spotcheck.seed").text(2, std::to_string(options.seed)).run();
-        }
+        dataset::log_run(db, {"spotcheck", options.command_line, started_at, {{"seed", std::to_string(options.seed)}}});
         db.exec("COMMIT");
     } catch (...) {
         sqlite3_exec(db.handle(), "ROLLBACK", nullptr, nullptr, nullptr);

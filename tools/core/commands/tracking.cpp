@@ -18,6 +18,7 @@
 #include <unordered_set>
 
 #include "base/error.hpp"
+#include "dataset/dataset.hpp"
 #include "io/file_info.hpp"
 #include "io/gdal_context.hpp"
 #include "io/gpkg_sql.hpp"
@@ -405,9 +406,11 @@ ProgressResult track_progress(const ProgressOptions& options, Progress& progress
         if (is_table(options.reports[i])) tables.push_back(options.reports[i]);
     ReportReader reader(tables);
     const SqliteDb db(options.merged, SqliteDb::Mode::write);
-    if (!db.has_table("villages") || !db.has_column("villages", "households_total"))
-        throw InputError(options.merged +
-                         ": no villages layer with households_total: not an output of cleanheat merge");
+    const std::string started_at = now_iso();
+    if (options.dry_run)
+        dataset::check_readable(db);
+    else
+        dataset::check_writable(db);
 
     // Villages and units.
     progress.update(0.0, "Reading villages");
@@ -965,11 +968,8 @@ ProgressResult track_progress(const ProgressOptions& options, Progress& progress
             });
         progress.update(0.86, "Writing the village status");
         result.villages_written = write_village_states(db, states);
-        if (db.has_table("run_info")) {
-            SqlStatement info_row(db, "INSERT INTO run_info (key, value) VALUES (?1, ?2)");
-            info_row.text(1, "progress.command").text(2, options.command_line).run();
-            info_row.text(1, "progress.as_of").text(2, result.as_of).run();
-        }
+        if (!options.dry_run)
+            dataset::log_run(db, {"progress", options.command_line, started_at, {{"as_of", result.as_of}}});
         result.seconds_state = lap();
         result.ledger_rows = db.scalar("SELECT count(*) FROM progress_ledger");
         result.ledger_imports = db.scalar("SELECT count(*) FROM progress_imports");

@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "base/error.hpp"
+#include "dataset/schema.hpp"
 #include "io/atomic_output.hpp"
 #include "render/page_output.hpp"
 #include "base/text.hpp"
@@ -24,29 +25,8 @@ std::string date_iso(int yyyymmdd) {
 }  // namespace
 
 void ledger_create_tables(const SqliteDb& db) {
-    if (!db.has_table("progress_imports")) {
-        db.exec(
-            "CREATE TABLE progress_imports (import_id INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, file TEXT, "
-            "sha256 TEXT, report_date TEXT, county_code TEXT, county_name TEXT, sheets TEXT, rows_read INTEGER, "
-            "rows_applied INTEGER, rows_unchanged INTEGER, rows_rejected INTEGER, imported_at TEXT)");
-        gpkg_register_layer(db, "progress_imports", false, 0, "进度报告导入记录");
-    }
-    if (!db.has_table("progress_ledger")) {
-        db.exec(
-            "CREATE TABLE progress_ledger (fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, import_id INTEGER, "
-            "report_date TEXT, county_code TEXT, village_fid INTEGER, village_code TEXT, village_name TEXT, "
-            "file TEXT, sheet TEXT, row INTEGER, code_as_written TEXT, name_as_written TEXT, "
-            "township_as_written TEXT, planned_reported INTEGER, started INTEGER, completed INTEGER, "
-            "accepted INTEGER, start_date TEXT, complete_date TEXT, accept_date TEXT, remark TEXT, applied INTEGER, "
-            "issue_code TEXT, imported_at TEXT)");
-        gpkg_register_layer(db, "progress_ledger", false, 0, "进度台账（只追加）");
-    }
-    if (!db.has_table("progress_issues")) {
-        db.exec(
-            "CREATE TABLE progress_issues (fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, import_id INTEGER, "
-            "file TEXT, sheet TEXT, row INTEGER, col TEXT, value TEXT, code TEXT, severity TEXT, message TEXT)");
-        gpkg_register_layer(db, "progress_issues", false, 0, "进度报告数据问题");
-    }
+    for (const char* name : {"progress_imports", "progress_ledger", "progress_issues"})
+        dataset::create_table(db, dataset::table(name));
 }
 
 LedgerWriter::LedgerWriter(const SqliteDb& db, std::string imported_at)
@@ -121,12 +101,8 @@ void write_progress_caches(const SqliteDb& db, const std::vector<LatestEntry>& l
                            const std::vector<TrendPoint>& trend) {
     if (db.has_table("progress_latest") && !db.has_column("progress_latest", "since"))
         db.exec("DROP TABLE progress_latest");  // from an earlier version: rebuilt below
-    db.exec(
-        "CREATE TABLE IF NOT EXISTS progress_latest (village_fid INTEGER PRIMARY KEY, report_date TEXT, import_id "
-        "INTEGER, row INTEGER, started INTEGER, completed INTEGER, accepted INTEGER, since TEXT)");
-    db.exec(
-        "CREATE TABLE IF NOT EXISTS progress_trend (report_date TEXT PRIMARY KEY, planned INTEGER, started INTEGER, "
-        "completed INTEGER, accepted INTEGER)");
+    dataset::create_table(db, dataset::table("progress_latest"));
+    dataset::create_table(db, dataset::table("progress_trend"));
     if (replace_all) db.exec("DELETE FROM progress_latest");
     SqlStatement upsert(db,
                         "INSERT OR REPLACE INTO progress_latest (village_fid, report_date, import_id, row, started, "
@@ -183,17 +159,7 @@ std::uint64_t state_fingerprint(const ProgressFields& f) {
 
 long long write_village_states(const SqliteDb& db, const std::vector<VillageState>& states) {
     register_gpkg_functions(db.handle());
-    const auto existing = db.columns("villages");
-    for (const auto& [name, type] :
-         std::vector<std::pair<std::string, std::string>>{{"status", "TEXT"},
-                                                          {"households_started", "INTEGER"},
-                                                          {"households_completed", "INTEGER"},
-                                                          {"households_accepted", "INTEGER"},
-                                                          {"status_date", "TEXT"},
-                                                          {"progress_stage", "TEXT"},
-                                                          {"progress_late", "INTEGER"}})
-        if (std::find(existing.begin(), existing.end(), name) == existing.end())
-            db.exec("ALTER TABLE villages ADD COLUMN " + name + " " + type);
+    dataset::add_missing_columns(db, "villages", dataset::village_progress_columns());
     // The R-tree triggers watch geometry and fid, which this update never changes: they are
     // set aside for the update and put back as they were, in the same transaction.
     std::vector<std::pair<std::string, std::string>> triggers;  // name, sql

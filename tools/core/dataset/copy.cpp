@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "base/error.hpp"
+#include "dataset/dataset.hpp"
 #include "io/atomic_output.hpp"
 #include "io/gpkg_sql.hpp"
 
@@ -41,9 +42,7 @@ CopyResult copy_dataset(const CopyOptions& options, Progress& progress) {
     // The source: checked as every command checks a dataset (no journal beside it, not damaged).
     progress.update(0.0, "Checking the source");
     const SqliteDb source(options.source, SqliteDb::Mode::read);
-    if (!source.has_table("gpkg_contents") || !source.has_table("villages") ||
-        !source.has_column("villages", "households_total"))
-        throw InputError(options.source + ": not a dataset of cleanheat merge (no villages layer with households_total)");
+    dataset::check_readable(source);
 
     AtomicOutput output(options.destination, options.overwrite, {options.source});
     Destination destination;

@@ -1,0 +1,212 @@
+// The merged dataset as tools/core/dataset declares it: the tables every command writes, the
+// schema version, the upgrade of an older dataset, and the refusal of a newer one or of a file
+// that is no dataset at all.
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+#include "dataset/dataset.hpp"
+#include "dataset/schema.hpp"
+#include "support.hpp"
+
+using namespace cleanheat::test;
+namespace ds = cleanheat::dataset;
+
+namespace {
+
+void sql(const fs::path& path, const std::string& statements) {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    char* error = nullptr;
+    const int rc = sqlite3_exec(db, statements.c_str(), nullptr, nullptr, &error);
+    const std::string message = error ? error : "";
+    sqlite3_free(error);
+    sqlite3_close(db);
+    ASSERT_EQ(rc, SQLITE_OK) << message << "\n" << statements;
+}
+
+std::vector<std::vector<std::string>> query(const fs::path& path, const std::string& statement) {
+    std::vector<std::vector<std::string>> rows;
+    sqlite3* db = nullptr;
+    sqlite3_stmt* st = nullptr;
+    if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK &&
+        sqlite3_prepare_v2(db, statement.c_str(), -1, &st, nullptr) == SQLITE_OK)
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            std::vector<std::string> row;
+            for (int c = 0; c < sqlite3_column_count(st); ++c) {
+                const auto* t = sqlite3_column_text(st, c);
+                row.emplace_back(t ? reinterpret_cast<const char*>(t) : "NULL");
+            }
+            rows.push_back(row);
+        }
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return rows;
+}
+
+std::vector<std::string> columns_of(const fs::path& path, const std::string& table) {
+    std::vector<std::string> names;
+    for (const auto& row : query(path, "SELECT name FROM pragma_table_info('" + table + "')"))
+        if (row[0] != "fid" && row[0] != "geom" && !(row[0] == "import_id" && table == "progress_imports"))
+            names.push_back(row[0]);
+    return names;
+}
+
+std::vector<std::string> declared(const std::vector<ds::Column>& columns) {
+    std::vector<std::string> names;
+    for (const auto& c : columns) names.emplace_back(c.name);
+    return names;
+}
+
+// A dataset as cleanheat wrote it before the schema version: no run_log, later runs as dotted
+// keys in run_info.
+void make_version_1(const fs::path& gpkg) {
+    sql(gpkg,
+        "DELETE FROM run_info WHERE key = 'schema_version'; DROP TABLE run_log; "
+        "DELETE FROM gpkg_contents WHERE table_name = 'run_log'; "
+        "DELETE FROM gpkg_ogr_contents WHERE table_name = 'run_log'; "
+        "INSERT INTO run_info (key, value) VALUES ('progress.command', 'cleanheat progress a.gpkg r1.xlsx'), "
+        "('progress.as_of', '2022-09-30'), ('contiguity.command', 'cleanheat contiguity a.gpkg'), "
+        "('contiguity.planned', 'households_total > 0'), ('progress.command', 'cleanheat progress a.gpkg r2.xlsx'), "
+        "('progress.as_of', '2022-10-20');");
+}
+
+// cleanheat progress GPKG data-samples/progress/* ARGS...
+std::vector<std::string> progress_args(const fs::path& gpkg, const std::vector<std::string>& more) {
+    std::vector<std::string> args = {"progress", gpkg.string()};
+    std::vector<std::string> reports;
+    for (const auto& e : fs::directory_iterator(source_dir() / "data-samples/progress"))
+        reports.push_back("data-samples/progress/" + e.path().filename().string());
+    std::sort(reports.begin(), reports.end());
+    args.insert(args.end(), reports.begin(), reports.end());
+    args.insert(args.end(), more.begin(), more.end());
+    return args;
+}
+
+}  // namespace
+
+TEST(DatasetSchema, EveryTableTheCommandsWriteIsTheDeclaredOne) {
+    const auto dir = temp_dir();
+    const fs::path gpkg = merge_samples(dir);
+    EXPECT_EQ(query(gpkg, "SELECT value FROM run_info WHERE key = 'schema_version'"),
+              (std::vector<std::vector<std::string>>{{std::to_string(ds::kSchemaVersion)}}));
+    for (const char* table : {"villages", "plan_rows", "heating", "issues", "inputs", "run_info", "run_log"})
+        EXPECT_EQ(columns_of(gpkg, table), declared(ds::table(table).columns)) << table;
+    // what GDAL lists: the merge's tables, with their Chinese descriptions
+    for (const char* table : {"plan_rows", "run_log"}) {
+        const auto rows = query(gpkg, std::string("SELECT description FROM gpkg_contents WHERE table_name = '") + table + "'");
+        ASSERT_EQ(rows.size(), 1u) << table;
+        EXPECT_EQ(rows[0][0], ds::table(table).description);
+    }
+    EXPECT_TRUE(query(gpkg, "SELECT name FROM sqlite_master WHERE name LIKE 'progress_%' OR name = 'clusters'").empty());
+
+    ASSERT_LE(run_cli(progress_args(gpkg, {"--as-of", "2022-10-10", "--quiet"})).exit_code, 1);  // 1: the samples' planted rejects
+    ASSERT_EQ(run_cli({"contiguity", gpkg.string(), "--quiet"}).exit_code, 0);
+    ASSERT_EQ(run_cli({"spotcheck", gpkg.string(), "--rate", "0.1", "-o", (dir / "spot.xlsx").string(), "--quiet"}).exit_code, 0);
+    for (const char* table : {"progress_imports", "progress_ledger", "progress_issues", "progress_latest",
+                              "progress_trend", "clusters", "contiguity_groups", "contiguity_findings"}) {
+        auto expected = declared(ds::table(table).columns);
+        if (ds::table(table).key == ds::Key::first_column) expected.erase(expected.begin());
+        auto found = columns_of(gpkg, table);
+        if (ds::table(table).key == ds::Key::first_column) found.erase(found.begin());
+        EXPECT_EQ(found, expected) << table;
+    }
+    // the villages: the merge's fields, then those of the checks in the order they ran
+    auto villages = declared(ds::table("villages").columns);
+    for (const auto* group : {&ds::village_progress_columns(), &ds::village_contiguity_columns(),
+                              &ds::village_spot_check_columns()})
+        for (const auto& c : *group)
+            if (std::find(villages.begin(), villages.end(), c.name) == villages.end()) villages.emplace_back(c.name);
+    EXPECT_EQ(columns_of(gpkg, "villages"), villages);
+    // one run_log row per run that changed the dataset; run_info holds the merge's keys only
+    const auto log = query(gpkg, "SELECT command, tool_version, json_extract(details, '$.as_of'), "
+                                 "started_at <= finished_at FROM run_log ORDER BY fid");
+    ASSERT_EQ(log.size(), 3u);
+    EXPECT_EQ(log[0], (std::vector<std::string>{"progress", CLEANHEAT_VERSION, "2022-10-10", "1"}));
+    EXPECT_EQ(log[1][0], "contiguity");
+    EXPECT_EQ(log[2][0], "spotcheck");
+    EXPECT_TRUE(query(gpkg, "SELECT key FROM run_info WHERE instr(key, '.') > 0").empty());
+}
+
+TEST(DatasetSchema, AnOlderDatasetIsUpgradedInPlaceOnceAndSaidSo) {
+    const auto dir = temp_dir();
+    const fs::path gpkg = merge_samples(dir);
+    make_version_1(gpkg);
+    // a reader reads it as it is, and changes nothing
+    const std::string before = dataset_digest(gpkg);
+    auto r = run_cli({"annex", gpkg.string(), "-o", (dir / "annex.xlsx").string()});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(r.err.find("upgraded"), std::string::npos) << r.err;
+    EXPECT_TRUE(query(gpkg, "SELECT name FROM sqlite_master WHERE name = 'run_log'").empty());
+    // the report takes its date from the last progress run of an old dataset too
+    r = run_cli({"report", gpkg.string(), "-o", (dir / "report.pdf").string(), "--json"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(nlohmann::json::parse(r.out).at("as_of"), "2022-10-20");
+    EXPECT_EQ(dataset_digest(gpkg), before);
+
+    // a writer upgrades it first, in one transaction, and says so
+    r = run_cli({"contiguity", gpkg.string()});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.err.find("upgraded from schema version 1 to " + std::to_string(ds::kSchemaVersion)), std::string::npos)
+        << r.err;
+    EXPECT_EQ(query(gpkg, "SELECT value FROM run_info WHERE key = 'schema_version'"),
+              (std::vector<std::vector<std::string>>{{std::to_string(ds::kSchemaVersion)}}));
+    EXPECT_TRUE(query(gpkg, "SELECT key FROM run_info WHERE instr(key, '.') > 0").empty());
+    const auto log = query(gpkg, "SELECT command, arguments, details FROM run_log ORDER BY fid");
+    ASSERT_EQ(log.size(), 4u);
+    EXPECT_EQ(log[0], (std::vector<std::string>{"progress", "cleanheat progress a.gpkg r1.xlsx", "{\"as_of\":\"2022-09-30\"}"}));
+    EXPECT_EQ(log[1], (std::vector<std::string>{"contiguity", "cleanheat contiguity a.gpkg",
+                                                "{\"planned\":\"households_total > 0\"}"}));
+    EXPECT_EQ(log[2], (std::vector<std::string>{"progress", "cleanheat progress a.gpkg r2.xlsx", "{\"as_of\":\"2022-10-20\"}"}));
+    EXPECT_EQ(integrity_check(gpkg), "ok");
+    EXPECT_EQ(log[3][0], "contiguity");
+    // said once: the next run finds it current
+    r = run_cli({"contiguity", gpkg.string()});
+    EXPECT_EQ(r.err.find("upgraded"), std::string::npos) << r.err;
+    // --quiet keeps the note to itself
+    const fs::path again = merge_samples(dir / "again");
+    make_version_1(again);
+    r = run_cli({"contiguity", again.string(), "--quiet"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(r.err, "");
+    EXPECT_EQ(query(again, "SELECT count(*) FROM run_log WHERE command = 'contiguity'")[0][0], "2");
+}
+
+TEST(DatasetSchema, ANewerDatasetOrNoDatasetIsRefusedByEveryCommand) {
+    const auto dir = temp_dir();
+    const fs::path gpkg = merge_samples(dir);
+    ASSERT_LE(run_cli(progress_args(gpkg, {"--as-of", "2022-10-10", "--quiet"})).exit_code, 1);  // 1: the samples' planted rejects
+    sql(gpkg, "UPDATE run_info SET value = '" + std::to_string(ds::kSchemaVersion + 1) + "' WHERE key = 'schema_version'");
+    const std::string before = dataset_digest(gpkg);
+    const std::string g = gpkg.string(), d = dir.string();
+    const std::vector<std::vector<std::string>> commands = {
+        {"annex", g, "-o", d + "/a.xlsx"},
+        {"map", g, "--style", "styles/route.json", "-o", d + "/m.png"},
+        {"report", g, "-o", d + "/r.pdf"},
+        progress_args(gpkg, {}),
+        {"spotcheck", g, "--rate", "0.1", "-o", d + "/s.xlsx"},
+        {"contiguity", g},
+        {"copy", g, d + "/c.gpkg"},
+    };
+    for (const auto& args : commands) {
+        const auto r = run_cli(args);
+        EXPECT_EQ(r.exit_code, 3) << args[0] << ": " << r.err;
+        EXPECT_NE(r.err.find("schema version " + std::to_string(ds::kSchemaVersion + 1) + " is newer"), std::string::npos)
+            << args[0] << ": " << r.err;
+    }
+    EXPECT_EQ(dataset_digest(gpkg), before);
+    for (const char* out : {"a.xlsx", "m.png", "r.pdf", "s.xlsx", "c.gpkg"}) EXPECT_FALSE(fs::exists(dir / out)) << out;
+
+    // a GeoPackage that is no dataset of cleanheat merge
+    const std::string villages = (source_dir() / "data-samples/villages.gpkg").string();
+    for (const auto& args : std::vector<std::vector<std::string>>{{"annex", villages, "-o", d + "/a.xlsx"},
+                                                                  {"report", villages, "-o", d + "/r.pdf"},
+                                                                  progress_args(villages, {}),
+                                                                  {"spotcheck", villages, "--rate", "0.1", "-o", d + "/s.xlsx"}}) {
+        const auto r = run_cli(args);
+        EXPECT_EQ(r.exit_code, 3) << args[0] << ": " << r.err;
+        EXPECT_NE(r.err.find("not a dataset of cleanheat merge"), std::string::npos) << args[0] << ": " << r.err;
+    }
+}

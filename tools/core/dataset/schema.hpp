@@ -1,0 +1,84 @@
+// The merged dataset, declared once: every table and column the commands read and write, the
+// schema version recorded in the dataset, and the SQL that creates them. No other module
+// creates or alters a table of the dataset, or spells a route column.
+//
+//   villages             the village polygons and their plan (merge); the fields of later checks
+//                        are added by the command that computes them (progress, contiguity,
+//                        spotcheck), so a map can tell "not checked" from "checked, nothing"
+//   plan_rows, heating   the rows of the plan tables and of the heating table as loaded (merge)
+//   issues, inputs       the merge's findings and the files it read, with their row counts
+//   run_info             key/value facts of the merge (tool, version, CRS, counts, schema_version)
+//   run_log              one row per later run that changed the dataset (command, arguments, times)
+//   progress_*           the ledger of imported progress reports and its caches (progress)
+//   clusters, contiguity_groups, contiguity_findings   the contiguity check's results
+#pragma once
+#include <ogr_core.h>
+
+#include <string>
+#include <vector>
+
+#include "base/routes.hpp"
+#include "io/gpkg_sql.hpp"
+#include "io/gpkg_writer.hpp"
+
+namespace cleanheat::dataset {
+
+// Version 1: datasets written before the version was recorded (no run_log; later runs logged
+// as dotted keys in run_info). Version 2: run_log, and run_info.schema_version.
+constexpr int kSchemaVersion = 2;
+
+enum class ColumnType { text, integer, integer64, real };  // integer: 32-bit in GDAL's eyes (MEDIUMINT)
+
+struct Column {
+    const char* name;
+    ColumnType type;
+};
+
+enum class Key {
+    fid,           // fid INTEGER PRIMARY KEY AUTOINCREMENT (GeoPackage layers and tables)
+    import_id,     // import_id INTEGER PRIMARY KEY AUTOINCREMENT (progress_imports)
+    first_column,  // the first declared column is the primary key (caches keyed by village or date)
+};
+
+struct Table {
+    const char* name;
+    const char* description;  // Chinese, as GIS programs list the layer
+    const char* written_by;   // the command that creates it: merge, progress, contiguity
+    bool features = false;    // a layer with a MULTIPOLYGON `geom` (villages: the geodata's type)
+    bool registered = true;   // listed in gpkg_contents (caches are not)
+    Key key = Key::fid;
+    std::vector<Column> columns;
+};
+
+// The tables, by name (throws std::logic_error for a name not declared).
+const Table& table(const std::string& name);
+const std::vector<Table>& tables();
+
+// The villages' field of one route: households_district_heating, households_gas, ...
+std::string route_column(Route route);
+// All of them in route order, comma-separated, each wrapped in `function` when given:
+// route_columns("sum") -> "sum(households_district_heating), sum(households_gas), ...".
+std::string route_columns(const std::string& function = {});
+// The villages' fields the later checks add.
+const std::vector<Column>& village_progress_columns();    // progress: status, households_started ...
+const std::vector<Column>& village_contiguity_columns();  // contiguity: cluster_id ... contiguity
+const std::vector<Column>& village_spot_check_columns();  // spotcheck: spot_check
+
+// The fields of a table for GpkgWriter::create_layer.
+std::vector<FieldSpec> writer_fields(const Table& table);
+
+// Creates a declared table (and registers it in the GeoPackage) when it is missing;
+// `srs_id` for feature tables. Inside the caller's transaction.
+void create_table(const SqliteDb& db, const Table& table, int srs_id = 0);
+// Drops and creates a declared table (results that a run replaces as a whole).
+void recreate_table(const SqliteDb& db, const Table& table, int srs_id = 0);
+// Adds the declared columns a table lacks (ALTER TABLE ... ADD COLUMN). `table_name` may be a
+// layer that is not the dataset's own (contiguity runs on any GeoPackage coverage).
+void add_missing_columns(const SqliteDb& db, const std::string& table_name, const std::vector<Column>& columns);
+
+// "INSERT INTO t (c1, c2 ...) VALUES (?1, ?2 ...)" over the declared columns of a table, or over
+// the ones named (in that order).
+std::string insert_sql(const Table& table);
+std::string insert_sql(const Table& table, const std::vector<std::string>& columns);
+
+}  // namespace cleanheat::dataset
