@@ -2,6 +2,7 @@
 // its cover rendered to pixels.
 #include <cairo.h>
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <algorithm>
 #include <fstream>
@@ -110,3 +111,27 @@ TEST(ReportCli, WithoutProgressOrContiguityTheReportSaysSoAndLeavesTheirMapsOut)
 }
 
 }  // namespace
+
+TEST(ReportCli, TheReportOnlyReadsAndIsNotHeldUpByACommandWritingTheDataset) {
+    const auto dir = temp_dir();
+    const auto gpkg = merge_samples(dir);
+    std::vector<std::string> args = {"progress", gpkg.string()};
+    for (const auto& e : fs::directory_iterator(samples("progress"))) args.push_back(e.path().string());
+    args.insert(args.end(), {"--as-of", "2022-10-10", "--quiet"});
+    ASSERT_EQ(run_cli(args).exit_code, 1);
+    const auto free_pdf = dir / "free.pdf", held_pdf = dir / "held.pdf";
+    // an earlier date than the last report: the state is computed from the whole ledger
+    ASSERT_EQ(run_cli({"report", gpkg.string(), "-o", free_pdf.string(), "--as-of", "2022-09-30", "--quiet"}).exit_code, 0);
+    const std::string before = dataset_digest(gpkg);
+    // another command holds the dataset for writing (an import that has not committed yet)
+    sqlite3* writer = nullptr;
+    ASSERT_EQ(sqlite3_open(gpkg.c_str(), &writer), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(writer, "BEGIN IMMEDIATE; DELETE FROM progress_trend;", nullptr, nullptr, nullptr), SQLITE_OK);
+    const auto r = run_cli({"report", gpkg.string(), "-o", held_pdf.string(), "--as-of", "2022-09-30", "--quiet"});
+    sqlite3_exec(writer, "ROLLBACK", nullptr, nullptr, nullptr);
+    sqlite3_close(writer);
+    ASSERT_EQ(r.exit_code, 0) << r.err;  // a report that took the write lock would wait, then fail
+    EXPECT_EQ(pdf_text(held_pdf), pdf_text(free_pdf));
+    EXPECT_NE(pdf_text(held_pdf).find("工程进度（截至2022年9月30日"), std::string::npos);
+    EXPECT_EQ(dataset_digest(gpkg), before);
+}

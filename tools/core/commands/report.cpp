@@ -166,7 +166,7 @@ ReportResult make_report(const ReportOptions& options, const Progress& progress)
     po.merged = options.merged.string();
     po.as_of = as_of;
     po.units_file = units_file.string();
-    po.dry_run = true;
+    po.read_only = true;
     Progress quiet;
     const ProgressResult pr = track_progress(po, quiet);
     const bool tracked = pr.ledger_imports > 0;

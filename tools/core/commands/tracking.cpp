@@ -405,9 +405,12 @@ ProgressResult track_progress(const ProgressOptions& options, Progress& progress
     for (std::size_t i : order)
         if (is_table(options.reports[i])) tables.push_back(options.reports[i]);
     ReportReader reader(tables);
-    const SqliteDb db(options.merged, SqliteDb::Mode::write);
+    const bool read_only = options.read_only;
+    if (read_only && (!options.reports.empty() || !options.output.empty() || !options.charts.empty()))
+        throw std::logic_error("track_progress: reports or outputs given for a read-only state");
+    const SqliteDb db(options.merged, read_only ? SqliteDb::Mode::read : SqliteDb::Mode::write);
     const std::string started_at = now_iso();
-    if (options.dry_run)
+    if (read_only)
         dataset::check_readable(db);
     else
         dataset::check_writable(db);
@@ -491,16 +494,20 @@ ProgressResult track_progress(const ProgressOptions& options, Progress& progress
     } join_cleaner{cleaner};
     std::vector<std::unique_ptr<AtomicOutput>> staged;  // outputs written, renamed after the commit
     // The ledger so far.
-    db.exec("BEGIN IMMEDIATE");
+    // one transaction: a writer holds the dataset from here to the commit; a reader sees one
+    // state, also while another command imports
+    db.exec(read_only ? "BEGIN" : "BEGIN IMMEDIATE");
     try {
-        ledger_create_tables(db);
+        if (!read_only) ledger_create_tables(db);
+        const bool ledger_exists = db.has_table("progress_imports") && db.has_table("progress_ledger");
         std::vector<std::vector<Entry>> history(info.size());
         std::unordered_map<std::string, std::string> imported_sha;         // sha256 -> file
         std::unordered_map<std::string, long long> earlier_import;         // sha256 -> import of an earlier run
         std::set<long long> replayed;                                      // earlier imports said again
         std::map<std::pair<std::string, std::string>, std::string> dated;  // (county, date) -> sha256
         std::unordered_map<long long, std::string> import_files;           // import_id -> file
-        db.each("SELECT import_id, file, sha256, county_code, report_date FROM progress_imports ORDER BY import_id",
+        if (ledger_exists)
+            db.each("SELECT import_id, file, sha256, county_code, report_date FROM progress_imports ORDER BY import_id",
                 [&](sqlite3_stmt* st) {
                     const long long id = sqlite3_column_int64(st, 0);
                     import_files[id] = sql_text(st, 1);
@@ -512,8 +519,9 @@ ProgressResult track_progress(const ProgressOptions& options, Progress& progress
         // progress_latest), when reports come in date order and the state is asked for a date after
         // them; else every applied entry of the ledger.
         int max_date = 0;  // the latest report date in the ledger
-        db.each("SELECT max(report_date) FROM progress_imports",
-                [&](sqlite3_stmt* st) { max_date = date_number(sql_text(st, 0)); });
+        if (ledger_exists)
+            db.each("SELECT max(report_date) FROM progress_imports",
+                    [&](sqlite3_stmt* st) { max_date = date_number(sql_text(st, 0)); });
         bool full = false;
         auto load = [&](const std::string& sql) {
             for (auto& h : history) h.clear();
@@ -551,7 +559,9 @@ ProgressResult track_progress(const ProgressOptions& options, Progress& progress
         // Read and apply one report after the other, rows as they are parsed (memory for one
         // report at a time); the next report's file is read on the second core meanwhile.
         const std::string imported_at = now_iso();
-        LedgerWriter ledger(db, imported_at);
+        std::optional<LedgerWriter> ledger_writer;
+        if (!read_only) ledger_writer.emplace(db, imported_at);
+        LedgerWriter* const ledger = ledger_writer ? &*ledger_writer : nullptr;  // used only with reports
         const Progress reading = progress.slice(0.05, 0.8);
         for (std::size_t step = 0; step < order.size(); ++step) {
             const std::size_t i = order[step];
@@ -631,7 +641,7 @@ ProgressResult track_progress(const ProgressOptions& options, Progress& progress
                                                     summary.county_name + " " + summary.report_date));
                     dated[key] = pre.sha256;
                 }
-                summary.import_id = ledger.begin_import(summary);
+                summary.import_id = ledger->begin_import(summary);
                 import_files[summary.import_id] = path;
                 seq = static_cast<int>(summary.import_id);
                 if (date < max_date) load_full();  // an earlier report than some already applied
@@ -644,14 +654,14 @@ ProgressResult track_progress(const ProgressOptions& options, Progress& progress
                     if (lr.village) lr.fid = info[index.position(lr.village)].fid;
                     lr.issue_code = row.rejected;
                     if (is_table_refusal(row.rejected)) ++summary.rows_rejected;  // said once, at the header
-                    ledger.add(lr);
+                    ledger->add(lr);
                     return;
                 }
                 auto reject = [&](Issue issue) {
                     lr.issue_code = issue.code;
                     issues.push_back(std::move(issue));
                     ++summary.rows_rejected;
-                    ledger.add(lr);
+                    ledger->add(lr);
                 };
                 for (auto& w : match.warnings) issues.push_back(std::move(w));
                 if (match.error) {
@@ -762,7 +772,7 @@ ProgressResult track_progress(const ProgressOptions& options, Progress& progress
                 touched[pos] = 1;
                 lr.applied = true;
                 ++summary.rows_applied;
-                ledger.add(lr);
+                ledger->add(lr);
             };
             {
                 MatchedRows pipe(pre.table, mapping ? &*mapping : nullptr, units, index, scan);
@@ -815,7 +825,7 @@ ProgressResult track_progress(const ProgressOptions& options, Progress& progress
                     if (touched[pos] && history[pos].size() > 1)
                         history[pos].erase(history[pos].begin(), history[pos].end() - 1);
             }
-            ledger.finish_import(summary, issues);
+            ledger->finish_import(summary, issues);
             for (auto& issue : issues) result.issues.push_back(std::move(issue));
             result.imports.push_back(summary);
             result.seconds_apply += lap();
@@ -957,7 +967,7 @@ ProgressResult track_progress(const ProgressOptions& options, Progress& progress
             latest.push_back({info[pos].fid, date_text(e.date), e.import_id, e.row, e.started, e.completed, e.accepted,
                               date_text(e.since)});
         }
-        write_progress_caches(db, latest, rewrite, result.trend);
+        if (!read_only) write_progress_caches(db, latest, rewrite, result.trend);
         // what is no longer needed is freed on the second core while SQLite writes the villages
         result.villages = std::make_shared<const std::vector<Village>>(index.take_villages());
         cleaner = std::thread(
@@ -967,12 +977,12 @@ ProgressResult track_progress(const ProgressOptions& options, Progress& progress
                 garbage.reset();
             });
         progress.update(0.86, "Writing the village status");
-        result.villages_written = write_village_states(db, states);
-        if (!options.dry_run)
+        if (!read_only) result.villages_written = write_village_states(db, states);
+        if (!read_only)
             dataset::log_run(db, {"progress", options.command_line, started_at, {{"as_of", result.as_of}}});
         result.seconds_state = lap();
-        result.ledger_rows = db.scalar("SELECT count(*) FROM progress_ledger");
-        result.ledger_imports = db.scalar("SELECT count(*) FROM progress_imports");
+        result.ledger_rows = ledger_exists ? db.scalar("SELECT count(*) FROM progress_ledger") : 0;
+        result.ledger_imports = ledger_exists ? db.scalar("SELECT count(*) FROM progress_imports") : 0;
         result.import_files.insert(import_files.begin(), import_files.end());
         for (const auto& issue : result.issues)
             (issue.severity == Severity::error ? result.errors : result.warnings)++;
@@ -989,7 +999,7 @@ ProgressResult track_progress(const ProgressOptions& options, Progress& progress
             staged.push_back(write_progress_chart(chart, options.overwrite, inputs, result));
         result.seconds_outputs = lap();
         progress.update(0.97, "Committing the ledger");
-        db.exec(options.dry_run ? "ROLLBACK" : "COMMIT");
+        db.exec(read_only ? "ROLLBACK" : "COMMIT");
     } catch (...) {
         sqlite3_exec(db.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
         throw;

@@ -25,7 +25,9 @@ struct ProgressOptions {
     std::string units_file;                     // empty: styles/units.json
     std::string mapping_file;                   // optional column roles of an unusual layout
     bool overwrite = false;
-    bool dry_run = false;  // compute, then leave the GeoPackage as it was (the PDF report)
+    // The state as of the date from the ledger alone: no reports and no outputs; the dataset is
+    // opened read-only, in one read transaction, and left as it is (progress_state).
+    bool read_only = false;
     std::string command_line;
 };
 
