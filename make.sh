@@ -10,7 +10,8 @@ cd "$(dirname "$0")"
 PACKAGES=(build-essential cmake pkg-config libgdal-dev gdal-bin libgeos-dev libproj-dev libcairo2-dev
           libpango1.0-dev libxlsxwriter-dev libcli11-dev googletest libgtest-dev nlohmann-json3-dev
           libglib2.0-dev libsqlite3-dev libpng-dev fonts-noto-cjk poppler-utils unzip
-          python3 python3-xlsxwriter python3-xlwt clang libclang-rt-14-dev)
+          python3 python3-xlsxwriter python3-xlwt clang libclang-rt-14-dev
+          libpq-dev postgresql-15 postgresql-15-postgis-3)
 JOBS=${JOBS:-$(nproc)}
 
 deps() {
@@ -54,7 +55,18 @@ demo() {
   echo "make.sh: outputs in out/"
 }
 
+# The private PostgreSQL/PostGIS cluster of the database tests (tests/pg/cluster.sh), stopped on exit.
+start_test_database() {
+  local conn
+  conn=$(bash tests/pg/cluster.sh start)
+  PG_TEST_DIR=$(sed -n 's/.*host=\([^ ]*\).*/\1/p' <<<"$conn")
+  trap 'bash tests/pg/cluster.sh stop "$PG_TEST_DIR"' EXIT
+  export CLEANHEAT_TEST_PG="$conn" CLEANHEAT_REQUIRE_PG=1
+  echo "make.sh: test database cluster in $PG_TEST_DIR"
+}
+
 run_tests() {
+  start_test_database
   build build -DCLEANHEAT_WERROR=ON
   (cd build && ctest --output-on-failure -j "$JOBS")
   build build-asan -DCLEANHEAT_SANITIZE=ON -DCLEANHEAT_WERROR=ON

@@ -1,5 +1,9 @@
 #include "support.hpp"
 
+#include <unistd.h>
+
+#include "io/pg_connection.hpp"
+
 #include <gdal.h>
 #include <sqlite3.h>
 #include <ogrsf_frmts.h>
@@ -10,6 +14,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <fstream>
+#include <iostream>
 #include <memory>
 #include <random>
 #include <sstream>
@@ -300,6 +305,48 @@ std::string integrity_check(const fs::path& path) {
     }
     sqlite3_close(db);
     return result;
+}
+
+PgTestDatabase::PgTestDatabase() {
+    const char* admin = std::getenv("CLEANHEAT_TEST_PG");
+    if (!admin || !*admin) return;
+    admin_ = admin;
+    static int counter = 0;
+    const std::string name = "cleanheat_test_" + std::to_string(getpid()) + "_" + std::to_string(++counter);
+    cleanheat::PgConnection db(admin_);
+    db.exec("CREATE DATABASE " + name);
+    name_ = name;
+}
+
+PgTestDatabase::~PgTestDatabase() {
+    if (name_.empty()) return;
+    try {
+        cleanheat::PgConnection db(admin_);
+        db.exec("DROP DATABASE IF EXISTS " + name_ + " WITH (FORCE)");
+        for (const auto& role : roles_) db.exec("DROP ROLE IF EXISTS " + db.identifier(role));
+    } catch (const std::exception& e) {
+        std::cerr << "dropping the test database " << name_ << ": " << e.what() << "\n";
+    }
+}
+
+std::string PgTestDatabase::conninfo(const std::string& user) const {
+    std::string info = admin_ + " dbname=" + name_;
+    if (!user.empty()) info += " user=" + user;
+    return info;
+}
+
+std::string PgTestDatabase::login_role(const std::string& suffix, const std::string& member_of) {
+    const std::string role = name_ + "_" + suffix;
+    cleanheat::PgConnection db(conninfo());
+    db.exec("CREATE ROLE " + db.identifier(role) + " LOGIN IN ROLE " + db.identifier(member_of));
+    roles_.push_back(role);
+    return role;
+}
+
+std::string PgTestDatabase::admin_sql(const std::string& sql) const {
+    cleanheat::PgConnection db(conninfo());
+    const auto r = db.query(sql);
+    return r.rows() > 0 && r.columns() > 0 && !r.null(0, 0) ? r.text(0, 0) : "";
 }
 
 }  // namespace cleanheat::test

@@ -1,6 +1,7 @@
 // Test helpers: temporary folders, running the built binary, reading layers back
 // through GDAL, writing small real spreadsheets and GeoPackages.
 #pragma once
+#include <cstdlib>
 #include <filesystem>
 #include <map>
 #include <string>
@@ -86,5 +87,37 @@ fs::path merge_samples(const fs::path& dir);
 // Every row of a spreadsheet sheet as the text of its cells (GDAL's XLSX driver, no header
 // detection, every cell as text; empty cells as "").
 std::vector<std::vector<std::string>> sheet_rows(const fs::path& path, const std::string& sheet);
+
+// A database of its own in the test cluster that `bash make.sh test` starts (tests/pg/cluster.sh,
+// CLEANHEAT_TEST_PG: its admin connection), dropped at the end with the login roles made for it.
+// Without a cluster the test is skipped with a message, except under make.sh test
+// (CLEANHEAT_REQUIRE_PG=1), where a missing cluster fails it.
+class PgTestDatabase {
+public:
+    PgTestDatabase();
+    ~PgTestDatabase();
+    bool available() const { return !name_.empty(); }
+    const std::string& name() const { return name_; }
+    // libpq keywords for the admin (a superuser), or for a login role made by login_role().
+    std::string conninfo(const std::string& user = {}) const;
+    // "PG:..." as the command line takes it.
+    std::string pg(const std::string& user = {}) const { return "PG:" + conninfo(user); }
+    // A login role of this test, member of `member_of` (cleanheat_city, cleanheat_unit_371602 ...).
+    std::string login_role(const std::string& suffix, const std::string& member_of);
+    // Runs SQL as the admin; the first column of the first row, "" when none.
+    std::string admin_sql(const std::string& sql) const;
+
+private:
+    std::string admin_, name_;
+    std::vector<std::string> roles_;
+};
+// Skips (or fails under make.sh test) a test when no cluster is there.
+#define CLEANHEAT_REQUIRE_PG(db)                                                                         \
+    do {                                                                                                \
+        if (!(db).available()) {                                                                        \
+            if (std::getenv("CLEANHEAT_REQUIRE_PG")) FAIL() << "no PostgreSQL test cluster (CLEANHEAT_TEST_PG)"; \
+            GTEST_SKIP() << "no PostgreSQL test cluster: run the tests with bash make.sh test";       \
+        }                                                                                               \
+    } while (0)
 
 }  // namespace cleanheat::test

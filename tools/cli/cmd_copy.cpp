@@ -24,9 +24,9 @@ void print_summary(const CopyResult& r, const Context& context) {
         return;
     }
     std::printf("Copied:     %s -> %s\n", r.source.c_str(), r.destination.c_str());
-    std::printf("            %.1f MiB, %lld tables, %lld villages; integrity %s; %.2f s\n",
-                static_cast<double>(r.bytes) / (1024.0 * 1024.0), r.tables, r.villages, r.integrity.c_str(),
-                r.seconds);
+    if (r.bytes > 0) std::printf("            %.1f MiB,", static_cast<double>(r.bytes) / (1024.0 * 1024.0));
+    std::printf("%s%lld tables, %lld villages; integrity %s; %.2f s\n", r.bytes > 0 ? " " : "            ",
+                r.tables, r.villages, r.integrity.c_str(), r.seconds);
 }
 
 }  // namespace
@@ -36,7 +36,10 @@ void add_copy(CLI::App& app, Context& context) {
     auto* cmd = app.add_subcommand(
         "copy", "Copy a dataset safely, also while another command writes it (one consistent state, checked)");
     cmd->add_option("source", opt->source, "The dataset (.gpkg written by cleanheat merge)")->required();
-    cmd->add_option("destination", opt->destination, "The copy (.gpkg), written atomically")->required();
+    cmd->add_option("destination", opt->destination,
+                    "The copy: a .gpkg written atomically, or PG:\"dbname=...\" (one transaction; see cleanheat db init)")
+        ->required();
+    cmd->add_option("--pg-schema", opt->pg_schema, "The schema of a PG: destination (default: cleanheat)");
     add_common_options(*cmd, context);
     cmd->footer(examples("copy"));
     cmd->callback([opt, &context] {

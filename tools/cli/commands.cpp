@@ -49,7 +49,12 @@ const std::vector<CommandEntry>& commands() {
         {"copy",
          add_copy,
          {"cleanheat copy out/merged.gpkg backup/merged-20221010.gpkg",
-          "cleanheat copy //server/share/merged.gpkg merged.gpkg --overwrite --json"}},
+          "cleanheat copy //server/share/merged.gpkg merged.gpkg --overwrite --json",
+          "cleanheat copy out/merged.gpkg PG:\"dbname=cleanheat host=gis.example user=city\" --overwrite"}},
+        {"db",
+         add_db,
+         {"cleanheat db init PG:\"dbname=cleanheat host=gis.example user=postgres\"",
+          "cleanheat db init PG:\"dbname=cleanheat\" --units styles/units.json --pg-schema binzhou --json"}},
     };
     return list;
 }

@@ -25,5 +25,6 @@ void add_progress(CLI::App& app, Context& context);
 void add_spotcheck(CLI::App& app, Context& context);
 void add_report(CLI::App& app, Context& context);
 void add_copy(CLI::App& app, Context& context);
+void add_db(CLI::App& app, Context& context);
 
 }  // namespace cleanheat::cli

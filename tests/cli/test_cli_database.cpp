@@ -1,0 +1,281 @@
+// The dataset in PostgreSQL/PostGIS: cleanheat db init (schema, roles), cleanheat copy into the
+// database (every row, every geometry), and who sees and changes what (row-level security),
+// against the private cluster that bash make.sh test starts.
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "base/error.hpp"
+#include "dataset/schema.hpp"
+#include "io/pg_connection.hpp"
+#include "support.hpp"
+
+using namespace cleanheat::test;
+namespace ds = cleanheat::dataset;
+
+namespace {
+
+// The sample dataset after progress and contiguity (every table the commands write).
+fs::path full_samples(const fs::path& dir) {
+    const fs::path gpkg = merge_samples(dir);
+    std::vector<std::string> args = {"progress", gpkg.string()};
+    for (const auto& e : fs::directory_iterator(samples("progress"))) args.push_back(e.path().string());
+    args.insert(args.end(), {"--as-of", "2022-10-10", "--quiet"});
+    EXPECT_EQ(run_cli(args).exit_code, 1);  // the samples' planted rejects
+    EXPECT_EQ(run_cli({"contiguity", gpkg.string(), "--quiet"}).exit_code, 0);
+    return gpkg;
+}
+
+std::string unit_codes_json() {
+    const auto j = nlohmann::json::parse(read_file(source_dir() / "styles/units.json"));
+    std::string out;
+    for (const auto& u : j.at("units")) out += u.at("code").get<std::string>() + " ";
+    return out;
+}
+
+// Every row of a SQLite table as text, keyed by its key column, geometry as WKB hex; reals
+// rounded to 9 significant digits (the two databases print them differently).
+std::map<std::string, std::vector<std::string>> sqlite_rows(const fs::path& gpkg, const std::string& table,
+                                                            const std::string& key, const std::vector<std::string>& columns) {
+    std::map<std::string, std::vector<std::string>> rows;
+    sqlite3* db = nullptr;
+    sqlite3_open_v2(gpkg.c_str(), &db, SQLITE_OPEN_READONLY, nullptr);
+    std::string select;
+    for (const auto& c : columns) select += ", \"" + c + "\"";
+    sqlite3_stmt* st = nullptr;
+    sqlite3_prepare_v2(db, ("SELECT \"" + key + "\"" + select + " FROM \"" + table + "\"").c_str(), -1, &st, nullptr);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        std::vector<std::string> row;
+        for (int i = 1; i <= static_cast<int>(columns.size()); ++i) {
+            const int type = sqlite3_column_type(st, i);
+            if (type == SQLITE_NULL) {
+                row.emplace_back("NULL");
+            } else if (columns[i - 1] == "geom") {  // the WKB after the GeoPackage header
+                const auto* b = static_cast<const unsigned char*>(sqlite3_column_blob(st, i));
+                const int n = sqlite3_column_bytes(st, i);
+                static const int envelope[] = {0, 32, 48, 48, 64, 0, 0, 0};
+                const int header = 8 + envelope[(b[3] >> 1) & 7];
+                std::string hex;
+                for (int k = header; k < n; ++k) {
+                    char two[3];
+                    std::snprintf(two, sizeof two, "%02x", b[k]);
+                    hex += two;
+                }
+                row.push_back(hex);
+            } else if (type == SQLITE_FLOAT) {
+                char text[40];
+                std::snprintf(text, sizeof text, "%.9g", sqlite3_column_double(st, i));
+                row.emplace_back(text);
+            } else {
+                row.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(st, i)));
+            }
+        }
+        rows[reinterpret_cast<const char*>(sqlite3_column_text(st, 0))] = row;
+    }
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return rows;
+}
+
+std::map<std::string, std::vector<std::string>> pg_rows(const cleanheat::PgConnection& db, const std::string& table,
+                                                        const std::string& key, const std::vector<std::string>& columns) {
+    std::string select;
+    for (const auto& c : columns) {
+        if (c == "geom")
+            select += ", encode(ST_AsBinary(geom), 'hex')";
+        else
+            select += ", " + db.identifier(c) + "::text, pg_typeof(" + db.identifier(c) + ")::text";
+    }
+    const auto r = db.query("SELECT " + db.identifier(key) + "::text" + select + " FROM cleanheat." + db.identifier(table));
+    std::map<std::string, std::vector<std::string>> rows;
+    for (int i = 0; i < r.rows(); ++i) {
+        std::vector<std::string> row;
+        int at = 1;
+        for (const auto& c : columns) {
+            if (c == "geom") {
+                row.push_back(r.null(i, at) ? "NULL" : r.text(i, at));
+                at += 1;
+                continue;
+            }
+            std::string v = r.null(i, at) ? "NULL" : r.text(i, at);
+            if (!r.null(i, at) && r.text(i, at + 1) == "double precision") {
+                char text[40];
+                std::snprintf(text, sizeof text, "%.9g", std::stod(v));
+                v = text;
+            }
+            row.push_back(v);
+            at += 2;
+        }
+        rows[r.text(i, 0)] = row;
+    }
+    return rows;
+}
+
+}  // namespace
+
+TEST(DatabaseCli, InitCreatesTheSchemaAndRolesAndCanRunAgain) {
+    PgTestDatabase pg;
+    CLEANHEAT_REQUIRE_PG(pg);
+    auto r = run_cli({"db", "init", pg.pg(), "--json"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    auto j = nlohmann::json::parse(r.out);
+    std::set<std::string> roles;
+    for (const char* list : {"roles_created", "roles_present"})
+        for (const auto& role : j.at(list)) roles.insert(role.get<std::string>());
+    std::set<std::string> expected = {"cleanheat_city", "cleanheat_viewer"};
+    std::istringstream codes(unit_codes_json());
+    for (std::string code; codes >> code;) expected.insert("cleanheat_unit_" + code);
+    EXPECT_EQ(roles, expected);
+    EXPECT_EQ(j.at("units").get<std::size_t>(), expected.size() - 2);
+    EXPECT_FALSE(j.at("dataset_present").get<bool>());
+    for (const auto& role : expected)
+        EXPECT_EQ(pg.admin_sql("SELECT rolcanlogin::text FROM pg_roles WHERE rolname = '" + role + "'"), "false") << role;
+    EXPECT_EQ(pg.admin_sql("SELECT count(*) FROM cleanheat.unit_roles"), std::to_string(expected.size() - 2));
+    EXPECT_NE(pg.admin_sql("SELECT extversion FROM pg_extension WHERE extname = 'postgis'"), "");
+    // again, with one unit more: only that one is new
+    const auto dir = temp_dir();
+    auto units = nlohmann::json::parse(read_file(source_dir() / "styles/units.json"));
+    const std::string extra = "T" + pg.name().substr(pg.name().size() - 6);
+    units["units"].push_back({{"code", extra}, {"name", "测试开发区"}, {"kind", "zone"}});
+    std::ofstream(dir / "units.json") << units.dump();
+    r = run_cli({"db", "init", pg.pg(), "--units", (dir / "units.json").string(), "--json"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    j = nlohmann::json::parse(r.out);
+    EXPECT_EQ(j.at("roles_created"), nlohmann::json::array({"cleanheat_unit_" + extra}));
+    EXPECT_EQ(j.at("units").get<std::size_t>(), expected.size() - 1);
+    pg.admin_sql("DROP OWNED BY \"cleanheat_unit_" + extra + "\"");
+    pg.admin_sql("DROP ROLE \"cleanheat_unit_" + extra + "\"");
+    // a connection that does not work is an input error naming the database, never a password
+    r = run_cli({"db", "init", "PG:dbname=" + pg.name() + "_missing host=/nonexistent password=s3cret"});
+    EXPECT_EQ(r.exit_code, 3) << r.err;
+    EXPECT_NE(r.err.find("cannot connect"), std::string::npos) << r.err;
+    EXPECT_EQ(r.err.find("s3cret"), std::string::npos) << r.err;
+    r = run_cli({"db", "init", "out/merged.gpkg"});
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+}
+
+TEST(DatabaseCli, ACopyIntoTheDatabaseHoldsEveryRowAndGeometry) {
+    PgTestDatabase pg;
+    CLEANHEAT_REQUIRE_PG(pg);
+    const auto dir = temp_dir();
+    const fs::path gpkg = full_samples(dir);
+    // not prepared yet
+    auto r = run_cli({"copy", gpkg.string(), pg.pg()});
+    EXPECT_EQ(r.exit_code, 3) << r.err;
+    EXPECT_NE(r.err.find("db init"), std::string::npos) << r.err;
+    ASSERT_EQ(run_cli({"db", "init", pg.pg(), "--quiet"}).exit_code, 0);
+    r = run_cli({"copy", gpkg.string(), pg.pg(), "--json"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto j = nlohmann::json::parse(r.out);
+    EXPECT_EQ(j.at("integrity"), "ok");
+    EXPECT_EQ(j.at("tables").get<int>(), 15);
+    const cleanheat::PgConnection db(pg.conninfo());
+    sqlite3* lite = nullptr;
+    sqlite3_open_v2(gpkg.c_str(), &lite, SQLITE_OPEN_READONLY, nullptr);
+    int compared = 0;
+    for (const auto& table : ds::tables()) {
+        std::vector<std::string> columns;
+        sqlite3_stmt* st = nullptr;
+        sqlite3_prepare_v2(lite, ("SELECT name FROM pragma_table_info('" + std::string(table.name) + "')").c_str(), -1,
+                           &st, nullptr);
+        while (sqlite3_step(st) == SQLITE_ROW) columns.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(st, 0)));
+        sqlite3_finalize(st);
+        ASSERT_FALSE(columns.empty()) << table.name;
+        const std::string key = columns[0];
+        columns.erase(columns.begin());
+        const auto expected = sqlite_rows(gpkg, table.name, key, columns);
+        const auto found = pg_rows(db, table.name, key, columns);
+        EXPECT_EQ(found.size(), expected.size()) << table.name;
+        EXPECT_TRUE(found == expected) << table.name;
+        ++compared;
+    }
+    sqlite3_close(lite);
+    EXPECT_EQ(compared, 15);
+    // geometry in PostGIS, indexed, in the dataset's CRS
+    EXPECT_EQ(pg.admin_sql("SELECT srid FROM geometry_columns WHERE f_table_schema = 'cleanheat' AND f_table_name = 'villages'"),
+              "4527");
+    EXPECT_EQ(pg.admin_sql("SELECT count(*) FROM pg_indexes WHERE schemaname = 'cleanheat' AND indexdef LIKE '%USING gist%'"),
+              "2");
+    EXPECT_EQ(pg.admin_sql("SELECT sum(households_total) FROM cleanheat.villages"), "121000");
+    // a second copy replaces the first only when asked
+    r = run_cli({"copy", gpkg.string(), pg.pg()});
+    EXPECT_EQ(r.exit_code, 4) << r.err;
+    EXPECT_NE(r.err.find("holds a dataset already"), std::string::npos) << r.err;
+    pg.admin_sql("UPDATE cleanheat.villages SET households_total = 0");
+    ASSERT_EQ(run_cli({"copy", gpkg.string(), pg.pg(), "--overwrite", "--quiet"}).exit_code, 0);
+    EXPECT_EQ(pg.admin_sql("SELECT sum(households_total) FROM cleanheat.villages"), "121000");
+    // new rows get keys after the copied ones
+    pg.admin_sql("INSERT INTO cleanheat.progress_imports (file) VALUES ('x')");
+    EXPECT_EQ(pg.admin_sql("SELECT max(import_id) FROM cleanheat.progress_imports"),
+              pg.admin_sql("SELECT count(*) FROM cleanheat.progress_imports"));
+}
+
+TEST(DatabaseCli, EachUnitSeesAndChangesOnlyItsOwnRowsAndTheViewerOnlyReads) {
+    PgTestDatabase pg;
+    CLEANHEAT_REQUIRE_PG(pg);
+    const auto dir = temp_dir();
+    const fs::path gpkg = full_samples(dir);
+    ASSERT_EQ(run_cli({"db", "init", pg.pg(), "--quiet"}).exit_code, 0);
+    ASSERT_EQ(run_cli({"copy", gpkg.string(), pg.pg(), "--quiet"}).exit_code, 0);
+    const std::string total = pg.admin_sql("SELECT count(*) FROM cleanheat.villages");
+    const std::string own = pg.admin_sql("SELECT count(*) FROM cleanheat.villages WHERE county_code = '371602'");
+    ASSERT_NE(own, "0");
+    const std::string binchen = pg.login_role("binchen", "cleanheat_unit_371602");
+    const std::string viewer = pg.login_role("viewer", "cleanheat_viewer");
+    const std::string city = pg.login_role("city", "cleanheat_city");
+
+    const cleanheat::PgConnection unit(pg.conninfo(binchen));
+    auto one = [](const cleanheat::PgConnection& c, const std::string& sql) { return c.query(sql).text(0, 0); };
+    EXPECT_EQ(one(unit, "SELECT count(*) FROM cleanheat.villages"), own);
+    EXPECT_EQ(one(unit, "SELECT count(*) FROM cleanheat.villages WHERE county_code <> '371602'"), "0");
+    EXPECT_EQ(one(unit, "SELECT count(DISTINCT county_code) FROM cleanheat.progress_ledger"), "1");
+    EXPECT_EQ(one(unit, "SELECT count(*) FROM cleanheat.plan_rows WHERE county_code <> '371602'"), "0");
+    EXPECT_EQ(one(unit, "SELECT count(*) FROM cleanheat.progress_issues i JOIN cleanheat.progress_imports p USING "
+                        "(import_id) WHERE p.county_code <> '371602'"),
+              "0");
+    // another county's rows cannot be changed: not found by an UPDATE, refused for an INSERT
+    EXPECT_EQ(unit.query("UPDATE cleanheat.villages SET status = 'late' WHERE county_code = '371603'").affected(), 0);
+    EXPECT_EQ(pg.admin_sql("SELECT count(*) FROM cleanheat.villages WHERE county_code = '371603' AND status = 'late' "
+                           "AND progress_stage IS NULL"),
+              "0");
+    auto refused = [&](const std::string& sql, const std::string& state) {
+        try {
+            unit.exec(sql);
+            ADD_FAILURE() << "allowed: " << sql;
+        } catch (const cleanheat::Error& e) {
+            EXPECT_EQ(unit.last_state(), state) << sql << ": " << e.what();
+        }
+    };
+    refused("INSERT INTO cleanheat.progress_ledger (county_code, village_fid) VALUES ('371603', 1)", "42501");
+    refused("UPDATE cleanheat.villages SET households_total = 0 WHERE county_code = '371602'", "42501");
+    refused("SELECT count(*) FROM cleanheat.run_log", "42501");
+    refused("DELETE FROM cleanheat.progress_ledger", "42501");
+    // its own: an import of its unit and the status of its villages
+    unit.exec("INSERT INTO cleanheat.progress_imports (file, county_code) VALUES ('滨城区_20221020.xlsx', '371602')");
+    unit.exec("INSERT INTO cleanheat.progress_ledger (county_code, report_date) VALUES ('371602', '2022-10-20')");
+    const std::string mine = pg.admin_sql("SELECT count(*) FROM cleanheat.villages WHERE county_code = '371602'");
+    EXPECT_EQ(unit.query("UPDATE cleanheat.villages SET status = 'completed' WHERE county_code = '371602'").affected(),
+              std::stoll(mine));
+    EXPECT_EQ(pg.admin_sql("SELECT count(*) FROM cleanheat.villages WHERE status = 'completed' AND county_code = '371602'"),
+              mine);
+
+    const cleanheat::PgConnection view(pg.conninfo(viewer));
+    EXPECT_EQ(one(view, "SELECT count(*) FROM cleanheat.villages"), total);
+    EXPECT_NE(one(view, "SELECT count(*) FROM cleanheat.run_log"), "");
+    try {
+        view.exec("UPDATE cleanheat.villages SET status = NULL");
+        ADD_FAILURE() << "the viewer changed villages";
+    } catch (const cleanheat::Error&) {
+        EXPECT_EQ(view.last_state(), "42501");
+    }
+    const cleanheat::PgConnection office(pg.conninfo(city));
+    EXPECT_EQ(one(office, "SELECT count(*) FROM cleanheat.villages"), total);
+    office.exec("UPDATE cleanheat.villages SET status = 'planned' WHERE county_code = '371603'");
+    EXPECT_NE(pg.admin_sql("SELECT count(*) FROM cleanheat.villages WHERE status = 'planned' AND county_code = '371603'"),
+              "0");
+}

@@ -1,0 +1,74 @@
+// cleanheat db init: prepare a PostgreSQL/PostGIS database to hold the city's dataset.
+#include <cstdio>
+#include <iostream>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "base/error.hpp"
+#include "base/units.hpp"
+#include "commands.hpp"
+#include "dataset/pg_store.hpp"
+#include "io/pg_connection.hpp"
+
+namespace cleanheat::cli {
+namespace {
+
+struct DbInitOptions {
+    std::string database;
+    std::string units;
+    std::string schema = dataset::kDefaultPgSchema;
+};
+
+void print_summary(const dataset::PgInitResult& r, const Context& context) {
+    if (context.json) {
+        nlohmann::json j;
+        j["database"] = r.database;
+        j["schema"] = r.schema;
+        j["roles_created"] = r.roles_created;
+        j["roles_present"] = r.roles_present;
+        j["units"] = r.units;
+        j["dataset_present"] = r.dataset_present;
+        std::cout << j.dump(2) << "\n";
+        return;
+    }
+    std::printf("Database:   %s, schema %s\n", r.database.c_str(), r.schema.c_str());
+    std::printf("Roles:      %zu created, %zu already there; %lld reporting units\n", r.roles_created.size(),
+                r.roles_present.size(), r.units);
+    for (const auto& role : r.roles_created) std::printf("            + %s\n", role.c_str());
+    std::printf("Dataset:    %s\n", r.dataset_present ? "present: its access rights were set again"
+                                                      : "none yet: cleanheat copy merged.gpkg PG:... puts one there");
+}
+
+}  // namespace
+
+void add_db(CLI::App& app, Context& context) {
+    auto* cmd = app.add_subcommand("db", "Prepare a PostgreSQL/PostGIS database for the dataset: schema, roles, rights");
+    cmd->require_subcommand(1);
+    auto opt = std::make_shared<DbInitOptions>();
+    auto* init = cmd->add_subcommand(
+        "init", "Create the schema, the PostGIS extension and the roles cleanheat_city, cleanheat_unit_<code>, "
+                "cleanheat_viewer (again with more units: it completes what is there)");
+    init->add_option("database", opt->database, "PG:\"dbname=... host=... user=...\" (GDAL's syntax; no password)")
+        ->required();
+    init->add_option("--units", opt->units, "Reporting units: one role each (default: styles/units.json)");
+    init->add_option("--pg-schema", opt->schema, "The schema of the dataset (default: cleanheat)");
+    add_common_options(*init, context);
+    cmd->footer(examples("db"));
+    init->footer(examples("db"));
+    init->callback([opt, &context] {
+        if (!is_pg_name(opt->database))
+            throw UsageError(opt->database + ": give a PostgreSQL connection: PG:\"dbname=cleanheat host=...\"");
+        UnitRegistry units;
+        const auto units_file = opt->units.empty() ? default_style_file("units.json") : std::filesystem::path(opt->units);
+        if (units_file.empty()) throw InputError("no units file (styles/units.json) found; give --units");
+        units.load(units_file);
+        auto progress = context.make_progress("Preparing the database");
+        const PgConnection db(pg_conninfo(opt->database));
+        const auto result = dataset::pg_init(db, opt->schema, units);
+        progress.update(1.0, "done");
+        print_summary(result, context);
+        context.exit_code = 0;
+    });
+}
+
+}  // namespace cleanheat::cli

@@ -1,0 +1,212 @@
+#include "dataset/pg_store.hpp"
+
+#include <algorithm>
+
+#include "base/error.hpp"
+
+namespace cleanheat::dataset {
+namespace {
+
+// The tables a reporting unit sees, the rows it sees (a predicate on the table's own columns)
+// and what it may do besides reading.
+struct UnitAccess {
+    const char* table;
+    const char* predicate;  // %s: the schema (quoted)
+    const char* privileges;
+};
+
+const std::vector<UnitAccess>& unit_access() {
+    static const std::vector<UnitAccess> access = {
+        {"villages", "county_code IN (SELECT %s.my_units())", "SELECT"},
+        {"plan_rows", "county_code IN (SELECT %s.my_units())", "SELECT"},
+        {"heating", "county_code IN (SELECT %s.my_units())", "SELECT"},
+        {"progress_imports", "county_code IN (SELECT %s.my_units())", "SELECT, INSERT, UPDATE"},
+        {"progress_ledger", "county_code IN (SELECT %s.my_units())", "SELECT, INSERT"},
+        {"progress_issues", "import_id IN (SELECT import_id FROM %s.progress_imports)", "SELECT, INSERT"},
+        {"contiguity_findings", "county IN (SELECT %s.my_units())", "SELECT"},
+    };
+    return access;
+}
+
+std::string with_schema(const char* pattern, const std::string& schema) {
+    std::string out = pattern;
+    for (std::size_t p; (p = out.find("%s")) != std::string::npos;) out.replace(p, 2, schema);
+    return out;
+}
+
+const char* pg_type(ColumnType type) {
+    switch (type) {
+        case ColumnType::text:
+            return "text";
+        case ColumnType::integer:
+            return "integer";
+        case ColumnType::integer64:
+            return "bigint";
+        case ColumnType::real:
+            return "double precision";
+    }
+    return "text";
+}
+
+bool table_exists(const PgConnection& db, const std::string& schema, const std::string& table) {
+    return db.query("SELECT 1 FROM pg_tables WHERE schemaname = $1 AND tablename = $2", {schema, table}).rows() > 0;
+}
+
+bool role_exists(const PgConnection& db, const std::string& role) {
+    return db.query("SELECT 1 FROM pg_roles WHERE rolname = $1", {role}).rows() > 0;
+}
+
+// CREATE ROLE, also when another session creates the same role at the same moment.
+bool create_role(const PgConnection& db, const std::string& role) {
+    if (role_exists(db, role)) return false;
+    db.exec("SAVEPOINT cleanheat_role");
+    try {
+        db.exec("CREATE ROLE " + db.identifier(role) + " NOLOGIN");
+    } catch (const Error&) {
+        if (db.last_state() != "42710" && db.last_state() != "23505") throw;  // duplicate_object, unique_violation
+        db.exec("ROLLBACK TO SAVEPOINT cleanheat_role");
+        return false;
+    }
+    db.exec("RELEASE SAVEPOINT cleanheat_role");
+    return true;
+}
+
+}  // namespace
+
+std::string unit_role(const std::string& unit_code) { return "cleanheat_unit_" + unit_code; }
+
+const Column* declared_column(const Table& table, const std::string& name) {
+    for (const auto& c : table.columns)
+        if (name == c.name) return &c;
+    if (std::string(table.name) == "villages")
+        for (const auto* group : {&village_progress_columns(), &village_contiguity_columns(), &village_spot_check_columns()})
+            for (const auto& c : *group)
+                if (name == c.name) return &c;
+    return nullptr;
+}
+
+bool pg_initialised(const PgConnection& db, const std::string& schema) { return table_exists(db, schema, "unit_roles"); }
+
+bool pg_has_dataset(const PgConnection& db, const std::string& schema) { return table_exists(db, schema, "villages"); }
+
+PgInitResult pg_init(const PgConnection& db, const std::string& schema, const UnitRegistry& units) {
+    PgInitResult result;
+    result.schema = schema;
+    result.database = db.query("SELECT current_database()").text(0, 0);
+    for (const auto& u : units.units())
+        if (u.code.empty() || unit_role(u.code).size() > 63 || u.code.find_first_of("\"$\\") != std::string::npos)
+            throw InputError("unit code '" + u.code + "': cannot name a role cleanheat_unit_<code> (at most 48 bytes, no quotes)");
+    const std::string s = db.identifier(schema);
+    db.exec("BEGIN");
+    try {
+        db.exec("CREATE EXTENSION IF NOT EXISTS postgis");
+        db.exec("CREATE SCHEMA IF NOT EXISTS " + s);
+        std::vector<std::string> roles = {kCityRole, kViewerRole};
+        for (const auto& u : units.units()) roles.push_back(unit_role(u.code));
+        for (const auto& role : roles)
+            (create_role(db, role) ? result.roles_created : result.roles_present).push_back(role);
+        db.exec("CREATE TABLE IF NOT EXISTS " + s +
+                ".unit_roles (role_name text PRIMARY KEY, unit_code text UNIQUE NOT NULL, unit_name text)");
+        for (const auto& u : units.units())
+            db.query("INSERT INTO " + s +
+                         ".unit_roles (role_name, unit_code, unit_name) VALUES ($1, $2, $3) ON CONFLICT (role_name) DO "
+                         "UPDATE SET unit_name = EXCLUDED.unit_name",
+                     {unit_role(u.code), u.code, u.name});
+        result.units = db.query("SELECT count(*) FROM " + s + ".unit_roles").integer(0, 0);
+        // the units of the user: those whose role the user is (or is a member of)
+        db.exec("CREATE OR REPLACE FUNCTION " + s +
+                ".my_units() RETURNS SETOF text LANGUAGE sql STABLE AS $f$ SELECT unit_code FROM " + s +
+                ".unit_roles u WHERE CASE WHEN EXISTS (SELECT 1 FROM pg_roles r WHERE r.rolname = u.role_name) THEN "
+                "pg_has_role(current_user, u.role_name, 'MEMBER') ELSE false END $f$");
+        db.exec("GRANT USAGE, CREATE ON SCHEMA " + s + " TO " + kCityRole);
+        std::string readers = kViewerRole;
+        for (const auto& u : units.units()) readers += ", " + db.identifier(unit_role(u.code));
+        db.exec("GRANT USAGE ON SCHEMA " + s + " TO " + readers);
+        db.exec("GRANT SELECT ON " + s + ".unit_roles TO " + std::string(kCityRole) + ", " + readers);
+        db.exec("GRANT EXECUTE ON FUNCTION " + s + ".my_units() TO " + std::string(kCityRole) + ", " + readers);
+        result.dataset_present = pg_has_dataset(db, schema);
+        if (result.dataset_present) pg_secure_dataset(db, schema);
+        db.exec("COMMIT");
+    } catch (...) {
+        PQexec(db.handle(), "ROLLBACK");
+        throw;
+    }
+    return result;
+}
+
+void pg_create_table(const PgConnection& db, const std::string& schema, const Table& table,
+                     const std::vector<Column>& columns, int srid) {
+    std::string sql = "CREATE TABLE " + db.identifier(schema) + "." + db.identifier(table.name) + " (";
+    switch (table.key) {
+        case Key::fid:
+            sql += "fid bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY";
+            break;
+        case Key::import_id:
+            sql += "import_id bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY";
+            break;
+        case Key::first_column:
+            break;
+    }
+    bool first = table.key == Key::first_column;
+    if (table.features) {
+        sql += std::string(first ? "" : ", ") + "geom geometry(Geometry, " + std::to_string(srid) + ")";
+        first = false;
+    }
+    for (std::size_t i = 0; i < columns.size(); ++i) {
+        sql += std::string(first ? "" : ", ") + db.identifier(columns[i].name) + " " + pg_type(columns[i].type);
+        if (first && table.key == Key::first_column) sql += " PRIMARY KEY";
+        first = false;
+    }
+    db.exec(sql + ")");
+}
+
+void pg_drop_dataset(const PgConnection& db, const std::string& schema) {
+    for (const auto& t : tables())
+        db.exec("DROP TABLE IF EXISTS " + db.identifier(schema) + "." + db.identifier(t.name) + " CASCADE");
+}
+
+void pg_secure_dataset(const PgConnection& db, const std::string& schema) {
+    const std::string s = db.identifier(schema);
+    std::vector<std::string> unit_roles;
+    {
+        const PgResult r = db.query("SELECT role_name FROM " + s + ".unit_roles ORDER BY role_name");
+        for (int i = 0; i < r.rows(); ++i) unit_roles.push_back(db.identifier(r.text(i, 0)));
+    }
+    for (const auto& t : tables()) {
+        if (!table_exists(db, schema, t.name)) continue;
+        const std::string q = s + "." + db.identifier(t.name);
+        const std::string index = db.identifier(std::string(t.name) + "_geom_gist");
+        if (t.features) db.exec("CREATE INDEX IF NOT EXISTS " + index + " ON " + q + " USING gist (geom)");
+        db.exec("ALTER TABLE " + q + " OWNER TO " + kCityRole);
+        db.exec("GRANT ALL ON " + q + " TO " + kCityRole);
+        db.exec("GRANT SELECT ON " + q + " TO " + kViewerRole);
+        const auto access = std::find_if(unit_access().begin(), unit_access().end(),
+                                         [&](const UnitAccess& a) { return std::string(a.table) == t.name; });
+        if (access == unit_access().end()) continue;
+        const std::string predicate = with_schema(access->predicate, s);
+        if (std::string(t.name) != "progress_issues")
+            db.exec("CREATE INDEX IF NOT EXISTS " + db.identifier(std::string(t.name) + "_unit") + " ON " + q + " (" +
+                    (std::string(t.name) == "contiguity_findings" ? "county" : "county_code") + ")");
+        db.exec("ALTER TABLE " + q + " ENABLE ROW LEVEL SECURITY");
+        for (const char* policy : {"city_all", "viewer_read", "unit_own"})
+            db.exec(std::string("DROP POLICY IF EXISTS ") + policy + " ON " + q);
+        db.exec("CREATE POLICY city_all ON " + q + " TO " + kCityRole + " USING (true) WITH CHECK (true)");
+        db.exec("CREATE POLICY viewer_read ON " + q + " FOR SELECT TO " + kViewerRole + " USING (true)");
+        db.exec("CREATE POLICY unit_own ON " + q + " TO PUBLIC USING (" + predicate + ") WITH CHECK (" + predicate + ")");
+        for (const auto& role : unit_roles) {
+            db.exec("GRANT " + std::string(access->privileges) + " ON " + q + " TO " + role);
+            if (std::string(t.name) == "villages") {  // the progress fields of its own villages
+                std::string columns;
+                for (const auto& c : village_progress_columns())
+                    if (db.query("SELECT 1 FROM information_schema.columns WHERE table_schema = $1 AND table_name = "
+                                 "'villages' AND column_name = $2",
+                                 {schema, std::string(c.name)})
+                            .rows() > 0)
+                        columns += (columns.empty() ? "" : ", ") + db.identifier(c.name);
+                if (!columns.empty()) db.exec("GRANT UPDATE (" + columns + ") ON " + q + " TO " + role);
+            }
+        }
+    }
+}
+
+}  // namespace cleanheat::dataset

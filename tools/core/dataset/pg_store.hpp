@@ -1,0 +1,56 @@
+// The merged dataset in PostgreSQL/PostGIS: one schema (default `cleanheat`) holding the tables
+// declared in dataset/schema.hpp, geometry in PostGIS with GiST indexes, and who may do what:
+//
+//   cleanheat_city          reads and writes everything (owns the tables)
+//   cleanheat_unit_<code>   one per reporting unit: reads its own unit's villages, plan rows,
+//                           heating rows and ledger; imports progress reports for its unit
+//                           (row-level security on county_code)
+//   cleanheat_viewer        reads everything, writes nothing (maps and reports)
+//
+// The roles hold no login: people log in as their own users, made members of a role by the
+// database administrator (docs/database.md).
+#pragma once
+#include <string>
+#include <vector>
+
+#include "base/units.hpp"
+#include "dataset/schema.hpp"
+#include "io/pg_connection.hpp"
+
+namespace cleanheat::dataset {
+
+constexpr const char* kDefaultPgSchema = "cleanheat";
+constexpr const char* kCityRole = "cleanheat_city";
+constexpr const char* kViewerRole = "cleanheat_viewer";
+// cleanheat_unit_<code>
+std::string unit_role(const std::string& unit_code);
+
+struct PgInitResult {
+    std::string database, schema;
+    std::vector<std::string> roles_created, roles_present;
+    long long units = 0;
+    bool dataset_present = false;  // the schema already held a dataset: its tables were secured again
+};
+
+// Creates (or completes: it may run again, e.g. with more units) the PostGIS extension, the
+// schema, the roles, the unit_roles table and, when a dataset is there, its policies and grants.
+// One transaction.
+PgInitResult pg_init(const PgConnection& db, const std::string& schema, const UnitRegistry& units);
+
+// Whether db init has prepared the schema; whether a dataset is in it (a villages table).
+bool pg_initialised(const PgConnection& db, const std::string& schema);
+bool pg_has_dataset(const PgConnection& db, const std::string& schema);
+
+// Creates one declared table with the given columns (the declaration's types; `srid` for the
+// geometry of a feature table). Inside the caller's transaction.
+void pg_create_table(const PgConnection& db, const std::string& schema, const Table& table,
+                     const std::vector<Column>& columns, int srid);
+// Drops every declared table of the schema.
+void pg_drop_dataset(const PgConnection& db, const std::string& schema);
+// Indexes, owner, row-level security, policies and grants of the dataset tables present.
+void pg_secure_dataset(const PgConnection& db, const std::string& schema);
+
+// A column's declaration: in its table, else among the villages' later fields; nullptr if none.
+const Column* declared_column(const Table& table, const std::string& name);
+
+}  // namespace cleanheat::dataset

@@ -1,0 +1,184 @@
+#include "io/pg_connection.hpp"
+
+#include <cstdlib>
+#include <stdexcept>
+
+#include "base/error.hpp"
+#include "base/stop.hpp"
+
+namespace cleanheat {
+
+bool is_pg_name(const std::string& name) { return name.rfind("PG:", 0) == 0 || name.rfind("pg:", 0) == 0; }
+
+std::string pg_conninfo(const std::string& name) {
+    std::string info = is_pg_name(name) ? name.substr(3) : name;
+    if (info.size() >= 2 && info.front() == '"' && info.back() == '"') info = info.substr(1, info.size() - 2);
+    return info;
+}
+
+std::string pg_label(const std::string& conninfo) {
+    char* error = nullptr;
+    PQconninfoOption* options = PQconninfoParse(conninfo.c_str(), &error);
+    if (!options) {
+        PQfreemem(error);
+        return "PG:(a connection string libpq cannot read)";
+    }
+    std::string label;
+    for (PQconninfoOption* o = options; o->keyword; ++o) {
+        if (!o->val || !*o->val || std::string(o->keyword) == "password") continue;
+        label += (label.empty() ? "" : " ") + std::string(o->keyword) + "=" + o->val;
+    }
+    PQconninfoFree(options);
+    return "PG:" + label;
+}
+
+std::string PgResult::text(int row, int column) const {
+    if (row < 0 || row >= rows() || column < 0 || column >= columns())
+        throw std::out_of_range("no cell " + std::to_string(row) + ", " + std::to_string(column) + " in the result");
+    return PQgetvalue(result_, row, column);
+}
+
+long long PgResult::integer(int row, int column) const { return std::strtoll(text(row, column).c_str(), nullptr, 10); }
+
+long long PgResult::affected() const { return std::strtoll(PQcmdTuples(result_), nullptr, 10); }
+
+PgConnection::PgConnection(const std::string& conninfo) : label_(pg_label(conninfo)) {
+    char* error = nullptr;
+    PQconninfoOption* parsed = PQconninfoParse(conninfo.c_str(), &error);
+    if (!parsed) {
+        const std::string message = error ? error : "not a connection string";
+        PQfreemem(error);
+        throw UsageError("PG:" + std::string(": ") + message,
+                         "give PG:\"dbname=NAME host=HOST user=USER\" (passwords in ~/.pgpass or PGPASSWORD, not here)");
+    }
+    PQconninfoFree(parsed);
+    conn_ = PQconnectdb(conninfo.c_str());
+    if (!conn_ || PQstatus(conn_) != CONNECTION_OK) {
+        std::string message = conn_ ? PQerrorMessage(conn_) : "out of memory";
+        while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
+        PQfinish(conn_);
+        conn_ = nullptr;
+        throw InputError(label_ + ": cannot connect: " + message);
+    }
+    PQsetClientEncoding(conn_, "UTF8");
+    exec("SET client_min_messages = warning");
+}
+
+PgConnection::~PgConnection() { PQfinish(conn_); }
+
+void PgConnection::fail(const std::string& what, PGresult* result) const {
+    const char* state = result ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
+    last_state_ = state ? state : "";
+    std::string message = result ? PQresultErrorMessage(result) : PQerrorMessage(conn_);
+    if (message.empty()) message = PQerrorMessage(conn_);
+    while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
+    PQclear(result);
+    throw_if_stop_requested();
+    if (last_state_ == "42501") throw InputError(label_ + ": not allowed: " + message + " (" + what + ")");
+    throw OutputError(label_ + ": " + message + " (" + what + ")");
+}
+
+void PgConnection::exec(const std::string& sql) const {
+    PGresult* r = PQexec(conn_, sql.c_str());
+    const auto status = PQresultStatus(r);
+    if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) fail(sql.substr(0, 120), r);
+    PQclear(r);
+}
+
+PgResult PgConnection::query(const std::string& sql, const std::vector<std::optional<std::string>>& params) const {
+    std::vector<const char*> values;
+    for (const auto& p : params) values.push_back(p ? p->c_str() : nullptr);
+    PGresult* r = PQexecParams(conn_, sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(), nullptr,
+                               nullptr, 0);
+    const auto status = PQresultStatus(r);
+    if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) fail(sql.substr(0, 120), r);
+    return PgResult(r);
+}
+
+std::string PgConnection::identifier(const std::string& name) const {
+    char* quoted = PQescapeIdentifier(conn_, name.c_str(), name.size());
+    if (!quoted) fail("quoting " + name, nullptr);
+    std::string out = quoted;
+    PQfreemem(quoted);
+    return out;
+}
+
+PgCopyIn::PgCopyIn(const PgConnection& connection, const std::string& qualified_table,
+                   const std::vector<std::string>& columns)
+    : connection_(connection) {
+    std::string list;
+    for (const auto& c : columns) list += (list.empty() ? "" : ", ") + connection.identifier(c);
+    const std::string sql = "COPY " + qualified_table + " (" + list + ") FROM STDIN";
+    PGresult* r = PQexec(connection.handle(), sql.c_str());
+    if (PQresultStatus(r) != PGRES_COPY_IN) {
+        std::string message = PQresultErrorMessage(r);
+        PQclear(r);
+        throw OutputError(connection.label() + ": " + message + " (" + sql + ")");
+    }
+    PQclear(r);
+    buffer_.reserve(1 << 20);
+}
+
+PgCopyIn::~PgCopyIn() {
+    if (!done_) {
+        PQputCopyEnd(connection_.handle(), "aborted");
+        while (PGresult* r = PQgetResult(connection_.handle())) PQclear(r);
+    }
+}
+
+void PgCopyIn::separator() {
+    if (row_started_) buffer_.push_back('\t');
+    row_started_ = true;
+}
+
+void PgCopyIn::field(const std::string& value) { field(value.data(), value.size()); }
+
+void PgCopyIn::field(const char* data, std::size_t size) {
+    separator();
+    for (std::size_t i = 0; i < size; ++i) {
+        const char c = data[i];
+        switch (c) {
+            case '\\': buffer_ += "\\\\"; break;
+            case '\t': buffer_ += "\\t"; break;
+            case '\n': buffer_ += "\\n"; break;
+            case '\r': buffer_ += "\\r"; break;
+            default: buffer_.push_back(c);
+        }
+    }
+}
+
+void PgCopyIn::null() {
+    separator();
+    buffer_ += "\\N";
+}
+
+void PgCopyIn::end_row() {
+    buffer_.push_back('\n');
+    row_started_ = false;
+    ++rows_;
+    if (buffer_.size() > (1u << 20)) flush();
+}
+
+void PgCopyIn::flush() {
+    if (buffer_.empty()) return;
+    if (PQputCopyData(connection_.handle(), buffer_.data(), static_cast<int>(buffer_.size())) != 1)
+        throw OutputError(connection_.label() + ": COPY: " + PQerrorMessage(connection_.handle()));
+    buffer_.clear();
+    throw_if_stop_requested();
+}
+
+long long PgCopyIn::finish() {
+    flush();
+    done_ = true;
+    if (PQputCopyEnd(connection_.handle(), nullptr) != 1)
+        throw OutputError(connection_.label() + ": COPY: " + PQerrorMessage(connection_.handle()));
+    std::string error;
+    while (PGresult* r = PQgetResult(connection_.handle())) {
+        if (PQresultStatus(r) != PGRES_COMMAND_OK && error.empty()) error = PQresultErrorMessage(r);
+        PQclear(r);
+    }
+    if (!error.empty()) throw OutputError(connection_.label() + ": COPY: " + error);
+    return rows_;
+}
+
+}  // namespace cleanheat

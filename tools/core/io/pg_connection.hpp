@@ -1,0 +1,94 @@
+// A PostgreSQL connection (libpq): every statement parameterised or built from quoted
+// identifiers, rows written in bulk with COPY, errors that name the database but never a
+// password.
+#pragma once
+#include <libpq-fe.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace cleanheat {
+
+// Whether a dataset name is a PostgreSQL connection in GDAL's syntax: PG:"dbname=... host=...".
+bool is_pg_name(const std::string& name);
+// The libpq connection string of a PG: name (the part after "PG:").
+std::string pg_conninfo(const std::string& name);
+// The connection as it may be shown: its keywords without the password.
+std::string pg_label(const std::string& conninfo);
+
+// One result set.
+class PgResult {
+public:
+    explicit PgResult(PGresult* result) : result_(result) {}
+    ~PgResult() { PQclear(result_); }
+    PgResult(PgResult&& o) noexcept : result_(o.result_) { o.result_ = nullptr; }
+    PgResult(const PgResult&) = delete;
+    PgResult& operator=(const PgResult&) = delete;
+    int rows() const { return PQntuples(result_); }
+    int columns() const { return PQnfields(result_); }
+    bool null(int row, int column) const { return PQgetisnull(result_, row, column) != 0; }
+    // The text of a cell; throws std::out_of_range outside the result.
+    std::string text(int row, int column) const;
+    long long integer(int row, int column) const;
+    std::string column_name(int column) const { return PQfname(result_, column); }
+    // Rows an INSERT, UPDATE or DELETE changed.
+    long long affected() const;
+
+private:
+    PGresult* result_;
+};
+
+class PgConnection {
+public:
+    // Connects (InputError "cannot connect" naming the database, never the password).
+    explicit PgConnection(const std::string& conninfo);
+    ~PgConnection();
+    PgConnection(const PgConnection&) = delete;
+    PgConnection& operator=(const PgConnection&) = delete;
+
+    PGconn* handle() const { return conn_; }
+    const std::string& label() const { return label_; }
+    // Statements without results (several may be given, none with parameters).
+    void exec(const std::string& sql) const;
+    // A statement with $1, $2 ... bound to `params` (nullopt: NULL), sent apart from the SQL.
+    PgResult query(const std::string& sql, const std::vector<std::optional<std::string>>& params = {}) const;
+    // A quoted identifier: my"table -> "my""table".
+    std::string identifier(const std::string& name) const;
+    // The SQLSTATE of the last error thrown by this connection (e.g. 42501 insufficient_privilege).
+    const std::string& last_state() const { return last_state_; }
+
+private:
+    [[noreturn]] void fail(const std::string& what, PGresult* result) const;
+
+    PGconn* conn_ = nullptr;
+    std::string label_;
+    mutable std::string last_state_;
+};
+
+// Rows into a table with COPY ... FROM STDIN (text format), buffered: field() or null() for
+// every column, end_row(), then finish(). Ended without finish(), the COPY is aborted.
+class PgCopyIn {
+public:
+    PgCopyIn(const PgConnection& connection, const std::string& qualified_table,
+             const std::vector<std::string>& columns);
+    ~PgCopyIn();
+    PgCopyIn(const PgCopyIn&) = delete;
+    PgCopyIn& operator=(const PgCopyIn&) = delete;
+    void field(const std::string& value);
+    void field(const char* data, std::size_t size);
+    void null();
+    void end_row();
+    long long finish();  // the rows written
+
+private:
+    void flush();
+    void separator();
+    const PgConnection& connection_;
+    std::string buffer_;
+    bool row_started_ = false;
+    bool done_ = false;
+    long long rows_ = 0;
+};
+
+}  // namespace cleanheat
