@@ -65,7 +65,8 @@ TEST(CopyCli, WhatCannotBeCopiedIsRefusedWithTheReason) {
         EXPECT_EQ(r.exit_code, code) << r.err;
         EXPECT_NE(r.err.find(said), std::string::npos) << r.err;
     };
-    refused({"copy", "PG:dbname=cleanheat", (dir / "copy.gpkg").string()}, 2, "not supported yet");
+    refused({"copy", "PG:dbname=cleanheat", "PG:dbname=other"}, 2, "pg_dump");
+    refused({"copy", "PG:dbname=cleanheat host=/nonexistent", (dir / "copy.gpkg").string()}, 3, "cannot connect");
     refused({"copy", gpkg.string(), "PG:dbname=cleanheat host=/nonexistent"}, 3, "cannot connect");
     refused({"copy", gpkg.string(), (dir / "copy.sqlite").string()}, 2, "give a .gpkg file");
     refused({"copy", (dir / "nothing.gpkg").string(), (dir / "copy.gpkg").string()}, 3, "no such file");

@@ -116,6 +116,19 @@ std::map<std::string, std::vector<std::string>> pg_rows(const cleanheat::PgConne
     return rows;
 }
 
+// The columns of a table of a GeoPackage, its key first.
+std::vector<std::string> table_columns(const fs::path& gpkg, const std::string& table) {
+    std::vector<std::string> columns;
+    sqlite3* lite = nullptr;
+    sqlite3_open_v2(gpkg.c_str(), &lite, SQLITE_OPEN_READONLY, nullptr);
+    sqlite3_stmt* st = nullptr;
+    sqlite3_prepare_v2(lite, ("SELECT name FROM pragma_table_info('" + table + "')").c_str(), -1, &st, nullptr);
+    while (sqlite3_step(st) == SQLITE_ROW) columns.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(st, 0)));
+    sqlite3_finalize(st);
+    sqlite3_close(lite);
+    return columns;
+}
+
 }  // namespace
 
 TEST(DatabaseCli, InitCreatesTheSchemaAndRolesAndCanRunAgain) {
@@ -175,16 +188,9 @@ TEST(DatabaseCli, ACopyIntoTheDatabaseHoldsEveryRowAndGeometry) {
     EXPECT_EQ(j.at("integrity"), "ok");
     EXPECT_EQ(j.at("tables").get<int>(), 15);
     const cleanheat::PgConnection db(pg.conninfo());
-    sqlite3* lite = nullptr;
-    sqlite3_open_v2(gpkg.c_str(), &lite, SQLITE_OPEN_READONLY, nullptr);
     int compared = 0;
     for (const auto& table : ds::tables()) {
-        std::vector<std::string> columns;
-        sqlite3_stmt* st = nullptr;
-        sqlite3_prepare_v2(lite, ("SELECT name FROM pragma_table_info('" + std::string(table.name) + "')").c_str(), -1,
-                           &st, nullptr);
-        while (sqlite3_step(st) == SQLITE_ROW) columns.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(st, 0)));
-        sqlite3_finalize(st);
+        std::vector<std::string> columns = table_columns(gpkg, table.name);
         ASSERT_FALSE(columns.empty()) << table.name;
         const std::string key = columns[0];
         columns.erase(columns.begin());
@@ -194,7 +200,6 @@ TEST(DatabaseCli, ACopyIntoTheDatabaseHoldsEveryRowAndGeometry) {
         EXPECT_TRUE(found == expected) << table.name;
         ++compared;
     }
-    sqlite3_close(lite);
     EXPECT_EQ(compared, 15);
     // geometry in PostGIS, indexed, in the dataset's CRS
     EXPECT_EQ(pg.admin_sql("SELECT srid FROM geometry_columns WHERE f_table_schema = 'cleanheat' AND f_table_name = 'villages'"),
@@ -278,4 +283,115 @@ TEST(DatabaseCli, EachUnitSeesAndChangesOnlyItsOwnRowsAndTheViewerOnlyReads) {
     office.exec("UPDATE cleanheat.villages SET status = 'planned' WHERE county_code = '371603'");
     EXPECT_NE(pg.admin_sql("SELECT count(*) FROM cleanheat.villages WHERE status = 'planned' AND county_code = '371603'"),
               "0");
+}
+
+TEST(DatabaseCli, ADatasetCopiedIntoTheDatabaseAndBackIsTheSameDataset) {
+    PgTestDatabase pg;
+    CLEANHEAT_REQUIRE_PG(pg);
+    const auto dir = temp_dir();
+    const fs::path gpkg = full_samples(dir);
+    ASSERT_EQ(run_cli({"spotcheck", gpkg.string(), "--rate", "0.1", "-o", (dir / "spot.xlsx").string(), "--quiet"}).exit_code, 0);
+    ASSERT_EQ(run_cli({"db", "init", pg.pg(), "--quiet", "--pg-schema", "binzhou"}).exit_code, 0);
+    ASSERT_EQ(run_cli({"copy", gpkg.string(), pg.pg(), "--pg-schema", "binzhou", "--quiet"}).exit_code, 0);
+    const fs::path back = dir / "back.gpkg";
+    auto r = run_cli({"copy", pg.pg(), back.string(), "--pg-schema", "binzhou", "--json"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(nlohmann::json::parse(r.out).at("integrity"), "ok");
+    EXPECT_EQ(integrity_check(back), "ok");
+    // every table, every column, every row and geometry
+    for (const auto& table : ds::tables()) {
+        std::vector<std::string> columns = table_columns(gpkg, table.name);
+        const std::string key = columns.at(0);
+        columns.erase(columns.begin());
+        const auto original = sqlite_rows(gpkg, table.name, key, columns);
+        const auto copied = sqlite_rows(back, table.name, key, columns);
+        EXPECT_EQ(copied.size(), original.size()) << table.name;
+        EXPECT_TRUE(copied == original) << table.name;
+    }
+    EXPECT_EQ(read_layer(back, "villages").size(), read_layer(gpkg, "villages").size());
+    // the copy is a dataset like the original: the same annex
+    ASSERT_EQ(run_cli({"annex", gpkg.string(), "-o", (dir / "a1.xlsx").string(), "--quiet"}).exit_code, 0);
+    ASSERT_EQ(run_cli({"annex", back.string(), "-o", (dir / "a2.xlsx").string(), "--quiet"}).exit_code, 0);
+    for (const char* sheet : {"附件1", "附件2"}) EXPECT_EQ(sheet_rows(dir / "a2.xlsx", sheet), sheet_rows(dir / "a1.xlsx", sheet));
+    // a schema without a dataset, an existing file
+    r = run_cli({"copy", pg.pg(), (dir / "none.gpkg").string()});
+    EXPECT_EQ(r.exit_code, 3) << r.err;
+    EXPECT_NE(r.err.find("no dataset there"), std::string::npos) << r.err;
+    r = run_cli({"copy", pg.pg(), back.string(), "--pg-schema", "binzhou"});
+    EXPECT_EQ(r.exit_code, 4) << r.err;
+}
+
+TEST(DatabaseCli, AnnexMapAndReportGiveTheSameOutputsFromTheDatabaseAsFromTheFile) {
+    PgTestDatabase pg;
+    CLEANHEAT_REQUIRE_PG(pg);
+    const auto dir = temp_dir();
+    const fs::path gpkg = full_samples(dir);
+    ASSERT_EQ(run_cli({"db", "init", pg.pg(), "--quiet"}).exit_code, 0);
+    ASSERT_EQ(run_cli({"copy", gpkg.string(), pg.pg(), "--quiet"}).exit_code, 0);
+    const std::string d = dir.string();
+    // annex: every sheet the same
+    ASSERT_EQ(run_cli({"annex", gpkg.string(), "-o", d + "/file.xlsx", "--quiet"}).exit_code, 0);
+    auto r = run_cli({"annex", pg.pg(), "-o", d + "/db.xlsx", "--json"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto sheets = nlohmann::json::parse(r.out).at("sheets");
+    EXPECT_GT(sheets.size(), 5u);
+    for (const auto& sheet : sheets)
+        EXPECT_EQ(sheet_rows(dir / "db.xlsx", sheet.get<std::string>()), sheet_rows(dir / "file.xlsx", sheet.get<std::string>()))
+            << sheet;
+    // map: the same picture
+    ASSERT_EQ(run_cli({"map", gpkg.string(), "--style", "styles/route.json", "-o", d + "/file.png", "--dpi", "40",
+                       "--date", "2022-10-10", "--quiet"}).exit_code, 0);
+    r = run_cli({"map", pg.pg(), "--style", "styles/route.json", "-o", d + "/db.png", "--dpi", "40", "--date",
+                 "2022-10-10", "--quiet"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(read_file(dir / "db.png"), read_file(dir / "file.png"));
+    // report: the same text, the progress as of the same date from the ledger
+    ASSERT_EQ(run_cli({"report", gpkg.string(), "-o", d + "/file.pdf", "--quiet"}).exit_code, 0);
+    r = run_cli({"report", pg.pg(), "-o", d + "/db.pdf", "--json"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(nlohmann::json::parse(r.out).at("as_of"), "2022-10-10");
+    EXPECT_EQ(shell_output("pdftotext " + d + "/db.pdf -"), shell_output("pdftotext " + d + "/file.pdf -"));
+    // a county's login gets its own county's annex
+    const std::string binchen = pg.login_role("binchen", "cleanheat_unit_371602");
+    r = run_cli({"annex", pg.pg(binchen), "-o", d + "/binchen.xlsx", "--json"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto j = nlohmann::json::parse(r.out);
+    EXPECT_EQ(j.at("annex1").at("households").get<long long>(),
+              std::stoll(pg.admin_sql("SELECT sum(households_total) FROM cleanheat.villages WHERE county_code = '371602'")));
+    for (const auto& sheet : j.at("sheets"))
+        EXPECT_EQ(sheet.get<std::string>().find("沾化区"), std::string::npos) << sheet;
+    // no dataset, no rights
+    r = run_cli({"annex", pg.pg(), "--pg-schema", "nothing_here", "-o", d + "/none.xlsx"});
+    EXPECT_EQ(r.exit_code, 3) << r.err;
+    EXPECT_FALSE(fs::exists(dir / "none.xlsx"));
+}
+
+TEST(DatabaseCli, MergeIntoTheDatabaseHoldsWhatMergeIntoAFileHolds) {
+    PgTestDatabase pg;
+    CLEANHEAT_REQUIRE_PG(pg);
+    const auto dir = temp_dir();
+    const fs::path gpkg = merge_samples(dir);
+    ASSERT_EQ(run_cli({"db", "init", pg.pg(), "--quiet"}).exit_code, 0);
+    std::vector<std::string> args = {"merge"};  // as merge_samples() names the tables
+    std::vector<std::string> files;
+    for (const auto& e : fs::directory_iterator(samples("plans"))) files.push_back(e.path().string());
+    std::sort(files.begin(), files.end());
+    args.insert(args.end(), files.begin(), files.end());
+    args.insert(args.end(), {"--villages", samples("villages.gpkg").string(), "--heating", samples("heating.xlsx").string(),
+                             "-o", pg.pg(), "--json"});
+    auto r = run_cli(args);
+    ASSERT_EQ(r.exit_code, 1) << r.err;  // the samples' planted rejects, as into a file
+    EXPECT_EQ(nlohmann::json::parse(r.out).at("households").at("total").get<long long>(), 121000);
+    EXPECT_EQ(pg.admin_sql("SELECT sum(households_total) FROM cleanheat.villages"), "121000");
+    // into a dataset already there only with --overwrite
+    r = run_cli(args);
+    EXPECT_EQ(r.exit_code, 4) << r.err;
+    const fs::path back = dir / "back.gpkg";
+    r = run_cli({"copy", pg.pg(), back.string(), "--quiet"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    for (const char* table : {"villages", "plan_rows", "heating", "issues"}) {
+        std::vector<std::string> columns = table_columns(gpkg, table);
+        columns.erase(columns.begin());
+        EXPECT_TRUE(sqlite_rows(back, table, "fid", columns) == sqlite_rows(gpkg, table, "fid", columns)) << table;
+    }
 }

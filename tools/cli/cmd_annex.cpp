@@ -59,7 +59,8 @@ void add_annex(CLI::App& app, Context& context) {
     auto memory = std::make_shared<std::string>("auto");
     auto no_villages = std::make_shared<bool>(false);
     auto* cmd = app.add_subcommand("annex", "Write the annex tables (附件1, 附件2), targets, village lists as Excel");
-    cmd->add_option("merged", opt->merged, "The GeoPackage written by cleanheat merge")->required();
+    cmd->add_option("merged", opt->merged, "The GeoPackage written by cleanheat merge, or PG:\"dbname=...\"")->required();
+    cmd->add_option("--pg-schema", opt->pg_schema, "The schema of a PG: dataset (default: cleanheat)");
     cmd->add_option("-o,--output", opt->output, "Workbook (.xlsx), written atomically")->required();
     cmd->add_option("--targets", opt->targets, "Targets and titles file (default: styles/targets.json)");
     cmd->add_option("--units", opt->units, "Reporting units file (default: styles/units.json)");

@@ -35,11 +35,12 @@ void add_copy(CLI::App& app, Context& context) {
     auto opt = std::make_shared<CopyOptions>();
     auto* cmd = app.add_subcommand(
         "copy", "Copy a dataset safely, also while another command writes it (one consistent state, checked)");
-    cmd->add_option("source", opt->source, "The dataset (.gpkg written by cleanheat merge)")->required();
+    cmd->add_option("source", opt->source, "The dataset: a .gpkg written by cleanheat merge, or PG:\"dbname=...\"")
+        ->required();
     cmd->add_option("destination", opt->destination,
                     "The copy: a .gpkg written atomically, or PG:\"dbname=...\" (one transaction; see cleanheat db init)")
         ->required();
-    cmd->add_option("--pg-schema", opt->pg_schema, "The schema of a PG: destination (default: cleanheat)");
+    cmd->add_option("--pg-schema", opt->pg_schema, "The schema of a PG: source or destination (default: cleanheat)");
     add_common_options(*cmd, context);
     cmd->footer(examples("copy"));
     cmd->callback([opt, &context] {

@@ -40,7 +40,8 @@ void print_summary(const MapResult& r, const Context& context) {
 void add_map(CLI::App& app, Context& context) {
     auto opt = std::make_shared<MapOptions>();
     auto* cmd = app.add_subcommand("map", "Draw a print-quality map from a style file (PDF, PNG, SVG; atlas)");
-    cmd->add_option("dataset", opt->dataset, "The GeoPackage written by cleanheat merge")->required();
+    cmd->add_option("dataset", opt->dataset, "The GeoPackage written by cleanheat merge, or PG:\"dbname=...\"")->required();
+    cmd->add_option("--pg-schema", opt->pg_schema, "The schema of a PG: dataset (default: cleanheat)");
     cmd->add_option("--style", opt->style, "Style file: styles/route.json, progress.json, heating.json, ...")
         ->required();
     cmd->add_option("-o,--output", opt->output, "Output: .pdf (vector), .png or .svg, written atomically")->required();

@@ -143,7 +143,10 @@ void add_merge(CLI::App& app, Context& context) {
         ->expected(1)
         ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
     cmd->add_option("--plan-year", opt->plan_year, "Plan year written to planned villages")->capture_default_str();
-    cmd->add_option("-o,--output", opt->output, "Output GeoPackage (written atomically)")->required();
+    cmd->add_option("-o,--output", opt->output,
+                    "Output GeoPackage (written atomically), or PG:\"dbname=...\" (a schema prepared by cleanheat db init)")
+        ->required();
+    cmd->add_option("--pg-schema", opt->pg_schema, "The schema of a PG: output (default: cleanheat)");
     add_common_options(*cmd, context);
     cmd->footer(examples("merge"));
     cmd->callback([opt, &context] {

@@ -13,7 +13,9 @@ void add_report(CLI::App& app, Context& context) {
     auto opt = std::make_shared<ReportOptions>();
     auto* cmd =
         app.add_subcommand("report", "Write the printable PDF report: plan, progress, maps, counties, data issues");
-    cmd->add_option("merged", opt->merged, "The GeoPackage written by cleanheat merge (after contiguity/progress)")
+    cmd->add_option("--pg-schema", opt->pg_schema, "The schema of a PG: dataset (default: cleanheat)");
+    cmd->add_option("merged", opt->merged,
+                    "The GeoPackage written by cleanheat merge (after contiguity/progress), or PG:\"dbname=...\"")
         ->required();
     cmd->add_option("-o,--output", opt->output, "PDF file, written atomically")->required();
     cmd->add_option("--as-of", opt->as_of, "Progress as of this date, YYYY-MM-DD (default: the last progress run's)");

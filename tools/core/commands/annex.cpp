@@ -10,6 +10,8 @@
 #include <unordered_map>
 
 #include "base/error.hpp"
+#include "dataset/snapshot.hpp"
+#include "io/pg_connection.hpp"
 #include "dataset/dataset.hpp"
 #include "base/json_file.hpp"
 #include "io/gpkg_sql.hpp"
@@ -275,6 +277,12 @@ void add_chart(XlsxWorkbook& book, const XlsxTable& table, const AnnexData& data
 }  // namespace
 
 AnnexResult annex(const AnnexOptions& options, const Progress& progress) {
+    if (is_pg_name(options.merged.string())) {  // a database: read through one snapshot of it (dataset/snapshot.hpp)
+        const dataset::Snapshot snapshot(options.merged.string(), options.pg_schema);
+        AnnexOptions local = options;
+        local.merged = snapshot.path();
+        return annex(local, progress);
+    }
     AnnexResult result;
     const auto targets_file = options.targets.empty() ? default_style_file("targets.json") : options.targets;
     if (targets_file.empty()) throw InputError("no targets file: give --targets (see docs/styles.md)");

@@ -55,6 +55,7 @@ AnnexData read_annex_data(const std::filesystem::path& merged, const std::filesy
 
 struct AnnexOptions {
     std::filesystem::path merged;   // the merge's GeoPackage
+    std::string pg_schema;          // the schema when the dataset is PG:"..." (empty: cleanheat)
     std::filesystem::path output;   // .xlsx, written atomically
     std::filesystem::path targets;  // empty: styles/targets.json
     std::filesystem::path units;    // empty: styles/units.json

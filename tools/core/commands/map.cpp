@@ -13,6 +13,8 @@
 #include <sstream>
 
 #include "base/error.hpp"
+#include "dataset/snapshot.hpp"
+#include "io/pg_connection.hpp"
 #include "dataset/dataset.hpp"
 #include "io/atomic_output.hpp"
 #include "io/sqlite_util.hpp"
@@ -141,6 +143,12 @@ Box unit_extent(const std::string& dataset, const std::string& field, const std:
 }
 
 MapResult make_map(const MapOptions& options, const Progress& progress) {
+    if (is_pg_name(options.dataset)) {  // a database: read through one snapshot of it (dataset/snapshot.hpp)
+        const dataset::Snapshot snapshot(options.dataset, options.pg_schema);
+        MapOptions local = options;
+        local.dataset = snapshot.path();
+        return make_map(local, progress);
+    }
     const auto started = Clock::now();
     MapResult result;
     const std::string kind = kind_of(options.output);

@@ -15,6 +15,7 @@ namespace cleanheat {
 
 struct MapOptions {
     std::string dataset;           // the merged GeoPackage
+    std::string pg_schema;          // the schema when the dataset is PG:"..." (empty: cleanheat)
     std::filesystem::path style;   // styles/<kind>.json
     std::filesystem::path output;  // .pdf | .png | .svg
     double dpi = 0;                // 0: the style's

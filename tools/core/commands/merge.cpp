@@ -18,7 +18,10 @@
 #include <unordered_set>
 
 #include "base/error.hpp"
+#include "dataset/copy.hpp"
 #include "dataset/schema.hpp"
+#include "dataset/snapshot.hpp"
+#include "io/pg_connection.hpp"
 #include "geo/crs.hpp"
 #include "geo/gcj02_check.hpp"
 #include "geo/reproject.hpp"
@@ -185,6 +188,20 @@ std::string join(const std::vector<std::string>& items) {
 }  // namespace
 
 MergeResult merge(const MergeOptions& options, Progress& progress) {
+    if (is_pg_name(options.output.string())) {  // into a database: merged into a file, then copied in bulk
+        const dataset::TempFolder folder;
+        MergeOptions local = options;
+        local.output = fs::path(folder.path()) / "merged.gpkg";
+        Progress merging = progress.slice(0.0, 0.85), copying = progress.slice(0.85, 1.0);
+        MergeResult result = merge(local, merging);
+        CopyOptions copy;
+        copy.source = local.output.string();
+        copy.destination = options.output.string();
+        copy.pg_schema = options.pg_schema;
+        copy.overwrite = options.overwrite;
+        result.output = copy_dataset(copy, copying).destination;
+        return result;
+    }
     ensure_gdal();
     MergeResult result;
     result.output = options.output;

@@ -26,7 +26,8 @@ struct MergeOptions {
     std::string units_file;                // empty: the default styles/units.json when present
     std::vector<std::string> mapping_files;  // optional: column meanings of unusual plan-table layouts
     std::string villages_fields;             // optional: code=FIELD,name=FIELD[,township=FIELD,county=FIELD]
-    std::filesystem::path output;          // GeoPackage, written atomically
+    std::filesystem::path output;          // GeoPackage, written atomically; or PG:"..." (copied in, one transaction)
+    std::string pg_schema;                 // the schema of a PG: output (empty: cleanheat)
     bool overwrite = false;
     int plan_year = 2022;
     std::string command_line;  // recorded in the run metadata

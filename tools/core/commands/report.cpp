@@ -6,6 +6,8 @@
 
 #include "commands/annex.hpp"
 #include "base/error.hpp"
+#include "dataset/snapshot.hpp"
+#include "io/pg_connection.hpp"
 #include "dataset/dataset.hpp"
 #include "io/atomic_output.hpp"
 #include "base/issue.hpp"
@@ -105,6 +107,12 @@ void map_page(PdfDocument& doc, const PreparedMap& map, const Box& extent, const
 }  // namespace
 
 ReportResult make_report(const ReportOptions& options, const Progress& progress) {
+    if (is_pg_name(options.merged.string())) {  // a database: read through one snapshot of it (dataset/snapshot.hpp)
+        const dataset::Snapshot snapshot(options.merged.string(), options.pg_schema);
+        ReportOptions local = options;
+        local.merged = snapshot.path();
+        return make_report(local, progress);
+    }
     ReportResult result;
     result.output = options.output;
     if (!fs::is_regular_file(options.merged)) throw InputError(options.merged.string() + ": no such file");

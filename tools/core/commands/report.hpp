@@ -13,6 +13,7 @@ namespace cleanheat {
 
 struct ReportOptions {
     std::filesystem::path merged;   // the merged GeoPackage (after contiguity and progress, when run)
+    std::string pg_schema;          // the schema when the dataset is PG:"..." (empty: cleanheat)
     std::filesystem::path output;   // .pdf, written atomically
     std::string as_of;              // progress as of this date; empty: the last cleanheat progress run's, else today
     std::filesystem::path style;    // empty: styles/report.json

@@ -1,5 +1,6 @@
 #include "dataset/copy.hpp"
 
+#include <ogrsf_frmts.h>
 #include <sqlite3.h>
 
 #include <algorithm>
@@ -14,6 +15,7 @@
 #include "io/pg_connection.hpp"
 #include "io/atomic_output.hpp"
 #include "io/gpkg_sql.hpp"
+#include "io/gpkg_writer.hpp"
 
 namespace cleanheat {
 namespace fs = std::filesystem;
@@ -32,6 +34,18 @@ struct Destination {
     ~Destination() { sqlite3_close(db); }
 };
 
+
+// A GeoPackage copy that checked out, closed: one file (the WAL folded in before), renamed.
+CopyResult finish_file_copy(AtomicOutput& output, CopyResult& result, std::chrono::steady_clock::time_point started,
+                            const Progress& progress) {
+    std::error_code ec;
+    for (const char* suffix : {"-wal", "-shm"}) fs::remove(output.partial().string() + suffix, ec);
+    output.commit();
+    result.bytes = static_cast<long long>(fs::file_size(output.target(), ec));
+    result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    progress.update(1.0, "done");
+    return result;
+}
 
 // GeoPackage geometry blob -> hex EWKB with the SRID, as PostGIS reads it in COPY; false for an
 // empty geometry or a blob that is not one.
@@ -112,12 +126,17 @@ CopyResult copy_to_pg(const CopyOptions& options, Progress& progress, const std:
                 columns.push_back(*declared);
             }
             int srid = 0;
+            std::string geometry_type = "GEOMETRY";
             if (table.features)
                 source.each(
-                    "SELECT s.organization_coordsys_id FROM gpkg_geometry_columns g JOIN gpkg_spatial_ref_sys s ON "
-                    "s.srs_id = g.srs_id WHERE g.table_name = ?1",
-                    [&](sqlite3_stmt* st) { srid = sqlite3_column_int(st, 0); }, {table.name});
-            dataset::pg_create_table(db, schema, table, columns, srid);
+                    "SELECT s.organization_coordsys_id, g.geometry_type_name FROM gpkg_geometry_columns g JOIN "
+                    "gpkg_spatial_ref_sys s ON s.srs_id = g.srs_id WHERE g.table_name = ?1",
+                    [&](sqlite3_stmt* st) {
+                        srid = sqlite3_column_int(st, 0);
+                        geometry_type = sql_text(st, 1);
+                    },
+                    {table.name});
+            dataset::pg_create_table(db, schema, table, columns, srid, geometry_type);
             std::vector<std::string> names;
             std::string select;
             if (!key.empty()) names.push_back(key);
@@ -171,7 +190,7 @@ CopyResult copy_to_pg(const CopyOptions& options, Progress& progress, const std:
         throw_if_stop_requested();
         db.exec("COMMIT");
     } catch (...) {
-        PQexec(db.handle(), "ROLLBACK");
+        db.rollback();
         throw;
     }
     result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
@@ -181,10 +200,191 @@ CopyResult copy_to_pg(const CopyOptions& options, Progress& progress, const std:
 
 }  // namespace
 
+// Rows of one table out of the database, a batch at a time (a cursor inside the caller's
+// transaction): row(result, i) for each.
+template <class Row>
+void stream_rows(const PgConnection& db, const std::string& select, Row row) {
+    db.exec("DECLARE cleanheat_rows NO SCROLL CURSOR FOR " + select);
+    for (;;) {
+        const PgResult batch = db.query("FETCH 5000 FROM cleanheat_rows");
+        for (int i = 0; i < batch.rows(); ++i) row(batch, i);
+        throw_if_stop_requested();
+        if (batch.rows() < 5000) break;
+    }
+    db.exec("CLOSE cleanheat_rows");
+}
+
+std::string from_hex(const std::string& hex) {
+    auto nibble = [](char c) { return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10; };
+    std::string bytes(hex.size() / 2, '\0');
+    for (std::size_t i = 0; i < bytes.size(); ++i)
+        bytes[i] = static_cast<char>(nibble(hex[2 * i]) << 4 | nibble(hex[2 * i + 1]));
+    return bytes;
+}
+
+// A dataset out of a PostgreSQL schema into a new GeoPackage: one snapshot of the database
+// (a read-only repeatable-read transaction), rows streamed with a cursor, the layers created from
+// the declarations as the merge creates them, the keys kept; checked and renamed like every copy.
+CopyResult copy_from_pg(const CopyOptions& options, Progress& progress, const std::chrono::steady_clock::time_point started) {
+    if (lower_extension(options.destination) != ".gpkg")
+        throw UsageError(options.destination + ": a copy out of the database is a GeoPackage: give a .gpkg file");
+    progress.update(0.0, "Connecting");
+    const PgConnection db(pg_conninfo(options.source));
+    const std::string schema = options.pg_schema.empty() ? dataset::kDefaultPgSchema : options.pg_schema;
+    const std::string s = db.identifier(schema);
+    CopyResult result;
+    result.source = db.label() + " schema " + schema;
+    result.destination = options.destination;
+    db.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+    if (!dataset::pg_has_dataset(db, schema))
+        throw InputError(result.source + ": no dataset there (no villages table)",
+                         "put one there with 'cleanheat copy merged.gpkg PG:...'");
+    if (db.query("SELECT has_table_privilege(quote_ident($1) || '.villages', 'SELECT')", {schema}).text(0, 0) != "t")
+        throw InputError(result.source + ": this user may not read the villages",
+                         "ask the database's administrator for one of the roles in docs/database.md");
+    AtomicOutput output(options.destination, options.overwrite, {});
+    struct Present {
+        const dataset::Table* table;
+        std::vector<dataset::Column> columns;
+        long long rows;
+    };
+    std::vector<Present> present;
+    // the tables there that this user may read (a unit's login reads its own rows of a few)
+    for (const auto& table : dataset::tables())
+        if (db.query("SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 "
+                     "AND c.relname = $2 AND c.relkind IN ('r', 'p') AND has_table_privilege(c.oid, 'SELECT')",
+                     {schema, std::string(table.name)})
+                .rows() > 0)
+            present.push_back({&table, dataset::pg_columns(db, schema, table),
+                               db.query("SELECT count(*) FROM " + s + "." + db.identifier(table.name)).integer(0, 0)});
+    auto select_of = [&](const Present& p, const std::string& key) {
+        std::string select = "SELECT " + key;
+        if (p.table->features) select += ", encode(ST_AsBinary(geom), 'hex')";
+        for (const auto& c : p.columns) select += ", " + db.identifier(c.name);
+        return select + " FROM " + s + "." + db.identifier(p.table->name) + " ORDER BY " + key;
+    };
+    // the layers and tables the merge and the commands create through GDAL: fid-keyed
+    {
+        GpkgWriter writer(output.partial().string());
+        std::vector<OGRSpatialReference> srs(present.size());
+        for (std::size_t k = 0; k < present.size(); ++k) {
+            const Present& p = present[k];
+            if (p.table->key != dataset::Key::fid || !p.table->registered) continue;
+            OGRwkbGeometryType type = wkbNone;
+            if (p.table->features) {
+                const int srid = static_cast<int>(
+                    db.query("SELECT Find_SRID($1, $2, 'geom')", {schema, std::string(p.table->name)}).integer(0, 0));
+                srs[k].SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
+                if (srid > 0 && srs[k].importFromEPSG(srid) != OGRERR_NONE)
+                    throw InputError(result.source + ": " + p.table->name + ": CRS EPSG:" + std::to_string(srid) +
+                                     " unknown to PROJ");
+                type = OGRFromOGCGeomType(dataset::pg_geometry_type(db, schema, p.table->name).c_str());
+                if (type == wkbNone) type = wkbUnknown;
+            }
+            dataset::Table declared = *p.table;
+            declared.columns = p.columns;
+            writer.create_layer(p.table->name, type, p.table->features ? &srs[k] : nullptr,
+                                dataset::writer_fields(declared), p.table->description, true);
+        }
+        writer.begin_rows();
+        for (std::size_t k = 0; k < present.size(); ++k) {
+            const Present& p = present[k];
+            if (p.table->key != dataset::Key::fid || !p.table->registered) continue;
+            progress.update(0.05 + 0.8 * static_cast<double>(k) / static_cast<double>(present.size()),
+                            std::string("Copying ") + p.table->name);
+            const int srs_id = p.table->features ? writer.srs_id(p.table->name) : 0;
+            BulkInsert insert(writer, p.table->name);
+            const int first = p.table->features ? 2 : 1;
+            stream_rows(db, select_of(p, "fid"), [&](const PgResult& r, int i) {
+                insert.fid(r.integer(i, 0));
+                if (p.table->features && !r.null(i, 1)) {
+                    const std::string wkb = from_hex(r.text(i, 1));
+                    OGRGeometry* geometry = nullptr;
+                    if (OGRGeometryFactory::createFromWkb(wkb.data(), nullptr, &geometry, wkb.size()) != OGRERR_NONE)
+                        throw InputError(result.source + ": " + p.table->name + " fid " + r.text(i, 0) +
+                                         ": a geometry that cannot be read");
+                    insert.geometry(gpkg_blob(*geometry, srs_id));
+                    OGRGeometryFactory::destroyGeometry(geometry);
+                }
+                for (std::size_t c = 0; c < p.columns.size(); ++c) {
+                    const int at = first + static_cast<int>(c);
+                    const int field = static_cast<int>(c);
+                    if (r.null(i, at))
+                        insert.null(field);
+                    else if (p.columns[c].type == dataset::ColumnType::text)
+                        insert.text(field, r.text(i, at));
+                    else if (p.columns[c].type == dataset::ColumnType::real)
+                        insert.real(field, std::stod(r.text(i, at)));
+                    else
+                        insert.integer(field, r.integer(i, at));
+                }
+                insert.insert();
+            });
+        }
+        progress.update(0.85, "Building the spatial indexes");
+        writer.finish();
+    }
+    // the tables keyed otherwise (the ledger's imports, the caches): created as the commands do
+    {
+        const SqliteDb out(output.partial(), SqliteDb::Mode::write);
+        out.exec("BEGIN IMMEDIATE");
+        for (const Present& p : present) {
+            if (p.table->key == dataset::Key::fid && p.table->registered) continue;
+            dataset::create_table(out, *p.table);
+            std::vector<std::string> names;
+            if (p.table->key == dataset::Key::import_id) names.emplace_back("import_id");
+            for (const auto& c : p.columns) names.emplace_back(c.name);
+            SqlStatement insert(out, dataset::insert_sql(*p.table, names));
+            const std::string key = p.table->key == dataset::Key::import_id ? "import_id" : db.identifier(p.columns.at(0).name);
+            std::string select = "SELECT " + key;
+            for (std::size_t c = p.table->key == dataset::Key::import_id ? 0 : 1; c < p.columns.size(); ++c)
+                select += ", " + db.identifier(p.columns[c].name);
+            select += " FROM " + s + "." + db.identifier(p.table->name) + " ORDER BY " + key;
+            const std::size_t offset = p.table->key == dataset::Key::import_id ? 1 : 0;  // result column -> parameter
+            stream_rows(db, select, [&](const PgResult& r, int i) {
+                for (int at = 0; at < r.columns(); ++at) {
+                    const int parameter = at + 1;
+                    const dataset::ColumnType type =
+                        at == 0 && offset == 1 ? dataset::ColumnType::integer64 : p.columns[static_cast<std::size_t>(at) - offset].type;
+                    if (r.null(i, at))
+                        insert.null(parameter);
+                    else if (type == dataset::ColumnType::text)
+                        insert.text(parameter, r.text(i, at));
+                    else if (type == dataset::ColumnType::real)
+                        insert.real(parameter, std::stod(r.text(i, at)));
+                    else
+                        insert.integer(parameter, r.integer(i, at));
+                }
+                insert.run();
+            });
+        }
+        out.exec("COMMIT");
+        // checked like every copy: sound, and every table holds the database's rows
+        result.integrity = "ok";
+        out.each("PRAGMA quick_check", [&](sqlite3_stmt* st) {
+            if (sql_text(st, 0) != "ok") result.integrity = sql_text(st, 0);
+        });
+        for (const Present& p : present) {
+            const long long copied = out.scalar("SELECT count(*) FROM " + sql_identifier(p.table->name));
+            if (copied != p.rows)
+                result.integrity = std::string(p.table->name) + ": " + std::to_string(p.rows) + " rows, " +
+                                   std::to_string(copied) + " copied";
+            if (std::string(p.table->name) == "villages") result.villages = copied;
+        }
+        result.tables = static_cast<long long>(present.size());
+        out.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+    }
+    db.exec("COMMIT");
+    if (result.integrity != "ok")
+        throw OutputError(options.destination + ": the copy does not check out: " + result.integrity);
+    return finish_file_copy(output, result, started, progress);
+}
+
 CopyResult copy_dataset(const CopyOptions& options, Progress& progress) {
     const auto started = std::chrono::steady_clock::now();
-    if (is_pg_name(options.source))
-        throw UsageError("copying out of a PostgreSQL/PostGIS dataset (PG:...) is not supported yet");
+    if (is_pg_name(options.source) && is_pg_name(options.destination))
+        throw UsageError("from a database to a database: use pg_dump and pg_restore (docs/database.md)");
+    if (is_pg_name(options.source)) return copy_from_pg(options, progress, started);
     if (is_pg_name(options.destination)) return copy_to_pg(options, progress, started);
     if (lower_extension(options.destination) != ".gpkg")
         throw UsageError(options.destination + ": the copy is a GeoPackage: give a .gpkg file");
@@ -243,16 +443,7 @@ CopyResult copy_dataset(const CopyOptions& options, Progress& progress) {
     sqlite3_exec(destination.db, "PRAGMA wal_checkpoint(TRUNCATE)", nullptr, nullptr, nullptr);
     sqlite3_close(destination.db);
     destination.db = nullptr;
-    {
-        std::error_code ec;
-        for (const char* suffix : {"-wal", "-shm"}) fs::remove(output.partial().string() + suffix, ec);
-    }
-    output.commit();
-    std::error_code ec;
-    result.bytes = static_cast<long long>(fs::file_size(options.destination, ec));
-    result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    progress.update(1.0, "done");
-    return result;
+    return finish_file_copy(output, result, started, progress);
 }
 
 }  // namespace cleanheat

@@ -8,9 +8,9 @@
 namespace cleanheat {
 
 struct CopyOptions {
-    std::string source;       // a dataset of cleanheat merge (.gpkg)
+    std::string source;       // a dataset of cleanheat merge (.gpkg), or PG:"dbname=..."
     std::string destination;  // a new .gpkg, or PG:"dbname=..." (a schema prepared by db init)
-    std::string pg_schema;    // the schema of a PG: destination; empty: cleanheat
+    std::string pg_schema;    // the schema of a PG: source or destination; empty: cleanheat
     bool overwrite = false;
 };
 
@@ -21,7 +21,7 @@ struct CopyResult {
     double seconds = 0;
 };
 
-// Throws UsageError for a PG: source (not yet supported) and a destination that is neither .gpkg nor PG:,
+// Throws UsageError for PG: to PG: (pg_dump's work) and a destination that is neither .gpkg nor PG:,
 // InputError for a source that is missing, damaged, journalled or no dataset of cleanheat merge,
 // OutputError when the copy cannot be written or does not check out.
 CopyResult copy_dataset(const CopyOptions& options, Progress& progress);

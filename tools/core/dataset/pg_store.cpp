@@ -128,14 +128,34 @@ PgInitResult pg_init(const PgConnection& db, const std::string& schema, const Un
         if (result.dataset_present) pg_secure_dataset(db, schema);
         db.exec("COMMIT");
     } catch (...) {
-        PQexec(db.handle(), "ROLLBACK");
+        db.rollback();
         throw;
     }
     return result;
 }
 
+std::vector<Column> pg_columns(const PgConnection& db, const std::string& schema, const Table& table) {
+    std::vector<Column> columns;
+    const PgResult r = db.query(
+        "SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 ORDER BY "
+        "ordinal_position",
+        {schema, std::string(table.name)});
+    for (int i = 0; i < r.rows(); ++i) {
+        const std::string name = r.text(i, 0);
+        if (name == "geom" || (table.key == Key::fid && name == "fid") ||
+            (table.key == Key::import_id && name == "import_id"))
+            continue;
+        const Column* declared = declared_column(table, name);
+        if (!declared)
+            throw InputError(db.label() + ": " + schema + "." + table.name + " has a column " + name +
+                             " that the dataset does not declare");
+        columns.push_back(*declared);
+    }
+    return columns;
+}
+
 void pg_create_table(const PgConnection& db, const std::string& schema, const Table& table,
-                     const std::vector<Column>& columns, int srid) {
+                     const std::vector<Column>& columns, int srid, const std::string& geometry_type) {
     std::string sql = "CREATE TABLE " + db.identifier(schema) + "." + db.identifier(table.name) + " (";
     switch (table.key) {
         case Key::fid:
@@ -158,6 +178,19 @@ void pg_create_table(const PgConnection& db, const std::string& schema, const Ta
         first = false;
     }
     db.exec(sql + ")");
+    // any geometry is taken (a GeoPackage layer declared MULTIPOLYGON may hold polygons); the type
+    // the layer declared is kept beside it, for a copy back into a GeoPackage
+    if (table.features)
+        db.exec("COMMENT ON COLUMN " + db.identifier(schema) + "." + db.identifier(table.name) + ".geom IS " +
+                db.literal(geometry_type));
+}
+
+std::string pg_geometry_type(const PgConnection& db, const std::string& schema, const std::string& table) {
+    const PgResult r = db.query(
+        "SELECT col_description(c.oid, a.attnum) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace JOIN "
+        "pg_attribute a ON a.attrelid = c.oid WHERE n.nspname = $1 AND c.relname = $2 AND a.attname = 'geom'",
+        {schema, table});
+    return r.rows() > 0 && !r.null(0, 0) ? r.text(0, 0) : "GEOMETRY";
 }
 
 void pg_drop_dataset(const PgConnection& db, const std::string& schema) {

@@ -41,10 +41,16 @@ PgInitResult pg_init(const PgConnection& db, const std::string& schema, const Un
 bool pg_initialised(const PgConnection& db, const std::string& schema);
 bool pg_has_dataset(const PgConnection& db, const std::string& schema);
 
-// Creates one declared table with the given columns (the declaration's types; `srid` for the
-// geometry of a feature table). Inside the caller's transaction.
+// Creates one declared table with the given columns (the declaration's types; `srid` and the
+// OGC type name, e.g. MULTIPOLYGON or GEOMETRY, for the geometry of a feature table). Inside the
+// caller's transaction.
 void pg_create_table(const PgConnection& db, const std::string& schema, const Table& table,
-                     const std::vector<Column>& columns, int srid);
+                     const std::vector<Column>& columns, int srid, const std::string& geometry_type);
+// The geometry type a feature table's GeoPackage layer declared (GEOMETRY when not recorded).
+std::string pg_geometry_type(const PgConnection& db, const std::string& schema, const std::string& table);
+// The columns of a dataset table in the database, in order, typed by their declarations (keys and
+// geometry left out); InputError for a column the dataset does not declare.
+std::vector<Column> pg_columns(const PgConnection& db, const std::string& schema, const Table& table);
 // Drops every declared table of the schema.
 void pg_drop_dataset(const PgConnection& db, const std::string& schema);
 // Indexes, owner, row-level security, policies and grants of the dataset tables present.

@@ -348,7 +348,7 @@ std::string insert_sql(const Table& table, const std::vector<std::string>& colum
     for (std::size_t i = 0; i < columns.size(); ++i) {
         if (std::none_of(table.columns.begin(), table.columns.end(),
                          [&](const Column& c) { return columns[i] == c.name; }) &&
-            columns[i] != "fid" && columns[i] != "geom")
+            columns[i] != "fid" && columns[i] != "geom" && !(columns[i] == "import_id" && table.key == Key::import_id))
             throw std::logic_error(std::string("column not declared: ") + table.name + "." + columns[i]);
         names += (i ? ", " : "") + sql_identifier(columns[i]);
         values += (i ? ", ?" : "?") + std::to_string(i + 1);

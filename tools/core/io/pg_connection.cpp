@@ -85,6 +85,8 @@ void PgConnection::exec(const std::string& sql) const {
     PQclear(r);
 }
 
+void PgConnection::rollback() const noexcept { PQclear(PQexec(conn_, "ROLLBACK")); }
+
 PgResult PgConnection::query(const std::string& sql, const std::vector<std::optional<std::string>>& params) const {
     std::vector<const char*> values;
     for (const auto& p : params) values.push_back(p ? p->c_str() : nullptr);
@@ -98,6 +100,14 @@ PgResult PgConnection::query(const std::string& sql, const std::vector<std::opti
 std::string PgConnection::identifier(const std::string& name) const {
     char* quoted = PQescapeIdentifier(conn_, name.c_str(), name.size());
     if (!quoted) fail("quoting " + name, nullptr);
+    std::string out = quoted;
+    PQfreemem(quoted);
+    return out;
+}
+
+std::string PgConnection::literal(const std::string& text) const {
+    char* quoted = PQescapeLiteral(conn_, text.c_str(), text.size());
+    if (!quoted) fail("quoting a literal", nullptr);
     std::string out = quoted;
     PQfreemem(quoted);
     return out;

@@ -53,8 +53,12 @@ public:
     void exec(const std::string& sql) const;
     // A statement with $1, $2 ... bound to `params` (nullopt: NULL), sent apart from the SQL.
     PgResult query(const std::string& sql, const std::vector<std::optional<std::string>>& params = {}) const;
+    // Ends the transaction without its changes; never throws (for the way out of an error).
+    void rollback() const noexcept;
     // A quoted identifier: my"table -> "my""table".
     std::string identifier(const std::string& name) const;
+    // A quoted literal, for the few statements that take no parameters (COMMENT ON ...).
+    std::string literal(const std::string& text) const;
     // The SQLSTATE of the last error thrown by this connection (e.g. 42501 insufficient_privilege).
     const std::string& last_state() const { return last_state_; }
 

@@ -1,0 +1,43 @@
+// A dataset named by a PG: connection, for the commands that read it whole (annex, map, report):
+// one consistent snapshot of the database (a read-only repeatable-read transaction) copied into a
+// temporary GeoPackage that the command reads like any dataset, removed at the end. Row-level
+// security applies: a unit's login gets its own unit's rows, and tables it may not read are left
+// out. A .gpkg path is used as it is.
+#pragma once
+#include <memory>
+#include <string>
+
+namespace cleanheat::dataset {
+
+// A new private folder under the system's temporary folder, removed with everything in it.
+class TempFolder {
+public:
+    TempFolder();
+    ~TempFolder();
+    TempFolder(const TempFolder&) = delete;
+    TempFolder& operator=(const TempFolder&) = delete;
+    const std::string& path() const { return path_; }
+
+private:
+    std::string path_;
+};
+
+class Snapshot {
+public:
+    Snapshot(const std::string& name, const std::string& pg_schema);
+    ~Snapshot();
+    Snapshot(const Snapshot&) = delete;
+    Snapshot& operator=(const Snapshot&) = delete;
+
+    // The GeoPackage to read: the dataset itself, or the temporary copy.
+    const std::string& path() const { return path_; }
+    bool from_database() const { return folder_ != nullptr; }
+    // The dataset as a message may name it (a database without its password).
+    const std::string& label() const { return label_; }
+
+private:
+    std::string path_, label_;
+    std::unique_ptr<TempFolder> folder_;
+};
+
+}  // namespace cleanheat::dataset
