@@ -134,4 +134,16 @@ TEST(ReportCli, TheReportOnlyReadsAndIsNotHeldUpByACommandWritingTheDataset) {
     EXPECT_EQ(pdf_text(held_pdf), pdf_text(free_pdf));
     EXPECT_NE(pdf_text(held_pdf).find("工程进度（截至2022年9月30日"), std::string::npos);
     EXPECT_EQ(dataset_digest(gpkg), before);
+    // opened read-only: a writer's connection would have put a rollback-journal dataset in WAL mode
+    ASSERT_EQ(sqlite3_open(gpkg.c_str(), &writer), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(writer, "PRAGMA journal_mode=DELETE", nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(writer);
+    ASSERT_EQ(run_cli({"report", gpkg.string(), "-o", (dir / "again.pdf").string(), "--quiet"}).exit_code, 0);
+    ASSERT_EQ(sqlite3_open_v2(gpkg.c_str(), &writer, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+    sqlite3_stmt* st = nullptr;
+    ASSERT_EQ(sqlite3_prepare_v2(writer, "PRAGMA journal_mode", -1, &st, nullptr), SQLITE_OK);
+    ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
+    EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(st, 0)), "delete");
+    sqlite3_finalize(st);
+    sqlite3_close(writer);
 }
