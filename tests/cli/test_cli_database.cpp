@@ -38,8 +38,8 @@ std::string unit_codes_json() {
     return out;
 }
 
-// Every row of a SQLite table as text, keyed by its key column, geometry as WKB hex; reals
-// rounded to 9 significant digits (the two databases print them differently).
+// Every row of a SQLite table as text, keyed by its key column, geometry as WKB hex; reals with
+// every digit (%.17g), so that a value changed in its last bit shows.
 std::map<std::string, std::vector<std::string>> sqlite_rows(const fs::path& gpkg, const std::string& table,
                                                             const std::string& key, const std::vector<std::string>& columns) {
     std::map<std::string, std::vector<std::string>> rows;
@@ -69,7 +69,7 @@ std::map<std::string, std::vector<std::string>> sqlite_rows(const fs::path& gpkg
                 row.push_back(hex);
             } else if (type == SQLITE_FLOAT) {
                 char text[40];
-                std::snprintf(text, sizeof text, "%.9g", sqlite3_column_double(st, i));
+                std::snprintf(text, sizeof text, "%.17g", sqlite3_column_double(st, i));
                 row.emplace_back(text);
             } else {
                 row.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(st, i)));
@@ -105,7 +105,7 @@ std::map<std::string, std::vector<std::string>> pg_rows(const cleanheat::PgConne
             std::string v = r.null(i, at) ? "NULL" : r.text(i, at);
             if (!r.null(i, at) && r.text(i, at + 1) == "double precision") {
                 char text[40];
-                std::snprintf(text, sizeof text, "%.9g", std::stod(v));
+                std::snprintf(text, sizeof text, "%.17g", std::stod(v));
                 v = text;
             }
             row.push_back(v);
@@ -168,8 +168,16 @@ TEST(DatabaseCli, InitCreatesTheSchemaAndRolesAndCanRunAgain) {
     EXPECT_EQ(r.exit_code, 3) << r.err;
     EXPECT_NE(r.err.find("cannot connect"), std::string::npos) << r.err;
     EXPECT_EQ(r.err.find("s3cret"), std::string::npos) << r.err;
+    r = run_cli({"db", "init", "PG:dbname=x password='s3cret"});  // a string libpq cannot read
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+    EXPECT_EQ(r.err.find("s3cret"), std::string::npos) << r.err;
     r = run_cli({"db", "init", "out/merged.gpkg"});
     EXPECT_EQ(r.exit_code, 2) << r.err;
+    for (const char* schema : {"bin$f$zhou", "Binzhou", "a%sb", "1st"}) {
+        r = run_cli({"db", "init", pg.pg(), "--pg-schema", schema});
+        EXPECT_EQ(r.exit_code, 2) << schema << ": " << r.err;
+        EXPECT_NE(r.err.find("plain name"), std::string::npos) << r.err;
+    }
 }
 
 TEST(DatabaseCli, ACopyIntoTheDatabaseHoldsEveryRowAndGeometry) {
@@ -238,16 +246,29 @@ TEST(DatabaseCli, EachUnitSeesAndChangesOnlyItsOwnRowsAndTheViewerOnlyReads) {
     auto one = [](const cleanheat::PgConnection& c, const std::string& sql) { return c.query(sql).text(0, 0); };
     EXPECT_EQ(one(unit, "SELECT count(*) FROM cleanheat.villages"), own);
     EXPECT_EQ(one(unit, "SELECT count(*) FROM cleanheat.villages WHERE county_code <> '371602'"), "0");
-    EXPECT_EQ(one(unit, "SELECT count(DISTINCT county_code) FROM cleanheat.progress_ledger"), "1");
-    EXPECT_EQ(one(unit, "SELECT count(*) FROM cleanheat.plan_rows WHERE county_code <> '371602'"), "0");
-    EXPECT_EQ(one(unit, "SELECT count(*) FROM cleanheat.progress_issues i JOIN cleanheat.progress_imports p USING "
-                        "(import_id) WHERE p.county_code <> '371602'"),
-              "0");
+    EXPECT_EQ(one(unit, "SELECT string_agg(DISTINCT county_code, ',') FROM cleanheat.progress_ledger"), "371602");
+    EXPECT_EQ(one(unit, "SELECT string_agg(DISTINCT county_code, ',') FROM cleanheat.plan_rows"), "371602");
+    const std::string own_issues = pg.admin_sql(
+        "SELECT count(*) FROM cleanheat.progress_issues WHERE import_id IN (SELECT import_id FROM "
+        "cleanheat.progress_imports WHERE county_code = '371602')");
+    EXPECT_EQ(one(unit, "SELECT count(*) FROM cleanheat.progress_issues"), own_issues);
+    EXPECT_NE(pg.admin_sql("SELECT count(*) FROM cleanheat.progress_issues"), own_issues);
+    for (const char* county : {"371602", "371603"})  // a finding in each county (the samples have none)
+        pg.admin_sql(
+            "INSERT INTO cleanheat.contiguity_findings (village_fid, code) SELECT min(fid), 'W_RULE_GAS_MAIN' FROM "
+            "cleanheat.villages WHERE county_code = '" + std::string(county) + "'");
+    const std::string own_findings = pg.admin_sql(
+        "SELECT count(*) FROM cleanheat.contiguity_findings f JOIN cleanheat.villages v ON v.fid = f.village_fid "
+        "WHERE v.county_code = '371602'");
+    ASSERT_NE(own_findings, "0");
+    EXPECT_NE(pg.admin_sql("SELECT count(*) FROM cleanheat.contiguity_findings"), own_findings);
+    EXPECT_EQ(one(unit, "SELECT count(*) FROM cleanheat.contiguity_findings"), own_findings);
     // another county's rows cannot be changed: not found by an UPDATE, refused for an INSERT
-    EXPECT_EQ(unit.query("UPDATE cleanheat.villages SET status = 'late' WHERE county_code = '371603'").affected(), 0);
-    EXPECT_EQ(pg.admin_sql("SELECT count(*) FROM cleanheat.villages WHERE county_code = '371603' AND status = 'late' "
-                           "AND progress_stage IS NULL"),
-              "0");
+    const std::string statuses =
+        "SELECT string_agg(coalesce(status, '-'), ',' ORDER BY fid) FROM cleanheat.villages WHERE county_code = '371603'";
+    const std::string before = pg.admin_sql(statuses);
+    EXPECT_EQ(unit.query("UPDATE cleanheat.villages SET status = 'xx' WHERE county_code = '371603'").affected(), 0);
+    EXPECT_EQ(pg.admin_sql(statuses), before);
     auto refused = [&](const std::string& sql, const std::string& state) {
         try {
             unit.exec(sql);
@@ -260,6 +281,16 @@ TEST(DatabaseCli, EachUnitSeesAndChangesOnlyItsOwnRowsAndTheViewerOnlyReads) {
     refused("UPDATE cleanheat.villages SET households_total = 0 WHERE county_code = '371602'", "42501");
     refused("SELECT count(*) FROM cleanheat.run_log", "42501");
     refused("DELETE FROM cleanheat.progress_ledger", "42501");
+    // nor through its own rows: a ledger row of its unit about another county's village, keys it
+    // picks itself, an import moved to another number
+    const std::string other_village =
+        pg.admin_sql("SELECT min(fid) FROM cleanheat.villages WHERE county_code = '371603'");
+    refused("INSERT INTO cleanheat.progress_ledger (county_code, village_fid, applied) VALUES ('371602', " +
+                other_village + ", 1)",
+            "42501");
+    refused("INSERT INTO cleanheat.progress_imports (import_id, file, county_code) VALUES (100000, 'x', '371602')", "42501");
+    refused("UPDATE cleanheat.progress_imports SET import_id = import_id + 100000", "42501");
+    refused("UPDATE cleanheat.progress_imports SET county_code = '371602'", "42501");
     // its own: an import of its unit and the status of its villages
     unit.exec("INSERT INTO cleanheat.progress_imports (file, county_code) VALUES ('滨城区_20221020.xlsx', '371602')");
     unit.exec("INSERT INTO cleanheat.progress_ledger (county_code, report_date) VALUES ('371602', '2022-10-20')");
@@ -271,7 +302,7 @@ TEST(DatabaseCli, EachUnitSeesAndChangesOnlyItsOwnRowsAndTheViewerOnlyReads) {
 
     const cleanheat::PgConnection view(pg.conninfo(viewer));
     EXPECT_EQ(one(view, "SELECT count(*) FROM cleanheat.villages"), total);
-    EXPECT_NE(one(view, "SELECT count(*) FROM cleanheat.run_log"), "");
+    EXPECT_EQ(one(view, "SELECT count(*) FROM cleanheat.run_log"), pg.admin_sql("SELECT count(*) FROM cleanheat.run_log"));
     try {
         view.exec("UPDATE cleanheat.villages SET status = NULL");
         ADD_FAILURE() << "the viewer changed villages";
@@ -303,6 +334,7 @@ TEST(DatabaseCli, ADatasetCopiedIntoTheDatabaseAndBackIsTheSameDataset) {
         std::vector<std::string> columns = table_columns(gpkg, table.name);
         const std::string key = columns.at(0);
         columns.erase(columns.begin());
+        EXPECT_EQ(table_columns(back, table.name), table_columns(gpkg, table.name)) << table.name;
         const auto original = sqlite_rows(gpkg, table.name, key, columns);
         const auto copied = sqlite_rows(back, table.name, key, columns);
         EXPECT_EQ(copied.size(), original.size()) << table.name;

@@ -11,6 +11,7 @@
 #include "base/stop.hpp"
 #include "base/error.hpp"
 #include "io/gdal_context.hpp"
+#include "io/pg_connection.hpp"
 
 int main(int argc, char** argv) {
     using namespace cleanheat;
@@ -19,7 +20,11 @@ int main(int argc, char** argv) {
     mallopt(M_TRIM_THRESHOLD, 256 << 20);
     cli::install_interrupt_handlers();
     cli::Context context;
-    for (int i = 0; i < argc; ++i) context.command_line += (i ? " " : "") + std::string(argv[i]);
+    // as recorded in datasets (run_info, run_log): a database named without its password
+    for (int i = 0; i < argc; ++i) {
+        const std::string arg = argv[i];
+        context.command_line += (i ? " " : "") + (is_pg_name(arg) ? pg_label(pg_conninfo(arg)) : arg);
+    }
     CLI::App app{"cleanheat: clean-heating plan tables, village geodata, maps and reports"};
     app.set_version_flag("--version", std::string("cleanheat ") + CLEANHEAT_VERSION);
     app.require_subcommand(1);

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <cstdio>
 #include <vector>
 #include <filesystem>
 
@@ -52,9 +53,10 @@ CopyResult finish_file_copy(AtomicOutput& output, CopyResult& result, std::chron
 bool blob_to_hex_ewkb(const unsigned char* blob, std::size_t size, int srid, std::string& hex) {
     if (size < 8 || blob[0] != 'G' || blob[1] != 'P') return false;
     const unsigned flags = blob[3];
-    if (flags & 0x10) return false;  // empty
-    static const std::size_t envelope_bytes[] = {0, 32, 48, 48, 64, 0, 0, 0};
-    const std::size_t header = 8 + envelope_bytes[(flags >> 1) & 7];
+    const unsigned envelope = (flags >> 1) & 7;
+    if (envelope > 4) return false;
+    static const std::size_t envelope_bytes[] = {0, 32, 48, 48, 64};
+    const std::size_t header = 8 + envelope_bytes[envelope];  // an empty geometry keeps its (empty) WKB
     if (size < header + 5) return false;
     const unsigned char* wkb = blob + header;
     const std::size_t n = size - header;
@@ -86,8 +88,9 @@ CopyResult copy_to_pg(const CopyOptions& options, Progress& progress, const std:
     progress.update(0.0, "Checking the source");
     const SqliteDb source(options.source, SqliteDb::Mode::read);
     dataset::check_readable(source);
-    const PgConnection db(pg_conninfo(options.destination));
     const std::string schema = options.pg_schema.empty() ? dataset::kDefaultPgSchema : options.pg_schema;
+    dataset::check_schema_name(schema);
+    const PgConnection db(pg_conninfo(options.destination));
     const std::string s = db.identifier(schema);
     if (!dataset::pg_initialised(db, schema))
         throw InputError(db.label() + ": schema " + schema + " is not prepared for cleanheat",
@@ -154,11 +157,15 @@ CopyResult copy_to_pg(const CopyOptions& options, Progress& progress, const std:
                                     copy.null();
                                 } else if (i == geom_at) {
                                     const auto* blob = static_cast<const unsigned char*>(sqlite3_column_blob(st, i));
-                                    if (blob_to_hex_ewkb(blob, static_cast<std::size_t>(sqlite3_column_bytes(st, i)),
-                                                         srid, hex))
-                                        copy.field(hex);
-                                    else
-                                        copy.null();
+                                    if (!blob_to_hex_ewkb(blob, static_cast<std::size_t>(sqlite3_column_bytes(st, i)),
+                                                          srid, hex))
+                                        throw InputError(options.source + ": " + table.name + " " + names[0] + " " +
+                                                         sql_text(st, 0) + ": not a GeoPackage geometry; not copied");
+                                    copy.field(hex);
+                                } else if (type == SQLITE_FLOAT) {  // every digit: the same double in the database
+                                    char text[40];
+                                    std::snprintf(text, sizeof text, "%.17g", sqlite3_column_double(st, i));
+                                    copy.field(text);
                                 } else {
                                     const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(st, i));
                                     copy.field(text, static_cast<std::size_t>(sqlite3_column_bytes(st, i)));
@@ -171,12 +178,12 @@ CopyResult copy_to_pg(const CopyOptions& options, Progress& progress, const std:
                 db.query("SELECT setval(pg_get_serial_sequence($1, $2), greatest(coalesce(max(" + db.identifier(key) +
                              "), 0), 1), max(" + db.identifier(key) + ") IS NOT NULL) FROM " + s + "." +
                              db.identifier(table.name),
-                         {schema + "." + table.name, key});
+                         {s + "." + db.identifier(table.name), key});
             ++result.tables;
         }
         progress.update(0.9, "Indexes and access rights");
         dataset::pg_secure_dataset(db, schema);
-        db.exec("ANALYZE");
+        for (const auto& [name, copied] : counts) db.exec("ANALYZE " + s + "." + db.identifier(name));
         // the copy checked before it is committed: every table holds the source's rows
         result.integrity = "ok";
         for (const auto& [name, copied] : counts) {
@@ -229,16 +236,27 @@ CopyResult copy_from_pg(const CopyOptions& options, Progress& progress, const st
     if (lower_extension(options.destination) != ".gpkg")
         throw UsageError(options.destination + ": a copy out of the database is a GeoPackage: give a .gpkg file");
     progress.update(0.0, "Connecting");
-    const PgConnection db(pg_conninfo(options.source));
     const std::string schema = options.pg_schema.empty() ? dataset::kDefaultPgSchema : options.pg_schema;
+    dataset::check_schema_name(schema);
+    const PgConnection db(pg_conninfo(options.source));
     const std::string s = db.identifier(schema);
     CopyResult result;
     result.source = db.label() + " schema " + schema;
     result.destination = options.destination;
-    db.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
     if (!dataset::pg_has_dataset(db, schema))
         throw InputError(result.source + ": no dataset there (no villages table)",
                          "put one there with 'cleanheat copy merged.gpkg PG:...'");
+    // The snapshot is taken by the first query after the lock: a dataset being replaced
+    // (copy --overwrite, merge -o PG:) is read after the replacement is committed, never as the
+    // empty tables an older snapshot would see of the new ones.
+    db.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+    try {
+        db.exec("LOCK TABLE " + s + ".villages IN ACCESS SHARE MODE");
+    } catch (const Error&) {
+        if (db.last_state() == "42P01")
+            throw InputError(result.source + ": no dataset there (no villages table)");
+        throw;
+    }
     if (db.query("SELECT has_table_privilege(quote_ident($1) || '.villages', 'SELECT')", {schema}).text(0, 0) != "t")
         throw InputError(result.source + ": this user may not read the villages",
                          "ask the database's administrator for one of the roles in docs/database.md");
@@ -330,7 +348,9 @@ CopyResult copy_from_pg(const CopyOptions& options, Progress& progress, const st
         out.exec("BEGIN IMMEDIATE");
         for (const Present& p : present) {
             if (p.table->key == dataset::Key::fid && p.table->registered) continue;
-            dataset::create_table(out, *p.table);
+            dataset::Table as_there = *p.table;  // with the columns it has there (an older cache has fewer)
+            as_there.columns = p.columns;
+            dataset::create_table(out, as_there);
             std::vector<std::string> names;
             if (p.table->key == dataset::Key::import_id) names.emplace_back("import_id");
             for (const auto& c : p.columns) names.emplace_back(c.name);

@@ -20,17 +20,22 @@ const std::vector<UnitAccess>& unit_access() {
         {"villages", "county_code IN (SELECT %s.my_units())", "SELECT"},
         {"plan_rows", "county_code IN (SELECT %s.my_units())", "SELECT"},
         {"heating", "county_code IN (SELECT %s.my_units())", "SELECT"},
-        {"progress_imports", "county_code IN (SELECT %s.my_units())", "SELECT, INSERT, UPDATE"},
-        {"progress_ledger", "county_code IN (SELECT %s.my_units())", "SELECT, INSERT"},
+        {"progress_imports", "county_code IN (SELECT %s.my_units())", "SELECT, INSERT"},
+        // a ledger row of its own unit, about one of its own villages (or none), in one of its imports
+        {"progress_ledger",
+         "county_code IN (SELECT %s.my_units()) AND (village_fid IS NULL OR village_fid IN (SELECT fid FROM "
+         "%s.villages)) AND (import_id IS NULL OR import_id IN (SELECT import_id FROM %s.progress_imports))",
+         "SELECT, INSERT"},
         {"progress_issues", "import_id IN (SELECT import_id FROM %s.progress_imports)", "SELECT, INSERT"},
-        {"contiguity_findings", "county IN (SELECT %s.my_units())", "SELECT"},
+        {"contiguity_findings", "village_fid IN (SELECT fid FROM %s.villages)", "SELECT"},
     };
     return access;
 }
 
 std::string with_schema(const char* pattern, const std::string& schema) {
     std::string out = pattern;
-    for (std::size_t p; (p = out.find("%s")) != std::string::npos;) out.replace(p, 2, schema);
+    for (std::size_t p = out.find("%s"); p != std::string::npos; p = out.find("%s", p + schema.size()))
+        out.replace(p, 2, schema);
     return out;
 }
 
@@ -75,6 +80,16 @@ bool create_role(const PgConnection& db, const std::string& role) {
 
 std::string unit_role(const std::string& unit_code) { return "cleanheat_unit_" + unit_code; }
 
+void check_schema_name(const std::string& schema) {
+    const bool plain = !schema.empty() && schema.size() <= 63 &&
+                       std::all_of(schema.begin(), schema.end(), [](unsigned char c) {
+                           return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+                       }) &&
+                       !(schema[0] >= '0' && schema[0] <= '9');
+    if (!plain)
+        throw UsageError("--pg-schema " + schema + ": give a plain name (lower-case letters, digits, _; e.g. binzhou)");
+}
+
 const Column* declared_column(const Table& table, const std::string& name) {
     for (const auto& c : table.columns)
         if (name == c.name) return &c;
@@ -90,6 +105,7 @@ bool pg_initialised(const PgConnection& db, const std::string& schema) { return 
 bool pg_has_dataset(const PgConnection& db, const std::string& schema) { return table_exists(db, schema, "villages"); }
 
 PgInitResult pg_init(const PgConnection& db, const std::string& schema, const UnitRegistry& units) {
+    check_schema_name(schema);
     PgInitResult result;
     result.schema = schema;
     result.database = db.query("SELECT current_database()").text(0, 0);
@@ -114,10 +130,14 @@ PgInitResult pg_init(const PgConnection& db, const std::string& schema, const Un
                      {unit_role(u.code), u.code, u.name});
         result.units = db.query("SELECT count(*) FROM " + s + ".unit_roles").integer(0, 0);
         // the units of the user: those whose role the user is (or is a member of)
+        // (its search_path fixed, every name qualified: a user's own functions cannot stand in for these)
         db.exec("CREATE OR REPLACE FUNCTION " + s +
-                ".my_units() RETURNS SETOF text LANGUAGE sql STABLE AS $f$ SELECT unit_code FROM " + s +
-                ".unit_roles u WHERE CASE WHEN EXISTS (SELECT 1 FROM pg_roles r WHERE r.rolname = u.role_name) THEN "
-                "pg_has_role(current_user, u.role_name, 'MEMBER') ELSE false END $f$");
+                ".my_units() RETURNS SETOF text LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS "
+                "$cleanheat$ SELECT u.unit_code FROM " + s +
+                ".unit_roles u WHERE CASE WHEN EXISTS (SELECT 1 FROM pg_catalog.pg_roles r WHERE r.rolname "
+                "OPERATOR(pg_catalog.=) u.role_name) THEN pg_catalog.pg_has_role(current_user, u.role_name, 'MEMBER') "
+                "ELSE false END $cleanheat$");
+        db.exec("REVOKE ALL ON FUNCTION " + s + ".my_units() FROM PUBLIC");
         db.exec("GRANT USAGE, CREATE ON SCHEMA " + s + " TO " + kCityRole);
         std::string readers = kViewerRole;
         for (const auto& u : units.units()) readers += ", " + db.identifier(unit_role(u.code));
@@ -202,7 +222,8 @@ void pg_secure_dataset(const PgConnection& db, const std::string& schema) {
     const std::string s = db.identifier(schema);
     std::vector<std::string> unit_roles;
     {
-        const PgResult r = db.query("SELECT role_name FROM " + s + ".unit_roles ORDER BY role_name");
+        const PgResult r = db.query("SELECT u.role_name FROM " + s +
+                                    ".unit_roles u JOIN pg_roles r ON r.rolname = u.role_name ORDER BY 1");
         for (int i = 0; i < r.rows(); ++i) unit_roles.push_back(db.identifier(r.text(i, 0)));
     }
     for (const auto& t : tables()) {
@@ -219,15 +240,30 @@ void pg_secure_dataset(const PgConnection& db, const std::string& schema) {
         const std::string predicate = with_schema(access->predicate, s);
         if (std::string(t.name) != "progress_issues")
             db.exec("CREATE INDEX IF NOT EXISTS " + db.identifier(std::string(t.name) + "_unit") + " ON " + q + " (" +
-                    (std::string(t.name) == "contiguity_findings" ? "county" : "county_code") + ")");
+                    (std::string(t.name) == "contiguity_findings" ? "village_fid" : "county_code") + ")");
         db.exec("ALTER TABLE " + q + " ENABLE ROW LEVEL SECURITY");
         for (const char* policy : {"city_all", "viewer_read", "unit_own"})
             db.exec(std::string("DROP POLICY IF EXISTS ") + policy + " ON " + q);
         db.exec("CREATE POLICY city_all ON " + q + " TO " + kCityRole + " USING (true) WITH CHECK (true)");
         db.exec("CREATE POLICY viewer_read ON " + q + " FOR SELECT TO " + kViewerRole + " USING (true)");
         db.exec("CREATE POLICY unit_own ON " + q + " TO PUBLIC USING (" + predicate + ") WITH CHECK (" + predicate + ")");
+        // inserts name every column but the key (the database numbers the rows: no unit picks or
+        // takes another's keys)
+        std::string insertable;
+        {
+            const PgResult columns = db.query(
+                "SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 AND "
+                "column_name <> $3 ORDER BY ordinal_position",
+                {schema, std::string(t.name), std::string(t.key == Key::import_id ? "import_id" : "fid")});
+            for (int i = 0; i < columns.rows(); ++i)
+                insertable += (insertable.empty() ? "" : ", ") + db.identifier(columns.text(i, 0));
+        }
         for (const auto& role : unit_roles) {
-            db.exec("GRANT " + std::string(access->privileges) + " ON " + q + " TO " + role);
+            db.exec("GRANT SELECT ON " + q + " TO " + role);
+            if (std::string(access->privileges).find("INSERT") != std::string::npos)
+                db.exec("GRANT INSERT (" + insertable + ") ON " + q + " TO " + role);
+            if (std::string(t.name) == "progress_imports")  // the counts of its own import, once read
+                db.exec("GRANT UPDATE (rows_read, rows_applied, rows_unchanged, rows_rejected) ON " + q + " TO " + role);
             if (std::string(t.name) == "villages") {  // the progress fields of its own villages
                 std::string columns;
                 for (const auto& c : village_progress_columns())

@@ -24,6 +24,8 @@ constexpr const char* kCityRole = "cleanheat_city";
 constexpr const char* kViewerRole = "cleanheat_viewer";
 // cleanheat_unit_<code>
 std::string unit_role(const std::string& unit_code);
+// UsageError unless a schema name is plain (a-z, 0-9, _, not starting with a digit; at most 63).
+void check_schema_name(const std::string& schema);
 
 struct PgInitResult {
     std::string database, schema;

@@ -45,10 +45,9 @@ long long PgResult::affected() const { return std::strtoll(PQcmdTuples(result_),
 PgConnection::PgConnection(const std::string& conninfo) : label_(pg_label(conninfo)) {
     char* error = nullptr;
     PQconninfoOption* parsed = PQconninfoParse(conninfo.c_str(), &error);
-    if (!parsed) {
-        const std::string message = error ? error : "not a connection string";
+    if (!parsed) {  // libpq's message may quote a piece of the string, a password too: not shown
         PQfreemem(error);
-        throw UsageError("PG:" + std::string(": ") + message,
+        throw UsageError("PG:...: not a connection string libpq can read",
                          "give PG:\"dbname=NAME host=HOST user=USER\" (passwords in ~/.pgpass or PGPASSWORD, not here)");
     }
     PQconninfoFree(parsed);
@@ -61,7 +60,14 @@ PgConnection::PgConnection(const std::string& conninfo) : label_(pg_label(connin
         throw InputError(label_ + ": cannot connect: " + message);
     }
     PQsetClientEncoding(conn_, "UTF8");
-    exec("SET client_min_messages = warning");
+    try {
+        // every digit of a double printed (the same value read back); notices not on stderr
+        exec("SET client_min_messages = warning; SET extra_float_digits = 3");
+    } catch (...) {
+        PQfinish(conn_);
+        conn_ = nullptr;
+        throw;
+    }
 }
 
 PgConnection::~PgConnection() { PQfinish(conn_); }
