@@ -410,9 +410,13 @@ TEST(DatabaseCli, MergeIntoTheDatabaseHoldsWhatMergeIntoAFileHolds) {
     std::sort(files.begin(), files.end());
     args.insert(args.end(), files.begin(), files.end());
     args.insert(args.end(), {"--villages", samples("villages.gpkg").string(), "--heating", samples("heating.xlsx").string(),
-                             "-o", pg.pg(), "--json"});
+                             "-o", pg.pg() + " password=s3cret", "--json"});  // (trust: the password is not asked)
     auto r = run_cli(args);
     ASSERT_EQ(r.exit_code, 1) << r.err;  // the samples' planted rejects, as into a file
+    // the command line is recorded without the password
+    const std::string recorded = pg.admin_sql("SELECT value FROM cleanheat.run_info WHERE key = 'command_line'");
+    EXPECT_NE(recorded.find("-o PG:"), std::string::npos) << recorded;
+    EXPECT_EQ(recorded.find("s3cret"), std::string::npos) << recorded;
     EXPECT_EQ(nlohmann::json::parse(r.out).at("households").at("total").get<long long>(), 121000);
     EXPECT_EQ(pg.admin_sql("SELECT sum(households_total) FROM cleanheat.villages"), "121000");
     // into a dataset already there only with --overwrite
