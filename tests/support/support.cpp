@@ -349,4 +349,61 @@ std::string PgTestDatabase::admin_sql(const std::string& sql) const {
     return r.rows() > 0 && r.columns() > 0 && !r.null(0, 0) ? r.text(0, 0) : "";
 }
 
+// Every row of a SQLite table as text, keyed by its key column, geometry as WKB hex; reals with
+// every digit (%.17g), so that a value changed in its last bit shows.
+std::map<std::string, std::vector<std::string>> sqlite_rows(const fs::path& gpkg, const std::string& table,
+                                                            const std::string& key, const std::vector<std::string>& columns) {
+    std::map<std::string, std::vector<std::string>> rows;
+    sqlite3* db = nullptr;
+    sqlite3_open_v2(gpkg.c_str(), &db, SQLITE_OPEN_READONLY, nullptr);
+    std::string select;
+    for (const auto& c : columns) select += ", \"" + c + "\"";
+    sqlite3_stmt* st = nullptr;
+    sqlite3_prepare_v2(db, ("SELECT \"" + key + "\"" + select + " FROM \"" + table + "\"").c_str(), -1, &st, nullptr);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        std::vector<std::string> row;
+        for (int i = 1; i <= static_cast<int>(columns.size()); ++i) {
+            const int type = sqlite3_column_type(st, i);
+            if (type == SQLITE_NULL) {
+                row.emplace_back("NULL");
+            } else if (columns[i - 1] == "geom") {  // the WKB after the GeoPackage header
+                const auto* b = static_cast<const unsigned char*>(sqlite3_column_blob(st, i));
+                const int n = sqlite3_column_bytes(st, i);
+                static const int envelope[] = {0, 32, 48, 48, 64, 0, 0, 0};
+                const int header = 8 + envelope[(b[3] >> 1) & 7];
+                std::string hex;
+                for (int k = header; k < n; ++k) {
+                    char two[3];
+                    std::snprintf(two, sizeof two, "%02x", b[k]);
+                    hex += two;
+                }
+                row.push_back(hex);
+            } else if (type == SQLITE_FLOAT) {
+                char text[40];
+                std::snprintf(text, sizeof text, "%.17g", sqlite3_column_double(st, i));
+                row.emplace_back(text);
+            } else {
+                row.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(st, i)));
+            }
+        }
+        rows[reinterpret_cast<const char*>(sqlite3_column_text(st, 0))] = row;
+    }
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return rows;
+}
+
+// The columns of a table of a GeoPackage, its key first.
+std::vector<std::string> table_columns(const fs::path& gpkg, const std::string& table) {
+    std::vector<std::string> columns;
+    sqlite3* lite = nullptr;
+    sqlite3_open_v2(gpkg.c_str(), &lite, SQLITE_OPEN_READONLY, nullptr);
+    sqlite3_stmt* st = nullptr;
+    sqlite3_prepare_v2(lite, ("SELECT name FROM pragma_table_info('" + table + "')").c_str(), -1, &st, nullptr);
+    while (sqlite3_step(st) == SQLITE_ROW) columns.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(st, 0)));
+    sqlite3_finalize(st);
+    sqlite3_close(lite);
+    return columns;
+}
+
 }  // namespace cleanheat::test

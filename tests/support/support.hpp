@@ -75,6 +75,12 @@ std::vector<Issue> issues_with_code(const std::vector<Issue>& issues, const std:
 // run) are left out, so two runs of the same command on the same data give the same digest.
 // Empty when the file cannot be read as SQLite.
 std::string dataset_digest(const fs::path& path);
+// Every row of a SQLite table as text, keyed by its key column, geometry as WKB hex; reals with
+// every digit (%.17g), so that a value changed in its last bit shows.
+std::map<std::string, std::vector<std::string>> sqlite_rows(const fs::path& gpkg, const std::string& table,
+                                                            const std::string& key, const std::vector<std::string>& columns);
+// The columns of a table of a GeoPackage, its key first.
+std::vector<std::string> table_columns(const fs::path& gpkg, const std::string& table);
 // PRAGMA integrity_check of a SQLite file ("ok" when sound; the error text otherwise).
 std::string integrity_check(const fs::path& path);
 

@@ -104,8 +104,10 @@ void add_contiguity(CLI::App& app, Context& context) {
     auto adjacency = std::make_shared<std::string>("queen");
     auto no_write = std::make_shared<bool>(false);
     auto* cmd = app.add_subcommand("contiguity", "Check that planned villages form contiguous blocks (成方连片)");
-    cmd->add_option("dataset", opt->dataset, "Villages: the merged GeoPackage or any OGR polygon or point layer")
+    cmd->add_option("dataset", opt->dataset,
+                    "Villages: the merged GeoPackage or PG:\"dbname=...\", or any OGR polygon or point layer")
         ->required();
+    cmd->add_option("--pg-schema", opt->pg_schema, "The schema of a PG: dataset (default: cleanheat)");
     cmd->add_option("--layer", opt->layer, "Layer (default: villages, else the first)");
     cmd->add_option("--planned", opt->planned, "Attribute filter selecting the planned villages")
         ->capture_default_str();

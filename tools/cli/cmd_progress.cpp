@@ -130,8 +130,10 @@ void add_progress(CLI::App& app, Context& context) {
     auto output = std::make_shared<std::string>();
     auto* cmd = app.add_subcommand(
         "progress", "Import county progress reports into the ledger; progress against the milestones as of a date");
-    cmd->add_option("merged", opt->merged, "The GeoPackage written by cleanheat merge (the ledger is kept in it)")
+    cmd->add_option("merged", opt->merged,
+                    "The GeoPackage written by cleanheat merge, or PG:\"dbname=...\" (the ledger is kept in it)")
         ->required();
+    cmd->add_option("--pg-schema", opt->pg_schema, "The schema of a PG: dataset (default: cleanheat)");
     cmd->add_option("reports", opt->reports, "Progress reports (xlsx, xls, ods, csv); none: report on the ledger");
     cmd->add_option("--as-of", opt->as_of, "Status as of this date, YYYY-MM-DD (default: today)");
     cmd->add_option("-o,--output", *output, "Progress workbook (.xlsx), written atomically");

@@ -17,6 +17,7 @@
 #include <unordered_set>
 
 #include "commands/contiguity_data.hpp"
+#include "dataset/write_through.hpp"
 #include "base/error.hpp"
 #include "io/file_info.hpp"
 #include "io/gpkg_sql.hpp"
@@ -374,6 +375,25 @@ ContiguityStats statistics(const ContiguityData& data, const std::vector<std::in
 }  // namespace
 
 ContiguityResult contiguity(const ContiguityOptions& options, const Progress& progress) {
+    // a dataset of cleanheat merge in a database: the run works on a copy, and when it writes
+    // into the dataset its changes go back (dataset/write_through.hpp)
+    if (dataset::pg_dataset_at(options.dataset, options.pg_schema)) {
+        ContiguityOptions local = options;
+        if (!options.write || !options.output.empty()) {
+            const dataset::Snapshot snapshot(options.dataset, options.pg_schema);
+            local.dataset = snapshot.path();
+            ContiguityResult result = contiguity(local, progress);
+            result.dataset = snapshot.label();
+            return result;
+        }
+        dataset::WriteThrough through(options.dataset, options.pg_schema, "contiguity");
+        local.dataset = through.path();
+        ContiguityResult result = contiguity(local, progress);
+        dataset::commit_or_remove(through, {std::filesystem::path(result.xlsx)});
+        result.dataset = through.label();
+        result.output = through.label();
+        return result;
+    }
     ensure_gdal();
     const auto started = Clock::now();
     ContiguityResult result;

@@ -15,7 +15,8 @@
 namespace cleanheat {
 
 struct ContiguityOptions {
-    std::string dataset;                           // any OGR source
+    std::string dataset;                           // any OGR source; PG:"..." with a dataset of cleanheat merge in pg_schema
+    std::string pg_schema;                         // the schema of a PG: dataset (empty: cleanheat)
     std::string layer;                             // empty: "villages" when present, else the first layer
     std::string planned = "households_total > 0";  // attribute filter selecting the planned villages
     std::string route_field;                       // empty: route_main when present

@@ -10,6 +10,8 @@
 
 #include "base/error.hpp"
 #include "dataset/dataset.hpp"
+#include "dataset/write_through.hpp"
+#include "io/pg_connection.hpp"
 #include "io/file_info.hpp"
 #include "io/gpkg_sql.hpp"
 #include "commands/map.hpp"
@@ -85,6 +87,14 @@ std::vector<std::size_t> draw_sample(std::size_t n, std::size_t k, std::uint64_t
 }
 
 SpotcheckResult spotcheck(const SpotcheckOptions& options, const Progress& progress) {
+    if (is_pg_name(options.merged)) {  // a database: the run works on a copy, its changes written back
+        dataset::WriteThrough through(options.merged, options.pg_schema, "spotcheck");
+        SpotcheckOptions local = options;
+        local.merged = through.path();
+        SpotcheckResult result = spotcheck(local, progress);
+        dataset::commit_or_remove(through, result.outputs);
+        return result;
+    }
     SpotcheckResult result;
     result.seed = options.seed;
     if ((options.rate > 0) == (options.count > 0))

@@ -12,7 +12,8 @@
 namespace cleanheat {
 
 struct SpotcheckOptions {
-    std::string merged;               // the merged GeoPackage after cleanheat progress
+    std::string merged;               // the merged dataset (.gpkg or PG:) after cleanheat progress
+    std::string pg_schema;            // the schema when the dataset is PG:"..." (empty: cleanheat)
     double rate = 0;                  // share of the eligible villages per county (0: use count)
     long long count = 0;              // villages in all, shared out by county size
     int min_per_county = 1;           // at least this many per county (all when fewer are eligible)

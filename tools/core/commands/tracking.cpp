@@ -19,6 +19,8 @@
 
 #include "base/error.hpp"
 #include "dataset/dataset.hpp"
+#include "dataset/write_through.hpp"
+#include "io/pg_connection.hpp"
 #include "io/file_info.hpp"
 #include "io/gdal_context.hpp"
 #include "io/gpkg_sql.hpp"
@@ -357,6 +359,19 @@ std::string report_date(const std::vector<std::string>& title_texts, const std::
 }
 
 ProgressResult track_progress(const ProgressOptions& options, Progress& progress) {
+    if (is_pg_name(options.merged)) {  // a database: the run works on a copy, its changes written back
+        ProgressOptions local = options;
+        if (options.read_only) {
+            const dataset::Snapshot snapshot(options.merged, options.pg_schema);
+            local.merged = snapshot.path();
+            return track_progress(local, progress);
+        }
+        dataset::WriteThrough through(options.merged, options.pg_schema, "progress");
+        local.merged = through.path();
+        ProgressResult result = track_progress(local, progress);
+        dataset::commit_or_remove(through, result.outputs);
+        return result;
+    }
     ensure_gdal();
     ProgressResult result;
     auto lap = [clock = std::chrono::steady_clock::now()]() mutable {

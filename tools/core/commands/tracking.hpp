@@ -16,7 +16,8 @@
 namespace cleanheat {
 
 struct ProgressOptions {
-    std::string merged;                         // the merged GeoPackage: villages in, ledger and status out
+    std::string merged;                         // the merged dataset (.gpkg or PG:): villages in, ledger and status out
+    std::string pg_schema;                      // the schema when the dataset is PG:"..." (empty: cleanheat)
     std::vector<std::string> reports;           // progress reports (xlsx, xls, ods, csv); none: report on the ledger
     std::string as_of;                          // YYYY-MM-DD; empty: today
     std::filesystem::path output;               // workbook (optional)

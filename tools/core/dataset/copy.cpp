@@ -12,6 +12,7 @@
 
 #include "base/error.hpp"
 #include "dataset/dataset.hpp"
+#include "dataset/pg_rows.hpp"
 #include "dataset/pg_store.hpp"
 #include "io/pg_connection.hpp"
 #include "io/atomic_output.hpp"
@@ -48,39 +49,6 @@ CopyResult finish_file_copy(AtomicOutput& output, CopyResult& result, std::chron
     return result;
 }
 
-// GeoPackage geometry blob -> hex EWKB with the SRID, as PostGIS reads it in COPY; false for an
-// empty geometry or a blob that is not one.
-bool blob_to_hex_ewkb(const unsigned char* blob, std::size_t size, int srid, std::string& hex) {
-    if (size < 8 || blob[0] != 'G' || blob[1] != 'P') return false;
-    const unsigned flags = blob[3];
-    const unsigned envelope = (flags >> 1) & 7;
-    if (envelope > 4) return false;
-    static const std::size_t envelope_bytes[] = {0, 32, 48, 48, 64};
-    const std::size_t header = 8 + envelope_bytes[envelope];  // an empty geometry keeps its (empty) WKB
-    if (size < header + 5) return false;
-    const unsigned char* wkb = blob + header;
-    const std::size_t n = size - header;
-    const bool little = wkb[0] == 1;
-    std::uint32_t type = little ? (wkb[1] | wkb[2] << 8 | wkb[3] << 16 | std::uint32_t(wkb[4]) << 24)
-                                : (std::uint32_t(wkb[1]) << 24 | wkb[2] << 16 | wkb[3] << 8 | wkb[4]);
-    type |= 0x20000000u;  // EWKB: an SRID follows the type
-    auto put32 = [&](std::uint32_t v, unsigned char* out) {
-        for (int i = 0; i < 4; ++i) out[i] = static_cast<unsigned char>(little ? v >> (8 * i) : v >> (8 * (3 - i)));
-    };
-    std::vector<unsigned char> ewkb(n + 4);
-    ewkb[0] = wkb[0];
-    put32(type, &ewkb[1]);
-    put32(static_cast<std::uint32_t>(srid), &ewkb[5]);
-    std::copy(wkb + 5, wkb + n, ewkb.begin() + 9);
-    static const char* digits = "0123456789ABCDEF";
-    hex.resize(ewkb.size() * 2);
-    for (std::size_t i = 0; i < ewkb.size(); ++i) {
-        hex[2 * i] = digits[ewkb[i] >> 4];
-        hex[2 * i + 1] = digits[ewkb[i] & 15];
-    }
-    return true;
-}
-
 // A GeoPackage dataset into a PostgreSQL schema prepared by `cleanheat db init`: every declared
 // table the source holds, with its keys, columns and rows, in one transaction (COPY), then the
 // indexes, row-level security and grants; the row counts compared at the end.
@@ -109,7 +77,9 @@ CopyResult copy_to_pg(const CopyOptions& options, Progress& progress, const std:
         const auto& all = dataset::tables();
         for (std::size_t k = 0; k < all.size(); ++k) {
             const dataset::Table& table = all[k];
-            if (!source.has_table(table.name)) continue;
+            // caches (progress_latest, progress_trend) are a file's speed-up: a database computes
+            // the state from the ledger, so that a unit's import never leaves a stale cache behind
+            if (!source.has_table(table.name) || !table.registered) continue;
             progress.update(0.05 + 0.85 * static_cast<double>(k) / static_cast<double>(all.size()),
                             std::string("Copying ") + table.name);
             // the columns as the source has them, each typed by its declaration
@@ -130,15 +100,7 @@ CopyResult copy_to_pg(const CopyOptions& options, Progress& progress, const std:
             }
             int srid = 0;
             std::string geometry_type = "GEOMETRY";
-            if (table.features)
-                source.each(
-                    "SELECT s.organization_coordsys_id, g.geometry_type_name FROM gpkg_geometry_columns g JOIN "
-                    "gpkg_spatial_ref_sys s ON s.srs_id = g.srs_id WHERE g.table_name = ?1",
-                    [&](sqlite3_stmt* st) {
-                        srid = sqlite3_column_int(st, 0);
-                        geometry_type = sql_text(st, 1);
-                    },
-                    {table.name});
+            if (table.features) dataset::gpkg_geometry_of(source, table.name, srid, geometry_type);
             dataset::pg_create_table(db, schema, table, columns, srid, geometry_type);
             std::vector<std::string> names;
             std::string select;
@@ -147,38 +109,11 @@ CopyResult copy_to_pg(const CopyOptions& options, Progress& progress, const std:
             for (const auto& c : columns) names.emplace_back(c.name);
             for (const auto& n : names) select += (select.empty() ? "" : ", ") + sql_identifier(n);
             PgCopyIn copy(db, s + "." + db.identifier(table.name), names);
-            std::string hex;
             const int geom_at = table.features ? (key.empty() ? 0 : 1) : -1;
-            source.each("SELECT " + select + " FROM " + sql_identifier(table.name) + " ORDER BY rowid",
-                        [&](sqlite3_stmt* st) {
-                            for (int i = 0; i < static_cast<int>(names.size()); ++i) {
-                                const int type = sqlite3_column_type(st, i);
-                                if (type == SQLITE_NULL) {
-                                    copy.null();
-                                } else if (i == geom_at) {
-                                    const auto* blob = static_cast<const unsigned char*>(sqlite3_column_blob(st, i));
-                                    if (!blob_to_hex_ewkb(blob, static_cast<std::size_t>(sqlite3_column_bytes(st, i)),
-                                                          srid, hex))
-                                        throw InputError(options.source + ": " + table.name + " " + names[0] + " " +
-                                                         sql_text(st, 0) + ": not a GeoPackage geometry; not copied");
-                                    copy.field(hex);
-                                } else if (type == SQLITE_FLOAT) {  // every digit: the same double in the database
-                                    char text[40];
-                                    std::snprintf(text, sizeof text, "%.17g", sqlite3_column_double(st, i));
-                                    copy.field(text);
-                                } else {
-                                    const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(st, i));
-                                    copy.field(text, static_cast<std::size_t>(sqlite3_column_bytes(st, i)));
-                                }
-                            }
-                            copy.end_row();
-                        });
+            dataset::copy_sqlite_rows(source, "SELECT " + select + " FROM " + sql_identifier(table.name) + " ORDER BY rowid",
+                                      copy, geom_at, srid, options.source + ": " + table.name + " " + names[0]);
             counts.emplace_back(table.name, copy.finish());
-            if (!key.empty())  // new rows continue after the copied keys
-                db.query("SELECT setval(pg_get_serial_sequence($1, $2), greatest(coalesce(max(" + db.identifier(key) +
-                             "), 0), 1), max(" + db.identifier(key) + ") IS NOT NULL) FROM " + s + "." +
-                             db.identifier(table.name),
-                         {s + "." + db.identifier(table.name), key});
+            if (!key.empty()) dataset::pg_continue_keys(db, schema, table.name, key);  // new rows after the copied ones
             ++result.tables;
         }
         progress.update(0.9, "Indexes and access rights");

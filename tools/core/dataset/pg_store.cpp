@@ -213,6 +213,33 @@ std::string pg_geometry_type(const PgConnection& db, const std::string& schema, 
     return r.rows() > 0 && !r.null(0, 0) ? r.text(0, 0) : "GEOMETRY";
 }
 
+bool pg_table_exists(const PgConnection& db, const std::string& schema, const std::string& table) {
+    return table_exists(db, schema, table);
+}
+
+bool pg_add_missing_columns(const PgConnection& db, const std::string& schema, const std::string& table,
+                            const std::vector<Column>& columns) {
+    bool added = false;
+    for (const auto& c : columns) {
+        if (db.query("SELECT 1 FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 AND "
+                     "column_name = $3",
+                     {schema, table, std::string(c.name)})
+                .rows() > 0)
+            continue;
+        db.exec("ALTER TABLE " + db.identifier(schema) + "." + db.identifier(table) + " ADD COLUMN " +
+                db.identifier(c.name) + " " + pg_type(c.type));
+        added = true;
+    }
+    return added;
+}
+
+void pg_continue_keys(const PgConnection& db, const std::string& schema, const std::string& table, const std::string& key) {
+    const std::string q = db.identifier(schema) + "." + db.identifier(table);
+    db.query("SELECT setval(pg_get_serial_sequence($1, $2), greatest(coalesce(max(" + db.identifier(key) +
+                 "), 0), 1), max(" + db.identifier(key) + ") IS NOT NULL) FROM " + q,
+             {q, key});
+}
+
 void pg_drop_dataset(const PgConnection& db, const std::string& schema) {
     for (const auto& t : tables())
         db.exec("DROP TABLE IF EXISTS " + db.identifier(schema) + "." + db.identifier(t.name) + " CASCADE");
@@ -236,6 +263,8 @@ void pg_secure_dataset(const PgConnection& db, const std::string& schema) {
         db.exec("GRANT SELECT ON " + q + " TO " + kViewerRole);
         const auto access = std::find_if(unit_access().begin(), unit_access().end(),
                                          [&](const UnitAccess& a) { return std::string(a.table) == t.name; });
+        if (std::string(t.name) == "run_info")  // the merge's facts (tool, version, CRS): a unit's copy is a dataset too
+            for (const auto& role : unit_roles) db.exec("GRANT SELECT ON " + q + " TO " + role);
         if (access == unit_access().end()) continue;
         const std::string predicate = with_schema(access->predicate, s);
         if (std::string(t.name) != "progress_issues")
@@ -260,8 +289,13 @@ void pg_secure_dataset(const PgConnection& db, const std::string& schema) {
         }
         for (const auto& role : unit_roles) {
             db.exec("GRANT SELECT ON " + q + " TO " + role);
-            if (std::string(access->privileges).find("INSERT") != std::string::npos)
+            if (std::string(access->privileges).find("INSERT") != std::string::npos) {
                 db.exec("GRANT INSERT (" + insertable + ") ON " + q + " TO " + role);
+                // the numbers the next rows will get (a run numbers its rows as the database will)
+                const PgResult sequence = db.query("SELECT pg_get_serial_sequence($1, $2)",
+                                                   {s + "." + db.identifier(t.name), std::string(t.key == Key::import_id ? "import_id" : "fid")});
+                if (!sequence.null(0, 0)) db.exec("GRANT SELECT ON SEQUENCE " + sequence.text(0, 0) + " TO " + role);
+            }
             if (std::string(t.name) == "progress_imports")  // the counts of its own import, once read
                 db.exec("GRANT UPDATE (rows_read, rows_applied, rows_unchanged, rows_rejected) ON " + q + " TO " + role);
             if (std::string(t.name) == "villages") {  // the progress fields of its own villages

@@ -53,6 +53,14 @@ std::string pg_geometry_type(const PgConnection& db, const std::string& schema, 
 // The columns of a dataset table in the database, in order, typed by their declarations (keys and
 // geometry left out); InputError for a column the dataset does not declare.
 std::vector<Column> pg_columns(const PgConnection& db, const std::string& schema, const Table& table);
+// Whether the schema holds a table of that name.
+bool pg_table_exists(const PgConnection& db, const std::string& schema, const std::string& table);
+// Adds the declared columns a table lacks (ALTER TABLE ... ADD COLUMN); whether any was added.
+bool pg_add_missing_columns(const PgConnection& db, const std::string& schema, const std::string& table,
+                            const std::vector<Column>& columns);
+// Sets the numbering of a table's key after the largest key it holds (after rows copied with
+// their keys, new rows continue from there).
+void pg_continue_keys(const PgConnection& db, const std::string& schema, const std::string& table, const std::string& key);
 // Drops every declared table of the schema.
 void pg_drop_dataset(const PgConnection& db, const std::string& schema);
 // Indexes, owner, row-level security, policies and grants of the dataset tables present.

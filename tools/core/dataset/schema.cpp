@@ -132,7 +132,8 @@ std::vector<Table> declare() {
                   {"tool_version", T},
                   {"started_at", T},
                   {"finished_at", T},
-                  {"details", T}}});
+                  {"details", T}},
+                 true});
     t.push_back({"progress_imports",
                  "进度报告导入记录", "progress",
                  false,
@@ -148,7 +149,8 @@ std::vector<Table> declare() {
                   {"rows_applied", I},
                   {"rows_unchanged", I},
                   {"rows_rejected", I},
-                  {"imported_at", T}}});
+                  {"imported_at", T}},
+                 true});
     t.push_back({"progress_ledger",
                  "进度台账（只追加）", "progress",
                  false,
@@ -161,13 +163,15 @@ std::vector<Table> declare() {
                   {"planned_reported", I},  {"started", I},         {"completed", I},
                   {"accepted", I},          {"start_date", T},      {"complete_date", T},
                   {"accept_date", T},       {"remark", T},          {"applied", I},
-                  {"issue_code", T},        {"imported_at", T}}});
+                  {"issue_code", T},        {"imported_at", T}},
+                 true});
     t.push_back({"progress_issues",
                  "进度报告数据问题", "progress",
                  false,
                  true,
                  Key::fid,
-                 with_first({"import_id", I}, finding_columns())});
+                 with_first({"import_id", I}, finding_columns()),
+                 true});
     t.push_back({"progress_latest",
                  "各村最新进度（由台账算出）", "progress",
                  false,
@@ -310,6 +314,14 @@ const std::vector<Column>& village_contiguity_columns() {
 const std::vector<Column>& village_spot_check_columns() {
     static const std::vector<Column> c = {{"spot_check", I}};
     return c;
+}
+
+const std::vector<Column>& village_columns_of(const std::string& command) {
+    static const std::vector<Column> none;
+    if (command == "progress") return village_progress_columns();
+    if (command == "contiguity") return village_contiguity_columns();
+    if (command == "spotcheck") return village_spot_check_columns();
+    return none;
 }
 
 std::vector<FieldSpec> writer_fields(const Table& table) {

@@ -48,6 +48,9 @@ struct Table {
     bool registered = true;   // listed in gpkg_contents (caches are not)
     Key key = Key::fid;
     std::vector<Column> columns;
+    // Rows are only ever added (the ledger, the run log): a run's changes are its new rows. Other
+    // tables a command writes are its results, replaced as a whole.
+    bool append_only = false;
 };
 
 // The tables, by name (throws std::logic_error for a name not declared).
@@ -63,6 +66,8 @@ std::string route_columns(const std::string& function = {});
 const std::vector<Column>& village_progress_columns();    // progress: status, households_started ...
 const std::vector<Column>& village_contiguity_columns();  // contiguity: cluster_id ... contiguity
 const std::vector<Column>& village_spot_check_columns();  // spotcheck: spot_check
+// The villages' fields a command writes (progress, contiguity, spotcheck; none for others).
+const std::vector<Column>& village_columns_of(const std::string& command);
 
 // The fields of a table for GpkgWriter::create_layer.
 std::vector<FieldSpec> writer_fields(const Table& table);

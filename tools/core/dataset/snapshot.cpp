@@ -22,16 +22,20 @@ TempFolder::~TempFolder() {
     fs::remove_all(path_, ec);
 }
 
+std::string copy_out(const std::string& name, const std::string& pg_schema, const std::string& file) {
+    CopyOptions copy;
+    copy.source = name;
+    copy.destination = file;
+    copy.pg_schema = pg_schema;
+    Progress quiet;
+    return copy_dataset(copy, quiet).source;
+}
+
 Snapshot::Snapshot(const std::string& name, const std::string& pg_schema) : path_(name), label_(name) {
     if (!is_pg_name(name)) return;
     folder_ = std::make_unique<TempFolder>();
     path_ = (fs::path(folder_->path()) / "snapshot.gpkg").string();
-    CopyOptions copy;
-    copy.source = name;
-    copy.destination = path_;
-    copy.pg_schema = pg_schema;
-    Progress quiet;
-    label_ = copy_dataset(copy, quiet).source;
+    label_ = copy_out(name, pg_schema, path_);
 }
 
 Snapshot::~Snapshot() = default;

@@ -22,6 +22,10 @@ private:
     std::string path_;
 };
 
+// The dataset a PG: name holds copied into a new GeoPackage `file` (one consistent snapshot, as
+// the login sees it); the source as a message may name it.
+std::string copy_out(const std::string& name, const std::string& pg_schema, const std::string& file);
+
 class Snapshot {
 public:
     Snapshot(const std::string& name, const std::string& pg_schema);

@@ -1,0 +1,259 @@
+// The commands that change a dataset (progress, contiguity, spotcheck) on a database: the same
+// results as on a GeoPackage; ten reporting units importing at once lose nothing and double
+// nothing; a reader meanwhile sees whole imports only; a unit cannot import another's report.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <thread>
+
+#include "support.hpp"
+
+using namespace cleanheat::test;
+
+namespace {
+
+// db init of a schema and the dataset copied into it.
+void dataset_into(const PgTestDatabase& pg, const fs::path& gpkg, const std::string& schema) {
+    auto r = run_cli({"db", "init", pg.pg(), "--pg-schema", schema, "--quiet"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    r = run_cli({"copy", gpkg.string(), pg.pg(), "--pg-schema", schema, "--quiet"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+}
+
+// The dataset of a schema copied back into a GeoPackage.
+fs::path copy_back(const PgTestDatabase& pg, const std::string& schema, const fs::path& to) {
+    const auto r = run_cli({"copy", pg.pg(), to.string(), "--pg-schema", schema, "--quiet"});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return to;
+}
+
+std::vector<std::string> without(std::vector<std::string> columns, const std::set<std::string>& left_out) {
+    columns.erase(std::remove_if(columns.begin(), columns.end(), [&](const std::string& c) { return left_out.count(c) > 0; }),
+                  columns.end());
+    return columns;
+}
+
+// Rows of a table as a sorted list, keys and run times left out, files by their names.
+std::multiset<std::string> rows_of(const fs::path& gpkg, const std::string& table, const std::set<std::string>& left_out) {
+    const auto all = table_columns(gpkg, table);
+    const auto columns = without(std::vector<std::string>(all.begin() + 1, all.end()), left_out);
+    std::multiset<std::string> out;
+    for (const auto& [key, row] : sqlite_rows(gpkg, table, all.front(), columns)) {
+        std::string line;
+        for (std::size_t i = 0; i < row.size(); ++i)
+            line += (columns[i] == "file" ? fs::path(row[i]).filename().string() : row[i]) + "|";
+        out.insert(line);
+    }
+    return out;
+}
+
+std::string county_code_of(const std::string& report_file) {
+    const auto units = nlohmann::json::parse(read_file(source_dir() / "styles/units.json"));
+    for (const auto& u : units.at("units"))
+        if (report_file.rfind(u.at("name").get<std::string>(), 0) == 0) return u.at("code").get<std::string>();
+    return {};
+}
+
+}  // namespace
+
+TEST(DatabaseWriters, ProgressContiguityAndSpotcheckOnTheDatabaseGiveTheFileResults) {
+    PgTestDatabase pg;
+    CLEANHEAT_REQUIRE_PG(pg);
+    const auto dir = temp_dir();
+    const fs::path gpkg = merge_samples(dir);
+    const fs::path file = dir / "file.gpkg";
+    fs::copy_file(gpkg, file);
+    dataset_into(pg, gpkg, "cleanheat");
+    std::vector<std::string> reports;
+    for (const auto& e : fs::directory_iterator(samples("progress")))
+        if (e.path().extension() != ".md" && e.path().extension() != ".json") reports.push_back(e.path().string());
+    std::sort(reports.begin(), reports.end());
+
+    std::map<std::string, std::vector<std::string>> out;  // the summaries, store -> one per command
+    for (const std::string& target : {file.string(), pg.pg()}) {
+        const std::string tag = target == file.string() ? "file" : "pg";
+        std::vector<std::string> args = {"progress", target};
+        args.insert(args.end(), reports.begin(), reports.end());
+        args.insert(args.end(), {"--as-of", "2022-10-10", "-o", (dir / (tag + "-progress.xlsx")).string(), "--no-chart"});
+        auto r = run_cli(args);
+        EXPECT_EQ(r.exit_code, 1) << tag << r.err;  // the samples' planted rejects
+        out[tag].push_back(r.out);
+        r = run_cli({"contiguity", target, "--quiet"});  // twice: the second run replaces the first's results
+        EXPECT_EQ(r.exit_code, 0) << tag << r.err;
+        r = run_cli({"contiguity", target, "--xlsx", (dir / (tag + "-contiguity.xlsx")).string()});
+        EXPECT_EQ(r.exit_code, 0) << tag << r.err;
+        out[tag].push_back(r.out.substr(0, r.out.find("Output:")));
+        r = run_cli({"spotcheck", target, "--rate", "0.2", "--seed", "11", "-o", (dir / (tag + "-spot.xlsx")).string()});
+        EXPECT_EQ(r.exit_code, 0) << tag << r.err;
+        out[tag].push_back(r.out.substr(0, r.out.find("Output:")));
+        // a report again: nothing imported twice
+        r = run_cli({"progress", target, reports.front(), "--as-of", "2022-10-10", "--quiet"});
+        EXPECT_EQ(r.exit_code, 0) << tag << r.err;
+    }
+    for (std::size_t i = 0; i < out["file"].size(); ++i) {
+        auto pg_text = out["pg"][i];
+        EXPECT_EQ(out["file"][i].substr(0, out["file"][i].find("Output:")), pg_text.substr(0, pg_text.find("Output:")))
+            << "summary " << i;
+    }
+    EXPECT_NE(out["pg"][0].find("Ledger:"), std::string::npos);
+
+    const fs::path back = copy_back(pg, "cleanheat", dir / "back.gpkg");
+    for (const std::string table : {"progress_imports", "progress_ledger", "progress_issues", "clusters",
+                                    "contiguity_groups", "contiguity_findings"}) {
+        const auto in_file = rows_of(file, table, {"imported_at"});
+        if (table != "contiguity_findings") {  // the samples have no overlaps
+            EXPECT_FALSE(in_file.empty()) << table;
+        }
+        EXPECT_EQ(in_file, rows_of(back, table, {"imported_at"})) << table;
+    }
+    // the keys too: the database numbers the imports as the file does
+    EXPECT_EQ(sqlite_rows(file, "progress_imports", "import_id", {"sha256"}),
+              sqlite_rows(back, "progress_imports", "import_id", {"sha256"}));
+    // every field of every village, by fid (progress, contiguity and spot-check fields included)
+    const auto village_columns = without(table_columns(file, "villages"), {"fid"});
+    EXPECT_EQ(village_columns, without(table_columns(back, "villages"), {"fid"}));
+    const auto villages = sqlite_rows(file, "villages", "fid", village_columns);
+    EXPECT_EQ(villages, sqlite_rows(back, "villages", "fid", village_columns));
+    long long drawn = 0;
+    for (const auto& [fid, row] : villages)
+        drawn += row[std::find(village_columns.begin(), village_columns.end(), "spot_check") - village_columns.begin()] == "1";
+    EXPECT_GT(drawn, 0);
+    // the run log of the database: each run once
+    EXPECT_EQ(rows_of(back, "run_log", {"arguments", "started_at", "finished_at", "tool_version"}),
+              rows_of(file, "run_log", {"arguments", "started_at", "finished_at", "tool_version"}));
+    // the workbooks hold the same tables (the import times aside)
+    for (const auto& [book, sheet] : std::vector<std::pair<std::string, std::string>>{
+             {"progress", "分县进度"}, {"progress", "滞后村庄"}, {"progress", "数据问题"}, {"contiguity", "连片情况汇总"}, {"contiguity", "孤立村"},
+             {"spot", "抽查名单"}}) {
+        const auto a = sheet_rows(dir / ("file-" + book + ".xlsx"), sheet);
+        EXPECT_FALSE(a.empty()) << book << " " << sheet;
+        EXPECT_EQ(a, sheet_rows(dir / ("pg-" + book + ".xlsx"), sheet)) << book << " " << sheet;
+    }
+}
+
+TEST(DatabaseWriters, TenUnitsImportingAtOnceLoseNothingAndDoubleNothing) {
+    PgTestDatabase pg;
+    CLEANHEAT_REQUIRE_PG(pg);
+    const auto dir = temp_dir();
+    const fs::path gpkg = merge_samples(dir);
+    dataset_into(pg, gpkg, "cleanheat");
+    dataset_into(pg, gpkg, "serial");
+    // the city office's first run (the June reports), in both schemas
+    std::vector<std::string> june;
+    for (const auto& e : fs::directory_iterator(samples("progress")))
+        if (e.path().filename().string().find("_20220630") != std::string::npos) june.push_back(e.path().string());
+    ASSERT_EQ(june.size(), 7u);
+    for (const std::string schema : {"cleanheat", "serial"}) {
+        std::vector<std::string> args = {"progress", pg.pg(), "--pg-schema", schema};
+        args.insert(args.end(), june.begin(), june.end());
+        args.insert(args.end(), {"--as-of", "2022-08-01", "--quiet"});
+        const auto r = run_cli(args);
+        ASSERT_EQ(r.exit_code, 0) << r.err;
+    }
+    // the July reports, each by its unit's login; three of them sent twice (the same file again)
+    std::vector<std::pair<std::string, std::string>> jobs;  // login conninfo, report
+    std::map<std::string, std::string> login;               // county code -> login conninfo
+    fs::create_directories(dir / "again");
+    for (const auto& e : fs::directory_iterator(samples("progress"))) {
+        const std::string name = e.path().filename().string();
+        if (name.find("_20220731.") == std::string::npos) continue;
+        const std::string code = county_code_of(name);
+        ASSERT_FALSE(code.empty()) << name;
+        login[code] = pg.conninfo(pg.login_role("u" + code, "cleanheat_unit_" + code));
+        jobs.emplace_back(login[code], e.path().string());
+    }
+    ASSERT_EQ(jobs.size(), 7u);
+    std::sort(jobs.begin(), jobs.end());
+    for (std::size_t i = 0; i < 3; ++i) {
+        const fs::path again = dir / "again" / fs::path(jobs[i].second).filename();
+        fs::copy_file(jobs[i].second, again);
+        jobs.emplace_back(jobs[i].first, again.string());
+    }
+    ASSERT_EQ(jobs.size(), 10u);
+
+    // at once, while a reader copies the dataset out again and again
+    const std::string bin = "'" + std::string(CLEANHEAT_BINARY) + "'";
+    std::string script = "cd '" + source_dir().string() + "' && ";
+    for (std::size_t i = 0; i < jobs.size(); ++i)
+        script += "(" + bin + " progress 'PG:" + jobs[i].first + "' '" + jobs[i].second +
+                  "' --as-of 2022-08-01 --quiet >/dev/null 2>'" + (dir / ("job" + std::to_string(i) + ".err")).string() +
+                  "'; echo $? >'" + (dir / ("job" + std::to_string(i) + ".rc")).string() + "') & ";
+    script += "wait";
+    std::atomic<bool> done{false};
+    std::thread writers([&] {
+        shell_output(script);
+        done = true;
+    });
+    std::vector<fs::path> seen;
+    for (int k = 0; !done && k < 200; ++k) {
+        const fs::path copy = dir / ("reader" + std::to_string(k) + ".gpkg");
+        const auto r = run_cli({"copy", pg.pg(), copy.string(), "--quiet"});
+        EXPECT_EQ(r.exit_code, 0) << r.err;
+        if (r.exit_code == 0) seen.push_back(copy);
+    }
+    writers.join();
+    // one after the other, in the other schema: each run exits as it did at once (1 for a report
+    // with rejected rows, also when it comes again)
+    for (std::size_t i = 0; i < jobs.size(); ++i) {
+        const auto r = run_cli({"progress", "PG:" + jobs[i].first, "--pg-schema", "serial", jobs[i].second, "--as-of",
+                                "2022-08-01"});
+        EXPECT_LE(r.exit_code, 1) << jobs[i].second << r.err;
+        // a unit's copy holds its own imports only, yet numbers its import as the database does
+        EXPECT_EQ(r.err.find("in the database"), std::string::npos) << r.err;
+        EXPECT_EQ(read_file(dir / ("job" + std::to_string(i) + ".rc")), std::to_string(r.exit_code) + "\n")
+            << jobs[i].second << ": " << read_file(dir / ("job" + std::to_string(i) + ".err"));
+    }
+    const fs::path at_once = copy_back(pg, "cleanheat", dir / "at_once.gpkg");
+    const fs::path serial = copy_back(pg, "serial", dir / "serial.gpkg");
+    const auto imports = rows_of(at_once, "progress_imports", {"imported_at"});
+    EXPECT_EQ(imports.size(), 14u);  // 7 in June, 7 in July: the three sent twice are there once
+    EXPECT_EQ(imports, rows_of(serial, "progress_imports", {"imported_at"}));
+    EXPECT_EQ(rows_of(at_once, "progress_ledger", {"imported_at", "import_id"}),
+              rows_of(serial, "progress_ledger", {"imported_at", "import_id"}));
+    EXPECT_EQ(rows_of(at_once, "progress_issues", {"import_id"}), rows_of(serial, "progress_issues", {"import_id"}));
+    std::set<std::string> hashes;
+    for (const auto& [id, row] : sqlite_rows(at_once, "progress_imports", "import_id", {"sha256"})) hashes.insert(row[0]);
+    EXPECT_EQ(hashes.size(), 14u);
+    const auto village_columns = without(table_columns(serial, "villages"), {"fid"});
+    EXPECT_EQ(sqlite_rows(at_once, "villages", "fid", village_columns), sqlite_rows(serial, "villages", "fid", village_columns));
+
+    // every copy taken meanwhile holds whole imports: each import's rows, and village fields that
+    // agree with the ledger it holds
+    EXPECT_FALSE(seen.empty());
+    std::set<std::size_t> states;  // imports seen by a copy (said, not asserted: timing decides)
+    for (const auto& copy : seen) {
+        const auto imports_seen = sqlite_rows(copy, "progress_imports", "import_id", {"rows_read"});
+        states.insert(imports_seen.size());
+        EXPECT_GE(imports_seen.size(), 7u) << copy;
+        EXPECT_LE(imports_seen.size(), 14u) << copy;
+        std::map<std::string, long long> ledger_rows;
+        for (const auto& [fid, row] : sqlite_rows(copy, "progress_ledger", "fid", {"import_id"})) ++ledger_rows[row[0]];
+        for (const auto& [id, row] : imports_seen) EXPECT_EQ(ledger_rows[id], std::stoll(row[0])) << copy << " import " << id;
+        EXPECT_EQ(ledger_rows.size(), imports_seen.size()) << copy;
+        // a village's status date is the date of the latest report applied to it
+        std::map<std::string, std::string> latest;
+        for (const auto& [fid, row] : sqlite_rows(copy, "progress_ledger", "fid", {"village_fid", "report_date", "applied"}))
+            if (row[2] == "1" && row[1] > latest[row[0]]) latest[row[0]] = row[1];
+        for (const auto& [fid, row] : sqlite_rows(copy, "villages", "fid", {"status_date"}))
+            EXPECT_EQ(row[0], latest.count(fid) ? latest[fid] : "NULL") << copy << " village " << fid;
+    }
+
+    std::string said;
+    for (auto n : states) said += " " + std::to_string(n);
+    std::cout << "[ reader   ] " << seen.size() << " copies during the imports; imports seen:" << said << std::endl;
+
+    // a unit cannot import another unit's report: refused, nothing changed, no workbook left
+    const auto r = run_cli({"progress", "PG:" + login.at("371602"), samples("progress/沾化区_20220731_重报.xlsx").string(),
+                            "--as-of", "2022-08-01", "-o", (dir / "other.xlsx").string(), "--quiet"});
+    EXPECT_EQ(r.exit_code, 3) << r.err;
+    EXPECT_NE(r.err.find("row-level security"), std::string::npos) << r.err;
+    EXPECT_FALSE(fs::exists(dir / "other.xlsx"));
+    const fs::path after = copy_back(pg, "cleanheat", dir / "after.gpkg");
+    EXPECT_EQ(rows_of(after, "progress_imports", {}), rows_of(at_once, "progress_imports", {}));
+    EXPECT_EQ(rows_of(after, "progress_ledger", {}), rows_of(at_once, "progress_ledger", {}));
+}
