@@ -256,4 +256,29 @@ TEST(DatabaseWriters, TenUnitsImportingAtOnceLoseNothingAndDoubleNothing) {
     const fs::path after = copy_back(pg, "cleanheat", dir / "after.gpkg");
     EXPECT_EQ(rows_of(after, "progress_imports", {}), rows_of(at_once, "progress_imports", {}));
     EXPECT_EQ(rows_of(after, "progress_ledger", {}), rows_of(at_once, "progress_ledger", {}));
+
+    // a login that may not read the database's numbering: its copy numbers the new import after its
+    // own imports, the database after everyone's; the ledger rows follow the database's number
+    pg.admin_sql("REVOKE SELECT ON SEQUENCE serial.progress_imports_import_id_seq FROM cleanheat_unit_371602");
+    const std::string report = samples("progress/滨城区_20220920.xlsx").string();
+    const auto late = run_cli({"progress", "PG:" + login.at("371602"), "--pg-schema", "serial", report, "--as-of", "2022-10-01"});
+    EXPECT_LE(late.exit_code, 1) << late.err;
+    EXPECT_NE(late.err.find("in the database"), std::string::npos) << late.err;  // said
+    const fs::path numbered = copy_back(pg, "serial", dir / "numbered.gpkg");
+    std::string id;
+    long long rows_read = 0;
+    for (const auto& [key, row] : sqlite_rows(numbered, "progress_imports", "import_id", {"file", "rows_read"}))
+        if (row[0] == report) {
+            id = key;
+            rows_read = std::stoll(row[1]);
+        }
+    ASSERT_FALSE(id.empty());
+    long long ledger_rows = 0;
+    for (const auto& [fid, row] : sqlite_rows(numbered, "progress_ledger", "fid", {"import_id", "file"})) {
+        if (row[1] == report) {
+            EXPECT_EQ(row[0], id) << fid;
+        }
+        ledger_rows += row[0] == id;
+    }
+    EXPECT_EQ(ledger_rows, rows_read);
 }
