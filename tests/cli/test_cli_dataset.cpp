@@ -16,17 +16,6 @@ namespace ds = cleanheat::dataset;
 
 namespace {
 
-void sql(const fs::path& path, const std::string& statements) {
-    sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-    char* error = nullptr;
-    const int rc = sqlite3_exec(db, statements.c_str(), nullptr, nullptr, &error);
-    const std::string message = error ? error : "";
-    sqlite3_free(error);
-    sqlite3_close(db);
-    ASSERT_EQ(rc, SQLITE_OK) << message << "\n" << statements;
-}
-
 std::vector<std::vector<std::string>> query(const fs::path& path, const std::string& statement) {
     std::vector<std::vector<std::string>> rows;
     sqlite3* db = nullptr;
@@ -63,7 +52,7 @@ std::vector<std::string> declared(const std::vector<ds::Column>& columns) {
 // A dataset as cleanheat wrote it before the schema version: no run_log, later runs as dotted
 // keys in run_info.
 void make_version_1(const fs::path& gpkg) {
-    sql(gpkg,
+    sqlite_exec(gpkg,
         "DELETE FROM run_info WHERE key = 'schema_version'; DROP TABLE run_log; "
         "DELETE FROM gpkg_contents WHERE table_name = 'run_log'; "
         "DELETE FROM gpkg_ogr_contents WHERE table_name = 'run_log'; "
@@ -178,7 +167,7 @@ TEST(DatasetSchema, ANewerDatasetOrNoDatasetIsRefusedByEveryCommand) {
     const auto dir = temp_dir();
     const fs::path gpkg = merge_samples(dir);
     ASSERT_LE(run_cli(progress_args(gpkg, {"--as-of", "2022-10-10", "--quiet"})).exit_code, 1);  // 1: the samples' planted rejects
-    sql(gpkg, "UPDATE run_info SET value = '" + std::to_string(ds::kSchemaVersion + 1) + "' WHERE key = 'schema_version'");
+    sqlite_exec(gpkg, "UPDATE run_info SET value = '" + std::to_string(ds::kSchemaVersion + 1) + "' WHERE key = 'schema_version'");
     const std::string before = dataset_digest(gpkg);
     const std::string g = gpkg.string(), d = dir.string();
     const std::vector<std::vector<std::string>> commands = {

@@ -406,4 +406,15 @@ std::vector<std::string> table_columns(const fs::path& gpkg, const std::string& 
     return columns;
 }
 
+void sqlite_exec(const fs::path& path, const std::string& statements) {
+    sqlite3* db = nullptr;
+    const int opened = sqlite3_open(path.c_str(), &db);
+    char* error = nullptr;
+    const int rc = opened == SQLITE_OK ? sqlite3_exec(db, statements.c_str(), nullptr, nullptr, &error) : opened;
+    const std::string message = error ? error : sqlite3_errmsg(db);
+    sqlite3_free(error);
+    sqlite3_close(db);
+    if (rc != SQLITE_OK) throw std::runtime_error(path.string() + ": " + message + "\n" + statements);
+}
+
 }  // namespace cleanheat::test

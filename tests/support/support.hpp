@@ -79,6 +79,8 @@ std::string dataset_digest(const fs::path& path);
 // every digit (%.17g), so that a value changed in its last bit shows.
 std::map<std::string, std::vector<std::string>> sqlite_rows(const fs::path& gpkg, const std::string& table,
                                                             const std::string& key, const std::vector<std::string>& columns);
+// Runs SQL statements on a SQLite file; std::runtime_error with SQLite's message when one fails.
+void sqlite_exec(const fs::path& path, const std::string& statements);
 // The columns of a table of a GeoPackage, its key first.
 std::vector<std::string> table_columns(const fs::path& gpkg, const std::string& table);
 // PRAGMA integrity_check of a SQLite file ("ok" when sound; the error text otherwise).

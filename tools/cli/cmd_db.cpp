@@ -1,4 +1,5 @@
-// cleanheat db init: prepare a PostgreSQL/PostGIS database to hold the city's dataset.
+// cleanheat db init: prepare a PostgreSQL/PostGIS database to hold the city's dataset;
+// cleanheat db gather: a province's database reading the cities' datasets as one.
 #include <cstdio>
 #include <iostream>
 #include <memory>
@@ -7,6 +8,7 @@
 #include "base/error.hpp"
 #include "base/units.hpp"
 #include "commands.hpp"
+#include "dataset/pg_gather.hpp"
 #include "dataset/pg_store.hpp"
 #include "io/pg_connection.hpp"
 
@@ -39,10 +41,66 @@ void print_summary(const dataset::PgInitResult& r, const Context& context) {
                                                       : "none yet: cleanheat copy merged.gpkg PG:... puts one there");
 }
 
+struct DbGatherOptions {
+    std::string database;
+    std::vector<std::string> cities;  // NAME=SERVER
+    std::string schema = dataset::kDefaultPgSchema;
+    std::string city_schema = dataset::kDefaultPgSchema;
+};
+
+void print_gather(const dataset::GatherResult& r, const Context& context) {
+    if (context.json) {
+        nlohmann::json j;
+        j["database"] = r.database;
+        j["schema"] = r.schema;
+        j["cities"] = r.cities;
+        j["views"] = r.views;
+        j["villages"] = r.villages;
+        j["srid"] = r.srid;
+        std::cout << j.dump(2) << "\n";
+        return;
+    }
+    std::printf("Database:   %s, schema %s: views of the union of %zu cities\n", r.database.c_str(), r.schema.c_str(),
+                r.cities.size());
+    for (const auto& c : r.cities) std::printf("            city_%s\n", c.c_str());
+    std::printf("Villages:   %lld (EPSG:%d)\n", r.villages, r.srid);
+}
+
+void add_gather(CLI::App& db, Context& context) {
+    auto opt = std::make_shared<DbGatherOptions>();
+    auto* gather = db.add_subcommand(
+        "gather", "A province's database: the datasets of city databases (postgres_fdw servers) as views of their union");
+    gather->add_option("database", opt->database, "The province's database, PG:\"dbname=... host=... user=...\"")->required();
+    gather->add_option("--city", opt->cities, "NAME=SERVER: a city and the postgres_fdw server that reaches its database")
+        ->required();
+    gather->add_option("--pg-schema", opt->schema, "The province's schema (default: cleanheat)");
+    gather->add_option("--city-schema", opt->city_schema, "The cities' dataset schema (default: cleanheat)");
+    add_common_options(*gather, context);
+    gather->footer(examples("db"));
+    gather->callback([opt, &context] {
+        if (!is_pg_name(opt->database))
+            throw UsageError(opt->database + ": give a PostgreSQL connection: PG:\"dbname=province host=...\"");
+        std::vector<dataset::GatherCity> cities;
+        for (const auto& c : opt->cities) {
+            const auto eq = c.find('=');
+            if (eq == std::string::npos || eq == 0 || eq + 1 == c.size())
+                throw UsageError("--city " + c + ": give NAME=SERVER, e.g. --city binzhou=city_binzhou");
+            cities.push_back({c.substr(0, eq), c.substr(eq + 1)});
+        }
+        auto progress = context.make_progress("Gathering the cities");
+        const PgConnection db(pg_conninfo(opt->database));
+        const auto result = dataset::pg_gather(db, opt->schema, cities, opt->city_schema);
+        progress.update(1.0, "done");
+        print_gather(result, context);
+        context.exit_code = 0;
+    });
+}
+
 }  // namespace
 
 void add_db(CLI::App& app, Context& context) {
-    auto* cmd = app.add_subcommand("db", "Prepare a PostgreSQL/PostGIS database for the dataset: schema, roles, rights");
+    auto* cmd = app.add_subcommand(
+        "db", "Prepare a PostgreSQL/PostGIS database for the dataset (schema, roles, rights), or gather cities' databases");
     cmd->require_subcommand(1);
     auto opt = std::make_shared<DbInitOptions>();
     auto* init = cmd->add_subcommand(
@@ -55,6 +113,7 @@ void add_db(CLI::App& app, Context& context) {
     add_common_options(*init, context);
     cmd->footer(examples("db"));
     init->footer(examples("db"));
+    add_gather(*cmd, context);
     init->callback([opt, &context] {
         if (!is_pg_name(opt->database))
             throw UsageError(opt->database + ": give a PostgreSQL connection: PG:\"dbname=cleanheat host=...\"");

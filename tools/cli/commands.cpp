@@ -54,7 +54,8 @@ const std::vector<CommandEntry>& commands() {
         {"db",
          add_db,
          {"cleanheat db init PG:\"dbname=cleanheat host=gis.example user=postgres\"",
-          "cleanheat db init PG:\"dbname=cleanheat\" --units styles/units.json --pg-schema binzhou --json"}},
+          "cleanheat db init PG:\"dbname=cleanheat\" --units styles/units.json --pg-schema binzhou --json",
+          "cleanheat db gather PG:\"dbname=province\" --city binzhou=city_binzhou --city jinan=city_jinan"}},
     };
     return list;
 }

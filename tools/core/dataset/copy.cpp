@@ -205,7 +205,7 @@ CopyResult copy_from_pg(const CopyOptions& options, Progress& progress, const st
     // the tables there that this user may read (a unit's login reads its own rows of a few)
     for (const auto& table : dataset::tables())
         if (db.query("SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 "
-                     "AND c.relname = $2 AND c.relkind IN ('r', 'p') AND has_table_privilege(c.oid, 'SELECT')",
+                     "AND c.relname = $2 AND c.relkind IN ('r', 'p', 'v', 'm', 'f') AND has_table_privilege(c.oid, 'SELECT')",
                      {schema, std::string(table.name)})
                 .rows() > 0)
             present.push_back({&table, dataset::pg_columns(db, schema, table),

@@ -39,20 +39,6 @@ std::string with_schema(const char* pattern, const std::string& schema) {
     return out;
 }
 
-const char* pg_type(ColumnType type) {
-    switch (type) {
-        case ColumnType::text:
-            return "text";
-        case ColumnType::integer:
-            return "integer";
-        case ColumnType::integer64:
-            return "bigint";
-        case ColumnType::real:
-            return "double precision";
-    }
-    return "text";
-}
-
 bool table_exists(const PgConnection& db, const std::string& schema, const std::string& table) {
     return db.query("SELECT 1 FROM pg_tables WHERE schemaname = $1 AND tablename = $2", {schema, table}).rows() > 0;
 }
@@ -78,6 +64,21 @@ bool create_role(const PgConnection& db, const std::string& role) {
 
 }  // namespace
 
+const char* pg_type(ColumnType type) {
+    switch (type) {
+        case ColumnType::text:
+            return "text";
+        case ColumnType::integer:
+            return "integer";
+        case ColumnType::integer64:
+            return "bigint";
+        case ColumnType::real:
+            return "double precision";
+    }
+    return "text";
+}
+
+
 std::string unit_role(const std::string& unit_code) { return "cleanheat_unit_" + unit_code; }
 
 void check_schema_name(const std::string& schema) {
@@ -102,7 +103,9 @@ const Column* declared_column(const Table& table, const std::string& name) {
 
 bool pg_initialised(const PgConnection& db, const std::string& schema) { return table_exists(db, schema, "unit_roles"); }
 
-bool pg_has_dataset(const PgConnection& db, const std::string& schema) { return table_exists(db, schema, "villages"); }
+bool pg_has_dataset(const PgConnection& db, const std::string& schema) {  // a table, or a view (a province's union)
+    return db.query("SELECT to_regclass(quote_ident($1) || '.villages') IS NOT NULL", {schema}).text(0, 0) == "t";
+}
 
 PgInitResult pg_init(const PgConnection& db, const std::string& schema, const UnitRegistry& units) {
     check_schema_name(schema);

@@ -53,6 +53,8 @@ std::string pg_geometry_type(const PgConnection& db, const std::string& schema, 
 // The columns of a dataset table in the database, in order, typed by their declarations (keys and
 // geometry left out); InputError for a column the dataset does not declare.
 std::vector<Column> pg_columns(const PgConnection& db, const std::string& schema, const Table& table);
+// The PostgreSQL type of a declared column: text, integer, bigint, double precision.
+const char* pg_type(ColumnType type);
 // Whether the schema holds a table of that name.
 bool pg_table_exists(const PgConnection& db, const std::string& schema, const std::string& table);
 // Adds the declared columns a table lacks (ALTER TABLE ... ADD COLUMN); whether any was added.
