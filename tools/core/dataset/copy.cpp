@@ -204,7 +204,9 @@ CopyResult copy_from_pg(const CopyOptions& options, Progress& progress, const st
     std::vector<Present> present;
     // the tables there that this user may read (a unit's login reads its own rows of a few)
     for (const auto& table : dataset::tables())
-        if (db.query("SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 "
+        if ((options.only_tables.empty() || std::find(options.only_tables.begin(), options.only_tables.end(),
+                                                      table.name) != options.only_tables.end()) &&
+            db.query("SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 "
                      "AND c.relname = $2 AND c.relkind IN ('r', 'p', 'v', 'm', 'f') AND has_table_privilege(c.oid, 'SELECT')",
                      {schema, std::string(table.name)})
                 .rows() > 0)
@@ -212,7 +214,7 @@ CopyResult copy_from_pg(const CopyOptions& options, Progress& progress, const st
                                db.query("SELECT count(*) FROM " + s + "." + db.identifier(table.name)).integer(0, 0)});
     auto select_of = [&](const Present& p, const std::string& key) {
         std::string select = "SELECT " + key;
-        if (p.table->features) select += ", encode(ST_AsBinary(geom), 'hex')";
+        if (p.table->features) select += options.without_geometry ? ", NULL" : ", encode(ST_AsBinary(geom), 'hex')";
         for (const auto& c : p.columns) select += ", " + db.identifier(c.name);
         return select + " FROM " + s + "." + db.identifier(p.table->name) + " ORDER BY " + key;
     };

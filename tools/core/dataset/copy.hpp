@@ -2,6 +2,7 @@
 // (SQLite's online backup of one consistent snapshot), checked, and written atomically.
 #pragma once
 #include <string>
+#include <vector>
 
 #include "base/progress.hpp"
 
@@ -12,6 +13,11 @@ struct CopyOptions {
     std::string destination;  // a new .gpkg, or PG:"dbname=..." (a schema prepared by db init)
     std::string pg_schema;    // the schema of a PG: source or destination; empty: cleanheat
     bool overwrite = false;
+    // PG: to GPKG only: the layers without their geometries (NULL), for a run that reads no
+    // geometry (progress through dataset/write_through.hpp); not a copy to keep
+    bool without_geometry = false;
+    // PG: to GPKG only: just these tables (empty: all), for a run that reads no other
+    std::vector<std::string> only_tables;
 };
 
 struct CopyResult {

@@ -22,8 +22,11 @@ TempFolder::~TempFolder() {
     fs::remove_all(path_, ec);
 }
 
-std::string copy_out(const std::string& name, const std::string& pg_schema, const std::string& file) {
+std::string copy_out(const std::string& name, const std::string& pg_schema, const std::string& file,
+                     bool without_geometry, const std::vector<std::string>& only_tables) {
     CopyOptions copy;
+    copy.without_geometry = without_geometry;
+    copy.only_tables = only_tables;
     copy.source = name;
     copy.destination = file;
     copy.pg_schema = pg_schema;

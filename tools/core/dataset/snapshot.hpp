@@ -6,6 +6,7 @@
 #pragma once
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace cleanheat::dataset {
 
@@ -24,7 +25,9 @@ private:
 
 // The dataset a PG: name holds copied into a new GeoPackage `file` (one consistent snapshot, as
 // the login sees it); the source as a message may name it.
-std::string copy_out(const std::string& name, const std::string& pg_schema, const std::string& file);
+// A run that reads only some tables, and no geometry, asks for those (`only_tables`, empty: all).
+std::string copy_out(const std::string& name, const std::string& pg_schema, const std::string& file,
+                     bool without_geometry = false, const std::vector<std::string>& only_tables = {});
 
 class Snapshot {
 public:

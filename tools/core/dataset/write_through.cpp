@@ -86,7 +86,13 @@ WriteThrough::WriteThrough(const std::string& name, const std::string& pg_schema
     // the dataset as it is now (every run before this one committed), copied out
     folder_ = std::make_unique<TempFolder>();
     path_ = (fs::path(folder_->path()) / "dataset.gpkg").string();
-    copy_out(name, schema_, path_);
+    // progress reads no geometry, and only the villages, the ledger and the files the dataset
+    // was made from (its outputs never replace one of them)
+    if (command_ == "progress")
+        copy_out(name, schema_, path_, true,
+                 {"villages", "run_info", "inputs", "progress_imports", "progress_ledger", "progress_issues"});
+    else
+        copy_out(name, schema_, path_);
     remember_before();
 }
 
