@@ -120,7 +120,12 @@ TEST(DatabaseCli, InitCreatesTheSchemaAndRolesAndCanRunAgain) {
         r = run_cli({"db", "init", pg.pg(), "--pg-schema", schema});
         EXPECT_EQ(r.exit_code, 2) << schema << ": " << r.err;
         EXPECT_NE(r.err.find("plain name"), std::string::npos) << r.err;
+        EXPECT_EQ(r.err.rfind("cleanheat db init: error:", 0), 0u) << r.err;  // the command as typed
     }
+    // a bad schema name is said before the server is asked (no server here)
+    r = run_cli({"db", "init", "PG:dbname=x host=/nonexistent", "--pg-schema", "Binzhou"});
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+    EXPECT_NE(r.err.find("plain name"), std::string::npos) << r.err;
 }
 
 TEST(DatabaseCli, ACopyIntoTheDatabaseHoldsEveryRowAndGeometry) {

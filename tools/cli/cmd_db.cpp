@@ -87,6 +87,8 @@ void add_gather(CLI::App& db, Context& context) {
                 throw UsageError("--city " + c + ": give NAME=SERVER, e.g. --city binzhou=city_binzhou");
             cities.push_back({c.substr(0, eq), c.substr(eq + 1)});
         }
+        dataset::check_schema_name(opt->schema);
+        dataset::check_schema_name(opt->city_schema);
         auto progress = context.make_progress("Gathering the cities");
         const PgConnection db(pg_conninfo(opt->database));
         const auto result = dataset::pg_gather(db, opt->schema, cities, opt->city_schema);
@@ -121,6 +123,7 @@ void add_db(CLI::App& app, Context& context) {
         const auto units_file = opt->units.empty() ? default_style_file("units.json") : std::filesystem::path(opt->units);
         if (units_file.empty()) throw InputError("no units file (styles/units.json) found; give --units");
         units.load(units_file);
+        dataset::check_schema_name(opt->schema);  // before anything is asked of the server
         auto progress = context.make_progress("Preparing the database");
         const PgConnection db(pg_conninfo(opt->database));
         const auto result = dataset::pg_init(db, opt->schema, units);

@@ -29,7 +29,16 @@ int main(int argc, char** argv) {
     app.set_version_flag("--version", std::string("cleanheat ") + CLEANHEAT_VERSION);
     app.require_subcommand(1);
     for (const auto& entry : cli::commands()) entry.add(app, context);
-    std::string name = "cleanheat";
+    // the command as the user typed it, subcommands of subcommands too ("cleanheat db init")
+    const auto command_name = [&app] {
+        std::string name = "cleanheat";
+        for (const CLI::App* level = &app;;) {
+            const auto subs = level->get_subcommands();
+            if (subs.empty()) return name;
+            level = subs.front();
+            name += " " + level->get_name();
+        }
+    };
     try {
         try {
             app.parse(argc, argv);
@@ -40,13 +49,13 @@ int main(int argc, char** argv) {
         } catch (const CLI::CallForVersion& e) {
             return app.exit(e);
         } catch (const CLI::ParseError& e) {
-            for (auto* sub : app.get_subcommands()) name += " " + sub->get_name();
+            const std::string name = command_name();
             std::fprintf(stderr, "%s: error: %s\n", name.c_str(), e.what());
             std::fprintf(stderr, "hint: run '%s --help'\n", name.c_str());
             return kExitUsage;
         }
     } catch (const Error& e) {
-        for (auto* sub : app.get_subcommands()) name += " " + sub->get_name();
+        const std::string name = command_name();
         if (e.exit_code() == kExitInterrupted || stop_requested() != 0) {  // also an error the stop caused
             std::fprintf(stderr, "\n%s: interrupted; nothing was written\n", name.c_str());
             return cli::interrupted_exit_code();
@@ -56,7 +65,7 @@ int main(int argc, char** argv) {
         }
         return e.exit_code();
     } catch (const std::exception& e) {
-        for (auto* sub : app.get_subcommands()) name += " " + sub->get_name();
+        const std::string name = command_name();
         if (stop_requested() != 0) {
             std::fprintf(stderr, "\n%s: interrupted; nothing was written\n", name.c_str());
             return cli::interrupted_exit_code();
