@@ -28,7 +28,7 @@ TEST(ContiguityCli, JsonHasTheContractKeysAndSampleCounts) {
     EXPECT_EQ(j["total"]["isolated"], faults["isolated_planned"].size());
     EXPECT_EQ(j["total"]["enclosed"], faults["enclosed_unplanned"].size());
     std::set<std::string> isolated, enclosed;
-    for (const auto& v : read_layer(gpkg, "villages")) {
+    for (const auto& v : villages_with_contiguity(gpkg)) {
         if (v.at("isolated") == "1") isolated.insert(v.at("village_code"));
         if (v.at("enclosed") == "1") enclosed.insert(v.at("village_code"));
     }

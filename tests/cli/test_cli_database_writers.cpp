@@ -282,3 +282,26 @@ TEST(DatabaseWriters, TenUnitsImportingAtOnceLoseNothingAndDoubleNothing) {
     }
     EXPECT_EQ(ledger_rows, rows_read);
 }
+
+TEST(DatabaseWriters, AVersion2DatasetInTheDatabaseLosesTheOldVillageFieldsWhenContiguityRuns) {
+    PgTestDatabase pg;
+    CLEANHEAT_REQUIRE_PG(pg);
+    const auto dir = temp_dir();
+    const fs::path gpkg = merge_samples(dir);
+    ASSERT_EQ(run_cli({"contiguity", gpkg.string(), "--quiet"}).exit_code, 0);
+    const fs::path v3 = dir / "v3.gpkg";
+    fs::copy_file(gpkg, v3);
+    make_version_2(gpkg);
+    dataset_into(pg, gpkg, "cleanheat");
+    EXPECT_EQ(pg.admin_sql("SELECT count(*) FROM information_schema.columns WHERE table_schema = 'cleanheat' AND "
+                           "table_name = 'villages' AND column_name = 'contiguity'"),
+              "1");
+    const auto r = run_cli({"contiguity", pg.pg(), "--quiet"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(pg.admin_sql("SELECT count(*) FROM information_schema.columns WHERE table_schema = 'cleanheat' AND "
+                           "table_name = 'villages' AND column_name IN ('contiguity', 'cluster_id', 'isolated')"),
+              "0");
+    const fs::path back = copy_back(pg, "cleanheat", dir / "back.gpkg");
+    EXPECT_EQ(rows_of(back, "village_contiguity", {}), rows_of(v3, "village_contiguity", {}));
+    EXPECT_EQ(table_columns(back, "villages"), table_columns(v3, "villages"));
+}

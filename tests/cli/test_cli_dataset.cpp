@@ -95,17 +95,17 @@ TEST(DatasetSchema, EveryTableTheCommandsWriteIsTheDeclaredOne) {
     ASSERT_EQ(run_cli({"contiguity", gpkg.string(), "--quiet"}).exit_code, 0);
     ASSERT_EQ(run_cli({"spotcheck", gpkg.string(), "--rate", "0.1", "-o", (dir / "spot.xlsx").string(), "--quiet"}).exit_code, 0);
     for (const char* table : {"progress_imports", "progress_ledger", "progress_issues", "progress_latest",
-                              "progress_trend", "clusters", "contiguity_groups", "contiguity_findings"}) {
+                              "progress_trend", "clusters", "contiguity_groups", "contiguity_findings", "village_contiguity"}) {
         auto expected = declared(ds::table(table).columns);
         if (ds::table(table).key == ds::Key::first_column) expected.erase(expected.begin());
         auto found = columns_of(gpkg, table);
         if (ds::table(table).key == ds::Key::first_column) found.erase(found.begin());
         EXPECT_EQ(found, expected) << table;
     }
-    // the villages: the merge's fields, then those of the checks in the order they ran
+    // the villages: the merge's fields, then those of the checks in the order they ran (the
+    // contiguity check's are the table village_contiguity)
     auto villages = declared(ds::table("villages").columns);
-    for (const auto* group : {&ds::village_progress_columns(), &ds::village_contiguity_columns(),
-                              &ds::village_spot_check_columns()})
+    for (const auto* group : {&ds::village_progress_columns(), &ds::village_spot_check_columns()})
         for (const auto& c : *group)
             if (std::find(villages.begin(), villages.end(), c.name) == villages.end()) villages.emplace_back(c.name);
     EXPECT_EQ(columns_of(gpkg, "villages"), villages);
@@ -198,4 +198,38 @@ TEST(DatasetSchema, ANewerDatasetOrNoDatasetIsRefusedByEveryCommand) {
         EXPECT_EQ(r.exit_code, 3) << args[0] << ": " << r.err;
         EXPECT_NE(r.err.find("not a dataset of cleanheat merge"), std::string::npos) << args[0] << ": " << r.err;
     }
+}
+
+TEST(DatasetSchema, AVersion2DatasetKeepsItsContiguityResultsThroughTheUpgrade) {
+    const auto dir = temp_dir();
+    const fs::path gpkg = merge_samples(dir);
+    ASSERT_EQ(run_cli({"contiguity", gpkg.string(), "--quiet"}).exit_code, 0);
+    const std::string select =
+        "SELECT village_fid, cluster_id, cluster_size, route_cluster_id, group_cluster_id, isolated, hole, enclosed, "
+        "contiguity FROM village_contiguity ORDER BY village_fid";
+    const auto results = query(gpkg, select);
+    ASSERT_EQ(results.size(), read_layer(gpkg, "villages").size());
+    auto r = run_cli({"map", gpkg.string(), "--style", "styles/contiguity.json", "-o", (dir / "v3.png").string(),
+                      "--dpi", "40", "--quiet"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    make_version_2(gpkg);
+    // a reader takes the fields from the villages as version 2 has them: the same map
+    const std::string before = dataset_digest(gpkg);
+    r = run_cli({"map", gpkg.string(), "--style", "styles/contiguity.json", "-o", (dir / "v2.png").string(), "--dpi",
+                 "40", "--quiet"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(read_file(dir / "v2.png"), read_file(dir / "v3.png"));
+    EXPECT_EQ(dataset_digest(gpkg), before);
+    // any writer upgrades it: the fields move into village_contiguity, values kept, and leave the villages
+    r = run_cli({"progress", gpkg.string(), "--as-of", "2022-10-10"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.err.find("upgraded from schema version 2 to " + std::to_string(ds::kSchemaVersion)), std::string::npos)
+        << r.err;
+    EXPECT_EQ(query(gpkg, select), results);
+    for (const auto& c : ds::village_contiguity_columns()) EXPECT_FALSE(query(gpkg, "SELECT 1 FROM pragma_table_info('villages') WHERE name = '" + std::string(c.name) + "'").size()) << c.name;
+    EXPECT_EQ(integrity_check(gpkg), "ok");
+    r = run_cli({"map", gpkg.string(), "--style", "styles/contiguity.json", "-o", (dir / "after.png").string(),
+                 "--dpi", "40", "--quiet"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(read_file(dir / "after.png"), read_file(dir / "v3.png"));
 }

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include "dataset/schema.hpp"
 #include "io/pg_connection.hpp"
 
 #include <gdal.h>
@@ -415,6 +416,58 @@ void sqlite_exec(const fs::path& path, const std::string& statements) {
     sqlite3_free(error);
     sqlite3_close(db);
     if (rc != SQLITE_OK) throw std::runtime_error(path.string() + ": " + message + "\n" + statements);
+}
+
+std::vector<Record> villages_with_contiguity(const fs::path& gpkg) {
+    std::vector<Record> rows;
+    sqlite3* db = nullptr;
+    sqlite3_open_v2(gpkg.c_str(), &db, SQLITE_OPEN_READONLY, nullptr);
+    sqlite3_stmt* st = nullptr;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT v.*, c.* FROM villages v LEFT JOIN village_contiguity c ON c.village_fid = v.fid "
+                           "ORDER BY v.fid",
+                           -1, &st, nullptr) == SQLITE_OK)
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            Record r;
+            for (int i = 0; i < sqlite3_column_count(st); ++i) {
+                if (sqlite3_column_type(st, i) == SQLITE_BLOB) continue;
+                const auto* text = sqlite3_column_text(st, i);
+                const std::string name = sqlite3_column_name(st, i);
+                if (!r.count(name) || text) r[name] = text ? reinterpret_cast<const char*>(text) : "";
+            }
+            rows.push_back(std::move(r));
+        }
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return rows;
+}
+
+// A dataset of schema version 3 after contiguity made as version 2 wrote it: the contiguity
+// fields in the villages layer, no village_contiguity (statements through GDAL, whose SQLite has
+// the GeoPackage functions the layer's triggers name).
+void make_version_2(const fs::path& gpkg) {
+    namespace ds = cleanheat::dataset;
+    GDALAllRegister();
+    std::unique_ptr<GDALDataset> dataset(GDALDataset::Open(gpkg.c_str(), GDAL_OF_VECTOR | GDAL_OF_UPDATE));
+    if (!dataset) throw std::runtime_error(gpkg.string() + ": cannot open");
+    std::vector<std::string> statements;
+    for (const auto& c : ds::village_contiguity_columns()) {
+        const std::string name = c.name;
+        statements.push_back("ALTER TABLE villages ADD COLUMN " + name +
+                             (c.type == ds::ColumnType::text ? " TEXT" : " INTEGER"));
+        statements.push_back("UPDATE villages SET " + name + " = (SELECT " + name +
+                             " FROM village_contiguity WHERE village_fid = villages.fid)");
+    }
+    statements.insert(statements.end(), {"DROP TABLE village_contiguity",
+                                         "DELETE FROM gpkg_contents WHERE table_name = 'village_contiguity'",
+                                         "DELETE FROM gpkg_ogr_contents WHERE table_name = 'village_contiguity'",
+                                         "UPDATE run_info SET value = '2' WHERE key = 'schema_version'"});
+    for (const auto& sql : statements) {
+        CPLErrorReset();
+        OGRLayer* result = dataset->ExecuteSQL(sql.c_str(), nullptr, nullptr);
+        if (result) dataset->ReleaseResultSet(result);
+        if (CPLGetLastErrorType() != CE_None) throw std::runtime_error(sql + ": " + CPLGetLastErrorMsg());
+    }
 }
 
 }  // namespace cleanheat::test

@@ -67,6 +67,12 @@ std::string read_file(const fs::path& path);
 // Standard output of a shell command (poppler and unzip checks).
 std::string shell_output(const std::string& command);
 
+// Every village of a GeoPackage with its fields and the contiguity check's (village_contiguity,
+// joined by fid), in fid order; the geometry left out.
+std::vector<Record> villages_with_contiguity(const fs::path& gpkg);
+// Turns a dataset after contiguity into one as schema version 2 wrote it: the contiguity fields in
+// the villages layer, no table village_contiguity (std::runtime_error when a statement fails).
+void make_version_2(const fs::path& gpkg);
 // The findings of one code, in their order.
 std::vector<Issue> issues_with_code(const std::vector<Issue>& issues, const std::string& code);
 

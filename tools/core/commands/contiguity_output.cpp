@@ -249,34 +249,29 @@ void write_contiguity_layers(const std::string& path, const std::string& layer, 
     register_gpkg_functions(db.handle());
     db.exec("BEGIN IMMEDIATE");
     try {
-        std::string fid_column = "fid";
-        db.each("SELECT name FROM pragma_table_info(" + sql_literal(layer) + ") WHERE pk = 1",
-                [&](sqlite3_stmt* st) { fid_column = sql_text(st, 0); });
         int srs_id = static_cast<int>(
             db.scalar("SELECT srs_id FROM gpkg_geometry_columns WHERE table_name=" + sql_literal(layer)));
         if (data.transformed && data.working_srs) srs_id = gpkg_ensure_srs(db, *data.working_srs);
-        // the villages' new fields
-        dataset::add_missing_columns(db, layer, dataset::village_contiguity_columns());
+        // each village's result in a table of its own, keyed by the village (no village row is
+        // rewritten); fields an older run left in the layer move out first
+        dataset::move_contiguity_fields(db, layer);
+        dataset::recreate_table(db, dataset::table("village_contiguity"));
         {
-            SqlStatement update(db,
-                                "UPDATE " + sql_identifier(layer) +
-                                    " SET cluster_id=?1, cluster_size=?2, route_cluster_id=?3, group_cluster_id=?4, "
-                                    "isolated=?5, hole=?6, enclosed=?7, contiguity=?8 WHERE " +
-                                    sql_identifier(fid_column) + "=?9");
+            SqlStatement insert(db, dataset::insert_sql(dataset::table("village_contiguity")));
             for (std::size_t f = 0; f < data.fids.size(); ++f) {
                 auto optional = [&](int i, std::int32_t v) {
                     if (v > 0)
-                        update.integer(i, v);
+                        insert.integer(i, v);
                     else
-                        update.null(i);
+                        insert.null(i);
                 };
-                optional(1, data.cluster[f]);
-                optional(2, data.cluster_size[f]);
-                optional(3, data.route_cluster[f]);
-                optional(4, data.group_cluster[f]);
-                update.integer(5, data.isolated[f]).integer(6, data.hole[f]).integer(7, data.enclosed[f]);
-                update.text(8, contiguity_class(data, f, options.min_villages)).integer(9, data.fids[f]);
-                update.run();
+                insert.integer(1, data.fids[f]);
+                optional(2, data.cluster[f]);
+                optional(3, data.cluster_size[f]);
+                optional(4, data.route_cluster[f]);
+                optional(5, data.group_cluster[f]);
+                insert.integer(6, data.isolated[f]).integer(7, data.hole[f]).integer(8, data.enclosed[f]);
+                insert.text(9, contiguity_class(data, f, options.min_villages)).run();
             }
         }
         // new layers

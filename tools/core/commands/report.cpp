@@ -154,10 +154,14 @@ ReportResult make_report(const ReportOptions& options, const Progress& progress)
                     g.block_share = sqlite3_column_double(st, 5);
                 });
         }
-        if (db.has_column("villages", "contiguity"))
-            db.each(
-                "SELECT county_code, village_name FROM villages WHERE contiguity = 'isolated' ORDER BY village_code",
-                [&](sqlite3_stmt* st) { isolated[sql_text(st, 0)].push_back(sql_text(st, 1)); });
+        // the isolated villages: in village_contiguity (schema version 3), in villages before
+        const std::string isolated_sql =
+            db.has_table("village_contiguity")
+                ? "SELECT v.county_code, v.village_name FROM villages v JOIN village_contiguity c ON c.village_fid = "
+                  "v.fid WHERE c.contiguity = 'isolated' ORDER BY v.village_code"
+                : "SELECT county_code, village_name FROM villages WHERE contiguity = 'isolated' ORDER BY village_code";
+        if (db.has_table("village_contiguity") || db.has_column("villages", "contiguity"))
+            db.each(isolated_sql, [&](sqlite3_stmt* st) { isolated[sql_text(st, 0)].push_back(sql_text(st, 1)); });
         for (const char* table : {"issues", "progress_issues"})
             if (db.has_table(table))
                 db.each(std::string("SELECT file, sheet, row, col, code, message FROM ") + table +

@@ -44,6 +44,9 @@ void upgrade_1_to_2(const SqliteDb& db) {
     db.exec("DELETE FROM run_info WHERE instr(key, '.') > 0");
 }
 
+// Version 2 -> 3: the contiguity check's village fields move to village_contiguity.
+void upgrade_2_to_3(const SqliteDb& db) { move_contiguity_fields(db, "villages"); }
+
 }  // namespace
 
 bool is_dataset(const SqliteDb& db) {
@@ -78,6 +81,7 @@ int check_writable(const SqliteDb& db) {
         // read again under the write lock: another command may have upgraded it meanwhile
         const int now = schema_version(db);
         if (now < 2) upgrade_1_to_2(db);
+        if (now < 3) upgrade_2_to_3(db);
         if (now < kSchemaVersion) {
             db.exec("DELETE FROM run_info WHERE key = 'schema_version'");
             SqlStatement(db, insert_sql(table("run_info"), {"key", "value"}))
@@ -88,7 +92,9 @@ int check_writable(const SqliteDb& db) {
         db.exec("COMMIT");
         if (now < kSchemaVersion)
             notice(db.path() + ": dataset upgraded from schema version " + std::to_string(now) + " to " +
-                   std::to_string(kSchemaVersion) + " (the log of later runs is now the table run_log)");
+                   std::to_string(kSchemaVersion) +
+                   (now < 2 ? " (the log of later runs is now the table run_log)" : "") +
+                   " (the contiguity fields of the villages are now the table village_contiguity)");
     } catch (...) {
         sqlite3_exec(db.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
         throw;

@@ -132,20 +132,24 @@ GatherResult pg_gather(const PgConnection& db, const std::string& schema, const 
                 const auto has = [&](const std::string& name) {
                     return std::find(present[k].begin(), present[k].end(), name) != present[k].end();
                 };
-                std::string select = "SELECT (" + db.identifier(key) + "::bigint * 100 + " + place + ") AS " + db.identifier(key);
+                std::vector<std::string> parts;  // a table keyed by its first column (village_fid) has no key of its own
+                if (t.key != Key::first_column)
+                    parts.push_back("(" + db.identifier(key) + "::bigint * 100 + " + place + ") AS " + db.identifier(key));
                 if (t.features)
-                    select += ", ST_Transform(geom, " + std::to_string(result.srid) + ")::geometry(Geometry, " +
-                              std::to_string(result.srid) + ") AS geom";
+                    parts.push_back("ST_Transform(geom, " + std::to_string(result.srid) + ")::geometry(Geometry, " +
+                                    std::to_string(result.srid) + ") AS geom");
                 for (const auto& c : columns) {
                     const std::string name = db.identifier(c.name);
                     const std::string type = pg_type(c.type);
                     if (!has(c.name))
-                        select += ", NULL::" + type + " AS " + name;
+                        parts.push_back("NULL::" + type + " AS " + name);
                     else if (std::string(c.name) == "village_fid" || std::string(c.name) == "import_id")
-                        select += ", (" + name + "::bigint * 100 + " + place + ")::" + type + " AS " + name;
+                        parts.push_back("(" + name + "::bigint * 100 + " + place + ")::" + type + " AS " + name);
                     else
-                        select += ", " + name + "::" + type + " AS " + name;
+                        parts.push_back(name + "::" + type + " AS " + name);
                 }
+                std::string select;
+                for (const auto& p : parts) select += (select.empty() ? "SELECT " : ", ") + p;
                 view += (view.empty() ? "" : " UNION ALL ") + select + " FROM " + db.identifier("city_" + cities[k].name) +
                         "." + db.identifier(t.name);
             }

@@ -28,6 +28,7 @@ const std::vector<UnitAccess>& unit_access() {
          "SELECT, INSERT"},
         {"progress_issues", "import_id IN (SELECT import_id FROM %s.progress_imports)", "SELECT, INSERT"},
         {"contiguity_findings", "village_fid IN (SELECT fid FROM %s.villages)", "SELECT"},
+        {"village_contiguity", "village_fid IN (SELECT fid FROM %s.villages)", "SELECT"},
     };
     return access;
 }
@@ -272,7 +273,8 @@ void pg_secure_dataset(const PgConnection& db, const std::string& schema) {
         const std::string predicate = with_schema(access->predicate, s);
         if (std::string(t.name) != "progress_issues")
             db.exec("CREATE INDEX IF NOT EXISTS " + db.identifier(std::string(t.name) + "_unit") + " ON " + q + " (" +
-                    (std::string(t.name) == "contiguity_findings" ? "village_fid" : "county_code") + ")");
+                    (std::string(t.name) == "contiguity_findings" || std::string(t.name) == "village_contiguity" ? "village_fid"
+                                                                                             : "county_code") + ")");
         db.exec("ALTER TABLE " + q + " ENABLE ROW LEVEL SECURITY");
         for (const char* policy : {"city_all", "viewer_read", "unit_own"})
             db.exec(std::string("DROP POLICY IF EXISTS ") + policy + " ON " + q);

@@ -221,6 +221,12 @@ std::vector<Table> declare() {
                   {"largest_villages", I},
                   {"largest_share", R},
                   {"block_share", R}}});
+    t.push_back({"village_contiguity",
+                 "各村成方连片情况", "contiguity",
+                 false,
+                 true,
+                 Key::first_column,
+                 with_first({"village_fid", I}, village_contiguity_columns())});
     t.push_back({"contiguity_findings",
                  "成方连片检查问题", "contiguity",
                  false,
@@ -319,7 +325,6 @@ const std::vector<Column>& village_spot_check_columns() {
 const std::vector<Column>& village_columns_of(const std::string& command) {
     static const std::vector<Column> none;
     if (command == "progress") return village_progress_columns();
-    if (command == "contiguity") return village_contiguity_columns();
     if (command == "spotcheck") return village_spot_check_columns();
     return none;
 }
@@ -353,6 +358,27 @@ void add_missing_columns(const SqliteDb& db, const std::string& table_name, cons
         if (std::find(existing.begin(), existing.end(), c.name) == existing.end())
             db.exec("ALTER TABLE " + sql_identifier(table_name) + " ADD COLUMN " + sql_identifier(c.name) + " " +
                     sql_type(c.type));
+}
+
+bool move_contiguity_fields(const SqliteDb& db, const std::string& layer) {
+    std::vector<std::string> present;
+    for (const auto& c : village_contiguity_columns())
+        if (db.has_column(layer, c.name)) present.emplace_back(c.name);
+    if (present.empty()) return false;
+    register_gpkg_functions(db.handle());  // the layer's triggers name them; ALTER TABLE checks them
+    std::string key = "fid";
+    db.each("SELECT name FROM pragma_table_info(" + sql_literal(layer) + ") WHERE pk = 1",
+            [&](sqlite3_stmt* st) { key = sql_text(st, 0); });
+    recreate_table(db, table("village_contiguity"));
+    std::string names, any;
+    for (const auto& c : present) {
+        names += ", " + sql_identifier(c);
+        any += (any.empty() ? "" : " OR ") + sql_identifier(c) + " IS NOT NULL";
+    }
+    db.exec("INSERT INTO village_contiguity (village_fid" + names + ") SELECT " + sql_identifier(key) + names +
+            " FROM " + sql_identifier(layer) + " WHERE " + any);
+    for (const auto& c : present) db.exec("ALTER TABLE " + sql_identifier(layer) + " DROP COLUMN " + sql_identifier(c));
+    return true;
 }
 
 std::string insert_sql(const Table& table, const std::vector<std::string>& columns) {

@@ -10,7 +10,8 @@
 //   run_info             key/value facts of the merge (tool, version, CRS, counts, schema_version)
 //   run_log              one row per later run that changed the dataset (command, arguments, times)
 //   progress_*           the ledger of imported progress reports and its caches (progress)
-//   clusters, contiguity_groups, contiguity_findings   the contiguity check's results
+//   clusters, contiguity_groups, contiguity_findings, village_contiguity   the contiguity check's
+//                        results (village_contiguity: each village's cluster and class, by fid)
 #pragma once
 #include <ogr_core.h>
 
@@ -24,8 +25,10 @@
 namespace cleanheat::dataset {
 
 // Version 1: datasets written before the version was recorded (no run_log; later runs logged
-// as dotted keys in run_info). Version 2: run_log, and run_info.schema_version.
-constexpr int kSchemaVersion = 2;
+// as dotted keys in run_info). Version 2: run_log, and run_info.schema_version. Version 3: the
+// contiguity check's village fields in their own table village_contiguity (keyed by village),
+// no longer in villages (a check rewrote every village row for them).
+constexpr int kSchemaVersion = 3;
 
 enum class ColumnType { text, integer, integer64, real };  // integer: 32-bit in GDAL's eyes (MEDIUMINT)
 
@@ -64,7 +67,9 @@ std::string route_column(Route route);
 std::string route_columns(const std::string& function = {});
 // The villages' fields the later checks add.
 const std::vector<Column>& village_progress_columns();    // progress: status, households_started ...
-const std::vector<Column>& village_contiguity_columns();  // contiguity: cluster_id ... contiguity
+// contiguity: cluster_id ... contiguity; since version 3 in the table village_contiguity
+// (village_fid, then these), read with the villages through a join
+const std::vector<Column>& village_contiguity_columns();
 const std::vector<Column>& village_spot_check_columns();  // spotcheck: spot_check
 // The villages' fields a command writes (progress, contiguity, spotcheck; none for others).
 const std::vector<Column>& village_columns_of(const std::string& command);
@@ -80,6 +85,10 @@ void recreate_table(const SqliteDb& db, const Table& table, int srs_id = 0);
 // Adds the declared columns a table lacks (ALTER TABLE ... ADD COLUMN). `table_name` may be a
 // layer that is not the dataset's own (contiguity runs on any GeoPackage coverage).
 void add_missing_columns(const SqliteDb& db, const std::string& table_name, const std::vector<Column>& columns);
+
+// The contiguity fields a layer holds from before version 3 moved into village_contiguity (made
+// anew) and dropped from the layer, inside the caller's transaction; whether there were any.
+bool move_contiguity_fields(const SqliteDb& db, const std::string& layer);
 
 // "INSERT INTO t (c1, c2 ...) VALUES (?1, ?2 ...)" over the declared columns of a table, or over
 // the ones named (in that order).

@@ -17,13 +17,15 @@ namespace cleanheat::dataset {
 namespace fs = std::filesystem;
 namespace {
 
-const char* key_of(const Table& t) { return t.key == Key::import_id ? "import_id" : "fid"; }
+const char* key_of(const Table& t) {
+    return t.key == Key::import_id ? "import_id" : t.key == Key::fid ? "fid" : t.columns.front().name;
+}
 
 // The columns of a table in the copy (key and geometry left out), by their declarations.
 std::vector<Column> copy_columns(const SqliteDb& gpkg, const Table& t) {
     std::vector<Column> columns;
     for (const auto& name : gpkg.columns(t.name)) {
-        if (name == "geom" || name == key_of(t)) continue;
+        if (name == "geom" || (t.key != Key::first_column && name == key_of(t))) continue;
         const Column* declared = declared_column(t, name);
         if (!declared) throw InputError(gpkg.path() + ": " + t.name + " has a column " + name + " that the dataset does not declare");
         columns.push_back(*declared);
@@ -145,6 +147,7 @@ WriteBack WriteThrough::commit() {
         for (const auto& t : tables()) {
             if (!t.registered || !gpkg.has_table(t.name)) continue;  // caches stay in the file
             if (std::string(t.name) == "villages") {
+                drop_moved_fields(gpkg);
                 result.villages_updated = update_villages(gpkg);
             } else if (t.append_only) {
                 result.rows_added += add_rows(gpkg, t);
@@ -235,6 +238,21 @@ long long WriteThrough::add_rows(const SqliteDb& gpkg, const Table& t) {
     return added;
 }
 
+void WriteThrough::drop_moved_fields(const SqliteDb& gpkg) {
+    // fields the run moved out of the villages (an upgrade of the copy: the contiguity fields of a
+    // version-2 dataset are a table of their own since version 3) leave the database's villages too
+    for (const auto& c : village_contiguity_columns()) {
+        if (gpkg.has_column("villages", c.name)) continue;
+        if (db_->query("SELECT 1 FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'villages' "
+                       "AND column_name = $2",
+                       {schema_, std::string(c.name)})
+                .rows() == 0)
+            continue;
+        db_->exec("ALTER TABLE " + db_->identifier(schema_) + ".villages DROP COLUMN " + db_->identifier(c.name));
+        created_ = true;
+    }
+}
+
 long long WriteThrough::update_villages(const SqliteDb& gpkg) {
     const auto& declared = village_columns_of(command_);
     std::vector<Column> fields;
@@ -315,7 +333,8 @@ void WriteThrough::replace_table(const SqliteDb& gpkg, const Table& t) {
         pg_create_table(*db_, schema_, t, columns, srid, geometry_type);
         created_ = true;
     }
-    std::vector<std::string> names = {key_of(t)};
+    std::vector<std::string> names;  // a table keyed by its first column has no key of its own
+    if (t.key != Key::first_column) names.emplace_back(key_of(t));
     if (t.features) names.emplace_back("geom");
     for (const auto& c : columns) names.emplace_back(c.name);
     std::string select;
@@ -324,7 +343,7 @@ void WriteThrough::replace_table(const SqliteDb& gpkg, const Table& t) {
     copy_sqlite_rows(gpkg, "SELECT " + select + " FROM " + sql_identifier(t.name) + " ORDER BY rowid", copy,
                      t.features ? 1 : -1, srid, gpkg.path() + ": " + t.name);
     copy.finish();
-    pg_continue_keys(*db_, schema_, t.name, key_of(t));
+    if (t.key != Key::first_column) pg_continue_keys(*db_, schema_, t.name, key_of(t));
 }
 
 WriteBack commit_or_remove(WriteThrough& through, const std::vector<fs::path>& outputs) {

@@ -61,6 +61,7 @@ private:
     void remember_before();
     long long add_rows(const SqliteDb& gpkg, const Table& table);
     long long update_villages(const SqliteDb& gpkg);
+    void drop_moved_fields(const SqliteDb& gpkg);
     void replace_table(const SqliteDb& gpkg, const Table& table);
 
     std::string command_, schema_, path_, label_;

@@ -176,8 +176,14 @@ MapLayer read_map_layer(const MapSource& source, const LayerSpec& spec, const st
     need(spec.dissolve);
     for (const auto& s : spec.sum) need(s);
     if (spec.join.enabled) need(spec.join.key);
+    // the contiguity check's fields of the villages are a table of their own (village_contiguity,
+    // keyed by the village): joined when a style or filter names them
+    const bool with_contiguity = spec.source == "villages" && source.has_table("village_contiguity");
+    auto has_field = [&](const std::string& f) {
+        return source.has_column(spec.source, f) || (with_contiguity && source.has_column("village_contiguity", f));
+    };
     for (const auto& f : fields)
-        if (!source.has_column(spec.source, f))
+        if (!has_field(f))
             fail("no field '" + f + "' in layer " + spec.source +
                  (f == "contiguity" || f == "cluster_id" ? " (run cleanheat contiguity on it first)" : ""));
     std::string geom = "geom";
@@ -197,8 +203,9 @@ MapLayer read_map_layer(const MapSource& source, const LayerSpec& spec, const st
     std::string sql = "SELECT " + sql_identifier(geom);
     for (const auto& f : fields) sql += ", " + sql_identifier(f);
     sql += " FROM " + sql_identifier(spec.source);
+    if (with_contiguity) sql += " LEFT JOIN village_contiguity ON village_contiguity.village_fid = villages.fid";
     // the style's filter and --where, parsed: fields checked, values bound
-    auto is_field = [&](const std::string& f) { return source.has_column(spec.source, f); };
+    auto is_field = [&](const std::string& f) { return has_field(f); };
     std::vector<SqlFilter> filters;
     if (!spec.where.empty())
         filters.push_back(parse_sql_filter(spec.where, is_field, "style " + style_file + ": layer " + spec.name + ": where"));
