@@ -54,6 +54,15 @@ TEST(ReportCli, SamplesReportHasEverySectionCountyAndTheWorkbookTotals) {
                           "数据问题", "滨州市2022年农村清洁取暖技术路线图", "E_PROGRESS_BACKWARDS"})
         EXPECT_NE(text.find(s), std::string::npos) << s;
     EXPECT_NE(pdf_text(pdf, "-f 2 -l 2").find("附录数据问题"), std::string::npos) << "the contents list the appendix";
+    // the isolated villages the contiguity check found, by name in their county's section
+    const auto names = sqlite_rows(gpkg, "villages", "fid", {"village_name"});
+    int isolated = 0;
+    for (const auto& [fid, row] : sqlite_rows(gpkg, "village_contiguity", "village_fid", {"contiguity"}))
+        if (row[0] == "isolated") {
+            ++isolated;
+            EXPECT_NE(text.find(names.at(fid)[0]), std::string::npos) << names.at(fid)[0];
+        }
+    EXPECT_GT(isolated, 0);
     const std::string fonts = shell_output("pdffonts " + pdf.string() + " 2>/dev/null");
     EXPECT_NE(fonts.find("NotoSansCJK"), std::string::npos) << fonts;
     EXPECT_EQ(fonts.find(" no  "), std::string::npos) << "a font is not embedded:\n" << fonts;
