@@ -1,6 +1,9 @@
+#include <gdal_priv.h>
 #include <gtest/gtest.h>
+#include <ogrsf_frmts.h>
 
 #include <algorithm>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <set>
 
@@ -52,3 +55,26 @@ TEST(ContiguityCli, ExistingOutputWithoutOverwriteExits4AndMissingInputExits3) {
 }
 
 }  // namespace
+
+TEST(ContiguityCli, ResultsOfALayerNotNamedVillagesGoToACopy) {
+    const auto dir = temp_dir();
+    const fs::path gpkg = dir / "dorf.gpkg";
+    const fs::path merged = merge_samples(dir);
+    {  // the merged villages under another layer name
+        GDALAllRegister();
+        std::unique_ptr<GDALDataset> src(GDALDataset::Open(merged.c_str(), GDAL_OF_VECTOR));
+        ASSERT_TRUE(src);
+        GDALDriver* driver = GetGDALDriverManager()->GetDriverByName("GPKG");
+        std::unique_ptr<GDALDataset> out(driver->Create(gpkg.c_str(), 0, 0, 0, GDT_Unknown, nullptr));
+        ASSERT_TRUE(out);
+        ASSERT_TRUE(out->CopyLayer(src->GetLayerByName("villages"), "dorf"));
+    }
+    const std::string before = read_file(gpkg);
+    auto r = run_cli({"contiguity", gpkg.string(), "--quiet"});
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+    EXPECT_NE(r.err.find("give -o"), std::string::npos) << r.err;
+    EXPECT_EQ(read_file(gpkg), before);
+    r = run_cli({"contiguity", gpkg.string(), "-o", (dir / "out.gpkg").string(), "--quiet"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(read_layer(dir / "out.gpkg", "village_contiguity").size(), read_layer(gpkg, "dorf").size());
+}

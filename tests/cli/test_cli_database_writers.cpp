@@ -5,12 +5,14 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <thread>
 
+#include "io/pg_connection.hpp"
 #include "support.hpp"
 
 using namespace cleanheat::test;
@@ -283,7 +285,7 @@ TEST(DatabaseWriters, TenUnitsImportingAtOnceLoseNothingAndDoubleNothing) {
     EXPECT_EQ(ledger_rows, rows_read);
 }
 
-TEST(DatabaseWriters, AVersion2DatasetInTheDatabaseLosesTheOldVillageFieldsWhenContiguityRuns) {
+TEST(DatabaseWriters, AVersion2DatasetInTheDatabaseIsUpgradedWholeByTheCityOfficeOnly) {
     PgTestDatabase pg;
     CLEANHEAT_REQUIRE_PG(pg);
     const auto dir = temp_dir();
@@ -296,12 +298,54 @@ TEST(DatabaseWriters, AVersion2DatasetInTheDatabaseLosesTheOldVillageFieldsWhenC
     EXPECT_EQ(pg.admin_sql("SELECT count(*) FROM information_schema.columns WHERE table_schema = 'cleanheat' AND "
                            "table_name = 'villages' AND column_name = 'contiguity'"),
               "1");
-    const auto r = run_cli({"contiguity", pg.pg(), "--quiet"});
+    // a unit may not upgrade it (the tables are the city office's): told, nothing changed
+    const std::string unit = pg.conninfo(pg.login_role("u371602", "cleanheat_unit_371602"));
+    auto r = run_cli({"progress", "PG:" + unit, samples("progress/滨城区_20220630.xlsx").string(), "--as-of",
+                      "2022-07-01", "--quiet"});
+    EXPECT_EQ(r.exit_code, 3) << r.err;
+    EXPECT_NE(r.err.find("schema version 2"), std::string::npos) << r.err;
+    EXPECT_EQ(pg.admin_sql("SELECT count(*) FROM cleanheat.villages WHERE contiguity IS NOT NULL"),
+              std::to_string(read_layer(v3, "villages").size()));
+    // any command of the city office upgrades it whole: the fields move, values kept, the version recorded
+    r = run_cli({"progress", pg.pg(), "--as-of", "2022-07-01"});
     ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.err.find("upgraded from schema version 2"), std::string::npos) << r.err;
     EXPECT_EQ(pg.admin_sql("SELECT count(*) FROM information_schema.columns WHERE table_schema = 'cleanheat' AND "
                            "table_name = 'villages' AND column_name IN ('contiguity', 'cluster_id', 'isolated')"),
               "0");
+    EXPECT_EQ(pg.admin_sql("SELECT value FROM cleanheat.run_info WHERE key = 'schema_version'"), "3");
     const fs::path back = copy_back(pg, "cleanheat", dir / "back.gpkg");
     EXPECT_EQ(rows_of(back, "village_contiguity", {}), rows_of(v3, "village_contiguity", {}));
-    EXPECT_EQ(table_columns(back, "villages"), table_columns(v3, "villages"));
+    EXPECT_EQ(without(table_columns(back, "villages"), {"progress_stage", "progress_late"}), table_columns(v3, "villages"));
+    // said once; the unit's import goes through now
+    r = run_cli({"contiguity", pg.pg()});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(r.err.find("upgraded"), std::string::npos) << r.err;
+    r = run_cli({"progress", "PG:" + unit, samples("progress/滨城区_20220630.xlsx").string(), "--as-of", "2022-07-01",
+                 "--quiet"});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+}
+
+TEST(DatabaseWriters, ACopyIntoTheDatabaseWaitsForARunThatWrites) {
+    PgTestDatabase pg;
+    CLEANHEAT_REQUIRE_PG(pg);
+    const auto dir = temp_dir();
+    const fs::path gpkg = merge_samples(dir);
+    dataset_into(pg, gpkg, "cleanheat");
+    // another run holds the dataset's write lock
+    cleanheat::PgConnection writer(pg.conninfo());
+    writer.exec("BEGIN");
+    writer.query("SELECT pg_advisory_xact_lock(hashtextextended('cleanheat dataset cleanheat', 0))");
+    std::atomic<bool> done{false};
+    CliResult copied;
+    std::thread copy([&] {
+        copied = run_cli({"copy", gpkg.string(), pg.pg(), "--overwrite"});
+        done = true;
+    });
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    EXPECT_FALSE(done) << "the copy replaced the dataset while another run was writing it";
+    writer.exec("COMMIT");
+    copy.join();
+    EXPECT_EQ(copied.exit_code, 0) << copied.err;
+    EXPECT_NE(copied.err.find("waiting"), std::string::npos) << copied.err;
 }

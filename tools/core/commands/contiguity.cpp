@@ -584,6 +584,12 @@ ContiguityResult contiguity(const ContiguityOptions& options, const Progress& pr
     if (!result.points) outlines = cluster_outlines(data, result, progress.slice(0.85, 0.93));
     const bool in_place = options.output.empty();
     if (in_place && !gpkg) throw UsageError(options.dataset + " is not a GeoPackage: give -o out.gpkg for the results");
+    // the villages' results are the table village_contiguity, keyed by the fids of a layer named
+    // villages: another layer's results would be read as the villages' (or overwrite them)
+    if (in_place && result.layer != "villages")
+        throw UsageError(options.dataset + ": layer " + result.layer +
+                         ": results are written for a layer named villages; give -o out.gpkg (the layer copied as "
+                         "villages, with its results)");
     ds.reset();
     // the workbook first: a workbook that cannot be written leaves the dataset as it was
     std::unique_ptr<AtomicOutput> workbook;

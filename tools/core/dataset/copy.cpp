@@ -68,6 +68,7 @@ CopyResult copy_to_pg(const CopyOptions& options, Progress& progress, const std:
     result.destination = db.label() + " schema " + schema;
     db.exec("BEGIN");
     try {
+        dataset::pg_lock_dataset(db, schema, result.destination);  // no run writes it meanwhile
         if (dataset::pg_has_dataset(db, schema)) {
             if (!options.overwrite)
                 throw OutputError(result.destination + " holds a dataset already; add --overwrite to replace it");

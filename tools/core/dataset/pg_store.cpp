@@ -1,8 +1,12 @@
 #include "dataset/pg_store.hpp"
 
 #include <algorithm>
+#include <chrono>
+#include <thread>
 
 #include "base/error.hpp"
+#include "base/notice.hpp"
+#include "base/stop.hpp"
 
 namespace cleanheat::dataset {
 namespace {
@@ -215,6 +219,17 @@ std::string pg_geometry_type(const PgConnection& db, const std::string& schema, 
         "pg_attribute a ON a.attrelid = c.oid WHERE n.nspname = $1 AND c.relname = $2 AND a.attname = 'geom'",
         {schema, table});
     return r.rows() > 0 && !r.null(0, 0) ? r.text(0, 0) : "GEOMETRY";
+}
+
+void pg_lock_dataset(const PgConnection& db, const std::string& schema, const std::string& label) {
+    const std::string lock = "SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0))";
+    const std::string key = "cleanheat dataset " + schema;
+    if (db.query(lock, {key}).text(0, 0) == "t") return;
+    notice(label + ": another run is writing the dataset; waiting for it to finish");
+    do {
+        throw_if_stop_requested();
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    } while (db.query(lock, {key}).text(0, 0) != "t");
 }
 
 bool pg_table_exists(const PgConnection& db, const std::string& schema, const std::string& table) {

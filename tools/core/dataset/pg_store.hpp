@@ -55,6 +55,10 @@ std::string pg_geometry_type(const PgConnection& db, const std::string& schema, 
 std::vector<Column> pg_columns(const PgConnection& db, const std::string& schema, const Table& table);
 // The PostgreSQL type of a declared column: text, integer, bigint, double precision.
 const char* pg_type(ColumnType type);
+// The dataset's write lock: a transaction-scoped advisory lock of the schema, held by every run
+// that changes the dataset (write-through commands, copy into it, merge -o PG:). Waits for it,
+// asking again every 50 ms so that a stop request ends the wait, and says once that it waits.
+void pg_lock_dataset(const PgConnection& db, const std::string& schema, const std::string& label);
 // Whether the schema holds a table of that name.
 bool pg_table_exists(const PgConnection& db, const std::string& schema, const std::string& table);
 // Adds the declared columns a table lacks (ALTER TABLE ... ADD COLUMN); whether any was added.

@@ -1,14 +1,13 @@
 #include "dataset/write_through.hpp"
 
-#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <optional>
-#include <thread>
 
 #include "base/error.hpp"
 #include "base/notice.hpp"
 #include "base/stop.hpp"
+#include "dataset/dataset.hpp"
 #include "dataset/pg_rows.hpp"
 #include "dataset/pg_store.hpp"
 #include "io/gpkg_sql.hpp"
@@ -73,18 +72,9 @@ WriteThrough::WriteThrough(const std::string& name, const std::string& pg_schema
     if (!pg_has_dataset(*db_, schema_))
         throw InputError(label_ + ": holds no dataset of cleanheat merge",
                          "put one there with 'cleanheat merge -o PG:...' or 'cleanheat copy DATASET PG:...'");
-    // One writer at a time: a lock of the dataset held to the end of this transaction. Asked for
-    // again and again (not waited for in one call), so that Ctrl-C stops a run that waits.
+    // one writer at a time: the dataset's lock, held to the end of this transaction
     db_->exec("BEGIN");
-    const std::string lock = "SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0))";
-    const std::string key = "cleanheat dataset " + schema_;
-    if (db_->query(lock, {key}).text(0, 0) != "t") {
-        notice(label_ + ": another run is writing the dataset; waiting for it to finish");
-        do {
-            throw_if_stop_requested();
-            std::this_thread::sleep_for(std::chrono::milliseconds(50));
-        } while (db_->query(lock, {key}).text(0, 0) != "t");
-    }
+    pg_lock_dataset(*db_, schema_, label_);
     // the dataset as it is now (every run before this one committed), copied out
     folder_ = std::make_unique<TempFolder>();
     path_ = (fs::path(folder_->path()) / "dataset.gpkg").string();
@@ -104,6 +94,7 @@ WriteThrough::~WriteThrough() {
 
 void WriteThrough::remember_before() {
     const SqliteDb gpkg(path_, SqliteDb::Mode::write);
+    version_before_ = schema_version(gpkg);
     // a unit may not read the run log: its runs are logged in the copy only (its imports are
     // recorded in progress_imports)
     if (!gpkg.has_table("run_log")) create_table(gpkg, table("run_log"));
@@ -144,14 +135,24 @@ WriteBack WriteThrough::commit() {
     throw_if_stop_requested();
     {
         const SqliteDb gpkg(path_, SqliteDb::Mode::read);
+        // the run upgraded its copy (an older schema version in the database): the upgrade goes
+        // back whole (run_info with the version, the moved fields), by the tables' owner only
+        const int version = schema_version(gpkg);
+        const bool upgraded = version != version_before_;
+        if (upgraded && !owns_villages())
+            throw InputError(label_ + ": the dataset is schema version " + std::to_string(version_before_) +
+                                 ", this cleanheat writes version " + std::to_string(version),
+                             "the city office runs a command that writes the dataset once first (e.g. cleanheat "
+                             "progress PG:... with no report): it upgrades the dataset");
         for (const auto& t : tables()) {
             if (!t.registered || !gpkg.has_table(t.name)) continue;  // caches stay in the file
-            if (std::string(t.name) == "villages") {
-                drop_moved_fields(gpkg);
+            const std::string name = t.name;
+            if (name == "villages") {
+                if (upgraded) drop_moved_fields(gpkg);
                 result.villages_updated = update_villages(gpkg);
             } else if (t.append_only) {
                 result.rows_added += add_rows(gpkg, t);
-            } else if (command_ == t.written_by) {
+            } else if (command_ == t.written_by || (upgraded && (name == "run_info" || name == "village_contiguity"))) {
                 replace_table(gpkg, t);
                 result.tables_replaced.emplace_back(t.name);
             }
@@ -238,6 +239,12 @@ long long WriteThrough::add_rows(const SqliteDb& gpkg, const Table& t) {
     return added;
 }
 
+bool WriteThrough::owns_villages() const {
+    return db_->query("SELECT pg_has_role(c.relowner, 'USAGE') FROM pg_class c WHERE c.oid = $1::regclass",
+                      {db_->identifier(schema_) + ".villages"})
+               .text(0, 0) == "t";
+}
+
 void WriteThrough::drop_moved_fields(const SqliteDb& gpkg) {
     // fields the run moved out of the villages (an upgrade of the copy: the contiguity fields of a
     // version-2 dataset are a table of their own since version 3) leave the database's villages too
@@ -268,8 +275,7 @@ long long WriteThrough::update_villages(const SqliteDb& gpkg) {
                                         {schema_, std::string(c.name)})
                                      .rows() == 0;
     if (missing) {
-        if (db_->query("SELECT pg_has_role(c.relowner, 'USAGE') FROM pg_class c WHERE c.oid = $1::regclass", {q})
-                .text(0, 0) != "t")
+        if (!owns_villages())
             throw InputError(label_ + ": the villages have no fields of " + command_ + " yet",
                              "the city office runs 'cleanheat " + command_ + "' on the dataset once first");
         created_ = pg_add_missing_columns(*db_, schema_, "villages", fields) || created_;

@@ -62,6 +62,7 @@ private:
     long long add_rows(const SqliteDb& gpkg, const Table& table);
     long long update_villages(const SqliteDb& gpkg);
     void drop_moved_fields(const SqliteDb& gpkg);
+    bool owns_villages() const;
     void replace_table(const SqliteDb& gpkg, const Table& table);
 
     std::string command_, schema_, path_, label_;
@@ -71,6 +72,7 @@ private:
     std::unordered_map<long long, std::uint64_t> villages_;  // fid -> digest of the command's fields before
     std::map<long long, long long> import_ids_;              // import_id in the copy -> in the database
     bool created_ = false;                                   // a table or column made: secure again
+    int version_before_ = 0;                                 // the copy's schema version before the run
 };
 
 // commit(); when it fails, the files the run wrote are removed: they would tell of changes the
