@@ -4,7 +4,7 @@
 #include <sqlite3.h>
 
 #include <nlohmann/json.hpp>
-#include <regex>
+#include <sstream>
 
 #include "support.hpp"
 
@@ -12,12 +12,13 @@ using namespace cleanheat::test;
 
 namespace {
 
-// A keyword of the test cluster's admin connection (host, port).
+// A keyword of the test cluster's admin connection (host, port, user): "key=value" words.
 std::string admin_keyword(const std::string& key) {
     const char* admin = std::getenv("CLEANHEAT_TEST_PG");
-    std::smatch m;
-    const std::string text = admin ? admin : "";
-    return std::regex_search(text, m, std::regex("(^|\\s)" + key + "=(\\S+)")) ? m[2].str() : std::string();
+    std::istringstream words(admin ? admin : "");
+    for (std::string word; words >> word;)
+        if (word.rfind(key + "=", 0) == 0) return word.substr(key.size() + 1);
+    return {};
 }
 
 }  // namespace
