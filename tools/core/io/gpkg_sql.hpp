@@ -53,11 +53,15 @@ public:
     template <class Row>
     void each(const std::string& sql, Row row, const std::vector<std::string>& binds = {}) const {
         sqlite3_stmt* st = prepare(sql);
+        // finalized also when `row` throws: an unfinalized statement keeps the connection open
+        struct Finalize {
+            sqlite3_stmt* st;
+            ~Finalize() { sqlite3_finalize(st); }
+        } finalize{st};
         for (std::size_t i = 0; i < binds.size(); ++i)
             sqlite3_bind_text(st, static_cast<int>(i + 1), binds[i].c_str(), -1, SQLITE_TRANSIENT);
         int rc;
         while ((rc = sqlite3_step(st)) == SQLITE_ROW) row(st);
-        sqlite3_finalize(st);
         if (rc != SQLITE_DONE) fail(sqlite3_errmsg(db_));
     }
 
