@@ -104,6 +104,54 @@ TEST(Contiguity, RingAroundUnplannedVillageIsOneClusterWithAHole) {
     EXPECT_NE(clusters[0].at("geometry").find("MULTIPOLYGON"), std::string::npos);
 }
 
+// Enclosed villages are found across the hole's edges and through shared edges; where that
+// does not tile the hole (a gap with a village on an island in it), the hole asks geometry.
+TEST(Contiguity, VillagesBeyondAGapInsideAHoleAreEnclosed) {
+    const auto dir = temp_dir();
+    std::vector<Cell> cells;
+    std::set<std::string> inner;  // village codes of the unplanned villages inside the ring
+    for (int y = 0; y < 7; ++y)
+        for (int x = 0; x < 7; ++x) {
+            const bool border = x == 0 || y == 0 || x == 6 || y == 6;
+            const bool gap = x >= 2 && x <= 4 && y >= 2 && y <= 4 && !(x == 3 && y == 3);
+            if (gap) continue;  // no village there
+            if (!border) inner.insert("3716020010" + std::to_string(10 + cells.size()));
+            cells.push_back({square(x * 1000, y * 1000), border ? 10 : 0});
+        }
+    auto o = options_for(write_cells(dir / "gap.gpkg", cells));
+    const ContiguityResult r = contiguity(o, Progress());
+    EXPECT_EQ(r.total.clusters, 1);
+    EXPECT_EQ(r.total.enclosed, 17);  // the 16 around the gap and the one on the island
+    std::set<std::string> enclosed;
+    for (const auto& v : test::villages_with_contiguity(dir / "gap.gpkg"))
+        if (v.at("enclosed") == "1") enclosed.insert(v.at("village_code"));
+    EXPECT_EQ(enclosed, inner);
+}
+
+// A hole meeting the outside at one corner: the unplanned village beyond the corner touches
+// one inside it there, and is not enclosed.
+TEST(Contiguity, AHoleMeetingTheOutsideAtACornerEnclosesOnlyItsOwn) {
+    const auto dir = temp_dir();
+    std::vector<Cell> cells;
+    for (int y = 0; y < 4; ++y)
+        for (int x = 0; x < 4; ++x) {
+            const bool border = x == 0 || y == 0 || x == 3 || y == 3;
+            cells.push_back({square(x * 1000, y * 1000), border && !(x == 3 && y == 3) ? 10 : 0});
+        }
+    cells.push_back({square(4000, 3000), 0});  // beyond the open corner, next to (3, 3)
+    auto o = options_for(write_cells(dir / "corner.gpkg", cells));
+    const ContiguityResult r = contiguity(o, Progress());
+    EXPECT_EQ(r.total.clusters, 1);
+    EXPECT_EQ(r.total.enclosed, 4);
+    const auto villages = test::villages_with_contiguity(dir / "corner.gpkg");
+    for (int i : {5, 6, 9, 10}) EXPECT_EQ(villages[static_cast<std::size_t>(i)].at("enclosed"), "1") << i;
+    EXPECT_EQ(villages[15].at("enclosed"), "0");
+    EXPECT_EQ(villages[16].at("enclosed"), "0");
+    const auto clusters = read_layer(dir / "corner.gpkg", "clusters");
+    ASSERT_EQ(clusters.size(), 1u);
+    EXPECT_NEAR(std::stod(clusters[0].at("area_km2")), 11.0, 1e-9);
+}
+
 TEST(Contiguity, RerunReplacesTheResults) {
     const auto dir = temp_dir();
     auto o = options_for(write_cells(dir / "ring.gpkg", ring_around_centre()));

@@ -10,6 +10,7 @@
 #include <ogrsf_frmts.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <gtest/gtest.h>
 #include <xlsxwriter.h>
 
 #include <algorithm>
@@ -468,6 +469,20 @@ void make_version_2(const fs::path& gpkg) {
         if (result) dataset->ReleaseResultSet(result);
         if (CPLGetLastErrorType() != CE_None) throw std::runtime_error(sql + ": " + CPLGetLastErrorMsg());
     }
+}
+
+Coverage coverage_from_wkt(const std::vector<std::string>& wkts) {
+    Coverage c;
+    for (const auto& w : wkts) {
+        OGRGeometry* g = nullptr;
+        EXPECT_EQ(OGRGeometryFactory::createFromWkt(w.c_str(), nullptr, &g), OGRERR_NONE) << w;
+        if (!g) continue;
+        std::vector<unsigned char> wkb(static_cast<std::size_t>(g->WkbSize()));
+        g->exportToWkb(wkbNDR, wkb.data(), wkbVariantIso);
+        EXPECT_TRUE(c.add_wkb(wkb.data(), wkb.size())) << w;
+        delete g;
+    }
+    return c;
 }
 
 }  // namespace cleanheat::test

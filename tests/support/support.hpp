@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "base/issue.hpp"
+#include "geo/coverage.hpp"
 
 namespace cleanheat::test {
 
@@ -24,6 +25,9 @@ struct CliResult {
 };
 // Runs the cleanheat binary with `args` (no shell), in the source folder.
 CliResult run_cli(const std::vector<std::string>& args);
+
+// A coverage of the geometries written as WKT, in order.
+Coverage coverage_from_wkt(const std::vector<std::string>& wkts);
 
 using Record = std::map<std::string, std::string>;
 // Every feature of a layer as field-name -> text (geometry as WKT under "geometry").

@@ -8,22 +8,12 @@
 #include "base/error.hpp"
 #include "geo/adjacency.hpp"
 #include "geo/coverage.hpp"
+#include "support.hpp"
 
 namespace cleanheat {
 namespace {
 
-Coverage from_wkt(const std::vector<std::string>& wkts) {
-    Coverage c;
-    for (const auto& w : wkts) {
-        OGRGeometry* g = nullptr;
-        EXPECT_EQ(OGRGeometryFactory::createFromWkt(w.c_str(), nullptr, &g), OGRERR_NONE) << w;
-        std::vector<unsigned char> wkb(static_cast<std::size_t>(g->WkbSize()));
-        g->exportToWkb(wkbNDR, wkb.data(), wkbVariantIso);
-        EXPECT_TRUE(c.add_wkb(wkb.data(), wkb.size())) << w;
-        delete g;
-    }
-    return c;
-}
+Coverage from_wkt(const std::vector<std::string>& wkts) { return test::coverage_from_wkt(wkts); }
 
 std::string square(double x, double y, double s = 1) {
     auto p = [](double a, double b) { return std::to_string(a) + " " + std::to_string(b); };

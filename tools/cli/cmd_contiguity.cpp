@@ -57,6 +57,7 @@ nlohmann::json to_json(const ContiguityResult& r) {
     j["seconds"] = {{"read", r.seconds_read},
                     {"adjacency", r.seconds_adjacency},
                     {"clusters", r.seconds_clusters},
+                    {"outlines", r.seconds_outlines},
                     {"write", r.seconds_write}};
     if (r.written) j["output"] = r.output;
     if (!r.xlsx.empty()) j["xlsx"] = r.xlsx;

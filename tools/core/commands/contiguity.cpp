@@ -548,27 +548,39 @@ ContiguityResult contiguity(const ContiguityOptions& options, const Progress& pr
     }
     // Cluster summaries
     result.clusters.resize(static_cast<std::size_t>(result.total.clusters));
-    std::vector<std::map<std::string, long long>> route_mix(result.clusters.size());
+    // by value index while counting (the village loop compares no strings), by value when told
+    std::vector<std::vector<long long>> route_mix(result.clusters.size());
+    std::vector<std::vector<std::int32_t>> cluster_groups(result.clusters.size());
     for (std::size_t f = 0; f < n; ++f) {
         if (!data.cluster[f]) continue;
-        auto& c = result.clusters[static_cast<std::size_t>(data.cluster[f] - 1)];
+        const auto ci = static_cast<std::size_t>(data.cluster[f] - 1);
+        auto& c = result.clusters[ci];
         c.id = data.cluster[f];
         ++c.villages;
         c.households += data.households[f];
         c.area_m2 += data.coverage.area(f);
         if (data.group[f] >= 0) {
-            const std::string& g = data.group_values[static_cast<std::size_t>(data.group[f])];
-            if (std::find(c.groups.begin(), c.groups.end(), g) == c.groups.end()) c.groups.push_back(g);
+            auto& groups = cluster_groups[ci];
+            if (std::find(groups.begin(), groups.end(), data.group[f]) == groups.end()) groups.push_back(data.group[f]);
         }
-        if (data.route[f] >= 0)
-            ++route_mix[static_cast<std::size_t>(data.cluster[f] - 1)]
-                       [data.route_values[static_cast<std::size_t>(data.route[f])]];
+        if (data.route[f] >= 0) {
+            auto& mix = route_mix[ci];
+            if (mix.empty()) mix.assign(data.route_values.size(), 0);
+            ++mix[static_cast<std::size_t>(data.route[f])];
+        }
     }
+    std::vector<std::size_t> route_order(data.route_values.size());
+    for (std::size_t r = 0; r < route_order.size(); ++r) route_order[r] = r;
+    std::sort(route_order.begin(), route_order.end(),
+              [&](std::size_t a, std::size_t b) { return data.route_values[a] < data.route_values[b]; });
     for (std::size_t c = 0; c < result.clusters.size(); ++c) {
-        std::sort(result.clusters[c].groups.begin(), result.clusters[c].groups.end());
-        for (const auto& [route, count] : route_mix[c])
-            result.clusters[c].routes +=
-                (result.clusters[c].routes.empty() ? "" : "; ") + route + " " + std::to_string(count);
+        auto& cl = result.clusters[c];
+        for (std::int32_t g : cluster_groups[c]) cl.groups.push_back(data.group_values[static_cast<std::size_t>(g)]);
+        std::sort(cl.groups.begin(), cl.groups.end());
+        if (route_mix[c].empty()) continue;
+        for (std::size_t r : route_order)
+            if (route_mix[c][r] > 0)
+                cl.routes += (cl.routes.empty() ? "" : "; ") + data.route_values[r] + " " + std::to_string(route_mix[c][r]);
     }
     result.seconds_clusters = seconds_since(clusters_started);
     if (!options.heating_coverage.empty() || !options.gas_mains.empty() || !options.grid_zones.empty())
@@ -581,7 +593,8 @@ ContiguityResult contiguity(const ContiguityOptions& options, const Progress& pr
     }
     const auto write_started = Clock::now();
     std::vector<std::vector<unsigned char>> outlines;
-    if (!result.points) outlines = cluster_outlines(data, result, progress.slice(0.85, 0.93));
+    if (!result.points) outlines = cluster_outlines(data, result, threads, progress.slice(0.85, 0.93));
+    result.seconds_outlines = seconds_since(write_started);
     const bool in_place = options.output.empty();
     if (in_place && !gpkg) throw UsageError(options.dataset + " is not a GeoPackage: give -o out.gpkg for the results");
     // the villages' results are the table village_contiguity, keyed by the fids of a layer named

@@ -75,7 +75,7 @@ struct ContiguityResult {
     std::vector<RuleFinding> findings;           // rule checks (heating, gas, grid)
     std::vector<RuleFinding> geometry_findings;  // W_GEOMETRY_MISSING/INVALID, W_POLYGON_OVERLAP, W_GAP_BRIDGED
     std::vector<Issue> issues;
-    double seconds_read = 0, seconds_adjacency = 0, seconds_clusters = 0, seconds_write = 0;
+    double seconds_read = 0, seconds_adjacency = 0, seconds_clusters = 0, seconds_outlines = 0, seconds_write = 0;
     bool written = false;
 };
 

@@ -39,9 +39,9 @@ struct ContiguityData {
     std::vector<std::int32_t> enclosing;  // cluster whose outline encloses it
 };
 
-// Outlines of the clusters (GEOS union of the members), the unplanned villages they
-// enclose, into data.enclosed / result.total.enclosed and per group; outlines as WKB.
-std::vector<std::vector<unsigned char>> cluster_outlines(ContiguityData& data, ContiguityResult& result,
+// Outlines of the clusters (members' shared edges cancelled, else GEOS's union), the unplanned
+// villages they enclose, into data.enclosed / result.total.enclosed and per group; outlines as WKB.
+std::vector<std::vector<unsigned char>> cluster_outlines(ContiguityData& data, ContiguityResult& result, int threads,
                                                          const Progress& progress);
 // Infrastructure rules (district-heating coverage, gas mains, grid zones).
 void check_rules(const ContiguityOptions& options, ContiguityData& data, ContiguityResult& result);

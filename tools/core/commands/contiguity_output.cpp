@@ -5,6 +5,7 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstring>
 #include <unordered_map>
@@ -13,6 +14,7 @@
 #include "base/error.hpp"
 #include "dataset/dataset.hpp"
 #include "geo/geos_util.hpp"
+#include "geo/outline.hpp"
 #include "io/gdal_context.hpp"
 #include "io/gpkg_sql.hpp"
 #include "report/xlsx_report.hpp"
@@ -88,7 +90,140 @@ const char* contiguity_class(const ContiguityData& d, std::size_t f, int min_vil
 
 }  // namespace
 
-std::vector<std::vector<unsigned char>> cluster_outlines(ContiguityData& data, ContiguityResult& result,
+namespace {
+
+// Marks the unplanned villages inside a hole of cluster `c`'s outline as enclosed.
+class Encloser {
+public:
+    Encloser(ContiguityData& data, ContiguityResult& result)
+        : data_(data), result_(result), grid_(data.coverage, 0), stamp_(data.fids.size(), 0),
+          seen_(data.fids.size(), 0) {
+        for (std::size_t g = 0; g < result.groups.size(); ++g) group_position_[result.groups[g].value] = g;
+    }
+
+    // By the villages across the hole's edges and their neighbours through shared edges,
+    // never crossing the cluster: on a clean coverage these tile the hole, and their area
+    // says so. False (nothing marked) when they do not (a gap, an island in it): the caller
+    // asks geometry.
+    bool by_topology(const OutlineRing& hole, std::size_t c) {
+        const Coverage& cov = data_.coverage;
+        const std::int32_t cluster = static_cast<std::int32_t>(c + 1);
+        const std::uint32_t token = ++token_;
+        queue_.clear();
+        auto visit = [&](std::uint32_t w) {
+            if (seen_[w] == token || data_.cluster[w] == cluster || cov.kind(w) != FeatureKind::polygon) return;
+            seen_[w] = token;
+            queue_.push_back(w);
+        };
+        for (std::size_t i = 0; i < hole.owner.size(); ++i) {
+            const double* a = &hole.xy[2 * i];
+            const double* b = &hole.xy[2 * i + 2];
+            const std::uint32_t m = hole.owner[i];
+            for (const std::uint32_t* w = data_.adjacency.begin(m); w != data_.adjacency.end(m); ++w)
+                if (seen_[*w] != token && data_.cluster[*w] != cluster && has_edge(*w, a, b)) visit(*w);
+        }
+        double area = 0;
+        for (std::size_t q = 0; q < queue_.size(); ++q) {
+            const std::uint32_t w = queue_[q];
+            area += cov.area(w);
+            edges_of(w);
+            for (const std::uint32_t* x = data_.adjacency.begin(w); x != data_.adjacency.end(w); ++x)
+                if (seen_[*x] != token && data_.cluster[*x] != cluster && shares_edge(*x)) visit(*x);
+        }
+        const double want = std::fabs(hole.area);
+        if (queue_.empty() || std::fabs(area - want) > 1e-9 * want) return false;
+        for (std::uint32_t w : queue_) mark(w, c);
+        return true;
+    }
+
+    // By an interior point of every village whose box meets the hole's.
+    void by_geometry(const GeosContext& ctx, const GEOSGeometry* hole, std::size_t c) {
+        GeosPrepared prepared = geos_prepare(ctx, hole);
+        Box box;
+        double v;
+        GEOSGeom_getXMin_r(ctx, hole, &v);
+        box.min_x = v;
+        GEOSGeom_getYMin_r(ctx, hole, &v);
+        box.min_y = v;
+        GEOSGeom_getXMax_r(ctx, hole, &v);
+        box.max_x = v;
+        GEOSGeom_getYMax_r(ctx, hole, &v);
+        box.max_y = v;
+        grid_.query(box, stamp_, ++token_, [&](std::uint32_t f) {
+            if (data_.planned[f] || data_.enclosed[f] || data_.coverage.kind(f) != FeatureKind::polygon) return;
+            // on a coverage a village lies wholly inside a hole or outside it: one interior
+            // point decides (a polygon predicate would relate the whole hole every time)
+            GeosGeometry village = geos_own(ctx, data_.coverage.to_geos(ctx, f));
+            GeosGeometry inside = geos_own(ctx, village ? GEOSPointOnSurface_r(ctx, village.get()) : nullptr);
+            if (inside && GEOSPreparedContains_r(ctx, prepared.get(), inside.get()) == 1) mark(f, c);
+        });
+    }
+
+private:
+    void mark(std::uint32_t f, std::size_t c) {
+        if (data_.planned[f] || data_.enclosed[f]) return;
+        data_.enclosed[f] = 1;
+        data_.enclosing[f] = static_cast<std::int32_t>(c + 1);
+        ++result_.total.enclosed;
+        if (data_.group[f] >= 0) {
+            auto it = group_position_.find(data_.group_values[static_cast<std::size_t>(data_.group[f])]);
+            if (it != group_position_.end()) ++result_.groups[it->second].enclosed;
+        }
+    }
+
+    template <class Visit>
+    void for_each_edge(std::uint32_t f, Visit visit) const {
+        const Coverage& cov = data_.coverage;
+        for (std::uint32_t r = cov.ring_begin(f); r < cov.ring_end(f); ++r) {
+            const std::uint32_t b = cov.point_begin(r), e = cov.point_end(r);
+            for (std::uint32_t i = b; i < e; ++i) visit(cov.xy(i), cov.xy(i + 1 < e ? i + 1 : b));
+        }
+    }
+
+    static bool same(const double* p, const double* q) { return p[0] == q[0] && p[1] == q[1]; }
+
+    bool has_edge(std::uint32_t f, const double* a, const double* b) const {
+        bool found = false;
+        for_each_edge(f, [&](const double* p, const double* q) {
+            found = found || (same(p, a) && same(q, b)) || (same(p, b) && same(q, a));
+        });
+        return found;
+    }
+
+    // The current village's edges, each with its end points in order, sorted.
+    void edges_of(std::uint32_t f) {
+        edges_.clear();
+        for_each_edge(f, [&](const double* p, const double* q) {
+            if (!same(p, q)) edges_.push_back(key(p, q));
+        });
+        std::sort(edges_.begin(), edges_.end());
+    }
+
+    bool shares_edge(std::uint32_t x) const {
+        bool found = false;
+        for_each_edge(x, [&](const double* p, const double* q) {
+            found = found || (!same(p, q) && std::binary_search(edges_.begin(), edges_.end(), key(p, q)));
+        });
+        return found;
+    }
+
+    static std::array<double, 4> key(const double* p, const double* q) {
+        if (p[0] < q[0] || (p[0] == q[0] && p[1] < q[1])) return {p[0], p[1], q[0], q[1]};
+        return {q[0], q[1], p[0], p[1]};
+    }
+
+    ContiguityData& data_;
+    ContiguityResult& result_;
+    const BoxGrid grid_;
+    std::vector<std::uint32_t> stamp_, seen_, queue_;
+    std::uint32_t token_ = 0;
+    std::vector<std::array<double, 4>> edges_;
+    std::unordered_map<std::string, std::size_t> group_position_;
+};
+
+}  // namespace
+
+std::vector<std::vector<unsigned char>> cluster_outlines(ContiguityData& data, ContiguityResult& result, int threads,
                                                          const Progress& progress) {
     GeosContext ctx;
     const std::size_t clusters = result.clusters.size();
@@ -96,26 +231,27 @@ std::vector<std::vector<unsigned char>> cluster_outlines(ContiguityData& data, C
     for (std::size_t f = 0; f < data.fids.size(); ++f)
         if (data.cluster[f] > 0)
             members[static_cast<std::size_t>(data.cluster[f] - 1)].push_back(static_cast<std::uint32_t>(f));
+    // a clean coverage (no overlaps, nothing repaired) unions by cancelling the edges members
+    // share; anything else, or what that cannot vouch for, through GEOS's general union
     const bool clean = !data.adjacency.exact_everywhere && result.repaired == 0;
-    const BoxGrid grid(data.coverage, 0);
-    std::vector<std::uint32_t> stamp(data.fids.size(), 0);
-    std::uint32_t token = 0;
-    std::unordered_map<std::string, std::size_t> group_position;
-    for (std::size_t g = 0; g < result.groups.size(); ++g) group_position[result.groups[g].value] = g;
+    Encloser encloser(data, result);
     std::vector<std::vector<unsigned char>> outlines(clusters);
     const int srs_id = 0;  // set by the writer
     for (std::size_t c = 0; c < clusters; ++c) {
-        std::vector<GEOSGeometry*> parts;
-        for (std::uint32_t f : members[c])
-            if (data.coverage.kind(f) == FeatureKind::polygon) parts.push_back(data.coverage.to_geos(ctx, f));
-        if (parts.empty()) continue;
-        GeosGeometry collection = geos_own(ctx, GEOSGeom_createCollection_r(ctx, GEOS_GEOMETRYCOLLECTION, parts.data(),
-                                                                            static_cast<unsigned>(parts.size())));
-        GeosGeometry outline = geos_own(ctx, clean ? GEOSCoverageUnion_r(ctx, collection.get()) : nullptr);
-        // a clean coverage (no overlaps, nothing repaired) unions by its shared edges; anything else
-        // through the general union
-        if (!outline) outline = geos_own(ctx, GEOSUnaryUnion_r(ctx, collection.get()));
-        if (!outline) continue;
+        std::optional<Outline> fast =
+            clean ? coverage_outline(data.coverage, members[c], data.adjacency, threads) : std::nullopt;
+        GeosGeometry outline = geos_own(ctx, fast ? outline_to_geos(ctx, *fast) : nullptr);
+        if (!outline) {
+            std::vector<GEOSGeometry*> parts;
+            for (std::uint32_t f : members[c])
+                if (data.coverage.kind(f) == FeatureKind::polygon) parts.push_back(data.coverage.to_geos(ctx, f));
+            if (parts.empty()) continue;
+            GeosGeometry collection = geos_own(ctx, GEOSGeom_createCollection_r(
+                                                        ctx, GEOS_GEOMETRYCOLLECTION, parts.data(),
+                                                        static_cast<unsigned>(parts.size())));
+            outline = geos_own(ctx, GEOSUnaryUnion_r(ctx, collection.get()));
+            if (!outline) continue;
+        }
         // villages inside the outline's holes
         const int polygons = GEOSGetNumGeometries_r(ctx, outline.get());
         for (int p = 0; p < polygons; ++p) {
@@ -123,36 +259,13 @@ std::vector<std::vector<unsigned char>> cluster_outlines(ContiguityData& data, C
             if (GEOSGeomTypeId_r(ctx, polygon) != GEOS_POLYGON) continue;
             const int holes = GEOSGetNumInteriorRings_r(ctx, polygon);
             for (int h = 0; h < holes; ++h) {
+                const auto pi = static_cast<std::size_t>(p), hi = static_cast<std::size_t>(h);
+                if (fast && pi < fast->size() && hi < (*fast)[pi].holes.size() &&
+                    encloser.by_topology((*fast)[pi].holes[hi], c))
+                    continue;
                 GEOSGeometry* ring = GEOSGeom_clone_r(ctx, GEOSGetInteriorRingN_r(ctx, polygon, h));
                 GeosGeometry hole = geos_own(ctx, GEOSGeom_createPolygon_r(ctx, ring, nullptr, 0));
-                if (!hole) continue;
-                GeosPrepared prepared = geos_prepare(ctx, hole.get());
-                Box box;
-                double v;
-                GEOSGeom_getXMin_r(ctx, hole.get(), &v);
-                box.min_x = v;
-                GEOSGeom_getYMin_r(ctx, hole.get(), &v);
-                box.min_y = v;
-                GEOSGeom_getXMax_r(ctx, hole.get(), &v);
-                box.max_x = v;
-                GEOSGeom_getYMax_r(ctx, hole.get(), &v);
-                box.max_y = v;
-                grid.query(box, stamp, ++token, [&](std::uint32_t f) {
-                    if (data.planned[f] || data.enclosed[f] || data.coverage.kind(f) != FeatureKind::polygon) return;
-                    // on a coverage a village lies wholly inside a hole or outside it: one interior
-                    // point decides (a polygon predicate would relate the whole hole every time)
-                    GeosGeometry village = geos_own(ctx, data.coverage.to_geos(ctx, f));
-                    GeosGeometry inside = geos_own(ctx, village ? GEOSPointOnSurface_r(ctx, village.get()) : nullptr);
-                    if (inside && GEOSPreparedContains_r(ctx, prepared.get(), inside.get()) == 1) {
-                        data.enclosed[f] = 1;
-                        data.enclosing[f] = static_cast<std::int32_t>(c + 1);
-                        ++result.total.enclosed;
-                        if (data.group[f] >= 0) {
-                            auto it = group_position.find(data.group_values[static_cast<std::size_t>(data.group[f])]);
-                            if (it != group_position.end()) ++result.groups[it->second].enclosed;
-                        }
-                    }
-                });
+                if (hole) encloser.by_geometry(ctx, hole.get(), c);
             }
         }
         if (GEOSGeomTypeId_r(ctx, outline.get()) == GEOS_POLYGON) {

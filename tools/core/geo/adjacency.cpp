@@ -322,6 +322,7 @@ Adjacency polygon_adjacency(const Coverage& cov, const AdjacencyOptions& options
     for (std::size_t f = 0; f < n; ++f)
         if (is_rim[f]) rim.push_back(static_cast<std::uint32_t>(f));
     adj.rim_features = rim.size();
+    adj.rim = std::move(is_rim);
 
     struct Found {
         std::vector<std::uint64_t> pairs;

@@ -36,6 +36,7 @@ struct Adjacency {
     std::vector<std::pair<std::uint32_t, std::uint32_t>> overlaps;  // polygons whose interiors overlap
     std::size_t edges = 0;
     std::size_t rim_features = 0;   // features checked exactly because an edge of theirs is unshared
+    std::vector<std::uint8_t> rim;  // per polygon feature: 1 when one of its edges is not another's (empty: unknown)
     std::size_t exact_tests = 0;    // GEOS predicate evaluations
     bool exact_everywhere = false;  // every feature was checked with GEOS (tolerance or overlaps)
     std::string method;
