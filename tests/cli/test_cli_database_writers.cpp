@@ -27,6 +27,38 @@ void dataset_into(const PgTestDatabase& pg, const fs::path& gpkg, const std::str
     ASSERT_EQ(r.exit_code, 0) << r.err;
 }
 
+// The samples merged (`gpkg`), a copy to run on as a file (`file`), and the dataset in the
+// database's schema cleanheat.
+struct Stores {
+    fs::path dir, gpkg, file;
+};
+Stores both_stores(const PgTestDatabase& pg) {
+    Stores s;
+    s.dir = temp_dir();
+    s.gpkg = merge_samples(s.dir);
+    s.file = s.dir / "file.gpkg";
+    fs::copy_file(s.gpkg, s.file);
+    dataset_into(pg, s.gpkg, "cleanheat");
+    return s;
+}
+
+// Runs a command while `holder` keeps its transaction open: the command must still be waiting
+// after 1.5 s (`why` says what it would have done otherwise); then the transaction commits.
+CliResult run_while_held(const cleanheat::PgConnection& holder, const std::vector<std::string>& args,
+                         const std::string& why) {
+    std::atomic<bool> done{false};
+    CliResult result;
+    std::thread command([&] {
+        result = run_cli(args);
+        done = true;
+    });
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    EXPECT_FALSE(done) << why;
+    holder.exec("COMMIT");
+    command.join();
+    return result;
+}
+
 // The dataset of a schema copied back into a GeoPackage.
 fs::path copy_back(const PgTestDatabase& pg, const std::string& schema, const fs::path& to) {
     const auto r = run_cli({"copy", pg.pg(), to.string(), "--pg-schema", schema, "--quiet"});
@@ -66,11 +98,9 @@ std::string county_code_of(const std::string& report_file) {
 TEST(DatabaseWriters, ProgressContiguityAndSpotcheckOnTheDatabaseGiveTheFileResults) {
     PgTestDatabase pg;
     CLEANHEAT_REQUIRE_PG(pg);
-    const auto dir = temp_dir();
-    const fs::path gpkg = merge_samples(dir);
-    const fs::path file = dir / "file.gpkg";
-    fs::copy_file(gpkg, file);
-    dataset_into(pg, gpkg, "cleanheat");
+    const Stores stores = both_stores(pg);
+    const fs::path& dir = stores.dir;
+    const fs::path& file = stores.file;
     std::vector<std::string> reports;
     for (const auto& e : fs::directory_iterator(samples("progress")))
         if (e.path().extension() != ".md" && e.path().extension() != ".json") reports.push_back(e.path().string());
@@ -336,16 +366,57 @@ TEST(DatabaseWriters, ACopyIntoTheDatabaseWaitsForARunThatWrites) {
     cleanheat::PgConnection writer(pg.conninfo());
     writer.exec("BEGIN");
     writer.query("SELECT pg_advisory_xact_lock(hashtextextended('cleanheat dataset cleanheat', 0))");
-    std::atomic<bool> done{false};
-    CliResult copied;
-    std::thread copy([&] {
-        copied = run_cli({"copy", gpkg.string(), pg.pg(), "--overwrite"});
-        done = true;
-    });
-    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
-    EXPECT_FALSE(done) << "the copy replaced the dataset while another run was writing it";
-    writer.exec("COMMIT");
-    copy.join();
+    const CliResult copied = run_while_held(writer, {"copy", gpkg.string(), pg.pg(), "--overwrite"},
+                                            "the copy replaced the dataset while another run was writing it");
     EXPECT_EQ(copied.exit_code, 0) << copied.err;
     EXPECT_NE(copied.err.find("waiting"), std::string::npos) << copied.err;
+}
+
+// The contiguity check on a database reads only the villages' fields it needs; its --planned
+// filter may name any field (and its --by another): the same results as on the file.
+TEST(DatabaseWriters, ContiguityOnTheDatabaseReadsTheFieldsItsOptionsName) {
+    PgTestDatabase pg;
+    CLEANHEAT_REQUIRE_PG(pg);
+    const Stores stores = both_stores(pg);
+    const fs::path& dir = stores.dir;
+    const fs::path& file = stores.file;
+    std::map<std::string, nlohmann::json> out;
+    for (const std::string& target : {file.string(), pg.pg()}) {
+        const auto r = run_cli({"contiguity", target, "--planned", "households_gas > 0 AND \"plan_year\" >= 2021",
+                                "--by", "township_code", "--json", "--quiet"});
+        ASSERT_EQ(r.exit_code, 0) << target << r.err;
+        auto j = nlohmann::json::parse(r.out);
+        for (const char* key : {"seconds", "output", "dataset"}) j.erase(key);
+        out[target == file.string() ? "file" : "pg"] = j;
+    }
+    EXPECT_GT(out["file"]["total"]["planned"].get<long long>(), 0);
+    EXPECT_GT(out["file"]["groups"].size(), 1u);
+    EXPECT_EQ(out["file"], out["pg"]);
+    const fs::path back = copy_back(pg, "cleanheat", dir / "back.gpkg");
+    for (const std::string table : {"village_contiguity", "clusters", "contiguity_groups"})
+        EXPECT_EQ(rows_of(file, table, {}), rows_of(back, table, {})) << table;
+}
+
+// A run emptying a table to write it anew (contiguity's TRUNCATE of village_contiguity, which
+// PostgreSQL does not keep from older snapshots) is waited for by a reader, whose copy then
+// holds the rows the run committed, never an empty table.
+TEST(DatabaseWriters, AReaderWaitsForARunThatEmptiesATable) {
+    PgTestDatabase pg;
+    CLEANHEAT_REQUIRE_PG(pg);
+    const auto dir = temp_dir();
+    const fs::path gpkg = merge_samples(dir);
+    dataset_into(pg, gpkg, "cleanheat");
+    auto r = run_cli({"contiguity", pg.pg(), "--quiet"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    cleanheat::PgConnection writer(pg.conninfo());
+    writer.exec("BEGIN");
+    writer.exec("TRUNCATE cleanheat.village_contiguity");
+    writer.exec("INSERT INTO cleanheat.village_contiguity (village_fid, isolated, hole, enclosed, contiguity) "
+                "SELECT fid, 0, 0, 0, 'after' FROM cleanheat.villages");
+    const CliResult copied = run_while_held(writer, {"copy", pg.pg(), (dir / "read.gpkg").string(), "--quiet"},
+                                            "the reader did not wait for the run");
+    ASSERT_EQ(copied.exit_code, 0) << copied.err;
+    const auto rows = sqlite_rows(dir / "read.gpkg", "village_contiguity", "village_fid", {"contiguity"});
+    EXPECT_EQ(rows.size(), sqlite_rows(gpkg, "villages", "fid", {"village_code"}).size());
+    for (const auto& [fid, row] : rows) ASSERT_EQ(row.at(0), "after") << fid;
 }

@@ -114,3 +114,36 @@ TEST(GpkgWriter, BlobRoundTripKeepsGeometryAndEnvelope) {
     std::memcpy(&srs, blob.data() + 4, 4);
     EXPECT_EQ(srs, 4490);
 }
+
+// The blob made from the WKB as it is: the same bytes OGR's way makes (header, envelope, WKB),
+// for either byte order and with Z; other and empty geometries are left to OGR.
+TEST(GpkgWriter, BlobFromWkbEqualsOgrsBlob) {
+    for (const char* wkt : {"MULTIPOLYGON(((39500000 4100000,39502000 4100000,39502000 4101000,39500000 4100000)),"
+                            "((39400000 4000000,39400010 4000000,39400000 4000020,39400000 4000000)))",
+                            "POLYGON((0 0,4 0,4 3,0 0),(1 1,2 1,1 2,1 1))", "POINT(-5 7)",
+                            "LINESTRING(1 9,-3 2,8 8)", "GEOMETRYCOLLECTION(POINT(1 1),LINESTRING(-2 5,3 -4))",
+                            "POLYGON Z((0 0 5,4 0 6,4 3 7,0 0 5))"}) {
+        OGRGeometry* g = nullptr;
+        ASSERT_EQ(OGRGeometryFactory::createFromWkt(wkt, nullptr, &g), OGRERR_NONE) << wkt;
+        std::unique_ptr<OGRGeometry> geometry(g);
+        for (const OGRwkbByteOrder order : {wkbNDR, wkbXDR}) {
+            std::string wkb(static_cast<std::size_t>(geometry->WkbSize()), '\0');
+            geometry->exportToWkb(order, reinterpret_cast<unsigned char*>(wkb.data()), wkbVariantIso);
+            std::string blob;
+            ASSERT_TRUE(gpkg_blob_from_wkb(wkb, 4527, blob)) << wkt;
+            OGREnvelope e, expected;
+            geometry->getEnvelope(&expected);
+            ASSERT_TRUE(gpkg_blob_envelope(blob, e));
+            EXPECT_EQ(e.MinX, expected.MinX) << wkt;
+            EXPECT_EQ(e.MaxX, expected.MaxX) << wkt;
+            EXPECT_EQ(e.MinY, expected.MinY) << wkt;
+            EXPECT_EQ(e.MaxY, expected.MaxY) << wkt;
+            EXPECT_EQ(blob.substr(0, 40), gpkg_blob(*geometry, 4527).substr(0, 40)) << wkt;
+            EXPECT_EQ(blob.substr(40), wkb) << wkt;
+        }
+    }
+    std::string blob;
+    EXPECT_FALSE(gpkg_blob_from_wkb(std::string("\x01\x03\x00\x00\x00\x00\x00\x00\x00", 9), 4527, blob));  // empty
+    EXPECT_FALSE(gpkg_blob_from_wkb(std::string("\x01\x03\x00\x00\x00\x01\x00\x00\x00\x05", 10), 4527, blob));  // cut
+    EXPECT_FALSE(gpkg_blob_from_wkb(std::string("\x01\x09\x00\x00\x00\x00\x00\x00\x00", 9), 4527, blob));  // a curve
+}

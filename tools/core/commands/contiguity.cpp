@@ -6,6 +6,7 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cmath>
 #include <cstring>
@@ -374,6 +375,36 @@ ContiguityStats statistics(const ContiguityData& data, const std::vector<std::in
 
 }  // namespace
 
+namespace {
+
+// The villages' fields a run may read: those it picks by name (Reader below) and every word of
+// the --planned filter (a superset of the fields the filter names).
+std::vector<std::string> village_fields_read(const ContiguityOptions& o) {
+    std::vector<std::string> names = {"county_code", "route_main", "households_total", "households",
+                                      "village_code", "code", "village_name", "name",
+                                      "township_name", "county_name", o.by, o.route_field, o.within_field};
+    std::string word;
+    char quote = 0;  // inside "...", `...` or [...]
+    for (const char ch : o.planned + " ") {
+        const auto c = static_cast<unsigned char>(ch);
+        if (quote ? ch != quote : (std::isalnum(c) || c == '_' || c >= 0x80)) {
+            word += ch;
+            continue;
+        }
+        if (!word.empty()) names.push_back(word);
+        word.clear();
+        if (quote)
+            quote = 0;
+        else if (ch == '"' || ch == '`')
+            quote = ch;
+        else if (ch == '[')
+            quote = ']';
+    }
+    return names;
+}
+
+}  // namespace
+
 ContiguityResult contiguity(const ContiguityOptions& options, const Progress& progress) {
     // a dataset of cleanheat merge in a database: the run works on a copy, and when it writes
     // into the dataset its changes go back (dataset/write_through.hpp)
@@ -386,7 +417,9 @@ ContiguityResult contiguity(const ContiguityOptions& options, const Progress& pr
             result.dataset = snapshot.label();
             return result;
         }
-        dataset::WriteThrough through(options.dataset, options.pg_schema, "contiguity");
+        const bool villages = options.layer.empty() || options.layer == "villages";
+        dataset::WriteThrough through(options.dataset, options.pg_schema, "contiguity",
+                                      villages ? village_fields_read(options) : std::vector<std::string>{});
         local.dataset = through.path();
         ContiguityResult result = contiguity(local, progress);
         dataset::commit_or_remove(through, {std::filesystem::path(result.xlsx)});

@@ -157,16 +157,9 @@ void stream_rows(const PgConnection& db, const std::string& select, Row row) {
     db.exec("CLOSE cleanheat_rows");
 }
 
-std::string from_hex(const std::string& hex) {
-    auto nibble = [](char c) { return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10; };
-    std::string bytes(hex.size() / 2, '\0');
-    for (std::size_t i = 0; i < bytes.size(); ++i)
-        bytes[i] = static_cast<char>(nibble(hex[2 * i]) << 4 | nibble(hex[2 * i + 1]));
-    return bytes;
-}
-
 // A dataset out of a PostgreSQL schema into a new GeoPackage: one snapshot of the database
-// (a read-only repeatable-read transaction), rows streamed with a cursor, the layers created from
+// (a read-only repeatable-read transaction, every table locked first), each layer's rows in one
+// binary COPY and the other tables' through a cursor, the layers created from
 // the declarations as the merge creates them, the keys kept; checked and renamed like every copy.
 CopyResult copy_from_pg(const CopyOptions& options, Progress& progress, const std::chrono::steady_clock::time_point started) {
     if (lower_extension(options.destination) != ".gpkg")
@@ -185,9 +178,25 @@ CopyResult copy_from_pg(const CopyOptions& options, Progress& progress, const st
     // The snapshot is taken by the first query after the lock: a dataset being replaced
     // (copy --overwrite, merge -o PG:) is read after the replacement is committed, never as the
     // empty tables an older snapshot would see of the new ones.
+    // every table of the dataset this login may read: a run that empties one (TRUNCATE of
+    // village_contiguity, dataset/write_through.cpp) is waited for, never seen half done
+    std::string locked = s + ".villages";
+    {
+        const PgResult r = db.query(
+            "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 "
+            "AND c.relkind IN ('r', 'p') AND c.relname <> 'villages' AND has_table_privilege(c.oid, 'SELECT') "
+            "ORDER BY c.relname",
+            {schema});
+        for (int i = 0; i < r.rows(); ++i) {
+            const std::string name = r.text(i, 0);
+            if (std::any_of(dataset::tables().begin(), dataset::tables().end(),
+                            [&](const dataset::Table& t) { return name == t.name; }))
+                locked += ", " + s + "." + db.identifier(name);
+        }
+    }
     db.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
     try {
-        db.exec("LOCK TABLE " + s + ".villages IN ACCESS SHARE MODE");
+        db.exec("LOCK TABLE " + locked + " IN ACCESS SHARE MODE");
     } catch (const Error&) {
         if (db.last_state() == "42P01")
             throw InputError(result.source + ": no dataset there (no villages table)");
@@ -204,24 +213,29 @@ CopyResult copy_from_pg(const CopyOptions& options, Progress& progress, const st
     };
     std::vector<Present> present;
     // the tables there that this user may read (a unit's login reads its own rows of a few)
-    for (const auto& table : dataset::tables())
-        if ((options.only_tables.empty() || std::find(options.only_tables.begin(), options.only_tables.end(),
-                                                      table.name) != options.only_tables.end()) &&
-            db.query("SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 "
+    for (const auto& table : dataset::tables()) {
+        const auto& only = options.only_tables;
+        if (!only.empty() && std::find(only.begin(), only.end(), table.name) == only.end()) continue;
+        if (db.query("SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 "
                      "AND c.relname = $2 AND c.relkind IN ('r', 'p', 'v', 'm', 'f') AND has_table_privilege(c.oid, 'SELECT')",
                      {schema, std::string(table.name)})
-                .rows() > 0)
-            present.push_back({&table, dataset::pg_columns(db, schema, table),
-                               db.query("SELECT count(*) FROM " + s + "." + db.identifier(table.name)).integer(0, 0)});
-    auto select_of = [&](const Present& p, const std::string& key) {
-        std::string select = "SELECT " + key;
-        if (p.table->features) select += options.without_geometry ? ", NULL" : ", encode(ST_AsBinary(geom), 'hex')";
-        for (const auto& c : p.columns) select += ", " + db.identifier(c.name);
-        return select + " FROM " + s + "." + db.identifier(p.table->name) + " ORDER BY " + key;
-    };
+                .rows() == 0)
+            continue;
+        std::vector<dataset::Column> columns = dataset::pg_columns(db, schema, table);
+        const auto& wanted = options.village_columns;
+        if (std::string(table.name) == "villages" && !wanted.empty())
+            columns.erase(std::remove_if(columns.begin(), columns.end(),
+                                         [&](const dataset::Column& c) {
+                                             return std::find(wanted.begin(), wanted.end(), c.name) == wanted.end();
+                                         }),
+                          columns.end());
+        present.push_back(
+            {&table, columns, db.query("SELECT count(*) FROM " + s + "." + db.identifier(table.name)).integer(0, 0)});
+    }
     // the layers and tables the merge and the commands create through GDAL: fid-keyed
     {
         GpkgWriter writer(output.partial().string());
+        if (options.working_copy) writer.without_spatial_indexes();
         std::vector<OGRSpatialReference> srs(present.size());
         for (std::size_t k = 0; k < present.size(); ++k) {
             const Present& p = present[k];
@@ -250,32 +264,47 @@ CopyResult copy_from_pg(const CopyOptions& options, Progress& progress, const st
                             std::string("Copying ") + p.table->name);
             const int srs_id = p.table->features ? writer.srs_id(p.table->name) : 0;
             BulkInsert insert(writer, p.table->name);
+            std::string blob;
             const int first = p.table->features ? 2 : 1;
-            stream_rows(db, select_of(p, "fid"), [&](const PgResult& r, int i) {
-                insert.fid(r.integer(i, 0));
-                if (p.table->features && !r.null(i, 1)) {
-                    const std::string wkb = from_hex(r.text(i, 1));
-                    OGRGeometry* geometry = nullptr;
-                    if (OGRGeometryFactory::createFromWkb(wkb.data(), nullptr, &geometry, wkb.size()) != OGRERR_NONE)
-                        throw InputError(result.source + ": " + p.table->name + " fid " + r.text(i, 0) +
-                                         ": a geometry that cannot be read");
-                    insert.geometry(gpkg_blob(*geometry, srs_id));
-                    OGRGeometryFactory::destroyGeometry(geometry);
+            // one COPY in binary: the server writes while the rows go in here, geometry as WKB bytes
+            std::string select = "SELECT fid::bigint";
+            if (p.table->features) select += options.without_geometry ? ", NULL::bytea" : ", ST_AsBinary(geom)";
+            for (const auto& c : p.columns)
+                select += ", " + db.identifier(c.name) +
+                          (c.type == dataset::ColumnType::text   ? "::text"
+                           : c.type == dataset::ColumnType::real ? "::float8"
+                                                                 : "::bigint");
+            PgCopyOut rows(db, select + " FROM " + s + "." + db.identifier(p.table->name) + " ORDER BY fid");
+            while (rows.next()) {
+                insert.fid(rows.integer(0));
+                if (p.table->features && !rows.null(1)) {
+                    // the database's WKB as the blob's (an empty or curved geometry through OGR)
+                    const std::string wkb = rows.text(1);
+                    if (!gpkg_blob_from_wkb(wkb, srs_id, blob)) {
+                        OGRGeometry* geometry = nullptr;
+                        if (OGRGeometryFactory::createFromWkb(wkb.data(), nullptr, &geometry, wkb.size()) != OGRERR_NONE)
+                            throw InputError(result.source + ": " + p.table->name + " fid " +
+                                             std::to_string(rows.integer(0)) + ": a geometry that cannot be read");
+                        blob = gpkg_blob(*geometry, srs_id);
+                        OGRGeometryFactory::destroyGeometry(geometry);
+                    }
+                    insert.geometry(std::move(blob));
+                    blob.clear();
                 }
                 for (std::size_t c = 0; c < p.columns.size(); ++c) {
                     const int at = first + static_cast<int>(c);
                     const int field = static_cast<int>(c);
-                    if (r.null(i, at))
+                    if (rows.null(at))
                         insert.null(field);
                     else if (p.columns[c].type == dataset::ColumnType::text)
-                        insert.text(field, r.text(i, at));
+                        insert.text(field, rows.text(at));
                     else if (p.columns[c].type == dataset::ColumnType::real)
-                        insert.real(field, std::stod(r.text(i, at)));
+                        insert.real(field, rows.real(at));
                     else
-                        insert.integer(field, r.integer(i, at));
+                        insert.integer(field, rows.integer(at));
                 }
                 insert.insert();
-            });
+            }
         }
         progress.update(0.85, "Building the spatial indexes");
         writer.finish();
@@ -319,9 +348,10 @@ CopyResult copy_from_pg(const CopyOptions& options, Progress& progress, const st
         out.exec("COMMIT");
         // checked like every copy: sound, and every table holds the database's rows
         result.integrity = "ok";
-        out.each("PRAGMA quick_check", [&](sqlite3_stmt* st) {
-            if (sql_text(st, 0) != "ok") result.integrity = sql_text(st, 0);
-        });
+        if (!options.working_copy)
+            out.each("PRAGMA quick_check", [&](sqlite3_stmt* st) {
+                if (sql_text(st, 0) != "ok") result.integrity = sql_text(st, 0);
+            });
         for (const Present& p : present) {
             const long long copied = out.scalar("SELECT count(*) FROM " + sql_identifier(p.table->name));
             if (copied != p.rows)

@@ -18,6 +18,12 @@ struct CopyOptions {
     bool without_geometry = false;
     // PG: to GPKG only: just these tables (empty: all), for a run that reads no other
     std::vector<std::string> only_tables;
+    // PG: to GPKG only: a command's private working copy, read whole: no spatial indexes and no
+    // integrity check of the file (the row counts are still checked)
+    bool working_copy = false;
+    // PG: to GPKG only: just these fields of the villages (empty: all), for a run that reads no
+    // other (names not there are left out)
+    std::vector<std::string> village_columns;
 };
 
 struct CopyResult {

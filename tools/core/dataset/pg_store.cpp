@@ -112,6 +112,17 @@ bool pg_has_dataset(const PgConnection& db, const std::string& schema) {  // a t
     return db.query("SELECT to_regclass(quote_ident($1) || '.villages') IS NOT NULL", {schema}).text(0, 0) == "t";
 }
 
+int pg_schema_version(const PgConnection& db, const std::string& schema) {
+    const PgResult readable = db.query(
+        "SELECT to_regclass(quote_ident($1) || '.run_info') IS NOT NULL AND "
+        "has_table_privilege(quote_ident($1) || '.run_info', 'SELECT')",
+        {schema});
+    if (readable.text(0, 0) != "t") return 0;
+    const PgResult r = db.query("SELECT value FROM " + db.identifier(schema) +
+                                ".run_info WHERE key = 'schema_version' ORDER BY fid DESC LIMIT 1");
+    return r.rows() == 0 ? 1 : std::atoi(r.text(0, 0).c_str());
+}
+
 PgInitResult pg_init(const PgConnection& db, const std::string& schema, const UnitRegistry& units) {
     check_schema_name(schema);
     PgInitResult result;
@@ -286,10 +297,12 @@ void pg_secure_dataset(const PgConnection& db, const std::string& schema) {
             for (const auto& role : unit_roles) db.exec("GRANT SELECT ON " + q + " TO " + role);
         if (access == unit_access().end()) continue;
         const std::string predicate = with_schema(access->predicate, s);
-        if (std::string(t.name) != "progress_issues")
+        // (village_contiguity is keyed by its village: its key's index serves)
+        if (std::string(t.name) == "village_contiguity")
+            db.exec("DROP INDEX IF EXISTS " + s + "." + db.identifier("village_contiguity_unit"));
+        else if (std::string(t.name) != "progress_issues")
             db.exec("CREATE INDEX IF NOT EXISTS " + db.identifier(std::string(t.name) + "_unit") + " ON " + q + " (" +
-                    (std::string(t.name) == "contiguity_findings" || std::string(t.name) == "village_contiguity" ? "village_fid"
-                                                                                             : "county_code") + ")");
+                    (std::string(t.name) == "contiguity_findings" ? "village_fid" : "county_code") + ")");
         db.exec("ALTER TABLE " + q + " ENABLE ROW LEVEL SECURITY");
         for (const char* policy : {"city_all", "viewer_read", "unit_own"})
             db.exec(std::string("DROP POLICY IF EXISTS ") + policy + " ON " + q);

@@ -42,6 +42,9 @@ PgInitResult pg_init(const PgConnection& db, const std::string& schema, const Un
 // Whether db init has prepared the schema; whether a dataset is in it (a villages table).
 bool pg_initialised(const PgConnection& db, const std::string& schema);
 bool pg_has_dataset(const PgConnection& db, const std::string& schema);
+// The schema version the dataset there records (1 when run_info names none, 0 when the login
+// may not read run_info or there is none).
+int pg_schema_version(const PgConnection& db, const std::string& schema);
 
 // Creates one declared table with the given columns (the declaration's types; `srid` and the
 // OGC type name, e.g. MULTIPOLYGON or GEOMETRY, for the geometry of a feature table). Inside the

@@ -23,15 +23,12 @@ TempFolder::~TempFolder() {
 }
 
 std::string copy_out(const std::string& name, const std::string& pg_schema, const std::string& file,
-                     bool without_geometry, const std::vector<std::string>& only_tables) {
-    CopyOptions copy;
-    copy.without_geometry = without_geometry;
-    copy.only_tables = only_tables;
-    copy.source = name;
-    copy.destination = file;
-    copy.pg_schema = pg_schema;
+                     CopyOptions part) {
+    part.source = name;
+    part.destination = file;
+    part.pg_schema = pg_schema;
     Progress quiet;
-    return copy_dataset(copy, quiet).source;
+    return copy_dataset(part, quiet).source;
 }
 
 Snapshot::Snapshot(const std::string& name, const std::string& pg_schema) : path_(name), label_(name) {

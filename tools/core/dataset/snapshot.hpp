@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "dataset/copy.hpp"
+
 namespace cleanheat::dataset {
 
 // A new private folder under the system's temporary folder, removed with everything in it.
@@ -25,9 +27,10 @@ private:
 
 // The dataset a PG: name holds copied into a new GeoPackage `file` (one consistent snapshot, as
 // the login sees it); the source as a message may name it.
-// A run that reads only some tables, and no geometry, asks for those (`only_tables`, empty: all).
+// `part`: what a run reads, when not all (tables, village fields, no geometry) and whether the
+// copy is its private working copy (dataset/copy.hpp); its source and destination are these.
 std::string copy_out(const std::string& name, const std::string& pg_schema, const std::string& file,
-                     bool without_geometry = false, const std::vector<std::string>& only_tables = {});
+                     CopyOptions part = {});
 
 class Snapshot {
 public:

@@ -62,7 +62,8 @@ bool pg_dataset_at(const std::string& name, const std::string& pg_schema) {
     return pg_has_dataset(db, schema);
 }
 
-WriteThrough::WriteThrough(const std::string& name, const std::string& pg_schema, std::string command)
+WriteThrough::WriteThrough(const std::string& name, const std::string& pg_schema, std::string command,
+                           std::vector<std::string> village_fields)
     : command_(std::move(command)), path_(name), label_(name) {
     if (!is_pg_name(name)) return;
     schema_ = pg_schema.empty() ? kDefaultPgSchema : pg_schema;
@@ -78,13 +79,21 @@ WriteThrough::WriteThrough(const std::string& name, const std::string& pg_schema
     // the dataset as it is now (every run before this one committed), copied out
     folder_ = std::make_unique<TempFolder>();
     path_ = (fs::path(folder_->path()) / "dataset.gpkg").string();
-    // progress reads no geometry, and only the villages, the ledger and the files the dataset
-    // was made from (its outputs never replace one of them)
-    if (command_ == "progress")
-        copy_out(name, schema_, path_, true,
-                 {"villages", "run_info", "inputs", "progress_imports", "progress_ledger", "progress_issues"});
-    else
-        copy_out(name, schema_, path_);
+    // what the command reads, into a working copy of its own (no spatial indexes): progress no
+    // geometry, only the villages, the ledger and the files the dataset was made from (its
+    // outputs never replace one of them); contiguity only the villages' geometry and the fields
+    // it names (its results replace what there was), of a dataset of this version (an older one
+    // whole, for the upgrade)
+    CopyOptions part;
+    part.working_copy = true;
+    if (command_ == "progress") {
+        part.without_geometry = true;
+        part.only_tables = {"villages", "run_info", "inputs", "progress_imports", "progress_ledger", "progress_issues"};
+    } else if (command_ == "contiguity" && pg_schema_version(*db_, schema_) == kSchemaVersion) {
+        part.only_tables = {"villages", "run_info"};
+        part.village_columns = std::move(village_fields);
+    }
+    copy_out(name, schema_, path_, part);
     remember_before();
 }
 
@@ -333,7 +342,14 @@ void WriteThrough::replace_table(const SqliteDb& gpkg, const Table& t) {
             same = std::string(present[i].name) == columns[i].name;
     }
     if (same) {
-        db_->exec("DELETE FROM " + q);
+        // a table of one row per village, replaced whole by its owner: emptied at once instead of
+        // row by row (each new row's key check would visit the dead rows: 5 s of 620,000). Not
+        // MVCC-safe, so readers lock every table before their snapshot (dataset/copy.cpp) and read
+        // after the commit; a unit's login deletes what it may see
+        if (t.key == Key::first_column && owns_villages())
+            db_->exec("TRUNCATE " + q);
+        else
+            db_->exec("DELETE FROM " + q);
     } else {
         db_->exec("DROP TABLE IF EXISTS " + q);
         pg_create_table(*db_, schema_, t, columns, srid, geometry_type);

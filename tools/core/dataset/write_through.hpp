@@ -42,7 +42,9 @@ public:
     // `command`: progress, contiguity or spotcheck (which tables and village fields it writes).
     // Connects, takes the dataset's write lock (waiting, and saying so, while another run holds
     // it) and copies the dataset out. InputError when the schema holds no dataset.
-    WriteThrough(const std::string& name, const std::string& pg_schema, std::string command);
+    // `village_fields`: contiguity reads only these fields of the villages (empty: all).
+    WriteThrough(const std::string& name, const std::string& pg_schema, std::string command,
+                 std::vector<std::string> village_fields = {});
     ~WriteThrough();  // without commit(): the database unchanged, the lock released
     WriteThrough(const WriteThrough&) = delete;
     WriteThrough& operator=(const WriteThrough&) = delete;

@@ -5,37 +5,10 @@
 #include <cstring>
 #include <thread>
 
+#include "io/wkb_reader.hpp"
+
 namespace cleanheat {
 namespace {
-
-struct WkbReader {
-    const unsigned char* p;
-    const unsigned char* end;
-    bool little = true;
-    bool u8(std::uint8_t& v) {
-        if (p + 1 > end) return false;
-        v = *p++;
-        return true;
-    }
-    bool u32(std::uint32_t& v) {
-        if (p + 4 > end) return false;
-        unsigned char b[4];
-        std::memcpy(b, p, 4);
-        if (!little) std::reverse(b, b + 4);
-        std::memcpy(&v, b, 4);
-        p += 4;
-        return true;
-    }
-    bool f64(double& v) {
-        if (p + 8 > end) return false;
-        unsigned char b[8];
-        std::memcpy(b, p, 8);
-        if (!little) std::reverse(b, b + 8);
-        std::memcpy(&v, b, 8);
-        p += 8;
-        return true;
-    }
-};
 
 double orient(const double* a, const double* b, const double* c) {
     return (b[0] - a[0]) * (c[1] - a[1]) - (b[1] - a[1]) * (c[0] - a[0]);

@@ -1,12 +1,14 @@
 #include "io/gpkg_writer.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 
 #include "base/error.hpp"
 #include "io/rtree_bulk.hpp"
 #include "io/sqlite_util.hpp"
 #include "io/gdal_context.hpp"
+#include "io/wkb_reader.hpp"
 
 namespace cleanheat {
 std::string gpkg_blob(const OGRGeometry& geometry, int srs_id) {
@@ -30,6 +32,75 @@ std::string gpkg_blob(const OGRGeometry& geometry, int srs_id) {
     }
     geometry.exportToWkb(wkbNDR, p + offset, wkbVariantIso);
     return blob;
+}
+
+namespace {
+
+// Walks one WKB geometry (points, lines, polygons and their collections, 2D to 4D, either byte
+// order), widening `envelope` by its x and y; false for anything else or a truncated one.
+bool wkb_envelope(WkbReader& in, OGREnvelope& envelope, bool& any, int depth) {
+    std::uint8_t order = 0;
+    std::uint32_t type = 0;
+    if (depth > 8 || !in.u8(order)) return false;
+    in.little = order == 1;
+    if (!in.u32(type) || type > 3007) return false;  // ISO codes only (no EWKB flags)
+    const std::uint32_t base = type % 1000, dims = 2 + (type / 1000 == 3 ? 2 : type / 1000 ? 1 : 0);
+    auto points = [&](std::uint32_t n) {
+        for (std::uint32_t i = 0; i < n; ++i) {
+            double x = 0, y = 0, skip = 0;
+            if (!in.f64(x) || !in.f64(y)) return false;
+            for (std::uint32_t d = 2; d < dims; ++d)
+                if (!in.f64(skip)) return false;
+            if (std::isnan(x) || std::isnan(y)) continue;  // an empty point
+            if (!any) envelope = OGREnvelope();
+            envelope.Merge(x, y);
+            any = true;
+        }
+        return true;
+    };
+    std::uint32_t n = 0;
+    switch (base) {
+        case 1:
+            return points(1);
+        case 2:
+            return in.u32(n) && points(n);
+        case 3:
+            if (!in.u32(n)) return false;
+            for (std::uint32_t r = 0; r < n; ++r) {
+                std::uint32_t count = 0;
+                if (!in.u32(count) || !points(count)) return false;
+            }
+            return true;
+        case 4: case 5: case 6: case 7:
+            if (!in.u32(n)) return false;
+            for (std::uint32_t g = 0; g < n; ++g)
+                if (!wkb_envelope(in, envelope, any, depth + 1)) return false;
+            return true;
+        default:
+            return false;
+    }
+}
+
+}  // namespace
+
+bool gpkg_blob_from_wkb(const std::string& wkb, int srs_id, std::string& blob) {
+    const auto* p = reinterpret_cast<const unsigned char*>(wkb.data());
+    WkbReader in{p, p + wkb.size()};
+    OGREnvelope envelope;
+    bool any = false;
+    if (!wkb_envelope(in, envelope, any, 0) || in.p != in.end || !any) return false;
+    blob.assign(8 + 32, '\0');
+    auto* h = reinterpret_cast<unsigned char*>(blob.data());
+    h[0] = 'G';
+    h[1] = 'P';
+    h[2] = 0;
+    h[3] = static_cast<unsigned char>((1 << 1) | 1);  // xy envelope, little-endian header
+    const int32_t srs = srs_id;
+    std::memcpy(h + 4, &srs, 4);
+    const double values[4] = {envelope.MinX, envelope.MaxX, envelope.MinY, envelope.MaxY};
+    std::memcpy(h + 8, values, 32);
+    blob += wkb;
+    return true;
 }
 
 bool gpkg_blob_set_srs(std::string& blob, int srs_id) {
@@ -185,7 +256,7 @@ GpkgWriter::Table& GpkgWriter::table(const std::string& name) {
 void GpkgWriter::finish() {
     exec("COMMIT");
     for (auto& t : tables_)
-        if (t.geometry) build_spatial_index(t);
+        if (t.geometry && spatial_indexes_) build_spatial_index(t);
     exec("BEGIN");
     for (const auto& t : tables_) {
         if (t.geometry && t.rows > 0) {

@@ -19,6 +19,9 @@ struct FieldSpec {
 
 // GeoPackage geometry blob (header with xy envelope + ISO WKB, little endian).
 std::string gpkg_blob(const OGRGeometry& geometry, int srs_id);
+// The blob of a WKB geometry as it is (points, lines, polygons, their collections), its envelope
+// computed on the way; false (blob unset) for an empty or other geometry: use gpkg_blob.
+bool gpkg_blob_from_wkb(const std::string& wkb, int srs_id, std::string& blob);
 // Rewrites the srs_id of an existing blob in place; false when it is not a GeoPackage blob.
 bool gpkg_blob_set_srs(std::string& blob, int srs_id);
 // The envelope stored in a blob header (or computed from its WKB); false for empty geometry.
@@ -79,6 +82,8 @@ public:
     // `source_table`, `source_geometry`): its R-tree is copied instead of rebuilt.
     void reuse_spatial_index(const std::string& table, const std::string& source_path, const std::string& source_table,
                              const std::string& source_geometry);
+    // No spatial indexes (a private working copy that is read whole).
+    void without_spatial_indexes() { spatial_indexes_ = false; }
     // Ends the schema: from here rows are inserted with BulkInsert.
     void begin_rows();
     // srs_id of a layer's CRS in this file (after begin_rows).
@@ -109,6 +114,7 @@ private:
     sqlite3* db_ = nullptr;
     std::vector<Table> tables_;
     std::vector<std::string> triggers_;  // feature-count triggers, off while rows go in
+    bool spatial_indexes_ = true;
 };
 
 }  // namespace cleanheat

@@ -1,6 +1,8 @@
 #include "io/pg_connection.hpp"
 
+#include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <stdexcept>
 
 #include "base/error.hpp"
@@ -195,6 +197,132 @@ long long PgCopyIn::finish() {
     }
     if (!error.empty()) throw OutputError(connection_.label() + ": COPY: " + error);
     return rows_;
+}
+
+PgCopyOut::PgCopyOut(const PgConnection& connection, const std::string& select) : connection_(connection) {
+    const std::string sql = "COPY (" + select + ") TO STDOUT (FORMAT binary)";
+    PGresult* r = PQexec(connection.handle(), sql.c_str());
+    if (PQresultStatus(r) != PGRES_COPY_OUT) {
+        const std::string message = PQresultErrorMessage(r);
+        PQclear(r);
+        throw InputError(connection.label() + ": " + message + " (" + sql.substr(0, 200) + ")");
+    }
+    PQclear(r);
+}
+
+PgCopyOut::~PgCopyOut() {
+    if (done_) return;
+    if (PGcancel* cancel = PQgetCancel(connection_.handle())) {
+        char error[256];
+        PQcancel(cancel, error, sizeof error);
+        PQfreeCancel(cancel);
+    }
+    char* data = nullptr;
+    while (PQgetCopyData(connection_.handle(), &data, 0) > 0) PQfreemem(data);
+    while (PGresult* r = PQgetResult(connection_.handle())) PQclear(r);
+}
+
+bool PgCopyOut::fill(std::size_t needed) {
+    while (buffer_.size() - at_ < needed) {
+        if (at_ > (1u << 20)) {  // drop what was read
+            buffer_.erase(0, at_);
+            at_ = 0;
+        }
+        char* data = nullptr;
+        const int n = PQgetCopyData(connection_.handle(), &data, 0);
+        if (n > 0) {
+            buffer_.append(data, static_cast<std::size_t>(n));
+            PQfreemem(data);
+            continue;
+        }
+        if (n == -1) {  // the end: the COPY's own result says whether it went well
+            std::string error;
+            while (PGresult* r = PQgetResult(connection_.handle())) {
+                if (PQresultStatus(r) != PGRES_COMMAND_OK && error.empty()) error = PQresultErrorMessage(r);
+                PQclear(r);
+            }
+            done_ = true;
+            if (!error.empty()) throw InputError(connection_.label() + ": COPY: " + error);
+            return false;
+        }
+        throw InputError(connection_.label() + ": COPY: " + PQerrorMessage(connection_.handle()));
+    }
+    return true;
+}
+
+std::uint32_t PgCopyOut::u32() {
+    const auto* p = reinterpret_cast<const unsigned char*>(buffer_.data() + at_);
+    at_ += 4;
+    return std::uint32_t(p[0]) << 24 | std::uint32_t(p[1]) << 16 | std::uint32_t(p[2]) << 8 | p[3];
+}
+
+bool PgCopyOut::next() {
+    throw_if_stop_requested();
+    fields_.clear();
+    auto broken = [&] { return InputError(connection_.label() + ": COPY: the binary rows end early"); };
+    if (!header_read_) {  // PGCOPY\n\377\r\n\0, flags, extension length, extension
+        if (!fill(19)) throw broken();
+        if (std::memcmp(buffer_.data() + at_, "PGCOPY\n\377\r\n\0", 11) != 0)
+            throw InputError(connection_.label() + ": COPY: not binary COPY data");
+        at_ += 15;
+        const std::uint32_t extension = u32();
+        if (!fill(extension)) throw broken();
+        at_ += extension;
+        header_read_ = true;
+    }
+    if (!fill(2)) return false;
+    const auto* p = reinterpret_cast<const unsigned char*>(buffer_.data() + at_);
+    const auto count = static_cast<std::int16_t>(p[0] << 8 | p[1]);
+    at_ += 2;
+    if (count < 0) {  // the trailer; the COPY's result follows
+        while (fill(1)) at_ = buffer_.size();
+        return false;
+    }
+    // the whole row first (the buffer may move while it fills), then the views into it
+    std::size_t size = 0;
+    std::vector<std::pair<std::size_t, std::int32_t>> places;
+    for (int f = 0; f < count; ++f) {
+        if (!fill(size + 4)) throw broken();
+        at_ += size;
+        const auto length = static_cast<std::int32_t>(u32());
+        at_ -= size + 4;
+        places.emplace_back(size + 4, length);
+        size += 4 + (length > 0 ? static_cast<std::size_t>(length) : 0);
+        if (!fill(size)) throw broken();
+    }
+    for (const auto& [offset, length] : places)
+        fields_.emplace_back(length < 0 ? std::string_view() : std::string_view(buffer_.data() + at_ + offset,
+                                                                                static_cast<std::size_t>(length)));
+    at_ += size;
+    return true;
+}
+
+long long PgCopyOut::integer(int field) const {
+    const std::string_view b = bytes(field);
+    std::uint64_t v = 0;
+    for (char c : b) v = v << 8 | static_cast<unsigned char>(c);
+    if (b.size() == 2) return static_cast<std::int16_t>(v);
+    if (b.size() == 4) return static_cast<std::int32_t>(v);
+    if (b.size() == 8) return static_cast<long long>(v);
+    throw InputError(connection_.label() + ": COPY: an integer of " + std::to_string(b.size()) + " bytes");
+}
+
+double PgCopyOut::real(int field) const {
+    const std::string_view b = bytes(field);
+    std::uint64_t v = 0;
+    for (char c : b) v = v << 8 | static_cast<unsigned char>(c);
+    if (b.size() == 8) {
+        double d;
+        std::memcpy(&d, &v, 8);
+        return d;
+    }
+    if (b.size() == 4) {
+        const auto u = static_cast<std::uint32_t>(v);
+        float f;
+        std::memcpy(&f, &u, 4);
+        return f;
+    }
+    throw InputError(connection_.label() + ": COPY: a real of " + std::to_string(b.size()) + " bytes");
 }
 
 }  // namespace cleanheat

@@ -5,6 +5,7 @@
 #include <libpq-fe.h>
 
 #include <optional>
+#include <string_view>
 #include <string>
 #include <vector>
 
@@ -93,6 +94,34 @@ private:
     bool row_started_ = false;
     bool done_ = false;
     long long rows_ = 0;
+};
+
+// The rows of a query streamed with COPY (...) TO STDOUT (FORMAT binary): the server writes
+// while the caller reads (no round trip per batch), bytea as bytes (no hex). next() for each
+// row, then its fields: integer() takes int2/int4/int8, real() float4/float8, bytes() and
+// text() anything (text in the server's encoding). InputError naming the database on a failure.
+class PgCopyOut {
+public:
+    PgCopyOut(const PgConnection& connection, const std::string& select);
+    ~PgCopyOut();  // before the end: the COPY cancelled and drained
+    PgCopyOut(const PgCopyOut&) = delete;
+    PgCopyOut& operator=(const PgCopyOut&) = delete;
+    bool next();
+    int fields() const { return static_cast<int>(fields_.size()); }
+    bool null(int field) const { return fields_.at(static_cast<std::size_t>(field)).data() == nullptr; }
+    std::string_view bytes(int field) const { return fields_.at(static_cast<std::size_t>(field)); }
+    std::string text(int field) const { return std::string(bytes(field)); }
+    long long integer(int field) const;
+    double real(int field) const;
+
+private:
+    bool fill(std::size_t needed);  // at least `needed` unread bytes buffered; false at the end
+    std::uint32_t u32();
+    const PgConnection& connection_;
+    std::string buffer_;
+    std::size_t at_ = 0;
+    std::vector<std::string_view> fields_;
+    bool header_read_ = false, done_ = false;
 };
 
 }  // namespace cleanheat
