@@ -382,8 +382,12 @@ TEST(DatabaseWriters, ContiguityOnTheDatabaseReadsTheFieldsItsOptionsName) {
     const fs::path& file = stores.file;
     std::map<std::string, nlohmann::json> out;
     for (const std::string& target : {file.string(), pg.pg()}) {
-        const auto r = run_cli({"contiguity", target, "--planned", "households_gas > 0 AND \"plan_year\" >= 2021",
-                                "--by", "township_code", "--json", "--quiet"});
+        // a first run, then one that plans other villages: the second writes back what changed
+        auto r = run_cli({"contiguity", target, "--quiet"});
+        ASSERT_EQ(r.exit_code, 0) << target << r.err;
+        r = run_cli({"contiguity", target, "--planned", "households_gas > 0 AND \"PLAN_year\" <= 2022 AND "
+                                                        "village_name <> 'a \"quoted'' name'",
+                     "--by", "township_code", "--json", "--quiet"});
         ASSERT_EQ(r.exit_code, 0) << target << r.err;
         auto j = nlohmann::json::parse(r.out);
         for (const char* key : {"seconds", "output", "dataset"}) j.erase(key);
@@ -395,28 +399,45 @@ TEST(DatabaseWriters, ContiguityOnTheDatabaseReadsTheFieldsItsOptionsName) {
     const fs::path back = copy_back(pg, "cleanheat", dir / "back.gpkg");
     for (const std::string table : {"village_contiguity", "clusters", "contiguity_groups"})
         EXPECT_EQ(rows_of(file, table, {}), rows_of(back, table, {})) << table;
+    // the same run again changes no village's row: none is written (their row versions stay)
+    cleanheat::PgConnection db(pg.conninfo());
+    const std::string versions = "SELECT string_agg(xmin::text, ',' ORDER BY village_fid) FROM cleanheat.village_contiguity";
+    const std::string before = db.query(versions).text(0, 0);
+    const auto r = run_cli({"contiguity", pg.pg(), "--planned", "households_gas > 0 AND \"PLAN_year\" <= 2022 AND "
+                                                                "village_name <> 'a \"quoted'' name'",
+                            "--by", "township_code", "--quiet"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(db.query(versions).text(0, 0), before);
 }
 
-// A run emptying a table to write it anew (contiguity's TRUNCATE of village_contiguity, which
-// PostgreSQL does not keep from older snapshots) is waited for by a reader, whose copy then
-// holds the rows the run committed, never an empty table.
-TEST(DatabaseWriters, AReaderWaitsForARunThatEmptiesATable) {
+// Copies taken while contiguity runs replace village_contiguity again and again hold every
+// village's row: a reader never sees the table emptied or half written.
+TEST(DatabaseWriters, CopiesDuringContiguityRunsHoldEveryVillagesRow) {
     PgTestDatabase pg;
     CLEANHEAT_REQUIRE_PG(pg);
     const auto dir = temp_dir();
     const fs::path gpkg = merge_samples(dir);
     dataset_into(pg, gpkg, "cleanheat");
-    auto r = run_cli({"contiguity", pg.pg(), "--quiet"});
-    ASSERT_EQ(r.exit_code, 0) << r.err;
-    cleanheat::PgConnection writer(pg.conninfo());
-    writer.exec("BEGIN");
-    writer.exec("TRUNCATE cleanheat.village_contiguity");
-    writer.exec("INSERT INTO cleanheat.village_contiguity (village_fid, isolated, hole, enclosed, contiguity) "
-                "SELECT fid, 0, 0, 0, 'after' FROM cleanheat.villages");
-    const CliResult copied = run_while_held(writer, {"copy", pg.pg(), (dir / "read.gpkg").string(), "--quiet"},
-                                            "the reader did not wait for the run");
-    ASSERT_EQ(copied.exit_code, 0) << copied.err;
-    const auto rows = sqlite_rows(dir / "read.gpkg", "village_contiguity", "village_fid", {"contiguity"});
-    EXPECT_EQ(rows.size(), sqlite_rows(gpkg, "villages", "fid", {"village_code"}).size());
-    for (const auto& [fid, row] : rows) ASSERT_EQ(row.at(0), "after") << fid;
+    const auto villages = sqlite_rows(gpkg, "villages", "fid", {"village_code"}).size();
+    std::atomic<bool> stop{false};
+    std::atomic<int> runs{0};
+    std::thread again([&] {
+        for (int i = 0; !stop; ++i) {  // the planned set alternates: every run changes rows
+            const auto r = run_cli({"contiguity", pg.pg(), "--quiet", "--planned",
+                                    i % 2 ? "households_total > 0" : "households_gas > 0"});
+            EXPECT_EQ(r.exit_code, 0) << r.err;
+            ++runs;
+        }
+    });
+    for (int i = 0; i < 4; ++i) {
+        const fs::path copy = dir / ("read" + std::to_string(i) + ".gpkg");
+        const auto copied = run_cli({"copy", pg.pg(), copy.string(), "--quiet"});
+        EXPECT_EQ(copied.exit_code, 0) << copied.err;
+        if (copied.exit_code == 0 && runs > 0) {
+            EXPECT_EQ(sqlite_rows(copy, "village_contiguity", "village_fid", {"contiguity"}).size(), villages) << i;
+        }
+    }
+    stop = true;
+    again.join();
+    EXPECT_GT(runs, 1);
 }

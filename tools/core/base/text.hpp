@@ -19,6 +19,8 @@ std::string trim(std::string_view text);
 std::string to_simplified(std::string_view text);
 // Header text made comparable: half-width, simplified, no spaces, no '*' marks, brackets unified to ().
 std::string normalise_header(std::string_view text);
+// A-Z to a-z, every other byte as it is (names SQLite and GDAL compare without case).
+std::string lower_ascii(std::string_view text);
 bool contains(std::string_view text, std::string_view part);
 bool starts_with(std::string_view text, std::string_view prefix);
 bool ends_with(std::string_view text, std::string_view suffix);

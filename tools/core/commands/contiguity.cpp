@@ -384,18 +384,18 @@ std::vector<std::string> village_fields_read(const ContiguityOptions& o) {
                                       "village_code", "code", "village_name", "name",
                                       "township_name", "county_name", o.by, o.route_field, o.within_field};
     std::string word;
-    char quote = 0;  // inside "...", `...` or [...]
+    char quote = 0;  // inside "...", `...` or [...] (a name), or '...' (a string: no name)
     for (const char ch : o.planned + " ") {
         const auto c = static_cast<unsigned char>(ch);
         if (quote ? ch != quote : (std::isalnum(c) || c == '_' || c >= 0x80)) {
-            word += ch;
+            if (quote != '\'') word += ch;
             continue;
         }
         if (!word.empty()) names.push_back(word);
         word.clear();
         if (quote)
-            quote = 0;
-        else if (ch == '"' || ch == '`')
+            quote = 0;  // ('' inside a string ends it and opens the next: the same)
+        else if (ch == '"' || ch == '`' || ch == '\'')
             quote = ch;
         else if (ch == '[')
             quote = ']';
@@ -626,7 +626,8 @@ ContiguityResult contiguity(const ContiguityOptions& options, const Progress& pr
     }
     const auto write_started = Clock::now();
     std::vector<std::vector<unsigned char>> outlines;
-    if (!result.points) outlines = cluster_outlines(data, result, threads, progress.slice(0.85, 0.93));
+    if (!result.points) outlines = cluster_outlines(data, result, threads, options.adjacency == AdjacencyKind::queen,
+                                                     progress.slice(0.85, 0.93));
     result.seconds_outlines = seconds_since(write_started);
     const bool in_place = options.output.empty();
     if (in_place && !gpkg) throw UsageError(options.dataset + " is not a GeoPackage: give -o out.gpkg for the results");

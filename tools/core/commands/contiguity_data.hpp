@@ -41,8 +41,10 @@ struct ContiguityData {
 
 // Outlines of the clusters (members' shared edges cancelled, else GEOS's union), the unplanned
 // villages they enclose, into data.enclosed / result.total.enclosed and per group; outlines as WKB.
+// `queen`: the adjacency counted corner contacts (only then does it name every member touching
+// another's edge, which the outline by cancelled edges needs; under rook adjacency: GEOS).
 std::vector<std::vector<unsigned char>> cluster_outlines(ContiguityData& data, ContiguityResult& result, int threads,
-                                                         const Progress& progress);
+                                                         bool queen, const Progress& progress);
 // Infrastructure rules (district-heating coverage, gas mains, grid zones).
 void check_rules(const ContiguityOptions& options, ContiguityData& data, ContiguityResult& result);
 // The new layers and fields, in one SQLite transaction on `path` (a GeoPackage).

@@ -224,16 +224,16 @@ private:
 }  // namespace
 
 std::vector<std::vector<unsigned char>> cluster_outlines(ContiguityData& data, ContiguityResult& result, int threads,
-                                                         const Progress& progress) {
+                                                         bool queen, const Progress& progress) {
     GeosContext ctx;
     const std::size_t clusters = result.clusters.size();
     std::vector<std::vector<std::uint32_t>> members(clusters);
     for (std::size_t f = 0; f < data.fids.size(); ++f)
         if (data.cluster[f] > 0)
             members[static_cast<std::size_t>(data.cluster[f] - 1)].push_back(static_cast<std::uint32_t>(f));
-    // a clean coverage (no overlaps, nothing repaired) unions by cancelling the edges members
-    // share; anything else, or what that cannot vouch for, through GEOS's general union
-    const bool clean = !data.adjacency.exact_everywhere && result.repaired == 0;
+    // a clean coverage (no overlaps, nothing repaired, every contact known) unions by cancelling
+    // the edges members share; anything else, or what that cannot vouch for, through GEOS's union
+    const bool clean = queen && !data.adjacency.exact_everywhere && result.repaired == 0;
     Encloser encloser(data, result);
     std::vector<std::vector<unsigned char>> outlines(clusters);
     const int srs_id = 0;  // set by the writer

@@ -10,6 +10,7 @@
 #include <vector>
 #include <filesystem>
 
+#include "base/text.hpp"
 #include "base/error.hpp"
 #include "dataset/dataset.hpp"
 #include "dataset/pg_rows.hpp"
@@ -24,11 +25,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string lower_extension(const std::string& path) {
-    std::string ext = fs::path(path).extension().string();
-    std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
-    return ext;
-}
+std::string lower_extension(const std::string& path) { return lower_ascii(fs::path(path).extension().string()); }
 
 // The destination, open for writing, closed on the way out.
 struct Destination {
@@ -158,7 +155,7 @@ void stream_rows(const PgConnection& db, const std::string& select, Row row) {
 }
 
 // A dataset out of a PostgreSQL schema into a new GeoPackage: one snapshot of the database
-// (a read-only repeatable-read transaction, every table locked first), each layer's rows in one
+// (a read-only repeatable-read transaction), each layer's rows in one
 // binary COPY and the other tables' through a cursor, the layers created from
 // the declarations as the merge creates them, the keys kept; checked and renamed like every copy.
 CopyResult copy_from_pg(const CopyOptions& options, Progress& progress, const std::chrono::steady_clock::time_point started) {
@@ -178,25 +175,9 @@ CopyResult copy_from_pg(const CopyOptions& options, Progress& progress, const st
     // The snapshot is taken by the first query after the lock: a dataset being replaced
     // (copy --overwrite, merge -o PG:) is read after the replacement is committed, never as the
     // empty tables an older snapshot would see of the new ones.
-    // every table of the dataset this login may read: a run that empties one (TRUNCATE of
-    // village_contiguity, dataset/write_through.cpp) is waited for, never seen half done
-    std::string locked = s + ".villages";
-    {
-        const PgResult r = db.query(
-            "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 "
-            "AND c.relkind IN ('r', 'p') AND c.relname <> 'villages' AND has_table_privilege(c.oid, 'SELECT') "
-            "ORDER BY c.relname",
-            {schema});
-        for (int i = 0; i < r.rows(); ++i) {
-            const std::string name = r.text(i, 0);
-            if (std::any_of(dataset::tables().begin(), dataset::tables().end(),
-                            [&](const dataset::Table& t) { return name == t.name; }))
-                locked += ", " + s + "." + db.identifier(name);
-        }
-    }
     db.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
     try {
-        db.exec("LOCK TABLE " + locked + " IN ACCESS SHARE MODE");
+        db.exec("LOCK TABLE " + s + ".villages IN ACCESS SHARE MODE");
     } catch (const Error&) {
         if (db.last_state() == "42P01")
             throw InputError(result.source + ": no dataset there (no villages table)");
@@ -223,10 +204,12 @@ CopyResult copy_from_pg(const CopyOptions& options, Progress& progress, const st
             continue;
         std::vector<dataset::Column> columns = dataset::pg_columns(db, schema, table);
         const auto& wanted = options.village_columns;
-        if (std::string(table.name) == "villages" && !wanted.empty())
+        if (std::string(table.name) == "villages" && !wanted.empty())  // names as SQLite matches them: any case
             columns.erase(std::remove_if(columns.begin(), columns.end(),
                                          [&](const dataset::Column& c) {
-                                             return std::find(wanted.begin(), wanted.end(), c.name) == wanted.end();
+                                             return std::none_of(wanted.begin(), wanted.end(), [&](const std::string& w) {
+                                                 return lower_ascii(w) == lower_ascii(c.name);
+                                             });
                                          }),
                           columns.end());
         present.push_back(

@@ -90,7 +90,7 @@ WriteThrough::WriteThrough(const std::string& name, const std::string& pg_schema
         part.without_geometry = true;
         part.only_tables = {"villages", "run_info", "inputs", "progress_imports", "progress_ledger", "progress_issues"};
     } else if (command_ == "contiguity" && pg_schema_version(*db_, schema_) == kSchemaVersion) {
-        part.only_tables = {"villages", "run_info"};
+        part.only_tables = {"villages", "run_info", "village_contiguity"};
         part.village_columns = std::move(village_fields);
     }
     copy_out(name, schema_, path_, part);
@@ -127,6 +127,15 @@ void WriteThrough::remember_before() {
             .text(1, t.name)
             .integer(2, last)
             .run();
+    }
+    // the rows of the tables keyed by their village that the command replaces, as digests
+    for (const auto& t : tables()) {
+        if (t.key != Key::first_column || command_ != t.written_by || !gpkg.has_table(t.name)) continue;
+        const std::vector<Column> columns = copy_columns(gpkg, t);
+        auto& rows = keyed_rows_[t.name];
+        gpkg.each("SELECT " + joined(columns) + " FROM " + sql_identifier(t.name), [&](sqlite3_stmt* st) {
+            rows[sqlite3_column_int64(st, 0)] = row_digest(st, 1, static_cast<int>(columns.size()));
+        });
     }
     // the command's fields of every village, as digests
     const auto& fields = village_columns_of(command_);
@@ -341,15 +350,12 @@ void WriteThrough::replace_table(const SqliteDb& gpkg, const Table& t) {
         for (std::size_t i = 0; same && i < columns.size(); ++i)
             same = std::string(present[i].name) == columns[i].name;
     }
+    if (same && keyed_rows_.count(t.name)) {
+        replace_changed_rows(gpkg, t, columns);
+        return;
+    }
     if (same) {
-        // a table of one row per village, replaced whole by its owner: emptied at once instead of
-        // row by row (each new row's key check would visit the dead rows: 5 s of 620,000). Not
-        // MVCC-safe, so readers lock every table before their snapshot (dataset/copy.cpp) and read
-        // after the commit; a unit's login deletes what it may see
-        if (t.key == Key::first_column && owns_villages())
-            db_->exec("TRUNCATE " + q);
-        else
-            db_->exec("DELETE FROM " + q);
+        db_->exec("DELETE FROM " + q);
     } else {
         db_->exec("DROP TABLE IF EXISTS " + q);
         pg_create_table(*db_, schema_, t, columns, srid, geometry_type);
@@ -366,6 +372,42 @@ void WriteThrough::replace_table(const SqliteDb& gpkg, const Table& t) {
                      t.features ? 1 : -1, srid, gpkg.path() + ": " + t.name);
     copy.finish();
     if (t.key != Key::first_column) pg_continue_keys(*db_, schema_, t.name, key_of(t));
+}
+
+// A table of one row per village replaced by only its rows that changed: those deleted (and the
+// rows of villages gone) and written anew. Deleting all 620,000 rows and writing them again took
+// 5 s (every new row's key check visits the deleted one); a run that changes few takes little.
+void WriteThrough::replace_changed_rows(const SqliteDb& gpkg, const Table& t, const std::vector<Column>& columns) {
+    const std::string q = db_->identifier(schema_) + "." + db_->identifier(t.name);
+    auto& before = keyed_rows_.at(t.name);
+    std::string changed_keys;  // a PostgreSQL array literal of the keys to delete
+    gpkg.exec("CREATE TEMP TABLE IF NOT EXISTS cleanheat_write_keys (key INTEGER PRIMARY KEY)");
+    gpkg.exec("DELETE FROM cleanheat_write_keys");
+    {
+        SqlStatement write(gpkg, "INSERT INTO cleanheat_write_keys (key) VALUES (?1)");
+        gpkg.each("SELECT " + joined(columns) + " FROM " + sql_identifier(t.name), [&](sqlite3_stmt* st) {
+            const long long key = sqlite3_column_int64(st, 0);
+            const auto it = before.find(key);
+            const bool same_row = it != before.end() && it->second == row_digest(st, 1, static_cast<int>(columns.size()));
+            if (it != before.end()) {
+                if (!same_row) changed_keys += (changed_keys.empty() ? "" : ",") + std::to_string(key);
+                before.erase(it);
+            }
+            if (!same_row) write.integer(1, key).run();
+        });
+    }
+    for (const auto& [key, digest] : before) changed_keys += (changed_keys.empty() ? "" : ",") + std::to_string(key);
+    if (!changed_keys.empty())
+        db_->query("DELETE FROM " + q + " WHERE " + db_->identifier(columns.at(0).name) + " = ANY($1::bigint[])",
+                   {"{" + changed_keys + "}"});
+    std::vector<std::string> names;
+    for (const auto& c : columns) names.emplace_back(c.name);
+    PgCopyIn copy(*db_, q, names);
+    copy_sqlite_rows(gpkg,
+                     "SELECT " + joined(columns) + " FROM " + sql_identifier(t.name) + " WHERE " +
+                         sql_identifier(columns.at(0).name) + " IN (SELECT key FROM cleanheat_write_keys) ORDER BY rowid",
+                     copy, -1, 0, gpkg.path() + ": " + t.name);
+    copy.finish();
 }
 
 WriteBack commit_or_remove(WriteThrough& through, const std::vector<fs::path>& outputs) {

@@ -65,6 +65,7 @@ private:
     long long update_villages(const SqliteDb& gpkg);
     void drop_moved_fields(const SqliteDb& gpkg);
     bool owns_villages() const;
+    void replace_changed_rows(const SqliteDb& gpkg, const Table& t, const std::vector<Column>& columns);
     void replace_table(const SqliteDb& gpkg, const Table& table);
 
     std::string command_, schema_, path_, label_;
@@ -72,6 +73,9 @@ private:
     std::unique_ptr<TempFolder> folder_;
     std::map<std::string, long long> last_key_;              // append-only tables: the largest key before
     std::unordered_map<long long, std::uint64_t> villages_;  // fid -> digest of the command's fields before
+    // tables keyed by their village that the command replaces (village_contiguity): key -> digest
+    // of the row before, so that only the rows that changed are written
+    std::map<std::string, std::unordered_map<long long, std::uint64_t>> keyed_rows_;
     std::map<long long, long long> import_ids_;              // import_id in the copy -> in the database
     bool created_ = false;                                   // a table or column made: secure again
     int version_before_ = 0;                                 // the copy's schema version before the run

@@ -312,19 +312,25 @@ std::optional<Outline> coverage_outline(const Coverage& coverage, const std::vec
 
 GEOSGeometry* outline_to_geos(GEOSContextHandle_t ctx, const Outline& outline) {
     std::vector<GEOSGeometry*> polygons;
+    auto give_up = [&] {
+        for (auto* p : polygons) GEOSGeom_destroy_r(ctx, p);
+        return nullptr;
+    };
     for (const auto& polygon : outline) {
         std::vector<GEOSGeometry*> holes;
         for (const auto& h : polygon.holes)
             if (GEOSGeometry* ring = geos_ring(ctx, h)) holes.push_back(ring);
         GEOSGeometry* shell = geos_ring(ctx, polygon.shell);
-        if (!shell) {
+        if (!shell || holes.size() != polygon.holes.size()) {
             for (auto* h : holes) GEOSGeom_destroy_r(ctx, h);
-            continue;
+            if (shell) GEOSGeom_destroy_r(ctx, shell);
+            return give_up();
         }
-        polygons.push_back(GEOSGeom_createPolygon_r(ctx, shell, holes.empty() ? nullptr : holes.data(),
-                                                    static_cast<unsigned>(holes.size())));
+        GEOSGeometry* made = GEOSGeom_createPolygon_r(ctx, shell, holes.empty() ? nullptr : holes.data(),
+                                                      static_cast<unsigned>(holes.size()));
+        if (!made) return give_up();
+        polygons.push_back(made);
     }
-    polygons.erase(std::remove(polygons.begin(), polygons.end(), nullptr), polygons.end());
     return GEOSGeom_createCollection_r(ctx, GEOS_MULTIPOLYGON, polygons.data(), static_cast<unsigned>(polygons.size()));
 }
 

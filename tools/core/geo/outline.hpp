@@ -38,7 +38,8 @@ using Outline = std::vector<OutlinePolygon>;
 std::optional<Outline> coverage_outline(const Coverage& coverage, const std::vector<std::uint32_t>& members,
                                         const Adjacency& adjacency, int threads = 1);
 
-// The outline as a GEOS MultiPolygon (caller owns it).
+// The outline as a GEOS MultiPolygon (caller owns it), the polygons and holes in its order;
+// nullptr when GEOS refuses a ring (whole or nothing).
 GEOSGeometry* outline_to_geos(GEOSContextHandle_t context, const Outline& outline);
 
 // Signed area of a closed ring of x, y pairs (> 0 counter-clockwise).

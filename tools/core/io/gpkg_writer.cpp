@@ -41,7 +41,7 @@ namespace {
 bool wkb_envelope(WkbReader& in, OGREnvelope& envelope, bool& any, int depth) {
     std::uint8_t order = 0;
     std::uint32_t type = 0;
-    if (depth > 8 || !in.u8(order)) return false;
+    if (depth > 8 || !in.u8(order) || order > 1) return false;
     in.little = order == 1;
     if (!in.u32(type) || type > 3007) return false;  // ISO codes only (no EWKB flags)
     const std::uint32_t base = type % 1000, dims = 2 + (type / 1000 == 3 ? 2 : type / 1000 ? 1 : 0);
@@ -281,7 +281,15 @@ void GpkgWriter::finish() {
         }
         sqlite3_finalize(s);
     }
-    for (const auto& sql : triggers_) exec(sql);
+    for (const auto& sql : triggers_)
+        if (spatial_indexes_ || sql.find("rtree_") == std::string::npos) exec(sql);
+    if (!spatial_indexes_)  // the R-trees GDAL made with the layers, left empty: none at all
+        for (const auto& t : tables_) {
+            if (!t.geometry) continue;
+            exec("DROP TABLE IF EXISTS " + sql_identifier("rtree_" + t.name + "_geom"));
+            exec("DELETE FROM gpkg_extensions WHERE extension_name = 'gpkg_rtree_index' AND lower(table_name) = lower(" +
+                 sql_literal(t.name) + ")");
+        }
     exec("COMMIT");
     // write-ahead logging from now on: readers (map, annex, report) see the dataset as it was while a
     // later command (progress, contiguity) changes it, instead of failing on a locked file

@@ -99,7 +99,7 @@ private:
 // The rows of a query streamed with COPY (...) TO STDOUT (FORMAT binary): the server writes
 // while the caller reads (no round trip per batch), bytea as bytes (no hex). next() for each
 // row, then its fields: integer() takes int2/int4/int8, real() float4/float8, bytes() and
-// text() anything (text in the server's encoding). InputError naming the database on a failure.
+// text() anything (text in the client encoding, UTF-8). InputError naming the database on a failure.
 class PgCopyOut {
 public:
     PgCopyOut(const PgConnection& connection, const std::string& select);
