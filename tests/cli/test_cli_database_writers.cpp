@@ -385,7 +385,7 @@ TEST(DatabaseWriters, ContiguityOnTheDatabaseReadsTheFieldsItsOptionsName) {
         // a first run, then one that plans other villages: the second writes back what changed
         auto r = run_cli({"contiguity", target, "--quiet"});
         ASSERT_EQ(r.exit_code, 0) << target << r.err;
-        r = run_cli({"contiguity", target, "--planned", "households_gas > 0 AND \"PLAN_year\" <= 2022 AND "
+        r = run_cli({"contiguity", target, "--planned", "households_gas > 0 /* the city's list */ AND \"PLAN_year\" <= 2022 AND "
                                                         "village_name <> 'a \"quoted'' name'",
                      "--by", "township_code", "--json", "--quiet"});
         ASSERT_EQ(r.exit_code, 0) << target << r.err;
@@ -403,7 +403,7 @@ TEST(DatabaseWriters, ContiguityOnTheDatabaseReadsTheFieldsItsOptionsName) {
     cleanheat::PgConnection db(pg.conninfo());
     const std::string versions = "SELECT string_agg(xmin::text, ',' ORDER BY village_fid) FROM cleanheat.village_contiguity";
     const std::string before = db.query(versions).text(0, 0);
-    const auto r = run_cli({"contiguity", pg.pg(), "--planned", "households_gas > 0 AND \"PLAN_year\" <= 2022 AND "
+    const auto r = run_cli({"contiguity", pg.pg(), "--planned", "households_gas > 0 /* the city's list */ AND \"PLAN_year\" <= 2022 AND "
                                                                 "village_name <> 'a \"quoted'' name'",
                             "--by", "township_code", "--quiet"});
     ASSERT_EQ(r.exit_code, 0) << r.err;

@@ -385,20 +385,40 @@ std::vector<std::string> village_fields_read(const ContiguityOptions& o) {
                                       "township_name", "county_name", o.by, o.route_field, o.within_field};
     std::string word;
     char quote = 0;  // inside "...", `...` or [...] (a name), or '...' (a string: no name)
-    for (const char ch : o.planned + " ") {
+    const std::string& f = o.planned;
+    for (std::size_t i = 0; i <= f.size(); ++i) {
+        const char ch = i < f.size() ? f[i] : ' ';
         const auto c = static_cast<unsigned char>(ch);
-        if (quote ? ch != quote : (std::isalnum(c) || c == '_' || c >= 0x80)) {
-            if (quote != '\'') word += ch;
+        if (quote) {
+            if (ch != quote) {
+                if (quote != '\'') word += ch;
+            } else if (quote != ']' && i + 1 < f.size() && f[i + 1] == quote) {  // "" inside "...": one "
+                if (quote != '\'') word += ch;
+                ++i;
+            } else {
+                if (!word.empty()) names.push_back(word);
+                word.clear();
+                quote = 0;
+            }
+            continue;
+        }
+        if (std::isalnum(c) || c == '_' || c == '$' || c >= 0x80) {
+            word += ch;
             continue;
         }
         if (!word.empty()) names.push_back(word);
         word.clear();
-        if (quote)
-            quote = 0;  // ('' inside a string ends it and opens the next: the same)
-        else if (ch == '"' || ch == '`' || ch == '\'')
+        if (ch == '-' && i + 1 < f.size() && f[i + 1] == '-') {  // a comment: its words may stay, its quotes count not
+            const std::size_t end = f.find('\n', i);
+            i = end == std::string::npos ? f.size() : end;
+        } else if (ch == '/' && i + 1 < f.size() && f[i + 1] == '*') {
+            const std::size_t end = f.find("*/", i + 2);
+            i = end == std::string::npos ? f.size() : end + 1;
+        } else if (ch == '"' || ch == '`' || ch == '\'') {
             quote = ch;
-        else if (ch == '[')
+        } else if (ch == '[') {
             quote = ']';
+        }
     }
     return names;
 }

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <set>
 #include <vector>
 #include <filesystem>
 
@@ -204,14 +205,18 @@ CopyResult copy_from_pg(const CopyOptions& options, Progress& progress, const st
             continue;
         std::vector<dataset::Column> columns = dataset::pg_columns(db, schema, table);
         const auto& wanted = options.village_columns;
-        if (std::string(table.name) == "villages" && !wanted.empty())  // names as SQLite matches them: any case
+        if (std::string(table.name) == "villages" && !wanted.empty()) {  // names as SQLite matches them: any case
+            std::set<std::string> kept;  // (one of two names differing only in case: SQLite takes the first)
             columns.erase(std::remove_if(columns.begin(), columns.end(),
                                          [&](const dataset::Column& c) {
-                                             return std::none_of(wanted.begin(), wanted.end(), [&](const std::string& w) {
-                                                 return lower_ascii(w) == lower_ascii(c.name);
-                                             });
+                                             const std::string name = lower_ascii(c.name);
+                                             return kept.count(name) > 0 ||
+                                                    std::none_of(wanted.begin(), wanted.end(),
+                                                                 [&](const std::string& w) { return lower_ascii(w) == name; }) ||
+                                                    !kept.insert(name).second;
                                          }),
                           columns.end());
+        }
         present.push_back(
             {&table, columns, db.query("SELECT count(*) FROM " + s + "." + db.identifier(table.name)).integer(0, 0)});
     }

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <optional>
+#include <unordered_set>
 
 #include "base/error.hpp"
 #include "base/notice.hpp"
@@ -43,8 +44,14 @@ std::uint64_t row_digest(sqlite3_stmt* st, int from, int to) {
     std::uint64_t h = 1469598103934665603ULL;
     for (int i = from; i < to; ++i) {
         const int type = sqlite3_column_type(st, i);
-        const auto* bytes = type == SQLITE_NULL ? nullptr : sqlite3_column_text(st, i);
-        const int n = bytes ? sqlite3_column_bytes(st, i) : 0;
+        // numbers by their bits (a real's text has 15 digits: two reals could print alike)
+        const std::int64_t integer = type == SQLITE_INTEGER ? sqlite3_column_int64(st, i) : 0;
+        const double real = type == SQLITE_FLOAT ? sqlite3_column_double(st, i) : 0;
+        const auto* bytes = type == SQLITE_INTEGER ? reinterpret_cast<const unsigned char*>(&integer)
+                            : type == SQLITE_FLOAT ? reinterpret_cast<const unsigned char*>(&real)
+                            : type == SQLITE_NULL  ? nullptr
+                                                   : sqlite3_column_text(st, i);
+        const int n = type == SQLITE_INTEGER || type == SQLITE_FLOAT ? 8 : bytes ? sqlite3_column_bytes(st, i) : 0;
         h = (h ^ static_cast<std::uint64_t>(type)) * 1099511628211ULL;
         for (int k = 0; k < n; ++k) h = (h ^ bytes[k]) * 1099511628211ULL;
         h = (h ^ 0xFF) * 1099511628211ULL;
@@ -130,7 +137,9 @@ void WriteThrough::remember_before() {
     }
     // the rows of the tables keyed by their village that the command replaces, as digests
     for (const auto& t : tables()) {
-        if (t.key != Key::first_column || command_ != t.written_by || !gpkg.has_table(t.name)) continue;
+        if (t.key != Key::first_column || !t.registered || command_ != t.written_by || !gpkg.has_table(t.name) ||
+            t.columns.front().type == ColumnType::text)
+            continue;
         const std::vector<Column> columns = copy_columns(gpkg, t);
         auto& rows = keyed_rows_[t.name];
         gpkg.each("SELECT " + joined(columns) + " FROM " + sql_identifier(t.name), [&](sqlite3_stmt* st) {
@@ -162,6 +171,14 @@ WriteBack WriteThrough::commit() {
                                  ", this cleanheat writes version " + std::to_string(version),
                              "the city office runs a command that writes the dataset once first (e.g. cleanheat "
                              "progress PG:... with no report): it upgrades the dataset");
+        // a table to make anew (dropped and created: not kept for older snapshots): readers, who
+        // lock the villages before their snapshot, wait for this run; taken before any other lock
+        // of this commit, so that no reader holds one this run waits for
+        for (const auto& t : tables())
+            if (t.registered && gpkg.has_table(t.name) && replaces(t, upgraded) && !same_columns(gpkg, t)) {
+                db_->exec("LOCK TABLE " + db_->identifier(schema_) + ".villages IN ACCESS EXCLUSIVE MODE");
+                break;
+            }
         for (const auto& t : tables()) {
             if (!t.registered || !gpkg.has_table(t.name)) continue;  // caches stay in the file
             const std::string name = t.name;
@@ -170,7 +187,7 @@ WriteBack WriteThrough::commit() {
                 result.villages_updated = update_villages(gpkg);
             } else if (t.append_only) {
                 result.rows_added += add_rows(gpkg, t);
-            } else if (command_ == t.written_by || (upgraded && (name == "run_info" || name == "village_contiguity"))) {
+            } else if (replaces(t, upgraded)) {
                 replace_table(gpkg, t);
                 result.tables_replaced.emplace_back(t.name);
             }
@@ -257,6 +274,12 @@ long long WriteThrough::add_rows(const SqliteDb& gpkg, const Table& t) {
     return added;
 }
 
+bool WriteThrough::replaces(const Table& t, bool upgraded) const {
+    const std::string name = t.name;
+    return name != "villages" && !t.append_only &&
+           (command_ == t.written_by || (upgraded && (name == "run_info" || name == "village_contiguity")));
+}
+
 bool WriteThrough::owns_villages() const {
     return db_->query("SELECT pg_has_role(c.relowner, 'USAGE') FROM pg_class c WHERE c.oid = $1::regclass",
                       {db_->identifier(schema_) + ".villages"})
@@ -336,20 +359,25 @@ long long WriteThrough::update_villages(const SqliteDb& gpkg) {
     return updated;
 }
 
+bool WriteThrough::same_columns(const SqliteDb& gpkg, const Table& t) const {
+    if (!pg_table_exists(*db_, schema_, t.name)) return false;
+    const std::vector<Column> columns = copy_columns(gpkg, t);
+    const std::vector<Column> present = pg_columns(*db_, schema_, t);
+    bool same = present.size() == columns.size();
+    for (std::size_t i = 0; same && i < columns.size(); ++i) same = std::string(present[i].name) == columns[i].name;
+    return same;
+}
+
 void WriteThrough::replace_table(const SqliteDb& gpkg, const Table& t) {
     const std::string q = db_->identifier(schema_) + "." + db_->identifier(t.name);
     const std::vector<Column> columns = copy_columns(gpkg, t);
     int srid = 0;
     std::string geometry_type = "GEOMETRY";
     if (t.features) gpkg_geometry_of(gpkg, t.name, srid, geometry_type);
-    // the same columns: emptied (readers keep seeing the rows before until the commit); else made anew
-    bool same = pg_table_exists(*db_, schema_, t.name);
-    if (same) {
-        const std::vector<Column> present = pg_columns(*db_, schema_, t);
-        same = present.size() == columns.size();
-        for (std::size_t i = 0; same && i < columns.size(); ++i)
-            same = std::string(present[i].name) == columns[i].name;
-    }
+    // the same columns: emptied (readers keep seeing the rows before until the commit); else made
+    // anew (commit() holds the villages exclusively first: readers wait instead of finding the table
+    // of their snapshot dropped)
+    const bool same = same_columns(gpkg, t);
     if (same && keyed_rows_.count(t.name)) {
         replace_changed_rows(gpkg, t, columns);
         return;
@@ -380,33 +408,46 @@ void WriteThrough::replace_table(const SqliteDb& gpkg, const Table& t) {
 void WriteThrough::replace_changed_rows(const SqliteDb& gpkg, const Table& t, const std::vector<Column>& columns) {
     const std::string q = db_->identifier(schema_) + "." + db_->identifier(t.name);
     auto& before = keyed_rows_.at(t.name);
-    std::string changed_keys;  // a PostgreSQL array literal of the keys to delete
-    gpkg.exec("CREATE TEMP TABLE IF NOT EXISTS cleanheat_write_keys (key INTEGER PRIMARY KEY)");
-    gpkg.exec("DELETE FROM cleanheat_write_keys");
-    {
-        SqlStatement write(gpkg, "INSERT INTO cleanheat_write_keys (key) VALUES (?1)");
-        gpkg.each("SELECT " + joined(columns) + " FROM " + sql_identifier(t.name), [&](sqlite3_stmt* st) {
-            const long long key = sqlite3_column_int64(st, 0);
-            const auto it = before.find(key);
-            const bool same_row = it != before.end() && it->second == row_digest(st, 1, static_cast<int>(columns.size()));
-            if (it != before.end()) {
-                if (!same_row) changed_keys += (changed_keys.empty() ? "" : ",") + std::to_string(key);
-                before.erase(it);
+    const int n = static_cast<int>(columns.size());
+    std::unordered_set<long long> write;  // new or changed
+    std::string deleted;                  // a PostgreSQL array literal of the keys changed or gone
+    long long deletes = 0;
+    const std::string select = "SELECT " + joined(columns) + " FROM " + sql_identifier(t.name) + " ORDER BY rowid";
+    gpkg.each(select, [&](sqlite3_stmt* st) {
+        const long long key = sqlite3_column_int64(st, 0);
+        const auto it = before.find(key);
+        const bool same_row = it != before.end() && it->second == row_digest(st, 1, n);
+        if (it != before.end()) {
+            if (!same_row) {
+                deleted += (deleted.empty() ? "" : ",") + std::to_string(key);
+                ++deletes;
             }
-            if (!same_row) write.integer(1, key).run();
-        });
+            before.erase(it);
+        }
+        if (!same_row) write.insert(key);
+    });
+    for (const auto& [key, digest] : before) {
+        deleted += (deleted.empty() ? "" : ",") + std::to_string(key);
+        ++deletes;
     }
-    for (const auto& [key, digest] : before) changed_keys += (changed_keys.empty() ? "" : ",") + std::to_string(key);
-    if (!changed_keys.empty())
-        db_->query("DELETE FROM " + q + " WHERE " + db_->identifier(columns.at(0).name) + " = ANY($1::bigint[])",
-                   {"{" + changed_keys + "}"});
+    if (deletes > 0) {
+        const long long gone = db_->query("DELETE FROM " + q + " WHERE " + db_->identifier(columns.at(0).name) +
+                                              " = ANY($1::bigint[])",
+                                          {"{" + deleted + "}"})
+                                   .affected();
+        if (gone != deletes)  // rows this login could read but not delete
+            throw OutputError(label_ + ": " + t.name + ": " + std::to_string(deletes) + " rows to replace, " +
+                              std::to_string(gone) + " deleted");
+    }
     std::vector<std::string> names;
     for (const auto& c : columns) names.emplace_back(c.name);
     PgCopyIn copy(*db_, q, names);
-    copy_sqlite_rows(gpkg,
-                     "SELECT " + joined(columns) + " FROM " + sql_identifier(t.name) + " WHERE " +
-                         sql_identifier(columns.at(0).name) + " IN (SELECT key FROM cleanheat_write_keys) ORDER BY rowid",
-                     copy, -1, 0, gpkg.path() + ": " + t.name);
+    std::string scratch;
+    gpkg.each(select, [&](sqlite3_stmt* st) {
+        if (!write.count(sqlite3_column_int64(st, 0))) return;
+        for (int i = 0; i < n; ++i) copy_sqlite_value(copy, st, i, false, 0, scratch);
+        copy.end_row();
+    });
     copy.finish();
 }
 

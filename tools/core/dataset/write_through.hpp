@@ -66,6 +66,8 @@ private:
     void drop_moved_fields(const SqliteDb& gpkg);
     bool owns_villages() const;
     void replace_changed_rows(const SqliteDb& gpkg, const Table& t, const std::vector<Column>& columns);
+    bool same_columns(const SqliteDb& gpkg, const Table& t) const;  // the table there has the copy's columns
+    bool replaces(const Table& t, bool upgraded) const;             // the command's results, replaced whole
     void replace_table(const SqliteDb& gpkg, const Table& table);
 
     std::string command_, schema_, path_, label_;
