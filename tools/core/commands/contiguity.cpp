@@ -13,12 +13,17 @@
 #include <array>
 #include <filesystem>
 #include <functional>
+#include <optional>
+#include <set>
 #include <thread>
 #include <unordered_map>
 #include <unordered_set>
 
 #include "commands/contiguity_data.hpp"
+#include "dataset/pg_store.hpp"
 #include "dataset/write_through.hpp"
+#include "base/stop.hpp"
+#include "base/text.hpp"
 #include "base/error.hpp"
 #include "io/file_info.hpp"
 #include "io/gpkg_sql.hpp"
@@ -40,20 +45,25 @@ struct FieldChoice {
     std::string by, route, households, code, name, township, county_name, within;
 };
 
-std::string pick_field(OGRFeatureDefn* defn, const std::string& requested, const std::vector<std::string>& defaults,
-                       const char* option) {
+// The field of `fields` a run uses (matched without case, as SQLite and OGR match names):
+// `requested` when given ("none": no field), else the first default present.
+std::string pick_field(const std::vector<std::string>& fields, const std::string& requested,
+                       const std::vector<std::string>& defaults, const char* option) {
+    auto find = [&](const std::string& name) -> const std::string* {
+        const std::string lower = lower_ascii(name);
+        for (const auto& f : fields)
+            if (lower_ascii(f) == lower) return &f;
+        return nullptr;
+    };
     if (!requested.empty()) {
         if (requested == "none") return {};
-        if (defn->GetFieldIndex(requested.c_str()) < 0) {
-            std::string names;
-            for (int i = 0; i < defn->GetFieldCount(); ++i)
-                names += (i ? ", " : "") + std::string(defn->GetFieldDefn(i)->GetNameRef());
-            throw UsageError(std::string(option) + " " + requested + ": no such field (fields: " + names + ")");
-        }
-        return requested;
+        if (const std::string* f = find(requested)) return *f;
+        std::string names;
+        for (const auto& f : fields) names += (names.empty() ? "" : ", ") + f;
+        throw UsageError(std::string(option) + " " + requested + ": no such field (fields: " + names + ")");
     }
     for (const auto& d : defaults)
-        if (defn->GetFieldIndex(d.c_str()) >= 0) return d;
+        if (const std::string* f = find(d)) return *f;
     return {};
 }
 
@@ -80,6 +90,8 @@ bool add_linearised(Coverage& coverage, const unsigned char* wkb, std::size_t si
     linear->exportToWkb(wkbNDR, out.data(), wkbVariantIso);
     return coverage.add_wkb(out.data(), out.size());
 }
+
+std::vector<std::string> filter_words(const std::string& filter);
 
 struct Reader {
     const ContiguityOptions& options;
@@ -109,6 +121,123 @@ struct Reader {
 
     // features whose geometry could not be read (said once, with the empty ones)
     std::unordered_set<std::size_t> unreadable;
+
+    // The fields of the run among the layer's `names`.
+    void pick(const std::vector<std::string>& names) {
+        fields.by = pick_field(names, options.by, {"county_code"}, "--by");
+        fields.route = pick_field(names, options.route_field, {"route_main"}, "--route-field");
+        fields.within = options.within_field.empty() ? "" : pick_field(names, options.within_field, {}, "--within-field");
+        fields.households = pick_field(names, "", {"households_total", "households"}, "");
+        fields.code = pick_field(names, "", {"village_code", "code"}, "");
+        fields.name = pick_field(names, "", {"village_name", "name"}, "");
+        fields.township = pick_field(names, "", {"township_name"}, "");
+        fields.county_name = pick_field(names, "", {"county_name"}, "");
+    }
+
+    // One feature's geometry from WKB (NULL: empty).
+    void add_geometry(const unsigned char* wkb, std::size_t size) {
+        if (!wkb) {
+            data.coverage.add_empty();
+        } else if (!data.coverage.add_wkb(wkb, size) && !add_linearised(data.coverage, wkb, size)) {
+            data.coverage.add_empty();
+            unreadable.insert(data.coverage.size() - 1);
+        }
+    }
+
+    // The villages of a dataset in a database, in one binary COPY ordered by fid (the caller's
+    // transaction: what it locked), the --planned filter evaluated by SQLite over the fields it
+    // names (copied into memory, typed as in a GeoPackage: the same answer as on the file).
+    // False, with nothing read, when the filter is not one SQLite can evaluate over those fields
+    // (it names other tables, or the geometry): the caller works on a copy then.
+    bool read_pg(const PgConnection& db, const std::string& table, const std::vector<dataset::Column>& columns) {
+        std::vector<std::string> names;
+        for (const auto& c : columns) names.emplace_back(c.name);
+        pick(names);
+        // the filter's fields into memory (of two names differing in case, the first, as SQLite)
+        std::vector<const dataset::Column*> filter_columns;
+        {
+            std::set<std::string> words, taken;
+            for (const auto& w : filter_words(options.planned)) words.insert(lower_ascii(w));
+            if (words.count("geom")) return false;
+            for (const auto& c : columns)
+                if (words.count(lower_ascii(c.name)) && taken.insert(lower_ascii(c.name)).second)
+                    filter_columns.push_back(&c);
+        }
+        sqlite3* memory = nullptr;
+        if (sqlite3_open_v2(":memory:", &memory, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
+            sqlite3_close(memory);
+            throw std::runtime_error("cannot open an SQLite database in memory");
+        }
+        const std::unique_ptr<sqlite3, int (*)(sqlite3*)> memory_db(memory, sqlite3_close);
+        std::string create = "CREATE TABLE villages (fid INTEGER PRIMARY KEY", insert = "INSERT INTO villages VALUES (?1";
+        for (std::size_t i = 0; i < filter_columns.size(); ++i) {
+            const dataset::ColumnType type = filter_columns[i]->type;
+            create += ", " + sql_identifier(filter_columns[i]->name) +
+                      (type == dataset::ColumnType::text ? " TEXT" : type == dataset::ColumnType::real ? " REAL" : " INTEGER");
+            insert += ", ?" + std::to_string(i + 2);
+        }
+        if (sqlite3_exec(memory, (create + ")").c_str(), nullptr, nullptr, nullptr) != SQLITE_OK)
+            throw std::runtime_error(std::string("SQLite in memory: ") + sqlite3_errmsg(memory));
+        sqlite3_stmt* raw = nullptr;
+        if (sqlite3_prepare_v2(memory, ("SELECT CASE WHEN (" + options.planned + ") THEN 1 ELSE 0 END FROM villages ORDER BY fid").c_str(),
+                               -1, &raw, nullptr) != SQLITE_OK)
+            return false;
+        const std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> planned(raw, sqlite3_finalize);
+        raw = nullptr;
+        sqlite3_prepare_v2(memory, (insert + ")").c_str(), -1, &raw, nullptr);
+        const std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> add(raw, sqlite3_finalize);
+        if (!add) throw std::runtime_error(std::string("SQLite in memory: ") + sqlite3_errmsg(memory));
+
+        auto as_text = [&](const std::string& f) { return f.empty() ? std::string("NULL") : db.identifier(f) + "::text"; };
+        std::string select = "SELECT fid, CASE WHEN NOT ST_IsEmpty(geom) THEN ST_AsBinary(geom) END, " +
+                             as_text(fields.by) + ", " + as_text(fields.route) + ", " +
+                             (fields.households.empty() ? std::string("NULL") : db.identifier(fields.households) + "::float8") +
+                             ", " + as_text(fields.code) + ", " + as_text(fields.name) + ", " + as_text(fields.township) +
+                             ", " + as_text(fields.county_name) + ", " + as_text(fields.within);
+        for (const auto* c : filter_columns) select += ", " + db.identifier(c->name);
+        sqlite3_exec(memory, "BEGIN", nullptr, nullptr, nullptr);
+        PgCopyOut rows(db, select + " FROM " + table + " ORDER BY fid");
+        std::vector<std::string> text(8);
+        auto field = [&](int i, std::string& into) -> const char* {
+            if (rows.null(i)) return nullptr;
+            into.assign(rows.bytes(i));
+            return into.c_str();
+        };
+        while (rows.next()) {
+            const long long fid = rows.integer(0);
+            const std::string_view wkb = rows.bytes(1);
+            add_geometry(rows.null(1) ? nullptr : reinterpret_cast<const unsigned char*>(wkb.data()), wkb.size());
+            add_attributes(fid, false, field(2, text[0]), field(3, text[1]), rows.null(4) ? 0.0 : rows.real(4),
+                           field(5, text[2]), field(6, text[3]), field(7, text[4]), field(8, text[5]),
+                           field(9, text[6]));
+            sqlite3_stmt* st = add.get();
+            sqlite3_bind_int64(st, 1, fid);
+            for (std::size_t i = 0; i < filter_columns.size(); ++i) {
+                const int at = static_cast<int>(i) + 10, bind = static_cast<int>(i) + 2;
+                const dataset::ColumnType type = filter_columns[i]->type;
+                if (rows.null(at)) {
+                    sqlite3_bind_null(st, bind);
+                } else if (type == dataset::ColumnType::real) {
+                    sqlite3_bind_double(st, bind, rows.real(at));
+                } else if (type == dataset::ColumnType::text) {
+                    const std::string_view v = rows.bytes(at);
+                    sqlite3_bind_text(st, bind, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+                } else {
+                    sqlite3_bind_int64(st, bind, rows.integer(at));
+                }
+            }
+            if (sqlite3_step(st) != SQLITE_DONE)
+                throw std::runtime_error(std::string("SQLite in memory: ") + sqlite3_errmsg(memory));
+            sqlite3_reset(st);
+        }
+        std::size_t f = 0;
+        int rc;
+        while ((rc = sqlite3_step(planned.get())) == SQLITE_ROW && f < data.planned.size())
+            data.planned[f++] = sqlite3_column_int(planned.get(), 0) != 0 ? 1 : 0;
+        if (rc != SQLITE_DONE || f != data.planned.size())
+            throw UsageError("--planned \"" + options.planned + "\": " + sqlite3_errmsg(memory));
+        return true;
+    }
 
     // The whole layer through SQLite (GeoPackage files): attributes, filter and blobs in one scan.
     bool read_sqlite(OGRLayer* layer) {
@@ -377,15 +506,11 @@ ContiguityStats statistics(const ContiguityData& data, const std::vector<std::in
 
 namespace {
 
-// The villages' fields a run may read: those it picks by name (Reader below) and every word of
-// the --planned filter (a superset of the fields the filter names).
-std::vector<std::string> village_fields_read(const ContiguityOptions& o) {
-    std::vector<std::string> names = {"county_code", "route_main", "households_total", "households",
-                                      "village_code", "code", "village_name", "name",
-                                      "township_name", "county_name", o.by, o.route_field, o.within_field};
+// Every word of a --planned filter (a superset of the fields it names).
+std::vector<std::string> filter_words(const std::string& f) {
+    std::vector<std::string> names;
     std::string word;
     char quote = 0;  // inside "...", `...` or [...] (a name), or '...' (a string: no name)
-    const std::string& f = o.planned;
     for (std::size_t i = 0; i <= f.size(); ++i) {
         const char ch = i < f.size() ? f[i] : ' ';
         const auto c = static_cast<unsigned char>(ch);
@@ -423,81 +548,20 @@ std::vector<std::string> village_fields_read(const ContiguityOptions& o) {
     return names;
 }
 
-}  // namespace
+// The villages' fields a run may read: those it picks by name (Reader) and the filter's words.
+std::vector<std::string> village_fields_read(const ContiguityOptions& o) {
+    std::vector<std::string> names = {"county_code", "route_main", "households_total", "households",
+                                      "village_code", "code", "village_name", "name",
+                                      "township_name", "county_name", o.by, o.route_field, o.within_field};
+    for (auto& w : filter_words(o.planned)) names.push_back(std::move(w));
+    return names;
+}
 
-ContiguityResult contiguity(const ContiguityOptions& options, const Progress& progress) {
-    // a dataset of cleanheat merge in a database: the run works on a copy, and when it writes
-    // into the dataset its changes go back (dataset/write_through.hpp)
-    if (dataset::pg_dataset_at(options.dataset, options.pg_schema)) {
-        ContiguityOptions local = options;
-        if (!options.write || !options.output.empty()) {
-            const dataset::Snapshot snapshot(options.dataset, options.pg_schema);
-            local.dataset = snapshot.path();
-            ContiguityResult result = contiguity(local, progress);
-            result.dataset = snapshot.label();
-            return result;
-        }
-        const bool villages = options.layer.empty() || options.layer == "villages";
-        dataset::WriteThrough through(options.dataset, options.pg_schema, "contiguity",
-                                      villages ? village_fields_read(options) : std::vector<std::string>{});
-        local.dataset = through.path();
-        ContiguityResult result = contiguity(local, progress);
-        dataset::commit_or_remove(through, {std::filesystem::path(result.xlsx)});
-        result.dataset = through.label();
-        result.output = through.label();
-        return result;
-    }
-    ensure_gdal();
-    const auto started = Clock::now();
-    ContiguityResult result;
-    result.started_at = now_iso();
-    ContiguityData data;
-    result.dataset = options.dataset;
-    const int threads =
-        options.threads > 0 ? options.threads : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
-    if (options.min_villages < 1) throw UsageError("--min-villages must be at least 1");
-    if (options.tolerance < 0) throw UsageError("--tolerance must not be negative");
-
-    // Read
-    progress.update(0.0, "reading " + options.dataset);
-    std::unique_ptr<GDALDataset> ds;
-    {
-        GdalErrorCapture capture;
-        refuse_hot_journal(options.dataset);
-        ds.reset(GDALDataset::Open(options.dataset.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY));
-        if (!ds && is_damage_message(capture.last_message()))
-            throw damaged_dataset(options.dataset, capture.last_message());
-        if (!ds)
-            throw InputError(options.dataset + ": cannot open as vector data" +
-                             (capture.last_message().empty() ? "" : ": " + capture.last_message()));
-    }
-    OGRLayer* layer = nullptr;
-    if (!options.layer.empty()) {
-        layer = ds->GetLayerByName(options.layer.c_str());
-        if (!layer) throw InputError(options.dataset + ": no layer named " + options.layer);
-    } else {
-        layer = ds->GetLayerByName("villages");
-        if (!layer && ds->GetLayerCount() > 0) layer = ds->GetLayer(0);
-        if (!layer) throw InputError(options.dataset + ": no layers");
-    }
-    result.layer = layer->GetName();
-    const bool gpkg = std::strcmp(ds->GetDriver()->GetDescription(), "GPKG") == 0 &&
-                      std::filesystem::is_regular_file(options.dataset) && std::strlen(layer->GetFIDColumn()) > 0;
-    if (options.write && options.output.empty() && !gpkg)
-        throw UsageError(options.dataset + " is not a GeoPackage: give -o out.gpkg for the results (or --no-write)");
-    OGRFeatureDefn* defn = layer->GetLayerDefn();
-    Reader reader{options, data, result, {}, {}, {}, {}, {}, {}, {}};
-    reader.fields.by = pick_field(defn, options.by, {"county_code"}, "--by");
-    reader.fields.route = pick_field(defn, options.route_field, {"route_main"}, "--route-field");
-    reader.fields.within =
-        options.within_field.empty() ? "" : pick_field(defn, options.within_field, {}, "--within-field");
-    reader.fields.households = pick_field(defn, "", {"households_total", "households"}, "");
-    reader.fields.code = pick_field(defn, "", {"village_code", "code"}, "");
-    reader.fields.name = pick_field(defn, "", {"village_name", "name"}, "");
-    reader.fields.township = pick_field(defn, "", {"township_name"}, "");
-    reader.fields.county_name = pick_field(defn, "", {"county_name"}, "");
-    if (const OGRSpatialReference* srs = layer->GetSpatialRef()) data.srs.reset(srs->Clone());
-    if (!gpkg || !reader.read_sqlite(layer)) reader.read_ogr(layer);
+// Everything between reading and writing: empty and invalid geometries, adjacency, clusters,
+// isolated villages and holes, the summaries, the infrastructure rules. `source` names the dataset
+// in findings.
+void analyse(const ContiguityOptions& options, const std::string& source, Reader& reader, ContiguityData& data,
+             ContiguityResult& result, int threads, Clock::time_point started, const Progress& progress) {
     result.features = static_cast<long long>(data.fids.size());
     for (std::size_t g = 0; g < data.group_values.size(); ++g) {
         auto it = reader.county_names.find(data.group_values[g]);
@@ -509,12 +573,12 @@ ContiguityResult contiguity(const ContiguityOptions& options, const Progress& pr
         if (data.coverage.kind(f) == FeatureKind::point) ++points;
         if (data.coverage.kind(f) == FeatureKind::empty) {
             ++result.empty_geometries;
-            add_geometry_finding(data, result, options.dataset, f, "W_GEOMETRY_MISSING",
+            add_geometry_finding(data, result, source, f, "W_GEOMETRY_MISSING",
                                  reader.unreadable.count(f) ? "图形无法读取" : "");
         }
     }
     result.points = points > polygons;
-    if (!result.points) repair_invalid(data, result, options.dataset, threads);
+    if (!result.points) repair_invalid(data, result, source, threads);
     project_if_geographic(data, result);
     result.seconds_read = seconds_since(started);
 
@@ -537,12 +601,12 @@ ContiguityResult contiguity(const ContiguityOptions& options, const Progress& pr
     result.gaps_bridged = static_cast<long long>(adj.gaps.size());
     result.overlaps = static_cast<long long>(adj.overlaps.size());
     for (const auto& [a, b] : adj.overlaps)
-        add_geometry_finding(data, result, options.dataset, a, "W_POLYGON_OVERLAP",
+        add_geometry_finding(data, result, source, a, "W_POLYGON_OVERLAP",
                              "与 fid " + std::to_string(data.fids[b]) + " " + data.code[b] + " 重叠");
     for (const Gap& gap : adj.gaps) {
         char distance[64];
         std::snprintf(distance, sizeof distance, "%.2f", gap.distance);
-        add_geometry_finding(data, result, options.dataset, gap.a, "W_GAP_BRIDGED",
+        add_geometry_finding(data, result, source, gap.a, "W_GAP_BRIDGED",
                              "与 fid " + std::to_string(data.fids[gap.b]) + " " + data.code[gap.b] + " 相距 " +
                                  distance + " 米");
     }
@@ -638,6 +702,154 @@ ContiguityResult contiguity(const ContiguityOptions& options, const Progress& pr
     result.seconds_clusters = seconds_since(clusters_started);
     if (!options.heating_coverage.empty() || !options.gas_mains.empty() || !options.grid_zones.empty())
         check_rules(options, data, result);
+}
+
+int thread_count(const ContiguityOptions& options) {
+    return options.threads > 0 ? options.threads : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+}
+
+void check_options(const ContiguityOptions& options) {
+    if (options.min_villages < 1) throw UsageError("--min-villages must be at least 1");
+    if (options.tolerance < 0) throw UsageError("--tolerance must not be negative");
+}
+
+// The clusters' outlines (none for points).
+std::vector<std::vector<unsigned char>> outlines_of(const ContiguityOptions& options, ContiguityData& data,
+                                                    ContiguityResult& result, int threads, const Progress& progress) {
+    if (result.points) return {};
+    return cluster_outlines(data, result, threads, options.adjacency == AdjacencyKind::queen, progress.slice(0.85, 0.93));
+}
+
+// The workbook kept once the results are in the dataset.
+void finish_written(ContiguityResult& result, AtomicOutput* workbook, const std::string& xlsx,
+                    Clock::time_point write_started) {
+    if (workbook) {
+        workbook->commit();
+        result.xlsx = xlsx;
+    }
+    result.written = true;
+    result.seconds_write = seconds_since(write_started);
+}
+
+// The check on a dataset in a database, its villages read and its results written there directly
+// (no working copy), in one transaction holding the dataset's write lock. Nullopt, with nothing
+// changed, when the run needs a working copy: an older schema version (upgraded on the way), lon/lat
+// villages (projected for the check), a filter that names more than the villages' fields.
+std::optional<ContiguityResult> contiguity_in_database(const ContiguityOptions& options, const Progress& progress) {
+    const std::string schema = options.pg_schema.empty() ? dataset::kDefaultPgSchema : options.pg_schema;
+    dataset::check_schema_name(schema);
+    PgConnection db(pg_conninfo(options.dataset));
+    const std::string label = db.label() + " schema " + schema;
+    const std::string villages = db.identifier(schema) + ".villages";
+    db.exec("BEGIN");
+    dataset::pg_lock_dataset(db, schema, label);
+    if (dataset::pg_schema_version(db, schema) != dataset::kSchemaVersion) return std::nullopt;
+    const auto started = Clock::now();
+    ContiguityResult result;
+    result.started_at = now_iso();
+    result.dataset = label;
+    result.layer = "villages";
+    ContiguityData data;
+    const int srid = static_cast<int>(db.query("SELECT Find_SRID($1, 'villages', 'geom')", {schema}).integer(0, 0));
+    if (srid > 0) {
+        data.srs = std::make_unique<OGRSpatialReference>();
+        data.srs->SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
+        if (data.srs->importFromEPSG(srid) != OGRERR_NONE || data.srs->IsGeographic()) return std::nullopt;
+        data.srs_id = srid;
+    }
+    progress.update(0.0, "reading " + label);
+    Reader reader{options, data, result, {}, {}, {}, {}, {}, {}, {}};
+    if (!reader.read_pg(db, villages, dataset::pg_columns(db, schema, dataset::table("villages")))) return std::nullopt;
+    analyse(options, label, reader, data, result, thread_count(options), started, progress);
+
+    const auto write_started = Clock::now();
+    const auto outlines = outlines_of(options, data, result, thread_count(options), progress);
+    result.seconds_outlines = seconds_since(write_started);
+    // the workbook first: a workbook that cannot be written leaves the dataset as it was
+    std::unique_ptr<AtomicOutput> workbook;
+    if (!options.xlsx.empty()) workbook = write_contiguity_workbook(options.xlsx, options, data, result);
+    if (write_contiguity_tables(db, schema, srid, options, data, result, outlines)) dataset::pg_secure_dataset(db, schema);
+    throw_if_stop_requested();
+    db.exec("COMMIT");
+    result.output = label;
+    finish_written(result, workbook.get(), options.xlsx, write_started);
+    progress.update(1.0);
+    return result;
+}
+
+}  // namespace
+
+ContiguityResult contiguity(const ContiguityOptions& options, const Progress& progress) {
+    // a dataset of cleanheat merge in a database: the run works on a copy, and when it writes
+    // into the dataset its changes go back (dataset/write_through.hpp)
+    if (dataset::pg_dataset_at(options.dataset, options.pg_schema)) {
+        ContiguityOptions local = options;
+        if (!options.write || !options.output.empty()) {
+            const dataset::Snapshot snapshot(options.dataset, options.pg_schema);
+            local.dataset = snapshot.path();
+            ContiguityResult result = contiguity(local, progress);
+            result.dataset = snapshot.label();
+            return result;
+        }
+        const bool villages = options.layer.empty() || options.layer == "villages";
+        check_options(options);
+        if (villages)
+            if (auto result = contiguity_in_database(options, progress)) return *std::move(result);
+        dataset::WriteThrough through(options.dataset, options.pg_schema, "contiguity",
+                                      villages ? village_fields_read(options) : std::vector<std::string>{});
+        local.dataset = through.path();
+        ContiguityResult result = contiguity(local, progress);
+        dataset::commit_or_remove(through, {std::filesystem::path(result.xlsx)});
+        result.dataset = through.label();
+        result.output = through.label();
+        return result;
+    }
+    ensure_gdal();
+    const auto started = Clock::now();
+    ContiguityResult result;
+    result.started_at = now_iso();
+    ContiguityData data;
+    result.dataset = options.dataset;
+    const int threads = thread_count(options);
+    check_options(options);
+
+    // Read
+    progress.update(0.0, "reading " + options.dataset);
+    std::unique_ptr<GDALDataset> ds;
+    {
+        GdalErrorCapture capture;
+        refuse_hot_journal(options.dataset);
+        ds.reset(GDALDataset::Open(options.dataset.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY));
+        if (!ds && is_damage_message(capture.last_message()))
+            throw damaged_dataset(options.dataset, capture.last_message());
+        if (!ds)
+            throw InputError(options.dataset + ": cannot open as vector data" +
+                             (capture.last_message().empty() ? "" : ": " + capture.last_message()));
+    }
+    OGRLayer* layer = nullptr;
+    if (!options.layer.empty()) {
+        layer = ds->GetLayerByName(options.layer.c_str());
+        if (!layer) throw InputError(options.dataset + ": no layer named " + options.layer);
+    } else {
+        layer = ds->GetLayerByName("villages");
+        if (!layer && ds->GetLayerCount() > 0) layer = ds->GetLayer(0);
+        if (!layer) throw InputError(options.dataset + ": no layers");
+    }
+    result.layer = layer->GetName();
+    const bool gpkg = std::strcmp(ds->GetDriver()->GetDescription(), "GPKG") == 0 &&
+                      std::filesystem::is_regular_file(options.dataset) && std::strlen(layer->GetFIDColumn()) > 0;
+    if (options.write && options.output.empty() && !gpkg)
+        throw UsageError(options.dataset + " is not a GeoPackage: give -o out.gpkg for the results (or --no-write)");
+    Reader reader{options, data, result, {}, {}, {}, {}, {}, {}, {}};
+    {
+        std::vector<std::string> names;
+        OGRFeatureDefn* defn = layer->GetLayerDefn();
+        for (int i = 0; i < defn->GetFieldCount(); ++i) names.emplace_back(defn->GetFieldDefn(i)->GetNameRef());
+        reader.pick(names);
+    }
+    if (const OGRSpatialReference* srs = layer->GetSpatialRef()) data.srs.reset(srs->Clone());
+    if (!gpkg || !reader.read_sqlite(layer)) reader.read_ogr(layer);
+    analyse(options, options.dataset, reader, data, result, threads, started, progress);
 
     // Outputs
     if (!options.write) {
@@ -645,9 +857,7 @@ ContiguityResult contiguity(const ContiguityOptions& options, const Progress& pr
         return result;
     }
     const auto write_started = Clock::now();
-    std::vector<std::vector<unsigned char>> outlines;
-    if (!result.points) outlines = cluster_outlines(data, result, threads, options.adjacency == AdjacencyKind::queen,
-                                                     progress.slice(0.85, 0.93));
+    const auto outlines = outlines_of(options, data, result, threads, progress);
     result.seconds_outlines = seconds_since(write_started);
     const bool in_place = options.output.empty();
     if (in_place && !gpkg) throw UsageError(options.dataset + " is not a GeoPackage: give -o out.gpkg for the results");
@@ -683,12 +893,7 @@ ContiguityResult contiguity(const ContiguityOptions& options, const Progress& pr
         out.commit();
         result.output = options.output;
     }
-    if (workbook) {
-        workbook->commit();
-        result.xlsx = options.xlsx;
-    }
-    result.written = true;
-    result.seconds_write = seconds_since(write_started);
+    finish_written(result, workbook.get(), options.xlsx, write_started);
     progress.update(1.0);
     return result;
 }

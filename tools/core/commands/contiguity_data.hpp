@@ -10,6 +10,7 @@
 #include "geo/adjacency.hpp"
 #include "geo/coverage.hpp"
 #include "io/atomic_output.hpp"
+#include "io/pg_connection.hpp"
 
 namespace cleanheat {
 
@@ -51,6 +52,12 @@ void check_rules(const ContiguityOptions& options, ContiguityData& data, Contigu
 void write_contiguity_layers(const std::string& path, const std::string& layer, const ContiguityOptions& options,
                              const ContiguityData& data, const ContiguityResult& result,
                              const std::vector<std::vector<unsigned char>>& outlines);
+// The same results into a dataset in a database (dataset/results.hpp), inside the caller's
+// transaction: village_contiguity by its changed rows, the other tables replaced, the run logged.
+// True when a result table was made (the dataset is to be secured again before the commit).
+bool write_contiguity_tables(const PgConnection& db, const std::string& schema, int srid,
+                             const ContiguityOptions& options, const ContiguityData& data,
+                             const ContiguityResult& result, const std::vector<std::vector<unsigned char>>& outlines);
 // The workbook: per-group summary, isolated villages, holes, rule findings.
 // The workbook, complete in its .partial file, renamed by the caller once the dataset is written.
 std::unique_ptr<AtomicOutput> write_contiguity_workbook(const std::string& path, const ContiguityOptions& options,

@@ -13,6 +13,7 @@
 #include "commands/contiguity_data.hpp"
 #include "base/error.hpp"
 #include "dataset/dataset.hpp"
+#include "dataset/results.hpp"
 #include "geo/geos_util.hpp"
 #include "geo/outline.hpp"
 #include "io/gdal_context.hpp"
@@ -351,6 +352,102 @@ void check_rules(const ContiguityOptions& options, ContiguityData& data, Contigu
     }
 }
 
+namespace {
+
+// The rows of the check's result tables, as both stores take them (dataset/results.hpp).
+class ContiguityRows {
+public:
+    ContiguityRows(const ContiguityOptions& options, const ContiguityData& data, const ContiguityResult& result,
+                   const std::vector<std::vector<unsigned char>>& outlines)
+        : options_(options), data_(data), result_(result), outlines_(outlines) {
+        groups_.emplace_back("", &result.total);
+        for (const auto& g : result.groups) groups_.emplace_back(options.by.empty() ? "county_code" : options.by, &g);
+        for (const auto& finding : result.geometry_findings) findings_.push_back(&finding);
+        for (const auto& finding : result.findings) findings_.push_back(&finding);
+    }
+    std::size_t villages() const { return data_.fids.size(); }
+    std::size_t clusters() const { return result_.clusters.size(); }
+    std::size_t groups() const { return groups_.size(); }
+    std::size_t findings() const { return findings_.size(); }
+
+    // village_contiguity: each village's cluster and class
+    void village(std::size_t f, dataset::RowOut& out) const {
+        out.integer(data_.fids[f]);
+        out.integer_or_null(data_.cluster[f], data_.cluster[f] > 0);
+        out.integer_or_null(data_.cluster_size[f], data_.cluster_size[f] > 0);
+        out.integer_or_null(data_.route_cluster[f], data_.route_cluster[f] > 0);
+        out.integer_or_null(data_.group_cluster[f], data_.group_cluster[f] > 0);
+        out.integer(data_.isolated[f]);
+        out.integer(data_.hole[f]);
+        out.integer(data_.enclosed[f]);
+        out.text(contiguity_class(data_, f, options_.min_villages));
+    }
+    // clusters: the outline and counts of each cluster, keyed by its id
+    void cluster(std::size_t c, dataset::RowOut& out) const {
+        static const std::vector<unsigned char> none;
+        const auto& cl = result_.clusters[c];
+        std::string groups;
+        for (const auto& g : cl.groups) groups += (groups.empty() ? "" : ",") + g;
+        out.integer(cl.id);
+        out.geometry(c < outlines_.size() ? outlines_[c] : none);
+        out.integer(cl.id);
+        out.integer(cl.villages);
+        out.real(cl.households);
+        out.real(cl.area_m2 / 1e6);
+        out.text(groups);
+        out.text(cl.routes);
+    }
+    // contiguity_groups: the whole first, then each group
+    void group(std::size_t i, dataset::RowOut& out) const {
+        const auto& [by, stats] = groups_[i];
+        const ContiguityStats& s = *stats;
+        const double h = s.planned_households;
+        out.integer(static_cast<long long>(i) + 1);
+        out.text(by);
+        out.text(s.value);
+        out.text(s.name);
+        out.integer(s.villages);
+        out.integer(s.planned);
+        out.real(h);
+        out.integer(s.edges);
+        out.integer(s.clusters);
+        out.integer(s.isolated);
+        out.integer(s.holes);
+        out.integer(s.enclosed);
+        out.integer(s.largest_villages);
+        out.real(h > 0 ? s.largest_households / h : 0);
+        out.real(h > 0 ? s.block_households / h : 0);
+    }
+    // contiguity_findings: geometry findings, then the rules'
+    void finding(std::size_t i, dataset::RowOut& out) const {
+        const RuleFinding& finding = *findings_[i];
+        const std::size_t f = finding.feature;
+        out.integer(static_cast<long long>(i) + 1);
+        out.integer(data_.fids[f]);
+        out.text(data_.code[f]);
+        out.text(data_.name[f]);
+        out.text(data_.county[f]);
+        out.text(finding.code);
+        out.text(issue_code(finding.code).message + (finding.detail.empty() ? "" : "：" + finding.detail));
+    }
+
+private:
+    const ContiguityOptions& options_;
+    const ContiguityData& data_;
+    const ContiguityResult& result_;
+    const std::vector<std::vector<unsigned char>>& outlines_;
+    std::vector<std::pair<std::string, const ContiguityStats*>> groups_;
+    std::vector<const RuleFinding*> findings_;
+};
+
+const char* const kResultTables[] = {"village_contiguity", "clusters", "contiguity_groups", "contiguity_findings"};
+
+dataset::RunEntry run_entry(const ContiguityOptions& options, const ContiguityResult& result) {
+    return {"contiguity", options.command_line, result.started_at, {{"planned", options.planned}}};
+}
+
+}  // namespace
+
 void write_contiguity_layers(const std::string& path, const std::string& layer, const ContiguityOptions& options,
                              const ContiguityData& data, const ContiguityResult& result,
                              const std::vector<std::vector<unsigned char>>& outlines) {
@@ -368,95 +465,43 @@ void write_contiguity_layers(const std::string& path, const std::string& layer, 
         // each village's result in a table of its own, keyed by the village (no village row is
         // rewritten); fields an older run left in the layer move out first
         dataset::move_contiguity_fields(db, layer);
-        dataset::recreate_table(db, dataset::table("village_contiguity"));
-        {
-            SqlStatement insert(db, dataset::insert_sql(dataset::table("village_contiguity")));
-            for (std::size_t f = 0; f < data.fids.size(); ++f) {
-                auto optional = [&](int i, std::int32_t v) {
-                    if (v > 0)
-                        insert.integer(i, v);
-                    else
-                        insert.null(i);
-                };
-                insert.integer(1, data.fids[f]);
-                optional(2, data.cluster[f]);
-                optional(3, data.cluster_size[f]);
-                optional(4, data.route_cluster[f]);
-                optional(5, data.group_cluster[f]);
-                insert.integer(6, data.isolated[f]).integer(7, data.hole[f]).integer(8, data.enclosed[f]);
-                insert.text(9, contiguity_class(data, f, options.min_villages)).run();
-            }
-        }
-        // new layers
-        for (const char* name : {"clusters", "contiguity_groups", "contiguity_findings"})
-            dataset::recreate_table(db, dataset::table(name), srs_id);
-        {
-            SqlStatement insert(
-                db,
-                "INSERT INTO clusters (fid, geom, cluster_id, villages, households, area_km2, groups, routes) "
-                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
-            for (std::size_t c = 0; c < result.clusters.size(); ++c) {
-                const auto& cl = result.clusters[c];
-                std::string groups;
-                for (const auto& g : cl.groups) groups += (groups.empty() ? "" : ",") + g;
-                insert.integer(1, cl.id);
-                if (c < outlines.size() && !outlines[c].empty()) {
-                    std::vector<unsigned char> blob = outlines[c];
-                    std::memcpy(&blob[4], &srs_id, 4);
-                    insert.blob(2, blob);
-                    insert.integer(3, cl.id).integer(4, cl.villages).real(5, cl.households).real(6, cl.area_m2 / 1e6);
-                    insert.text(7, groups).text(8, cl.routes).run();
-                } else {
-                    insert.null(2).integer(3, cl.id).integer(4, cl.villages).real(5, cl.households);
-                    insert.real(6, cl.area_m2 / 1e6).text(7, groups).text(8, cl.routes).run();
-                }
-            }
-        }
-        {
-            SqlStatement insert(
-                db,
-                "INSERT INTO contiguity_groups (by_field, value, name, villages, planned, planned_households, "
-                "edges, clusters, isolated, holes, enclosed, largest_villages, largest_share, block_share) "
-                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)");
-            auto row = [&](const std::string& by, const ContiguityStats& s) {
-                const double h = s.planned_households;
-                insert.text(1, by).text(2, s.value).text(3, s.name).integer(4, s.villages).integer(5, s.planned);
-                insert.real(6, h)
-                    .integer(7, s.edges)
-                    .integer(8, s.clusters)
-                    .integer(9, s.isolated)
-                    .integer(10, s.holes);
-                insert.integer(11, s.enclosed).integer(12, s.largest_villages);
-                insert.real(13, h > 0 ? s.largest_households / h : 0).real(14, h > 0 ? s.block_households / h : 0);
-                insert.run();
-            };
-            row("", result.total);
-            for (const auto& g : result.groups) row(options.by.empty() ? "county_code" : options.by, g);
-        }
-        {
-            SqlStatement insert(
-                db,
-                "INSERT INTO contiguity_findings (village_fid, village_code, village_name, county, code, "
-                "message) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
-            std::vector<const RuleFinding*> all;
-            for (const auto& finding : result.geometry_findings) all.push_back(&finding);
-            for (const auto& finding : result.findings) all.push_back(&finding);
-            for (const RuleFinding* found : all) {
-                const RuleFinding& finding = *found;
-                const std::size_t f = finding.feature;
-                insert.integer(1, data.fids[f]).text(2, data.code[f]).text(3, data.name[f]).text(4, data.county[f]);
-                insert.text(5, finding.code)
-                    .text(6, issue_code(finding.code).message + (finding.detail.empty() ? "" : "：" + finding.detail));
-                insert.run();
-            }
-        }
-        if (own_dataset)
-            dataset::log_run(db, {"contiguity", options.command_line, result.started_at, {{"planned", options.planned}}});
+        const ContiguityRows rows(options, data, result, outlines);
+        for (const char* name : kResultTables) dataset::recreate_table(db, dataset::table(name), srs_id);
+        auto insert = [&](const char* name, std::size_t n, void (ContiguityRows::*row)(std::size_t, dataset::RowOut&) const) {
+            dataset::insert_rows(db, dataset::table(name), n, [&](std::size_t i, dataset::RowOut& out) { (rows.*row)(i, out); },
+                                 srs_id);
+        };
+        insert("village_contiguity", rows.villages(), &ContiguityRows::village);
+        insert("clusters", rows.clusters(), &ContiguityRows::cluster);
+        insert("contiguity_groups", rows.groups(), &ContiguityRows::group);
+        insert("contiguity_findings", rows.findings(), &ContiguityRows::finding);
+        if (own_dataset) dataset::log_run(db, run_entry(options, result));
         db.exec("COMMIT");
     } catch (...) {
         sqlite3_exec(db.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
         throw;
     }
+}
+
+bool write_contiguity_tables(const PgConnection& db, const std::string& schema, int srid,
+                             const ContiguityOptions& options, const ContiguityData& data,
+                             const ContiguityResult& result, const std::vector<std::vector<unsigned char>>& outlines) {
+    const bool made = dataset::pg_prepare_result_tables(
+        db, schema, "contiguity", std::vector<std::string>(std::begin(kResultTables), std::end(kResultTables)), srid);
+    const ContiguityRows rows(options, data, result, outlines);
+    auto source = [&](void (ContiguityRows::*row)(std::size_t, dataset::RowOut&) const) -> dataset::RowSource {
+        return [&rows, row](std::size_t i, dataset::RowOut& out) { (rows.*row)(i, out); };
+    };
+    dataset::pg_replace_changed_rows(db, schema, dataset::table("village_contiguity"), rows.villages(),
+                                     source(&ContiguityRows::village));
+    dataset::pg_replace_rows(db, schema, dataset::table("clusters"), rows.clusters(), source(&ContiguityRows::cluster),
+                             srid);
+    dataset::pg_replace_rows(db, schema, dataset::table("contiguity_groups"), rows.groups(),
+                             source(&ContiguityRows::group), srid);
+    dataset::pg_replace_rows(db, schema, dataset::table("contiguity_findings"), rows.findings(),
+                             source(&ContiguityRows::finding), srid);
+    dataset::pg_log_run(db, schema, run_entry(options, result));
+    return made;
 }
 
 std::unique_ptr<AtomicOutput> write_contiguity_workbook(const std::string& path, const ContiguityOptions& options,

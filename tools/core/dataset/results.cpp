@@ -1,0 +1,268 @@
+#include "dataset/results.hpp"
+
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <nlohmann/json.hpp>
+#include <unordered_map>
+
+#include "base/error.hpp"
+#include "dataset/pg_rows.hpp"
+#include "dataset/pg_store.hpp"
+#include "io/file_info.hpp"
+#include "io/sqlite_util.hpp"
+
+namespace cleanheat::dataset {
+namespace {
+
+std::string qualified(const PgConnection& db, const std::string& schema, const std::string& table) {
+    return db.identifier(schema) + "." + db.identifier(table);
+}
+
+// A digest of a row's values after its key (NULL, numbers by their bits, text by its bytes):
+// computed alike from the rows a RowSource gives and from the rows the database holds.
+class Digest {
+public:
+    void reset() { h_ = 1469598103934665603ULL; }
+    void add(unsigned char tag, const void* data, std::size_t size) {
+        mix(tag);
+        const auto* bytes = static_cast<const unsigned char*>(data);
+        for (std::size_t i = 0; i < size; ++i) mix(bytes[i]);
+        mix(0xFF);
+    }
+    std::uint64_t value() const { return h_; }
+
+private:
+    void mix(unsigned char byte) { h_ = (h_ ^ byte) * 1099511628211ULL; }
+    std::uint64_t h_ = 0;
+};
+
+class DigestRow : public RowOut {
+public:
+    void start() {
+        digest_.reset();
+        first_ = true;
+    }
+    long long key() const { return key_; }
+    std::uint64_t value() const { return digest_.value(); }
+    void integer(long long v) override {
+        if (first_) {
+            key_ = v;
+            first_ = false;
+            return;
+        }
+        digest_.add(1, &v, sizeof v);
+    }
+    void real(double v) override { digest_.add(2, &v, sizeof v); }
+    void text(std::string_view v) override { digest_.add(3, v.data(), v.size()); }
+    void null() override { digest_.add(0, nullptr, 0); }
+    void geometry(const std::vector<unsigned char>& blob) override { digest_.add(4, blob.data(), blob.size()); }
+
+private:
+    Digest digest_;
+    long long key_ = 0;
+    bool first_ = true;
+};
+
+class CopyRow : public RowOut {
+public:
+    CopyRow(PgCopyIn& copy, int srid, std::string what) : copy_(copy), srid_(srid), what_(std::move(what)) {}
+    void integer(long long v) override { copy_.field(std::to_string(v)); }
+    void real(double v) override {
+        char text[40];
+        const int n = std::snprintf(text, sizeof text, "%.17g", v);
+        copy_.field(text, static_cast<std::size_t>(n));
+    }
+    void text(std::string_view v) override { copy_.field(v.data(), v.size()); }
+    void null() override { copy_.null(); }
+    void geometry(const std::vector<unsigned char>& blob) override {
+        if (blob.empty()) return copy_.null();
+        if (!blob_to_hex_ewkb(blob.data(), blob.size(), srid_, hex_))
+            throw OutputError(what_ + ": a geometry that is not a GeoPackage geometry");
+        copy_.field(hex_);
+    }
+
+private:
+    PgCopyIn& copy_;
+    int srid_;
+    std::string what_, hex_;
+};
+
+class InsertRow : public RowOut {
+public:
+    InsertRow(SqlStatement& insert, int srs_id) : insert_(insert), srs_id_(srs_id) {}
+    void start() { at_ = 0; }
+    void integer(long long v) override { insert_.integer(++at_, v); }
+    void real(double v) override { insert_.real(++at_, v); }
+    void text(std::string_view v) override { insert_.text(++at_, std::string(v)); }
+    void null() override { insert_.null(++at_); }
+    void geometry(const std::vector<unsigned char>& blob) override {
+        if (blob.empty()) return null();
+        if (blob.size() < 8) throw std::logic_error("a geometry blob of " + std::to_string(blob.size()) + " bytes");
+        blob_ = blob;
+        std::memcpy(&blob_[4], &srs_id_, 4);
+        insert_.blob(++at_, blob_);
+    }
+
+private:
+    SqlStatement& insert_;
+    int srs_id_;
+    int at_ = 0;
+    std::vector<unsigned char> blob_;
+};
+
+}  // namespace
+
+void insert_rows(const SqliteDb& db, const Table& table, std::size_t rows, const RowSource& source, int srs_id) {
+    std::string columns, values;
+    int n = 0;
+    for (const auto& c : row_columns(table)) {
+        columns += (n ? ", " : "") + sql_identifier(c);
+        values += (n ? ", ?" : "?") + std::to_string(n + 1);
+        ++n;
+    }
+    SqlStatement insert(db, "INSERT INTO " + sql_identifier(table.name) + " (" + columns + ") VALUES (" + values + ")");
+    InsertRow row(insert, srs_id);
+    for (std::size_t i = 0; i < rows; ++i) {
+        row.start();
+        source(i, row);
+        insert.run();
+    }
+}
+
+std::vector<std::string> row_columns(const Table& table) {
+    std::vector<std::string> names;
+    if (table.key == Key::fid) names.emplace_back("fid");
+    if (table.key == Key::import_id) names.emplace_back("import_id");
+    if (table.features) names.emplace_back("geom");
+    for (const auto& c : table.columns) names.emplace_back(c.name);
+    return names;
+}
+
+bool pg_prepare_result_tables(const PgConnection& db, const std::string& schema, const std::string& command,
+                              const std::vector<std::string>& names, int srid) {
+    bool locked = false;
+    for (const auto& name : names) {
+        const Table& t = table(name);
+        if (pg_table_exists(db, schema, name)) {
+            const std::vector<Column> present = pg_columns(db, schema, t);
+            bool same = present.size() == t.columns.size();
+            for (std::size_t i = 0; same && i < present.size(); ++i)
+                same = std::strcmp(present[i].name, t.columns[i].name) == 0;
+            if (same) continue;
+        }
+        if (db.query("SELECT has_schema_privilege($1, 'CREATE')", {schema}).text(0, 0) != "t")
+            throw InputError(db.label() + " schema " + schema + ": the dataset has no table " + name +
+                                 " of this version yet",
+                             "the city office runs 'cleanheat " + command + "' on it once first");
+        if (!locked) db.exec("LOCK TABLE " + qualified(db, schema, "villages") + " IN ACCESS EXCLUSIVE MODE");
+        locked = true;
+        db.exec("DROP TABLE IF EXISTS " + qualified(db, schema, name));
+        pg_create_table(db, schema, t, t.columns, srid, "MULTIPOLYGON");
+    }
+    return locked;
+}
+
+long long pg_replace_changed_rows(const PgConnection& db, const std::string& schema, const Table& t,
+                                  std::size_t rows, const RowSource& source) {
+    if (t.key != Key::first_column) throw std::logic_error(std::string(t.name) + " is not keyed by its first column");
+    const std::string q = qualified(db, schema, t.name);
+    std::string select;
+    for (const auto& c : t.columns) select += (select.empty() ? "SELECT " : ", ") + db.identifier(c.name);
+    // the rows there, as digests
+    std::unordered_map<long long, std::uint64_t> before;
+    {
+        PgCopyOut there(db, select + " FROM " + q);
+        Digest digest;
+        while (there.next()) {
+            digest.reset();
+            for (std::size_t i = 1; i < t.columns.size(); ++i) {
+                const int f = static_cast<int>(i);
+                if (there.null(f)) {
+                    digest.add(0, nullptr, 0);
+                } else if (t.columns[i].type == ColumnType::real) {
+                    const double v = there.real(f);
+                    digest.add(2, &v, sizeof v);
+                } else if (t.columns[i].type == ColumnType::text) {
+                    const std::string_view v = there.bytes(f);
+                    digest.add(3, v.data(), v.size());
+                } else {
+                    const long long v = there.integer(f);
+                    digest.add(1, &v, sizeof v);
+                }
+            }
+            before[there.integer(0)] = digest.value();
+        }
+    }
+    // the rows given that differ, and the keys to delete (changed or gone)
+    std::vector<std::size_t> write;
+    std::string deleted;  // a PostgreSQL array literal
+    long long deletes = 0;
+    DigestRow row;
+    for (std::size_t i = 0; i < rows; ++i) {
+        row.start();
+        source(i, row);
+        const auto it = before.find(row.key());
+        if (it != before.end()) {
+            const bool same = it->second == row.value();
+            before.erase(it);
+            if (same) continue;
+            deleted += (deleted.empty() ? "" : ",") + std::to_string(row.key());
+            ++deletes;
+        }
+        write.push_back(i);
+    }
+    for (const auto& [key, digest] : before) {
+        deleted += (deleted.empty() ? "" : ",") + std::to_string(key);
+        ++deletes;
+    }
+    if (deletes > 0) {
+        const long long gone =
+            db.query("DELETE FROM " + q + " WHERE " + db.identifier(t.columns.front().name) + " = ANY($1::bigint[])",
+                     {"{" + deleted + "}"})
+                .affected();
+        if (gone != deletes)  // rows this login could read but not delete
+            throw OutputError(db.label() + ": " + t.name + ": " + std::to_string(deletes) + " rows to replace, " +
+                              std::to_string(gone) + " deleted");
+    }
+    if (write.empty()) return 0;
+    PgCopyIn copy(db, q, row_columns(t));
+    CopyRow out(copy, 0, db.label() + ": " + t.name);
+    for (std::size_t i : write) {
+        source(i, out);
+        copy.end_row();
+    }
+    return copy.finish();
+}
+
+void pg_replace_rows(const PgConnection& db, const std::string& schema, const Table& t, std::size_t rows,
+                     const RowSource& source, int srid) {
+    const std::string q = qualified(db, schema, t.name);
+    db.exec("DELETE FROM " + q);
+    PgCopyIn copy(db, q, row_columns(t));
+    CopyRow out(copy, srid, db.label() + ": " + t.name);
+    for (std::size_t i = 0; i < rows; ++i) {
+        source(i, out);
+        copy.end_row();
+    }
+    copy.finish();
+    if (t.key == Key::fid) pg_continue_keys(db, schema, t.name, "fid");
+}
+
+void pg_log_run(const PgConnection& db, const std::string& schema, const RunEntry& run) {
+    const std::string q = qualified(db, schema, "run_log");
+    if (db.query("SELECT has_any_column_privilege($1, 'INSERT')", {q}).text(0, 0) != "t") return;
+    nlohmann::ordered_json details = nlohmann::ordered_json::object();
+    for (const auto& [key, value] : run.details) details[key] = value;
+    std::string columns, values;
+    int n = 0;
+    for (const auto& c : table("run_log").columns) {
+        columns += (n ? ", " : "") + db.identifier(c.name);
+        values += (n ? ", $" : "$") + std::to_string(n + 1);
+        ++n;
+    }
+    db.query("INSERT INTO " + q + " (" + columns + ") VALUES (" + values + ")",
+             {run.command, run.arguments, std::string(CLEANHEAT_VERSION), run.started_at, now_iso(), details.dump()});
+}
+
+}  // namespace cleanheat::dataset

@@ -1,0 +1,63 @@
+// A command's result tables written from its own arrays, into either store: a RowSource gives each
+// row's values once, in the declared order of the table's columns, and the store's writer takes
+// them: INSERT into a GeoPackage, or straight into a PG: dataset by COPY, without a working copy,
+// inside the caller's transaction (which holds the dataset's write lock, dataset/pg_store.hpp).
+// Used where the command reads the database directly too (contiguity); the commands that work on
+// a copy go through dataset/write_through.hpp.
+#pragma once
+#include <cstddef>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "dataset/dataset.hpp"
+#include "dataset/schema.hpp"
+#include "io/pg_connection.hpp"
+
+namespace cleanheat::dataset {
+
+// The values of one row, in the order row_columns() gives.
+class RowOut {
+public:
+    virtual ~RowOut() = default;
+    virtual void integer(long long value) = 0;
+    virtual void real(double value) = 0;
+    virtual void text(std::string_view value) = 0;
+    virtual void null() = 0;
+    // A GeoPackage geometry blob (its srs_id is the writer's business); empty: NULL.
+    virtual void geometry(const std::vector<unsigned char>& blob) = 0;
+    void integer_or_null(long long value, bool present) { present ? integer(value) : null(); }
+};
+// Writes row `i` of a table into `out`.
+using RowSource = std::function<void(std::size_t i, RowOut& out)>;
+
+// The columns of a table as a RowSource gives them: fid (tables keyed by fid), geom (feature
+// layers), then the declared columns.
+std::vector<std::string> row_columns(const Table& table);
+
+// `rows` rows into a table of a GeoPackage (in the caller's transaction), geometries with `srs_id`.
+void insert_rows(const SqliteDb& db, const Table& table, std::size_t rows, const RowSource& source, int srs_id);
+
+// The tables `names` ready to take rows: made when missing or when their columns are not the
+// declared ones (the villages are locked exclusively first: readers wait rather than find a table
+// of their snapshot gone). True when a table was made (pg_secure_dataset before the commit).
+// InputError when this login may not make them.
+bool pg_prepare_result_tables(const PgConnection& db, const std::string& schema, const std::string& command,
+                              const std::vector<std::string>& names, int srid);
+
+// A table keyed by its village (Key::first_column, an integer key) replaced by `rows` rows: only
+// the rows that differ from the database's (and the rows of keys no longer given) are deleted and
+// written again; a run that changes nothing writes nothing. Rows written.
+long long pg_replace_changed_rows(const PgConnection& db, const std::string& schema, const Table& table,
+                                  std::size_t rows, const RowSource& source);
+
+// A table replaced as a whole by `rows` rows (DELETE and COPY: older snapshots keep the rows
+// before), geometries with `srid`; its key sequence continues after the largest key.
+void pg_replace_rows(const PgConnection& db, const std::string& schema, const Table& table, std::size_t rows,
+                     const RowSource& source, int srid);
+
+// Appends a run to the run log (a login that may not add to it: not logged, as with a copy).
+void pg_log_run(const PgConnection& db, const std::string& schema, const RunEntry& run);
+
+}  // namespace cleanheat::dataset
