@@ -40,6 +40,41 @@ TEST(ContiguityCli, JsonHasTheContractKeysAndSampleCounts) {
     EXPECT_TRUE(fs::exists(dir / "c.xlsx"));
 }
 
+// Each village's ids name what they say: a cluster of cluster_size villages; a route cluster of
+// one route and a group cluster of one county, each inside one cluster; unplanned villages in none.
+TEST(ContiguityCli, EachVillagesClusterIdsNameClustersOfOneRouteAndOneCounty) {
+    const auto dir = temp_dir();
+    const auto gpkg = merge_samples(dir);
+    const auto r = run_cli({"contiguity", gpkg.string(), "--quiet"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    std::map<std::string, long long> cluster_villages;
+    std::map<std::string, std::set<std::string>> clusters_of_route_cluster, clusters_of_group_cluster, routes, counties;
+    const auto villages = villages_with_contiguity(gpkg);
+    for (const auto& v : villages) {
+        const std::string& cluster = v.at("cluster_id");
+        const bool planned = std::stoll(v.at("households_total").empty() ? "0" : v.at("households_total")) > 0;
+        EXPECT_EQ(cluster.empty(), !planned) << v.at("village_code");
+        if (cluster.empty()) {
+            EXPECT_EQ(v.at("route_cluster_id") + v.at("group_cluster_id") + v.at("cluster_size"), "");
+            continue;
+        }
+        ++cluster_villages[cluster];
+        clusters_of_group_cluster[v.at("group_cluster_id")].insert(cluster);
+        counties[v.at("group_cluster_id")].insert(v.at("county_code"));
+        if (v.at("route_cluster_id").empty()) continue;
+        clusters_of_route_cluster[v.at("route_cluster_id")].insert(cluster);
+        routes[v.at("route_cluster_id")].insert(v.at("route_main"));
+    }
+    for (const auto& v : villages) {
+        if (v.at("cluster_id").empty()) continue;
+        EXPECT_EQ(std::stoll(v.at("cluster_size")), cluster_villages[v.at("cluster_id")]) << v.at("village_code");
+    }
+    EXPECT_GT(cluster_villages.size(), 1u);
+    EXPECT_GT(clusters_of_route_cluster.size(), cluster_villages.size());  // the samples mix routes
+    for (const auto* ids : {&clusters_of_route_cluster, &clusters_of_group_cluster, &routes, &counties})
+        for (const auto& [id, in] : *ids) EXPECT_EQ(in.size(), 1u) << id;
+}
+
 TEST(ContiguityCli, ExistingOutputWithoutOverwriteExits4AndMissingInputExits3) {
     const auto dir = temp_dir();
     const auto gpkg = merge_samples(dir);

@@ -408,6 +408,54 @@ TEST(DatabaseWriters, ContiguityOnTheDatabaseReadsTheFieldsItsOptionsName) {
                             "--by", "township_code", "--quiet"});
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_EQ(db.query(versions).text(0, 0), before);
+    // a village taken out of the dataset: its row goes too
+    db.exec("DELETE FROM cleanheat.villages WHERE fid = (SELECT min(village_fid) FROM cleanheat.village_contiguity)");
+    ASSERT_EQ(run_cli({"contiguity", pg.pg(), "--quiet"}).exit_code, 0);
+    EXPECT_EQ(db.query("SELECT count(*) FROM cleanheat.village_contiguity c LEFT JOIN cleanheat.villages v ON v.fid = "
+                       "c.village_fid WHERE v.fid IS NULL").integer(0, 0), 0);
+    EXPECT_EQ(db.query("SELECT count(*) FROM cleanheat.village_contiguity").integer(0, 0),
+              db.query("SELECT count(*) FROM cleanheat.villages").integer(0, 0));
+}
+
+// On a database the check reads the villages itself and evaluates the --planned filter as SQLite
+// does on the file (types, affinity, SQLite's functions: the fields the filter names, in memory);
+// a filter naming another table makes it work on a copy of the dataset, and say so. Either way the
+// file's results.
+TEST(DatabaseWriters, ContiguityOnTheDatabaseEvaluatesTheFilterAsSqliteDoesOnTheFile) {
+    PgTestDatabase pg;
+    CLEANHEAT_REQUIRE_PG(pg);
+    const Stores stores = both_stores(pg);
+    const long long villages = static_cast<long long>(sqlite_rows(stores.gpkg, "villages", "fid", {"village_code"}).size());
+    struct Case {
+        std::string planned;
+        bool on_a_copy;
+    };
+    // plan_year < '10000' holds as numbers (INTEGER affinity), not as text; LIKE ignores case
+    const std::vector<Case> cases = {
+        {"typeof(households_gas) = 'integer' AND typeof(plan_year) = 'integer' AND plan_year < '10000' AND "
+         "ifnull(households_electric, 0) >= 0 AND ROUTE_MAIN like '%' || substr(route_main, 2)",
+         false},
+        {"households_total > 0 AND EXISTS (SELECT 1 FROM run_info WHERE key = 'tool')", true}};
+    for (const Case& c : cases) {
+        std::map<std::string, nlohmann::json> out;
+        for (const std::string& target : {stores.file.string(), pg.pg()}) {
+            const auto r = run_cli({"contiguity", target, "--planned", c.planned, "--json"});
+            ASSERT_EQ(r.exit_code, 0) << target << r.err;
+            const bool copied = r.err.find("contiguity works on a copy of the dataset") != std::string::npos;
+            EXPECT_EQ(copied, target == pg.pg() && c.on_a_copy) << c.planned << r.err;
+            auto j = nlohmann::json::parse(r.out);
+            for (const char* key : {"seconds", "output", "dataset"}) j.erase(key);
+            out[target == pg.pg() ? "pg" : "file"] = j;
+        }
+        const long long planned = out["file"]["total"]["planned"].get<long long>();
+        EXPECT_GT(planned, 0) << c.planned;
+        EXPECT_LT(planned, villages) << c.planned;
+        EXPECT_EQ(out["file"], out["pg"]) << c.planned;
+        const fs::path back = copy_back(pg, "cleanheat", stores.dir / "back.gpkg");
+        for (const std::string table : {"village_contiguity", "clusters", "contiguity_groups", "contiguity_findings"})
+            EXPECT_EQ(rows_of(stores.file, table, {}), rows_of(back, table, {})) << table << " " << c.planned;
+        fs::remove(back);
+    }
 }
 
 // Copies taken while contiguity runs replace village_contiguity again and again hold every

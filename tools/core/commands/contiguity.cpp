@@ -22,6 +22,7 @@
 #include "commands/contiguity_data.hpp"
 #include "dataset/pg_store.hpp"
 #include "dataset/write_through.hpp"
+#include "base/notice.hpp"
 #include "base/stop.hpp"
 #include "base/text.hpp"
 #include "base/error.hpp"
@@ -736,6 +737,11 @@ void finish_written(ContiguityResult& result, AtomicOutput* workbook, const std:
 // changed, when the run needs a working copy: an older schema version (upgraded on the way), lon/lat
 // villages (projected for the check), a filter that names more than the villages' fields.
 std::optional<ContiguityResult> contiguity_in_database(const ContiguityOptions& options, const Progress& progress) {
+    std::string why;
+    auto on_a_copy = [&](const std::string& label) {
+        notice(label + ": " + why + ": contiguity works on a copy of the dataset");
+        return std::nullopt;
+    };
     const std::string schema = options.pg_schema.empty() ? dataset::kDefaultPgSchema : options.pg_schema;
     dataset::check_schema_name(schema);
     PgConnection db(pg_conninfo(options.dataset));
@@ -743,7 +749,9 @@ std::optional<ContiguityResult> contiguity_in_database(const ContiguityOptions& 
     const std::string villages = db.identifier(schema) + ".villages";
     db.exec("BEGIN");
     dataset::pg_lock_dataset(db, schema, label);
-    if (dataset::pg_schema_version(db, schema) != dataset::kSchemaVersion) return std::nullopt;
+    const int version = dataset::pg_schema_version(db, schema);
+    why = "schema version " + std::to_string(version) + " (this cleanheat writes " + std::to_string(dataset::kSchemaVersion) + ")";
+    if (version != dataset::kSchemaVersion) return on_a_copy(label);
     const auto started = Clock::now();
     ContiguityResult result;
     result.started_at = now_iso();
@@ -754,12 +762,14 @@ std::optional<ContiguityResult> contiguity_in_database(const ContiguityOptions& 
     if (srid > 0) {
         data.srs = std::make_unique<OGRSpatialReference>();
         data.srs->SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
-        if (data.srs->importFromEPSG(srid) != OGRERR_NONE || data.srs->IsGeographic()) return std::nullopt;
+        why = "villages in EPSG:" + std::to_string(srid) + " (not projected)";
+        if (data.srs->importFromEPSG(srid) != OGRERR_NONE || data.srs->IsGeographic()) return on_a_copy(label);
         data.srs_id = srid;
     }
     progress.update(0.0, "reading " + label);
     Reader reader{options, data, result, {}, {}, {}, {}, {}, {}, {}};
-    if (!reader.read_pg(db, villages, dataset::pg_columns(db, schema, dataset::table("villages")))) return std::nullopt;
+    why = "the --planned filter names more than the villages' fields";
+    if (!reader.read_pg(db, villages, dataset::pg_columns(db, schema, dataset::table("villages")))) return on_a_copy(label);
     analyse(options, label, reader, data, result, thread_count(options), started, progress);
 
     const auto write_started = Clock::now();
