@@ -456,6 +456,11 @@ TEST(DatabaseWriters, ContiguityOnTheDatabaseEvaluatesTheFilterAsSqliteDoesOnThe
             EXPECT_EQ(rows_of(stores.file, table, {}), rows_of(back, table, {})) << table << " " << c.planned;
         fs::remove(back);
     }
+    // a field that is not there: refused at once, as on the file (no copy made to find that out)
+    const auto r = run_cli({"contiguity", pg.pg(), "--planned", "housholds_total > 0"});
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+    EXPECT_NE(r.err.find("no such column: housholds_total"), std::string::npos) << r.err;
+    EXPECT_EQ(r.err.find("works on a copy"), std::string::npos) << r.err;
 }
 
 // Copies taken while contiguity runs replace village_contiguity again and again hold every

@@ -181,21 +181,28 @@ struct Reader {
             throw std::runtime_error(std::string("SQLite in memory: ") + sqlite3_errmsg(memory));
         sqlite3_stmt* raw = nullptr;
         if (sqlite3_prepare_v2(memory, ("SELECT CASE WHEN (" + options.planned + ") THEN 1 ELSE 0 END FROM villages ORDER BY fid").c_str(),
-                               -1, &raw, nullptr) != SQLITE_OK)
-            return false;
+                               -1, &raw, nullptr) != SQLITE_OK) {
+            // another table (the copy has the dataset's); anything else fails the same way on the copy
+            const std::string message = sqlite3_errmsg(memory);
+            if (message.rfind("no such table", 0) == 0) return false;
+            throw UsageError("--planned \"" + options.planned + "\": " + message);
+        }
         const std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> planned(raw, sqlite3_finalize);
         raw = nullptr;
         sqlite3_prepare_v2(memory, (insert + ")").c_str(), -1, &raw, nullptr);
         const std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> add(raw, sqlite3_finalize);
         if (!add) throw std::runtime_error(std::string("SQLite in memory: ") + sqlite3_errmsg(memory));
 
+        // every field cast to the type it is read as (a column someone altered reads as before)
         auto as_text = [&](const std::string& f) { return f.empty() ? std::string("NULL") : db.identifier(f) + "::text"; };
-        std::string select = "SELECT fid, CASE WHEN NOT ST_IsEmpty(geom) THEN ST_AsBinary(geom) END, " +
+        std::string select = "SELECT fid::bigint, ST_AsBinary(geom), " +
                              as_text(fields.by) + ", " + as_text(fields.route) + ", " +
                              (fields.households.empty() ? std::string("NULL") : db.identifier(fields.households) + "::float8") +
                              ", " + as_text(fields.code) + ", " + as_text(fields.name) + ", " + as_text(fields.township) +
                              ", " + as_text(fields.county_name) + ", " + as_text(fields.within);
-        for (const auto* c : filter_columns) select += ", " + db.identifier(c->name);
+        for (const auto* c : filter_columns)
+            select += ", " + db.identifier(c->name) +
+                      (c->type == dataset::ColumnType::text ? "::text" : c->type == dataset::ColumnType::real ? "::float8" : "::bigint");
         sqlite3_exec(memory, "BEGIN", nullptr, nullptr, nullptr);
         PgCopyOut rows(db, select + " FROM " + table + " ORDER BY fid");
         std::vector<std::string> text(8);
@@ -737,8 +744,10 @@ void finish_written(ContiguityResult& result, AtomicOutput* workbook, const std:
 // changed, when the run needs a working copy: an older schema version (upgraded on the way), lon/lat
 // villages (projected for the check), a filter that names more than the villages' fields.
 std::optional<ContiguityResult> contiguity_in_database(const ContiguityOptions& options, const Progress& progress) {
+    ensure_gdal();
     std::string why;
-    auto on_a_copy = [&](const std::string& label) {
+    auto on_a_copy = [&](const PgConnection& db, const std::string& label) {
+        db.rollback();  // the lock released now, for the copy's
         notice(label + ": " + why + ": contiguity works on a copy of the dataset");
         return std::nullopt;
     };
@@ -747,11 +756,12 @@ std::optional<ContiguityResult> contiguity_in_database(const ContiguityOptions& 
     PgConnection db(pg_conninfo(options.dataset));
     const std::string label = db.label() + " schema " + schema;
     const std::string villages = db.identifier(schema) + ".villages";
-    db.exec("BEGIN");
+    // read committed: the villages read once the lock is held, with what the run before committed
+    db.exec("BEGIN ISOLATION LEVEL READ COMMITTED");
     dataset::pg_lock_dataset(db, schema, label);
     const int version = dataset::pg_schema_version(db, schema);
     why = "schema version " + std::to_string(version) + " (this cleanheat writes " + std::to_string(dataset::kSchemaVersion) + ")";
-    if (version != dataset::kSchemaVersion) return on_a_copy(label);
+    if (version != dataset::kSchemaVersion) return on_a_copy(db, label);
     const auto started = Clock::now();
     ContiguityResult result;
     result.started_at = now_iso();
@@ -762,14 +772,14 @@ std::optional<ContiguityResult> contiguity_in_database(const ContiguityOptions& 
     if (srid > 0) {
         data.srs = std::make_unique<OGRSpatialReference>();
         data.srs->SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
-        why = "villages in EPSG:" + std::to_string(srid) + " (not projected)";
-        if (data.srs->importFromEPSG(srid) != OGRERR_NONE || data.srs->IsGeographic()) return on_a_copy(label);
+        why = "villages in EPSG:" + std::to_string(srid) + " (not a projected CRS PROJ knows)";
+        if (data.srs->importFromEPSG(srid) != OGRERR_NONE || data.srs->IsGeographic()) return on_a_copy(db, label);
         data.srs_id = srid;
     }
     progress.update(0.0, "reading " + label);
     Reader reader{options, data, result, {}, {}, {}, {}, {}, {}, {}};
-    why = "the --planned filter names more than the villages' fields";
-    if (!reader.read_pg(db, villages, dataset::pg_columns(db, schema, dataset::table("villages")))) return on_a_copy(label);
+    why = "the --planned filter names another table";
+    if (!reader.read_pg(db, villages, dataset::pg_columns(db, schema, dataset::table("villages")))) return on_a_copy(db, label);
     analyse(options, label, reader, data, result, thread_count(options), started, progress);
 
     const auto write_started = Clock::now();

@@ -168,7 +168,9 @@ long long pg_replace_changed_rows(const PgConnection& db, const std::string& sch
     if (t.key != Key::first_column) throw std::logic_error(std::string(t.name) + " is not keyed by its first column");
     const std::string q = qualified(db, schema, t.name);
     std::string select;
-    for (const auto& c : t.columns) select += (select.empty() ? "SELECT " : ", ") + db.identifier(c.name);
+    for (const auto& c : t.columns)  // each read as the type it is declared (a column altered reads as before)
+        select += (select.empty() ? "SELECT " : ", ") + db.identifier(c.name) +
+                  (c.type == ColumnType::text ? "::text" : c.type == ColumnType::real ? "::float8" : "::bigint");
     // the rows there, as digests
     std::unordered_map<long long, std::uint64_t> before;
     {

@@ -226,13 +226,13 @@ std::vector<Table> declare() {
                  false,
                  true,
                  Key::first_column,
-                 with_first({"village_fid", I}, village_contiguity_columns())});
+                 with_first({"village_fid", L}, village_contiguity_columns())});
     t.push_back({"contiguity_findings",
                  "成方连片检查问题", "contiguity",
                  false,
                  true,
                  Key::fid,
-                 {{"village_fid", I},
+                 {{"village_fid", L},
                   {"village_code", T},
                   {"village_name", T},
                   {"county", T},
