@@ -218,11 +218,22 @@ long long pg_replace_changed_rows(const PgConnection& db, const std::string& sch
         deleted += (deleted.empty() ? "" : ",") + std::to_string(key);
         ++deletes;
     }
+    // most rows changed: all deleted and written again (a long list of keys costs more to match
+    // than the rows left alike cost to write)
+    const long long there = deletes + static_cast<long long>(rows - write.size());
+    const bool all = deletes > 0 && deletes * 2 > there;
+    if (all) {
+        write.resize(rows);
+        for (std::size_t i = 0; i < rows; ++i) write[i] = i;
+        deletes = there;
+    }
     if (deletes > 0) {
         const long long gone =
-            db.query("DELETE FROM " + q + " WHERE " + db.identifier(t.columns.front().name) + " = ANY($1::bigint[])",
-                     {"{" + deleted + "}"})
-                .affected();
+            all ? db.query("DELETE FROM " + q).affected()
+                : db.query("DELETE FROM " + q + " WHERE " + db.identifier(t.columns.front().name) +
+                               " = ANY($1::bigint[])",
+                           {"{" + deleted + "}"})
+                      .affected();
         if (gone != deletes)  // rows this login could read but not delete
             throw OutputError(db.label() + ": " + t.name + ": " + std::to_string(deletes) + " rows to replace, " +
                               std::to_string(gone) + " deleted");

@@ -1,0 +1,109 @@
+// dataset/results.hpp against a real PostgreSQL: a table keyed by village replaced by the rows
+// that changed (a few: those only; most: all written again), rows of keys no longer given
+// deleted, unchanged rows left as they were (their row versions stay).
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "dataset/results.hpp"
+#include "io/pg_connection.hpp"
+#include "support.hpp"
+
+namespace cleanheat {
+namespace {
+
+class ResultsOnTheDatabase : public ::testing::Test {
+protected:
+    void SetUp() override {
+        if (!pg_.available()) return;
+        db_ = std::make_unique<PgConnection>(pg_.conninfo());
+        db_->exec("CREATE SCHEMA r; CREATE TABLE r.villages (fid bigint PRIMARY KEY)");
+        db_->exec("BEGIN");
+        ASSERT_TRUE(dataset::pg_prepare_result_tables(*db_, "r", "contiguity", {"village_contiguity"}, 0));
+        db_->exec("COMMIT");
+    }
+
+    // Rows 1..n: village `key` in cluster `cluster(key)`, its class a text with what COPY escapes.
+    long long write(std::size_t n, const std::function<long long(long long)>& cluster) {
+        db_->exec("BEGIN");
+        const long long written = dataset::pg_replace_changed_rows(
+            *db_, "r", dataset::table("village_contiguity"), n, [&](std::size_t i, dataset::RowOut& out) {
+                const long long key = static_cast<long long>(i) + 1;
+                out.integer(key);
+                out.integer_or_null(cluster(key), cluster(key) > 0);
+                out.integer(3);
+                out.null();
+                out.null();
+                out.integer(key % 2);
+                out.integer(0);
+                out.integer(0);
+                out.text(key % 3 ? "成片\t" + std::to_string(cluster(key)) : "\\N");
+            });
+        db_->exec("COMMIT");
+        return written;
+    }
+    // key -> "cluster|class|xmin" as the table holds it
+    std::map<long long, std::string> rows() const {
+        std::map<long long, std::string> out;
+        const PgResult r = db_->query(
+            "SELECT village_fid, coalesce(cluster_id::text, 'NULL') || '|' || contiguity, xmin::text FROM "
+            "r.village_contiguity");
+        for (int i = 0; i < r.rows(); ++i) out[r.integer(i, 0)] = r.text(i, 1) + "|" + r.text(i, 2);
+        return out;
+    }
+    static std::string expected(long long key, long long cluster) {
+        return (cluster > 0 ? std::to_string(cluster) : std::string("NULL")) + "|" +
+               (key % 3 ? "成片\t" + std::to_string(cluster) : "\\N");
+    }
+    static std::string without_xmin(const std::string& row) { return row.substr(0, row.rfind('|')); }
+
+    test::PgTestDatabase pg_;
+    std::unique_ptr<PgConnection> db_;
+};
+
+TEST_F(ResultsOnTheDatabase, OnlyTheRowsThatChangedAreWrittenAndTheRestKeepTheirVersions) {
+    CLEANHEAT_REQUIRE_PG(pg_);
+    auto first = [](long long key) { return key % 5; };
+    EXPECT_EQ(write(100, first), 100);
+    const auto before = rows();
+    ASSERT_EQ(before.size(), 100u);
+    for (const auto& [key, row] : before) EXPECT_EQ(without_xmin(row), expected(key, first(key))) << key;
+
+    // the same rows again: nothing written
+    EXPECT_EQ(write(100, first), 0);
+    EXPECT_EQ(rows(), before);
+
+    // 30 rows change: those written, the other 70 keep their row versions
+    auto second = [&](long long key) { return key <= 30 ? first(key) + 10 : first(key); };
+    EXPECT_EQ(write(100, second), 30);
+    const auto after = rows();
+    ASSERT_EQ(after.size(), 100u);
+    for (const auto& [key, row] : after) {
+        EXPECT_EQ(without_xmin(row), expected(key, second(key))) << key;
+        EXPECT_EQ(row == before.at(key), key > 30) << key;
+    }
+
+    // 10 villages gone, none changed: their rows deleted, nothing written
+    EXPECT_EQ(write(90, second), 0);
+    const auto fewer = rows();
+    ASSERT_EQ(fewer.size(), 90u);
+    for (const auto& [key, row] : fewer) EXPECT_EQ(row, after.at(key)) << key;
+}
+
+TEST_F(ResultsOnTheDatabase, MostRowsChangedAreAllWrittenAgainAndNoneIsLost) {
+    CLEANHEAT_REQUIRE_PG(pg_);
+    auto first = [](long long key) { return key % 5; };
+    write(100, first);
+    // 80 of 100 change, 5 villages gone: every row given written, none of the 20 unchanged lost
+    auto second = [](long long key) { return key <= 80 ? key % 5 + 20 : key % 5; };
+    EXPECT_EQ(write(95, second), 95);
+    const auto after = rows();
+    ASSERT_EQ(after.size(), 95u);
+    for (const auto& [key, row] : after) EXPECT_EQ(without_xmin(row), expected(key, second(key))) << key;
+}
+
+}  // namespace
+}  // namespace cleanheat
