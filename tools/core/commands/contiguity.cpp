@@ -14,12 +14,12 @@
 #include <filesystem>
 #include <functional>
 #include <optional>
-#include <set>
 #include <thread>
 #include <unordered_map>
 #include <unordered_set>
 
 #include "commands/contiguity_data.hpp"
+#include "dataset/filter.hpp"
 #include "dataset/pg_store.hpp"
 #include "dataset/write_through.hpp"
 #include "base/notice.hpp"
@@ -147,52 +147,15 @@ struct Reader {
 
     // The villages of a dataset in a database, in one binary COPY ordered by fid (the caller's
     // transaction: what it locked), the --planned filter evaluated by SQLite over the fields it
-    // names (copied into memory, typed as in a GeoPackage: the same answer as on the file).
-    // False, with nothing read, when the filter is not one SQLite can evaluate over those fields
-    // (it names other tables, or the geometry): the caller works on a copy then.
+    // names (dataset/filter.hpp: the same answer as on the file). False, with nothing read, when
+    // the filter needs more than those fields (another table, the geometry): the caller works on
+    // a copy then.
     bool read_pg(const PgConnection& db, const std::string& table, const std::vector<dataset::Column>& columns) {
         std::vector<std::string> names;
         for (const auto& c : columns) names.emplace_back(c.name);
         pick(names);
-        // the filter's fields into memory (of two names differing in case, the first, as SQLite)
-        std::vector<const dataset::Column*> filter_columns;
-        {
-            std::set<std::string> words, taken;
-            for (const auto& w : filter_words(options.planned)) words.insert(lower_ascii(w));
-            if (words.count("geom")) return false;
-            for (const auto& c : columns)
-                if (words.count(lower_ascii(c.name)) && taken.insert(lower_ascii(c.name)).second)
-                    filter_columns.push_back(&c);
-        }
-        sqlite3* memory = nullptr;
-        if (sqlite3_open_v2(":memory:", &memory, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
-            sqlite3_close(memory);
-            throw std::runtime_error("cannot open an SQLite database in memory");
-        }
-        const std::unique_ptr<sqlite3, int (*)(sqlite3*)> memory_db(memory, sqlite3_close);
-        std::string create = "CREATE TABLE villages (fid INTEGER PRIMARY KEY", insert = "INSERT INTO villages VALUES (?1";
-        for (std::size_t i = 0; i < filter_columns.size(); ++i) {
-            const dataset::ColumnType type = filter_columns[i]->type;
-            create += ", " + sql_identifier(filter_columns[i]->name) +
-                      (type == dataset::ColumnType::text ? " TEXT" : type == dataset::ColumnType::real ? " REAL" : " INTEGER");
-            insert += ", ?" + std::to_string(i + 2);
-        }
-        if (sqlite3_exec(memory, (create + ")").c_str(), nullptr, nullptr, nullptr) != SQLITE_OK)
-            throw std::runtime_error(std::string("SQLite in memory: ") + sqlite3_errmsg(memory));
-        sqlite3_stmt* raw = nullptr;
-        if (sqlite3_prepare_v2(memory, ("SELECT CASE WHEN (" + options.planned + ") THEN 1 ELSE 0 END FROM villages ORDER BY fid").c_str(),
-                               -1, &raw, nullptr) != SQLITE_OK) {
-            // another table (the copy has the dataset's); anything else fails the same way on the copy
-            const std::string message = sqlite3_errmsg(memory);
-            if (message.rfind("no such table", 0) == 0) return false;
-            throw UsageError("--planned \"" + options.planned + "\": " + message);
-        }
-        const std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> planned(raw, sqlite3_finalize);
-        raw = nullptr;
-        sqlite3_prepare_v2(memory, (insert + ")").c_str(), -1, &raw, nullptr);
-        const std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> add(raw, sqlite3_finalize);
-        if (!add) throw std::runtime_error(std::string("SQLite in memory: ") + sqlite3_errmsg(memory));
-
+        dataset::MemoryFilter filter("villages", options.planned, columns, filter_words(options.planned));
+        if (filter.needs_the_dataset()) return false;
         // every field cast to the type it is read as (a column someone altered reads as before)
         auto as_text = [&](const std::string& f) { return f.empty() ? std::string("NULL") : db.identifier(f) + "::text"; };
         std::string select = "SELECT fid::bigint, ST_AsBinary(geom), " +
@@ -200,10 +163,9 @@ struct Reader {
                              (fields.households.empty() ? std::string("NULL") : db.identifier(fields.households) + "::float8") +
                              ", " + as_text(fields.code) + ", " + as_text(fields.name) + ", " + as_text(fields.township) +
                              ", " + as_text(fields.county_name) + ", " + as_text(fields.within);
-        for (const auto* c : filter_columns)
-            select += ", " + db.identifier(c->name) +
-                      (c->type == dataset::ColumnType::text ? "::text" : c->type == dataset::ColumnType::real ? "::float8" : "::bigint");
-        sqlite3_exec(memory, "BEGIN", nullptr, nullptr, nullptr);
+        for (const auto& c : filter.fields())
+            select += ", " + db.identifier(c.name) +
+                      (c.type == dataset::ColumnType::text ? "::text" : c.type == dataset::ColumnType::real ? "::float8" : "::bigint");
         PgCopyOut rows(db, select + " FROM " + table + " ORDER BY fid");
         std::vector<std::string> text(8);
         auto field = [&](int i, std::string& into) -> const char* {
@@ -218,32 +180,23 @@ struct Reader {
             add_attributes(fid, false, field(2, text[0]), field(3, text[1]), rows.null(4) ? 0.0 : rows.real(4),
                            field(5, text[2]), field(6, text[3]), field(7, text[4]), field(8, text[5]),
                            field(9, text[6]));
-            sqlite3_stmt* st = add.get();
-            sqlite3_bind_int64(st, 1, fid);
-            for (std::size_t i = 0; i < filter_columns.size(); ++i) {
-                const int at = static_cast<int>(i) + 10, bind = static_cast<int>(i) + 2;
-                const dataset::ColumnType type = filter_columns[i]->type;
+            dataset::RowOut& out = filter.row(fid);
+            for (std::size_t i = 0; i < filter.fields().size(); ++i) {
+                const int at = static_cast<int>(i) + 10;
+                const dataset::ColumnType type = filter.fields()[i].type;
                 if (rows.null(at)) {
-                    sqlite3_bind_null(st, bind);
+                    out.null();
                 } else if (type == dataset::ColumnType::real) {
-                    sqlite3_bind_double(st, bind, rows.real(at));
+                    out.real(rows.real(at));
                 } else if (type == dataset::ColumnType::text) {
-                    const std::string_view v = rows.bytes(at);
-                    sqlite3_bind_text(st, bind, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+                    out.text(rows.bytes(at));
                 } else {
-                    sqlite3_bind_int64(st, bind, rows.integer(at));
+                    out.integer(rows.integer(at));
                 }
             }
-            if (sqlite3_step(st) != SQLITE_DONE)
-                throw std::runtime_error(std::string("SQLite in memory: ") + sqlite3_errmsg(memory));
-            sqlite3_reset(st);
+            filter.add();
         }
-        std::size_t f = 0;
-        int rc;
-        while ((rc = sqlite3_step(planned.get())) == SQLITE_ROW && f < data.planned.size())
-            data.planned[f++] = sqlite3_column_int(planned.get(), 0) != 0 ? 1 : 0;
-        if (rc != SQLITE_DONE || f != data.planned.size())
-            throw UsageError("--planned \"" + options.planned + "\": " + sqlite3_errmsg(memory));
+        data.planned = filter.evaluate();
         return true;
     }
 
