@@ -13,6 +13,7 @@
 #include <array>
 #include <filesystem>
 #include <functional>
+#include <future>
 #include <optional>
 #include <thread>
 #include <unordered_map>
@@ -733,6 +734,17 @@ std::optional<ContiguityResult> contiguity_in_database(const ContiguityOptions& 
     Reader reader{options, data, result, {}, {}, {}, {}, {}, {}, {}};
     why = "the --planned filter names another table";
     if (!reader.read_pg(db, villages, dataset::pg_columns(db, schema, dataset::table("villages")))) return on_a_copy(db, label);
+    // the rows of village_contiguity there, read on a second connection while the check runs (the
+    // lock held: no other run changes them); none when they cannot be read so (the write reads them)
+    auto village_rows = std::async(std::launch::async, [conninfo = pg_conninfo(options.dataset), schema] {
+        try {
+            const PgConnection other(conninfo);
+            return std::optional<dataset::RowDigests>(
+                dataset::pg_row_digests(other, schema, dataset::table("village_contiguity")));
+        } catch (const std::exception&) {
+            return std::optional<dataset::RowDigests>();
+        }
+    });
     analyse(options, label, reader, data, result, thread_count(options), started, progress);
 
     const auto write_started = Clock::now();
@@ -741,7 +753,8 @@ std::optional<ContiguityResult> contiguity_in_database(const ContiguityOptions& 
     // the workbook first: a workbook that cannot be written leaves the dataset as it was
     std::unique_ptr<AtomicOutput> workbook;
     if (!options.xlsx.empty()) workbook = write_contiguity_workbook(options.xlsx, options, data, result);
-    if (write_contiguity_tables(db, schema, srid, options, data, result, outlines)) dataset::pg_secure_dataset(db, schema);
+    if (write_contiguity_tables(db, schema, srid, options, data, result, outlines, village_rows.get()))
+        dataset::pg_secure_dataset(db, schema);
     throw_if_stop_requested();
     db.exec("COMMIT");
     result.output = label;

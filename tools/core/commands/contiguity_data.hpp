@@ -3,10 +3,12 @@
 #include <ogr_spatialref.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "commands/contiguity.hpp"
+#include "dataset/results.hpp"
 #include "geo/adjacency.hpp"
 #include "geo/coverage.hpp"
 #include "io/atomic_output.hpp"
@@ -55,9 +57,11 @@ void write_contiguity_layers(const std::string& path, const std::string& layer, 
 // The same results into a dataset in a database (dataset/results.hpp), inside the caller's
 // transaction: village_contiguity by its changed rows, the other tables replaced, the run logged.
 // True when a result table was made (the dataset is to be secured again before the commit).
+// `village_rows`: the digests of village_contiguity's rows there, when read already.
 bool write_contiguity_tables(const PgConnection& db, const std::string& schema, int srid,
                              const ContiguityOptions& options, const ContiguityData& data,
-                             const ContiguityResult& result, const std::vector<std::vector<unsigned char>>& outlines);
+                             const ContiguityResult& result, const std::vector<std::vector<unsigned char>>& outlines,
+                             std::optional<dataset::RowDigests> village_rows);
 // The workbook: per-group summary, isolated villages, holes, rule findings.
 // The workbook, complete in its .partial file, renamed by the caller once the dataset is written.
 std::unique_ptr<AtomicOutput> write_contiguity_workbook(const std::string& path, const ContiguityOptions& options,

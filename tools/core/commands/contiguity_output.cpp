@@ -485,15 +485,17 @@ void write_contiguity_layers(const std::string& path, const std::string& layer, 
 
 bool write_contiguity_tables(const PgConnection& db, const std::string& schema, int srid,
                              const ContiguityOptions& options, const ContiguityData& data,
-                             const ContiguityResult& result, const std::vector<std::vector<unsigned char>>& outlines) {
+                             const ContiguityResult& result, const std::vector<std::vector<unsigned char>>& outlines,
+                             std::optional<dataset::RowDigests> village_rows) {
     const bool made = dataset::pg_prepare_result_tables(
         db, schema, "contiguity", std::vector<std::string>(std::begin(kResultTables), std::end(kResultTables)), srid);
+    if (made) village_rows.reset();  // a table made anew: what was read before is gone
     const ContiguityRows rows(options, data, result, outlines);
     auto source = [&](void (ContiguityRows::*row)(std::size_t, dataset::RowOut&) const) -> dataset::RowSource {
         return [&rows, row](std::size_t i, dataset::RowOut& out) { (rows.*row)(i, out); };
     };
     dataset::pg_replace_changed_rows(db, schema, dataset::table("village_contiguity"), rows.villages(),
-                                     source(&ContiguityRows::village));
+                                     source(&ContiguityRows::village), village_rows ? &*village_rows : nullptr);
     dataset::pg_replace_rows(db, schema, dataset::table("clusters"), rows.clusters(), source(&ContiguityRows::cluster),
                              srid);
     dataset::pg_replace_rows(db, schema, dataset::table("contiguity_groups"), rows.groups(),

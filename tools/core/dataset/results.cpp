@@ -37,6 +37,15 @@ private:
     std::uint64_t h_ = 0;
 };
 
+// The WKB of a GeoPackage geometry blob (after its header and envelope); empty for none.
+std::string_view gpkg_wkb(const std::vector<unsigned char>& blob) {
+    if (blob.size() < 8) return {};
+    static const std::size_t envelope[8] = {0, 32, 48, 48, 64, 0, 0, 0};
+    const std::size_t header = 8 + envelope[(blob[3] >> 1) & 7];
+    if (header >= blob.size()) return {};
+    return {reinterpret_cast<const char*>(blob.data()) + header, blob.size() - header};
+}
+
 class DigestRow : public RowOut {
 public:
     void start() {
@@ -56,7 +65,11 @@ public:
     void real(double v) override { digest_.add(2, &v, sizeof v); }
     void text(std::string_view v) override { digest_.add(3, v.data(), v.size()); }
     void null() override { digest_.add(0, nullptr, 0); }
-    void geometry(const std::vector<unsigned char>& blob) override { digest_.add(4, blob.data(), blob.size()); }
+    void geometry(const std::vector<unsigned char>& blob) override {
+        const std::string_view wkb = gpkg_wkb(blob);
+        if (wkb.empty()) return null();
+        digest_.add(4, wkb.data(), wkb.size());
+    }
 
 private:
     Digest digest_;
@@ -163,39 +176,58 @@ bool pg_prepare_result_tables(const PgConnection& db, const std::string& schema,
     return locked;
 }
 
+RowDigests pg_row_digests(const PgConnection& db, const std::string& schema, const Table& t) {
+    RowDigests digests;
+    if (!pg_table_exists(db, schema, t.name)) return digests;
+    // the key, the geometry as WKB, each column as the type it is declared (a column altered reads
+    // as before)
+    std::string select = "SELECT " + std::string(t.key == Key::first_column ? db.identifier(t.columns.front().name)
+                                                                           : db.identifier(row_columns(t).front())) +
+                         "::bigint";
+    if (t.features) select += ", ST_AsBinary(geom, 'NDR')";
+    for (std::size_t i = t.key == Key::first_column ? 1 : 0; i < t.columns.size(); ++i) {
+        const Column& c = t.columns[i];
+        select += ", " + db.identifier(c.name) +
+                  (c.type == ColumnType::text ? "::text" : c.type == ColumnType::real ? "::float8" : "::bigint");
+    }
+    const int geometry = t.features ? 1 : -1, first = t.features ? 2 : 1;
+    const std::size_t skip = t.key == Key::first_column ? 1 : 0;
+    PgCopyOut there(db, select + " FROM " + qualified(db, schema, t.name));
+    Digest digest;
+    while (there.next()) {
+        digest.reset();
+        if (geometry > 0) {
+            const std::string_view wkb = there.bytes(geometry);
+            if (there.null(geometry) || wkb.empty())
+                digest.add(0, nullptr, 0);
+            else
+                digest.add(4, wkb.data(), wkb.size());
+        }
+        for (std::size_t i = skip; i < t.columns.size(); ++i) {
+            const int f = first + static_cast<int>(i - skip);
+            if (there.null(f)) {
+                digest.add(0, nullptr, 0);
+            } else if (t.columns[i].type == ColumnType::real) {
+                const double v = there.real(f);
+                digest.add(2, &v, sizeof v);
+            } else if (t.columns[i].type == ColumnType::text) {
+                const std::string_view v = there.bytes(f);
+                digest.add(3, v.data(), v.size());
+            } else {
+                const long long v = there.integer(f);
+                digest.add(1, &v, sizeof v);
+            }
+        }
+        digests[there.integer(0)] = digest.value();
+    }
+    return digests;
+}
+
 long long pg_replace_changed_rows(const PgConnection& db, const std::string& schema, const Table& t,
-                                  std::size_t rows, const RowSource& source) {
+                                  std::size_t rows, const RowSource& source, RowDigests* given) {
     if (t.key != Key::first_column) throw std::logic_error(std::string(t.name) + " is not keyed by its first column");
     const std::string q = qualified(db, schema, t.name);
-    std::string select;
-    for (const auto& c : t.columns)  // each read as the type it is declared (a column altered reads as before)
-        select += (select.empty() ? "SELECT " : ", ") + db.identifier(c.name) +
-                  (c.type == ColumnType::text ? "::text" : c.type == ColumnType::real ? "::float8" : "::bigint");
-    // the rows there, as digests
-    std::unordered_map<long long, std::uint64_t> before;
-    {
-        PgCopyOut there(db, select + " FROM " + q);
-        Digest digest;
-        while (there.next()) {
-            digest.reset();
-            for (std::size_t i = 1; i < t.columns.size(); ++i) {
-                const int f = static_cast<int>(i);
-                if (there.null(f)) {
-                    digest.add(0, nullptr, 0);
-                } else if (t.columns[i].type == ColumnType::real) {
-                    const double v = there.real(f);
-                    digest.add(2, &v, sizeof v);
-                } else if (t.columns[i].type == ColumnType::text) {
-                    const std::string_view v = there.bytes(f);
-                    digest.add(3, v.data(), v.size());
-                } else {
-                    const long long v = there.integer(f);
-                    digest.add(1, &v, sizeof v);
-                }
-            }
-            before[there.integer(0)] = digest.value();
-        }
-    }
+    RowDigests before = given ? std::move(*given) : pg_row_digests(db, schema, t);
     // the rows given that differ, and the keys to delete (changed or gone)
     std::vector<std::size_t> write;
     std::string deleted;  // a PostgreSQL array literal
@@ -248,9 +280,21 @@ long long pg_replace_changed_rows(const PgConnection& db, const std::string& sch
     return copy.finish();
 }
 
-void pg_replace_rows(const PgConnection& db, const std::string& schema, const Table& t, std::size_t rows,
+bool pg_replace_rows(const PgConnection& db, const std::string& schema, const Table& t, std::size_t rows,
                      const RowSource& source, int srid) {
     const std::string q = qualified(db, schema, t.name);
+    {  // the same rows there already (the same run again): nothing to write
+        const RowDigests there = pg_row_digests(db, schema, t);
+        bool same = there.size() == rows;
+        DigestRow row;
+        for (std::size_t i = 0; same && i < rows; ++i) {
+            row.start();
+            source(i, row);
+            const auto it = there.find(row.key());
+            same = it != there.end() && it->second == row.value();
+        }
+        if (same) return false;
+    }
     db.exec("DELETE FROM " + q);
     PgCopyIn copy(db, q, row_columns(t));
     CopyRow out(copy, srid, db.label() + ": " + t.name);
@@ -260,6 +304,7 @@ void pg_replace_rows(const PgConnection& db, const std::string& schema, const Ta
     }
     copy.finish();
     if (t.key == Key::fid) pg_continue_keys(db, schema, t.name, "fid");
+    return true;
 }
 
 void pg_log_run(const PgConnection& db, const std::string& schema, const RunEntry& run) {

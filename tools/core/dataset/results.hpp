@@ -6,9 +6,11 @@
 // a copy go through dataset/write_through.hpp.
 #pragma once
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "dataset/dataset.hpp"
@@ -46,15 +48,22 @@ void insert_rows(const SqliteDb& db, const Table& table, std::size_t rows, const
 bool pg_prepare_result_tables(const PgConnection& db, const std::string& schema, const std::string& command,
                               const std::vector<std::string>& names, int srid);
 
+// The rows of a table there, as digests by key (fid, or the first column): the values after the
+// key, geometries as WKB. Empty when the table is not there.
+using RowDigests = std::unordered_map<long long, std::uint64_t>;
+RowDigests pg_row_digests(const PgConnection& db, const std::string& schema, const Table& table);
+
 // A table keyed by its village (Key::first_column, an integer key) replaced by `rows` rows: only
 // the rows that differ from the database's (and the rows of keys no longer given) are deleted and
-// written again; a run that changes nothing writes nothing. Rows written.
+// written again (when most rows differ: all); a run that changes nothing writes nothing. `before`:
+// the digests of the rows there, when read already (taken). Rows written.
 long long pg_replace_changed_rows(const PgConnection& db, const std::string& schema, const Table& table,
-                                  std::size_t rows, const RowSource& source);
+                                  std::size_t rows, const RowSource& source, RowDigests* before = nullptr);
 
 // A table replaced as a whole by `rows` rows (DELETE and COPY: older snapshots keep the rows
-// before), geometries with `srid`; its key sequence continues after the largest key.
-void pg_replace_rows(const PgConnection& db, const std::string& schema, const Table& table, std::size_t rows,
+// before), geometries with `srid`; its key sequence continues after the largest key. Nothing
+// written when the rows there are the same; false then.
+bool pg_replace_rows(const PgConnection& db, const std::string& schema, const Table& table, std::size_t rows,
                      const RowSource& source, int srid);
 
 // Appends a run to the run log (a login that may not add to it: not logged, as with a copy).
