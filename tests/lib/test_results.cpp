@@ -4,11 +4,15 @@
 #include <gtest/gtest.h>
 
 #include <functional>
+#include <cstdint>
 #include <map>
+#include <utility>
+#include <vector>
 #include <memory>
 #include <string>
 
 #include "dataset/results.hpp"
+#include "io/gpkg_writer.hpp"
 #include "io/pg_connection.hpp"
 #include "support.hpp"
 
@@ -103,6 +107,68 @@ TEST_F(ResultsOnTheDatabase, MostRowsChangedAreAllWrittenAgainAndNoneIsLost) {
     const auto after = rows();
     ASSERT_EQ(after.size(), 95u);
     for (const auto& [key, row] : after) EXPECT_EQ(without_xmin(row), expected(key, second(key))) << key;
+}
+
+// A GeoPackage blob of the square [x, x+1] x [0, 1] (NDR WKB polygon).
+std::vector<unsigned char> square(double x) {
+    std::string wkb(1, '\x01');
+    auto u32 = [&](std::uint32_t v) { wkb.append(reinterpret_cast<const char*>(&v), 4); };
+    auto f64 = [&](double v) { wkb.append(reinterpret_cast<const char*>(&v), 8); };
+    u32(3);
+    u32(1);
+    u32(5);
+    for (const auto& [px, py] : std::vector<std::pair<double, double>>{{x, 0}, {x + 1, 0}, {x + 1, 1}, {x, 1}, {x, 0}}) {
+        f64(px);
+        f64(py);
+    }
+    std::string blob;
+    EXPECT_TRUE(gpkg_blob_from_wkb(wkb, 4527, blob));
+    return {blob.begin(), blob.end()};
+}
+
+TEST_F(ResultsOnTheDatabase, ATableReplacedWholeIsLeftAsItWasWhenItsRowsAreTheSame) {
+    CLEANHEAT_REQUIRE_PG(pg_);
+    db_->exec("CREATE EXTENSION IF NOT EXISTS postgis");
+    db_->exec("BEGIN");
+    ASSERT_TRUE(dataset::pg_prepare_result_tables(*db_, "r", "contiguity", {"clusters"}, 4527));
+    db_->exec("COMMIT");
+    // cluster i: the square at x = shift(i), i villages
+    auto replace = [&](std::size_t n, const std::function<double(long long)>& shift) {
+        db_->exec("BEGIN");
+        const bool written = dataset::pg_replace_rows(
+            *db_, "r", dataset::table("clusters"), n,
+            [&](std::size_t i, dataset::RowOut& out) {
+                const long long id = static_cast<long long>(i) + 1;
+                out.integer(id);
+                out.geometry(i == 2 ? std::vector<unsigned char>{} : square(shift(id)));  // the third has none
+                out.integer(id);
+                out.integer(id);
+                out.real(id * 1.5);
+                out.real(0.1 * static_cast<double>(id));
+                out.text("370102");
+                out.text("煤改气 " + std::to_string(id));
+            },
+            4527);
+        db_->exec("COMMIT");
+        return written;
+    };
+    auto state = [&] {
+        return db_->query("SELECT string_agg(fid || ':' || coalesce(ST_AsText(geom), 'NULL') || ':' || xmin, ' ' ORDER BY fid) "
+                          "FROM r.clusters")
+            .text(0, 0);
+    };
+    auto at = [](long long id) { return static_cast<double>(id); };
+    EXPECT_TRUE(replace(4, at));
+    const std::string first = state();
+    EXPECT_NE(first.find("3:NULL"), std::string::npos) << first;
+    EXPECT_NE(first.find("4:POLYGON((4 0,5 0,5 1,4 1,4 0))"), std::string::npos) << first;
+    EXPECT_FALSE(replace(4, at));  // the same rows: left as they were (their row versions too)
+    EXPECT_EQ(state(), first);
+    // one outline moved, nothing else: written again
+    EXPECT_TRUE(replace(4, [](long long id) { return id == 4 ? 4.5 : static_cast<double>(id); }));
+    EXPECT_NE(state().find("4:POLYGON((4.5 0,5.5 0,5.5 1,4.5 1,4.5 0))"), std::string::npos) << state();
+    EXPECT_TRUE(replace(3, at));  // one row fewer
+    EXPECT_EQ(db_->query("SELECT count(*) FROM r.clusters").integer(0, 0), 3);
 }
 
 }  // namespace
