@@ -168,6 +168,15 @@ TEST(DatabaseCli, ACopyIntoTheDatabaseHoldsEveryRowAndGeometry) {
     EXPECT_EQ(pg.admin_sql("SELECT count(*) FROM pg_indexes WHERE schemaname = 'cleanheat' AND indexdef LIKE '%USING gist%'"),
               "2");
     EXPECT_EQ(pg.admin_sql("SELECT sum(households_total) FROM cleanheat.villages"), "121000");
+    // every table keyed (its key added once its rows were in), its rows frozen (no reader sets hint bits)
+    EXPECT_EQ(pg.admin_sql("SELECT string_agg(c.relname, ',') FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                           "WHERE n.nspname = 'cleanheat' AND c.relkind = 'r' AND NOT EXISTS (SELECT 1 FROM pg_constraint "
+                           "WHERE conrelid = c.oid AND contype = 'p')"),
+              "");
+    pg.admin_sql("CREATE EXTENSION IF NOT EXISTS pg_visibility");
+    EXPECT_EQ(pg.admin_sql("SELECT count(*) FILTER (WHERE NOT all_frozen) || ' of ' || count(*) FROM "
+                           "pg_visibility_map('cleanheat.villages')"),
+              "0 of " + pg.admin_sql("SELECT pg_relation_size('cleanheat.villages') / current_setting('block_size')::int"));
     // a second copy replaces the first only when asked
     r = run_cli({"copy", gpkg.string(), pg.pg()});
     EXPECT_EQ(r.exit_code, 4) << r.err;

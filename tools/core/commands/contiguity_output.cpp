@@ -8,6 +8,7 @@
 #include <array>
 #include <cmath>
 #include <cstring>
+#include <set>
 #include <unordered_map>
 
 #include "commands/contiguity_data.hpp"
@@ -487,23 +488,24 @@ bool write_contiguity_tables(const PgConnection& db, const std::string& schema, 
                              const ContiguityOptions& options, const ContiguityData& data,
                              const ContiguityResult& result, const std::vector<std::vector<unsigned char>>& outlines,
                              std::optional<dataset::RowDigests> village_rows) {
-    const bool made = dataset::pg_prepare_result_tables(
+    const std::set<std::string> made = dataset::pg_prepare_result_tables(
         db, schema, "contiguity", std::vector<std::string>(std::begin(kResultTables), std::end(kResultTables)), srid);
-    if (made) village_rows.reset();  // a table made anew: what was read before is gone
+    auto is_made = [&](const char* name) { return made.count(name) > 0; };
     const ContiguityRows rows(options, data, result, outlines);
     auto source = [&](void (ContiguityRows::*row)(std::size_t, dataset::RowOut&) const) -> dataset::RowSource {
         return [&rows, row](std::size_t i, dataset::RowOut& out) { (rows.*row)(i, out); };
     };
     dataset::pg_replace_changed_rows(db, schema, dataset::table("village_contiguity"), rows.villages(),
-                                     source(&ContiguityRows::village), village_rows ? &*village_rows : nullptr);
+                                     source(&ContiguityRows::village), village_rows ? &*village_rows : nullptr,
+                                     is_made("village_contiguity"));
     dataset::pg_replace_rows(db, schema, dataset::table("clusters"), rows.clusters(), source(&ContiguityRows::cluster),
-                             srid);
+                             srid, is_made("clusters"));
     dataset::pg_replace_rows(db, schema, dataset::table("contiguity_groups"), rows.groups(),
-                             source(&ContiguityRows::group), srid);
+                             source(&ContiguityRows::group), srid, is_made("contiguity_groups"));
     dataset::pg_replace_rows(db, schema, dataset::table("contiguity_findings"), rows.findings(),
-                             source(&ContiguityRows::finding), srid);
+                             source(&ContiguityRows::finding), srid, is_made("contiguity_findings"));
     dataset::pg_log_run(db, schema, run_entry(options, result));
-    return made;
+    return !made.empty();
 }
 
 std::unique_ptr<AtomicOutput> write_contiguity_workbook(const std::string& path, const ContiguityOptions& options,

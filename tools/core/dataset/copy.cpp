@@ -100,18 +100,19 @@ CopyResult copy_to_pg(const CopyOptions& options, Progress& progress, const std:
             int srid = 0;
             std::string geometry_type = "GEOMETRY";
             if (table.features) dataset::gpkg_geometry_of(source, table.name, srid, geometry_type);
-            dataset::pg_create_table(db, schema, table, columns, srid, geometry_type);
+            dataset::pg_create_table(db, schema, table, columns, srid, geometry_type, true);
             std::vector<std::string> names;
             std::string select;
             if (!key.empty()) names.push_back(key);
             if (table.features) names.emplace_back("geom");
             for (const auto& c : columns) names.emplace_back(c.name);
             for (const auto& n : names) select += (select.empty() ? "" : ", ") + sql_identifier(n);
-            PgCopyIn copy(db, s + "." + db.identifier(table.name), names);
+            PgCopyIn copy(db, s + "." + db.identifier(table.name), names, true);
             const int geom_at = table.features ? (key.empty() ? 0 : 1) : -1;
             dataset::copy_sqlite_rows(source, "SELECT " + select + " FROM " + sql_identifier(table.name) + " ORDER BY rowid",
                                       copy, geom_at, srid, options.source + ": " + table.name + " " + names[0]);
             counts.emplace_back(table.name, copy.finish());
+            dataset::pg_add_key(db, schema, table, columns);
             if (!key.empty()) dataset::pg_continue_keys(db, schema, table.name, key);  // new rows after the copied ones
             ++result.tables;
         }

@@ -48,9 +48,14 @@ int pg_schema_version(const PgConnection& db, const std::string& schema);
 
 // Creates one declared table with the given columns (the declaration's types; `srid` and the
 // OGC type name, e.g. MULTIPOLYGON or GEOMETRY, for the geometry of a feature table). Inside the
-// caller's transaction.
+// caller's transaction. `key_later`: its primary key added by pg_add_key once its rows are in
+// (one index build instead of a check per row; the rows then copied WITH (FREEZE), the table
+// being new in this transaction).
 void pg_create_table(const PgConnection& db, const std::string& schema, const Table& table,
-                     const std::vector<Column>& columns, int srid, const std::string& geometry_type);
+                     const std::vector<Column>& columns, int srid, const std::string& geometry_type,
+                     bool key_later = false);
+void pg_add_key(const PgConnection& db, const std::string& schema, const Table& table,
+                const std::vector<Column>& columns);
 // The geometry type a feature table's GeoPackage layer declared (GEOMETRY when not recorded).
 std::string pg_geometry_type(const PgConnection& db, const std::string& schema, const std::string& table);
 // The columns of a dataset table in the database, in order, typed by their declarations (keys and

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstring>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <unordered_map>
 
 #include "base/error.hpp"
@@ -152,8 +153,10 @@ std::vector<std::string> row_columns(const Table& table) {
     return names;
 }
 
-bool pg_prepare_result_tables(const PgConnection& db, const std::string& schema, const std::string& command,
-                              const std::vector<std::string>& names, int srid) {
+std::set<std::string> pg_prepare_result_tables(const PgConnection& db, const std::string& schema,
+                                               const std::string& command, const std::vector<std::string>& names,
+                                               int srid) {
+    std::set<std::string> made;
     bool locked = false;
     for (const auto& name : names) {
         const Table& t = table(name);
@@ -171,10 +174,31 @@ bool pg_prepare_result_tables(const PgConnection& db, const std::string& schema,
         if (!locked) db.exec("LOCK TABLE " + qualified(db, schema, "villages") + " IN ACCESS EXCLUSIVE MODE");
         locked = true;
         db.exec("DROP TABLE IF EXISTS " + qualified(db, schema, name));
-        pg_create_table(db, schema, t, t.columns, srid, "MULTIPOLYGON");
+        pg_create_table(db, schema, t, t.columns, srid, "MULTIPOLYGON", true);
+        made.insert(name);
     }
-    return locked;
+    return made;
 }
+
+namespace {
+
+// The rows into a table, keys and all; a table made in this transaction (`made`) gets them frozen,
+// then its key.
+void copy_rows(const PgConnection& db, const std::string& schema, const Table& t, const std::vector<std::size_t>* only,
+               std::size_t rows, const RowSource& source, int srid, bool made) {
+    PgCopyIn copy(db, qualified(db, schema, t.name), row_columns(t), made);
+    CopyRow out(copy, srid, db.label() + ": " + t.name);
+    const std::size_t n = only ? only->size() : rows;
+    for (std::size_t k = 0; k < n; ++k) {
+        source(only ? (*only)[k] : k, out);
+        copy.end_row();
+    }
+    copy.finish();
+    if (made) pg_add_key(db, schema, t, t.columns);
+    if (t.key == Key::fid) pg_continue_keys(db, schema, t.name, "fid");
+}
+
+}  // namespace
 
 RowDigests pg_row_digests(const PgConnection& db, const std::string& schema, const Table& t) {
     RowDigests digests;
@@ -224,10 +248,10 @@ RowDigests pg_row_digests(const PgConnection& db, const std::string& schema, con
 }
 
 long long pg_replace_changed_rows(const PgConnection& db, const std::string& schema, const Table& t,
-                                  std::size_t rows, const RowSource& source, RowDigests* given) {
+                                  std::size_t rows, const RowSource& source, RowDigests* given, bool made) {
     if (t.key != Key::first_column) throw std::logic_error(std::string(t.name) + " is not keyed by its first column");
     const std::string q = qualified(db, schema, t.name);
-    RowDigests before = given ? std::move(*given) : pg_row_digests(db, schema, t);
+    RowDigests before = made ? RowDigests() : given ? std::move(*given) : pg_row_digests(db, schema, t);
     // the rows given that differ, and the keys to delete (changed or gone)
     std::vector<std::size_t> write;
     std::string deleted;  // a PostgreSQL array literal
@@ -271,19 +295,13 @@ long long pg_replace_changed_rows(const PgConnection& db, const std::string& sch
                               std::to_string(gone) + " deleted");
     }
     if (write.empty()) return 0;
-    PgCopyIn copy(db, q, row_columns(t));
-    CopyRow out(copy, 0, db.label() + ": " + t.name);
-    for (std::size_t i : write) {
-        source(i, out);
-        copy.end_row();
-    }
-    return copy.finish();
+    copy_rows(db, schema, t, &write, rows, source, 0, made);
+    return static_cast<long long>(write.size());
 }
 
 bool pg_replace_rows(const PgConnection& db, const std::string& schema, const Table& t, std::size_t rows,
-                     const RowSource& source, int srid) {
-    const std::string q = qualified(db, schema, t.name);
-    {  // the same rows there already (the same run again): nothing to write
+                     const RowSource& source, int srid, bool made) {
+    if (!made) {  // the same rows there already (the same run again): nothing to write
         const RowDigests there = pg_row_digests(db, schema, t);
         bool same = there.size() == rows;
         DigestRow row;
@@ -294,16 +312,9 @@ bool pg_replace_rows(const PgConnection& db, const std::string& schema, const Ta
             same = it != there.end() && it->second == row.value();
         }
         if (same) return false;
+        db.exec("DELETE FROM " + qualified(db, schema, t.name));
     }
-    db.exec("DELETE FROM " + q);
-    PgCopyIn copy(db, q, row_columns(t));
-    CopyRow out(copy, srid, db.label() + ": " + t.name);
-    for (std::size_t i = 0; i < rows; ++i) {
-        source(i, out);
-        copy.end_row();
-    }
-    copy.finish();
-    if (t.key == Key::fid) pg_continue_keys(db, schema, t.name, "fid");
+    copy_rows(db, schema, t, nullptr, rows, source, srid, made);
     return true;
 }
 

@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -43,10 +44,12 @@ void insert_rows(const SqliteDb& db, const Table& table, std::size_t rows, const
 
 // The tables `names` ready to take rows: made when missing or when their columns are not the
 // declared ones (the villages are locked exclusively first: readers wait rather than find a table
-// of their snapshot gone). True when a table was made (pg_secure_dataset before the commit).
-// InputError when this login may not make them.
-bool pg_prepare_result_tables(const PgConnection& db, const std::string& schema, const std::string& command,
-                              const std::vector<std::string>& names, int srid);
+// of their snapshot gone), their keys added once their rows are in (the writers below, told
+// `made`). The tables made (pg_secure_dataset before the commit). InputError when this login may
+// not make them.
+std::set<std::string> pg_prepare_result_tables(const PgConnection& db, const std::string& schema,
+                                               const std::string& command, const std::vector<std::string>& names,
+                                               int srid);
 
 // The rows of a table there, as digests by key (fid, or the first column): the values after the
 // key, geometries as WKB. Empty when the table is not there.
@@ -57,14 +60,15 @@ RowDigests pg_row_digests(const PgConnection& db, const std::string& schema, con
 // the rows that differ from the database's (and the rows of keys no longer given) are deleted and
 // written again (when most rows differ: all); a run that changes nothing writes nothing. `before`:
 // the digests of the rows there, when read already (taken). Rows written.
+// `made`: the table was made by pg_prepare_result_tables in this transaction (empty, keyless).
 long long pg_replace_changed_rows(const PgConnection& db, const std::string& schema, const Table& table,
-                                  std::size_t rows, const RowSource& source, RowDigests* before = nullptr);
+                                  std::size_t rows, const RowSource& source, RowDigests* before, bool made);
 
 // A table replaced as a whole by `rows` rows (DELETE and COPY: older snapshots keep the rows
 // before), geometries with `srid`; its key sequence continues after the largest key. Nothing
 // written when the rows there are the same; false then.
 bool pg_replace_rows(const PgConnection& db, const std::string& schema, const Table& table, std::size_t rows,
-                     const RowSource& source, int srid);
+                     const RowSource& source, int srid, bool made);
 
 // Appends a run to the run log (a login that may not add to it: not logged, as with a copy).
 void pg_log_run(const PgConnection& db, const std::string& schema, const RunEntry& run);

@@ -122,11 +122,11 @@ std::string PgConnection::literal(const std::string& text) const {
 }
 
 PgCopyIn::PgCopyIn(const PgConnection& connection, const std::string& qualified_table,
-                   const std::vector<std::string>& columns)
+                   const std::vector<std::string>& columns, bool freeze)
     : connection_(connection) {
     std::string list;
     for (const auto& c : columns) list += (list.empty() ? "" : ", ") + connection.identifier(c);
-    const std::string sql = "COPY " + qualified_table + " (" + list + ") FROM STDIN";
+    const std::string sql = "COPY " + qualified_table + " (" + list + ") FROM STDIN" + (freeze ? " WITH (FREEZE)" : "");
     PGresult* r = PQexec(connection.handle(), sql.c_str());
     if (PQresultStatus(r) != PGRES_COPY_IN) {
         std::string message = PQresultErrorMessage(r);

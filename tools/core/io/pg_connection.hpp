@@ -75,8 +75,10 @@ private:
 // every column, end_row(), then finish(). Ended without finish(), the COPY is aborted.
 class PgCopyIn {
 public:
+    // `freeze`: COPY ... WITH (FREEZE), for a table made (or emptied by TRUNCATE) in this transaction:
+    // its rows written frozen, no later reader sets their hint bits.
     PgCopyIn(const PgConnection& connection, const std::string& qualified_table,
-             const std::vector<std::string>& columns);
+             const std::vector<std::string>& columns, bool freeze = false);
     ~PgCopyIn();
     PgCopyIn(const PgCopyIn&) = delete;
     PgCopyIn& operator=(const PgCopyIn&) = delete;
