@@ -106,6 +106,13 @@ TEST_F(ResultsOnTheDatabase, OnlyTheRowsThatChangedAreWrittenAndTheRestKeepTheir
     for (const auto& [key, row] : fewer) EXPECT_EQ(row, after.at(key)) << key;
 }
 
+TEST_F(ResultsOnTheDatabase, ATableMadeForNoRowsIsKeyedToo) {
+    CLEANHEAT_REQUIRE_PG(pg_);
+    EXPECT_EQ(write(0, [](long long) { return 1; }), 0);
+    EXPECT_EQ(primary_keys("village_contiguity"), 1);
+    EXPECT_EQ(write(3, [](long long) { return 1; }), 3);
+}
+
 TEST_F(ResultsOnTheDatabase, MostRowsChangedAreAllWrittenAgainAndNoneIsLost) {
     CLEANHEAT_REQUIRE_PG(pg_);
     auto first = [](long long key) { return key % 5; };

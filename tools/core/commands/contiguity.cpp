@@ -734,11 +734,17 @@ std::optional<ContiguityResult> contiguity_in_database(const ContiguityOptions& 
     Reader reader{options, data, result, {}, {}, {}, {}, {}, {}, {}};
     why = "the --planned filter names another table";
     if (!reader.read_pg(db, villages, dataset::pg_columns(db, schema, dataset::table("villages")))) return on_a_copy(db, label);
-    // the rows of village_contiguity there, read on a second connection while the check runs (the
-    // lock held: no other run changes them); none when they cannot be read so (the write reads them)
+    // the rows of village_contiguity there, read on a second connection while the check runs: held
+    // against writers (cleanheat's by the dataset's lock, anyone's by the table's lock; readers go
+    // on); none when they cannot be read so, or not at once (the write reads them itself)
+    if (dataset::pg_table_exists(db, schema, "village_contiguity") &&
+        db.query("SELECT has_table_privilege($1, 'DELETE')", {db.identifier(schema) + ".village_contiguity"})
+                .text(0, 0) == "t")
+        db.exec("LOCK TABLE " + db.identifier(schema) + ".village_contiguity IN SHARE ROW EXCLUSIVE MODE");
     auto village_rows = std::async(std::launch::async, [conninfo = pg_conninfo(options.dataset), schema] {
         try {
             const PgConnection other(conninfo);
+            other.exec("SET lock_timeout = '2s'");
             return std::optional<dataset::RowDigests>(
                 dataset::pg_row_digests(other, schema, dataset::table("village_contiguity")));
         } catch (const std::exception&) {

@@ -200,8 +200,9 @@ void copy_rows(const PgConnection& db, const std::string& schema, const Table& t
 
 }  // namespace
 
-RowDigests pg_row_digests(const PgConnection& db, const std::string& schema, const Table& t) {
+RowDigests pg_row_digests(const PgConnection& db, const std::string& schema, const Table& t, long long* rows_read) {
     RowDigests digests;
+    if (rows_read) *rows_read = 0;
     if (!pg_table_exists(db, schema, t.name)) return digests;
     // the key, the geometry as WKB, each column as the type it is declared (a column altered reads
     // as before)
@@ -243,6 +244,7 @@ RowDigests pg_row_digests(const PgConnection& db, const std::string& schema, con
             }
         }
         digests[there.integer(0)] = digest.value();
+        if (rows_read) ++*rows_read;
     }
     return digests;
 }
@@ -294,7 +296,7 @@ long long pg_replace_changed_rows(const PgConnection& db, const std::string& sch
             throw OutputError(db.label() + ": " + t.name + ": " + std::to_string(deletes) + " rows to replace, " +
                               std::to_string(gone) + " deleted");
     }
-    if (write.empty()) return 0;
+    if (write.empty() && !made) return 0;  // (a table made now gets its key also when empty)
     copy_rows(db, schema, t, &write, rows, source, 0, made);
     return static_cast<long long>(write.size());
 }
@@ -302,8 +304,12 @@ long long pg_replace_changed_rows(const PgConnection& db, const std::string& sch
 bool pg_replace_rows(const PgConnection& db, const std::string& schema, const Table& t, std::size_t rows,
                      const RowSource& source, int srid, bool made) {
     if (!made) {  // the same rows there already (the same run again): nothing to write
-        const RowDigests there = pg_row_digests(db, schema, t);
-        bool same = there.size() == rows;
+        long long read = 0;
+        const RowDigests there = pg_row_digests(db, schema, t, &read);
+        // as many rows (no key twice), geometries of the same CRS
+        bool same = read == static_cast<long long>(rows) && there.size() == rows &&
+                    (!t.features ||
+                     db.query("SELECT Find_SRID($1, $2, 'geom')", {schema, std::string(t.name)}).integer(0, 0) == srid);
         DigestRow row;
         for (std::size_t i = 0; same && i < rows; ++i) {
             row.start();

@@ -54,7 +54,9 @@ std::set<std::string> pg_prepare_result_tables(const PgConnection& db, const std
 // The rows of a table there, as digests by key (fid, or the first column): the values after the
 // key, geometries as WKB. Empty when the table is not there.
 using RowDigests = std::unordered_map<long long, std::uint64_t>;
-RowDigests pg_row_digests(const PgConnection& db, const std::string& schema, const Table& table);
+// `rows_read`: the rows read (more than the digests when a key is there twice).
+RowDigests pg_row_digests(const PgConnection& db, const std::string& schema, const Table& table,
+                          long long* rows_read = nullptr);
 
 // A table keyed by its village (Key::first_column, an integer key) replaced by `rows` rows: only
 // the rows that differ from the database's (and the rows of keys no longer given) are deleted and
