@@ -390,12 +390,11 @@ AnnexResult annex(const AnnexOptions& options, const Progress& progress) {
         }
         keep(table.finish());
     }
-    // 分村清单: one scan in unit order (a temporary table of the units' positions)
-    if (options.villages) {
-        db.exec("CREATE TEMP TABLE unit_order (code TEXT PRIMARY KEY, position INTEGER)");
+    // 分村清单: one scan in unit order (the units' positions as a list of values)
+    if (options.villages && !data.annex1.empty()) {
+        std::string unit_order;
         for (std::size_t u = 0; u < data.annex1.size(); ++u)
-            db.exec("INSERT INTO temp.unit_order VALUES (" + sql_literal(data.annex1[u].code) + ", " +
-                    std::to_string(u) + ")");
+            unit_order += std::string(u ? ", " : "") + "(" + sql_literal(data.annex1[u].code) + ", " + std::to_string(u) + ")";
         std::optional<XlsxTable> table;
         long long current = -1;
         auto start_unit = [&](long long position) {
@@ -419,9 +418,10 @@ AnnexResult annex(const AnnexOptions& options, const Progress& progress) {
             progress.update(0.15 + 0.75 * static_cast<double>(position) / static_cast<double>(data.annex1.size()));
         };
         db.each(
-            "SELECT o.position, township_name, village_code, village_name, households_total, " +
+            "WITH unit_order (code, position) AS (VALUES " + unit_order +
+                ") SELECT o.position, township_name, village_code, village_name, households_total, " +
                 dataset::route_columns() +
-                ", route_main, devices, plan_start, plan_end, status FROM villages v JOIN temp.unit_order o "
+                ", route_main, devices, plan_start, plan_end, status FROM villages v JOIN unit_order o "
             "ON o.code = v.county_code WHERE v.planned = 1 ORDER BY o.position, township_code, village_code",
             [&](sqlite3_stmt* st) {
                 const long long position = sqlite3_column_int64(st, 0);
