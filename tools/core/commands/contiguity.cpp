@@ -10,7 +10,6 @@
 #include <chrono>
 #include <cmath>
 #include <cstring>
-#include <array>
 #include <filesystem>
 #include <functional>
 #include <future>
@@ -34,6 +33,7 @@
 #include "io/atomic_output.hpp"
 #include "io/gdal_context.hpp"
 #include "io/sqlite_util.hpp"
+#include "io/wkb_reader.hpp"
 
 namespace cleanheat {
 namespace {
@@ -165,8 +165,7 @@ struct Reader {
                              ", " + as_text(fields.code) + ", " + as_text(fields.name) + ", " + as_text(fields.township) +
                              ", " + as_text(fields.county_name) + ", " + as_text(fields.within);
         for (const auto& c : filter.fields())
-            select += ", " + db.identifier(c.name) +
-                      (c.type == dataset::ColumnType::text ? "::text" : c.type == dataset::ColumnType::real ? "::float8" : "::bigint");
+            select += ", " + db.identifier(c.name) + dataset::pg_read_cast(c.type);
         PgCopyOut rows(db, select + " FROM " + table + " ORDER BY fid");
         std::vector<std::string> text(8);
         auto field = [&](int i, std::string& into) -> const char* {
@@ -234,9 +233,8 @@ struct Reader {
             if (!blob) {
                 data.coverage.add_empty();
             } else if (!data.coverage.add_gpkg_blob(blob, size)) {
-                const std::size_t header =
-                    size >= 4 ? 8 + std::array<std::size_t, 8>{0, 32, 48, 48, 64, 0, 0, 0}[(blob[3] >> 1) & 7] : size;
-                if (header >= size || !add_linearised(data.coverage, blob + header, size - header)) {
+                const std::size_t header = gpkg_header_size(blob, size);
+                if (header == 0 || header >= size || !add_linearised(data.coverage, blob + header, size - header)) {
                     data.coverage.add_empty();
                     unreadable.insert(data.coverage.size() - 1);
                 }

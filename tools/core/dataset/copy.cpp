@@ -259,10 +259,7 @@ CopyResult copy_from_pg(const CopyOptions& options, Progress& progress, const st
             std::string select = "SELECT fid::bigint";
             if (p.table->features) select += options.without_geometry ? ", NULL::bytea" : ", ST_AsBinary(geom)";
             for (const auto& c : p.columns)
-                select += ", " + db.identifier(c.name) +
-                          (c.type == dataset::ColumnType::text   ? "::text"
-                           : c.type == dataset::ColumnType::real ? "::float8"
-                                                                 : "::bigint");
+                select += ", " + db.identifier(c.name) + dataset::pg_read_cast(c.type);
             PgCopyOut rows(db, select + " FROM " + s + "." + db.identifier(p.table->name) + " ORDER BY fid");
             while (rows.next()) {
                 insert.fid(rows.integer(0));

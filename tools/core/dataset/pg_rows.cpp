@@ -5,17 +5,13 @@
 #include <vector>
 
 #include "base/error.hpp"
+#include "io/wkb_reader.hpp"
 
 namespace cleanheat::dataset {
 
 bool blob_to_hex_ewkb(const unsigned char* blob, std::size_t size, int srid, std::string& hex) {
-    if (size < 8 || blob[0] != 'G' || blob[1] != 'P') return false;
-    const unsigned flags = blob[3];
-    const unsigned envelope = (flags >> 1) & 7;
-    if (envelope > 4) return false;
-    static const std::size_t envelope_bytes[] = {0, 32, 48, 48, 64};
-    const std::size_t header = 8 + envelope_bytes[envelope];  // an empty geometry keeps its (empty) WKB
-    if (size < header + 5) return false;
+    const std::size_t header = gpkg_header_size(blob, size);  // an empty geometry keeps its (empty) WKB
+    if (header == 0 || size < header + 5) return false;
     const unsigned char* wkb = blob + header;
     const std::size_t n = size - header;
     const bool little = wkb[0] == 1;

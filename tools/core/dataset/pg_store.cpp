@@ -69,6 +69,10 @@ bool create_role(const PgConnection& db, const std::string& role) {
 
 }  // namespace
 
+const char* pg_read_cast(ColumnType type) {
+    return type == ColumnType::text ? "::text" : type == ColumnType::real ? "::float8" : "::bigint";
+}
+
 const char* pg_type(ColumnType type) {
     switch (type) {
         case ColumnType::text:

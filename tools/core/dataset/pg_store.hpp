@@ -63,6 +63,9 @@ std::string pg_geometry_type(const PgConnection& db, const std::string& schema, 
 std::vector<Column> pg_columns(const PgConnection& db, const std::string& schema, const Table& table);
 // The PostgreSQL type of a declared column: text, integer, bigint, double precision.
 const char* pg_type(ColumnType type);
+// The cast a column is read with, as its declaration types it (::text, ::float8, ::bigint): a column
+// someone altered reads as before.
+const char* pg_read_cast(ColumnType type);
 // The dataset's write lock: a transaction-scoped advisory lock of the schema, held by every run
 // that changes the dataset (write-through commands, copy into it, merge -o PG:). Waits for it,
 // asking again every 50 ms so that a stop request ends the wait, and says once that it waits.

@@ -12,6 +12,7 @@
 #include "dataset/pg_store.hpp"
 #include "io/file_info.hpp"
 #include "io/sqlite_util.hpp"
+#include "io/wkb_reader.hpp"
 
 namespace cleanheat::dataset {
 namespace {
@@ -40,10 +41,8 @@ private:
 
 // The WKB of a GeoPackage geometry blob (after its header and envelope); empty for none.
 std::string_view gpkg_wkb(const std::vector<unsigned char>& blob) {
-    if (blob.size() < 8) return {};
-    static const std::size_t envelope[8] = {0, 32, 48, 48, 64, 0, 0, 0};
-    const std::size_t header = 8 + envelope[(blob[3] >> 1) & 7];
-    if (header >= blob.size()) return {};
+    const std::size_t header = gpkg_header_size(blob.data(), blob.size());
+    if (header == 0 || header >= blob.size()) return {};
     return {reinterpret_cast<const char*>(blob.data()) + header, blob.size() - header};
 }
 
@@ -212,8 +211,7 @@ RowDigests pg_row_digests(const PgConnection& db, const std::string& schema, con
     if (t.features) select += ", ST_AsBinary(geom, 'NDR')";
     for (std::size_t i = t.key == Key::first_column ? 1 : 0; i < t.columns.size(); ++i) {
         const Column& c = t.columns[i];
-        select += ", " + db.identifier(c.name) +
-                  (c.type == ColumnType::text ? "::text" : c.type == ColumnType::real ? "::float8" : "::bigint");
+        select += ", " + db.identifier(c.name) + pg_read_cast(c.type);
     }
     const int geometry = t.features ? 1 : -1, first = t.features ? 2 : 1;
     const std::size_t skip = t.key == Key::first_column ? 1 : 0;

@@ -269,15 +269,12 @@ bool Coverage::add_wkb(const unsigned char* data, std::size_t size) {
 }
 
 bool Coverage::add_gpkg_blob(const unsigned char* data, std::size_t size) {
-    if (size < 8 || data[0] != 'G' || data[1] != 'P') return false;
-    const std::uint8_t flags = data[3];
-    if (flags & 0x10) {  // empty
+    const std::size_t header = gpkg_header_size(data, size);
+    if (header == 0) return false;
+    if (data[3] & 0x10) {  // empty
         add_empty();
         return true;
     }
-    static const std::size_t envelope[8] = {0, 32, 48, 48, 64, 0, 0, 0};
-    const std::size_t header = 8 + envelope[(flags >> 1) & 7];
-    if (size < header) return false;
     return add_wkb(data + header, size - header);
 }
 
