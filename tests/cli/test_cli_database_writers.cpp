@@ -463,6 +463,27 @@ TEST(DatabaseWriters, ContiguityOnTheDatabaseEvaluatesTheFilterAsSqliteDoesOnThe
     EXPECT_EQ(r.exit_code, 2) << r.err;
     EXPECT_NE(r.err.find("no such column: housholds_total"), std::string::npos) << r.err;
     EXPECT_EQ(r.err.find("works on a copy"), std::string::npos) << r.err;
+    // the villages read in three runs side by side (connections of their own, the run's snapshot):
+    // the results of one reader
+    std::map<std::string, nlohmann::json> by_threads;
+    std::map<std::string, std::multiset<std::string>> tables;
+    for (const std::string threads : {"1", "3"}) {
+        const auto run = run_cli({"contiguity", pg.pg(), "--by", "township_code", "--threads", threads, "--json"});
+        ASSERT_EQ(run.exit_code, 0) << run.err;
+        auto j = nlohmann::json::parse(run.out);
+        for (const char* key : {"seconds", "output", "dataset"}) j.erase(key);
+        by_threads[threads] = j;
+        const fs::path back = copy_back(pg, "cleanheat", stores.dir / ("threads" + threads + ".gpkg"));
+        for (const std::string table : {"village_contiguity", "clusters", "contiguity_groups"}) {
+            auto rows = rows_of(back, table, {});
+            tables[threads + table] = rows;
+            if (threads == "3") {
+                EXPECT_EQ(tables["1" + table], rows) << table;
+            }
+        }
+    }
+    EXPECT_GT(by_threads["1"]["groups"].size(), 1u);
+    EXPECT_EQ(by_threads["1"], by_threads["3"]);
 }
 
 // Copies taken while contiguity runs replace village_contiguity again and again hold every

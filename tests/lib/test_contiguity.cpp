@@ -333,6 +333,48 @@ TEST(Contiguity, GeometryFindingsAreListedInTheTableTheWorkbookAndJson) {
 }
 
 // The samples: every count equal to a plain pairwise GEOS computation.
+// Villages read in several runs side by side (one per thread) give what one reader gives: the same
+// villages in the same order, the same values and clusters, the same tables and workbook.
+TEST(Contiguity, ReadingInRunsSideBySideGivesTheResultsOfOneReader) {
+    const auto dir = temp_dir();
+    test::merge_samples(dir);
+    std::map<int, ContiguityResult> results;
+    for (int threads : {1, 3}) {
+        const auto copy = dir / ("runs" + std::to_string(threads) + ".gpkg");
+        test::fs::copy_file(dir / "merged.gpkg", copy);
+        auto o = options_for(copy.string());
+        o.threads = threads;
+        o.by = "township_code";
+        o.xlsx = (dir / ("runs" + std::to_string(threads) + ".xlsx")).string();
+        results[threads] = contiguity(o, Progress());
+    }
+    const ContiguityResult &one = results[1], &three = results[3];
+    EXPECT_EQ(one.total.villages, three.total.villages);
+    EXPECT_EQ(one.total.planned, three.total.planned);
+    EXPECT_EQ(one.total.clusters, three.total.clusters);
+    EXPECT_EQ(one.total.holes, three.total.holes);
+    EXPECT_EQ(one.total.enclosed, three.total.enclosed);
+    ASSERT_EQ(one.groups.size(), three.groups.size());
+    for (std::size_t g = 0; g < one.groups.size(); ++g) {
+        EXPECT_EQ(one.groups[g].value, three.groups[g].value);
+        EXPECT_EQ(one.groups[g].name, three.groups[g].name);
+        EXPECT_EQ(one.groups[g].clusters, three.groups[g].clusters);
+    }
+    ASSERT_EQ(one.routes.size(), three.routes.size());
+    for (const auto& [route, stats] : one.routes) EXPECT_EQ(stats.clusters, three.routes.at(route).clusters) << route;
+    ASSERT_EQ(one.clusters.size(), three.clusters.size());
+    for (std::size_t c = 0; c < one.clusters.size(); ++c) {
+        EXPECT_EQ(one.clusters[c].routes, three.clusters[c].routes);
+        EXPECT_EQ(one.clusters[c].groups, three.clusters[c].groups);
+    }
+    EXPECT_GT(one.groups.size(), 1u);
+    EXPECT_GT(one.routes.size(), 1u);
+    for (const char* layer : {"village_contiguity", "clusters", "contiguity_groups", "contiguity_findings"})
+        EXPECT_EQ(read_layer(dir / "runs1.gpkg", layer), read_layer(dir / "runs3.gpkg", layer)) << layer;
+    for (const char* sheet : {"连片情况汇总", "孤立村", "区块内包围村"})
+        EXPECT_EQ(read_layer(dir / "runs1.xlsx", sheet), read_layer(dir / "runs3.xlsx", sheet)) << sheet;
+}
+
 TEST(Contiguity, SamplesAgreeWithPairwiseGeos) {
     const auto dir = temp_dir();
     test::merge_samples(dir);

@@ -12,6 +12,7 @@
 #include <cstring>
 #include <filesystem>
 #include <functional>
+#include <limits>
 #include <future>
 #include <optional>
 #include <thread>
@@ -95,7 +96,120 @@ bool add_linearised(Coverage& coverage, const unsigned char* wkb, std::size_t si
 
 std::vector<std::string> filter_words(const std::string& filter);
 
+// Villages as one reader gives them: a run of the layer in fid order, its values indexed in the
+// order they appear. Runs read side by side are joined in fid order (Reader::join), which keeps
+// that order: the result is the same as one reader's.
+// Values of a field in the order they first appear, each with its index (-1: none).
+struct Interned {
+    std::vector<std::string> values;
+    std::unordered_map<std::string, std::int32_t> index;
+    std::string last;  // rows in fid order repeat the value before them more often than not
+    std::int32_t last_index = -1;
+
+    std::int32_t of(const char* value) {
+        if (!value) return -1;
+        if (last_index >= 0 && last == value) return last_index;
+        last = value;
+        auto [it, added] = index.emplace(last, static_cast<std::int32_t>(values.size()));
+        if (added) values.push_back(last);
+        return last_index = it->second;
+    }
+};
+
+struct VillageRun {
+    Coverage coverage;
+    std::vector<long long> fids;
+    std::vector<std::uint8_t> planned;
+    std::vector<std::int32_t> group, route, within;
+    std::vector<double> households;
+    std::vector<std::string> code, name, township, county;
+    Interned group_values, route_values, within_values;
+    std::unordered_map<std::string, std::string> county_names;
+    std::unordered_set<std::size_t> unreadable;  // features whose geometry could not be read
+
+    // One feature's geometry from WKB (NULL: empty).
+    void add_geometry(const unsigned char* wkb, std::size_t size) {
+        if (!wkb) {
+            coverage.add_empty();
+        } else if (!coverage.add_wkb(wkb, size) && !add_linearised(coverage, wkb, size)) {
+            coverage.add_empty();
+            unreadable.insert(coverage.size() - 1);
+        }
+    }
+
+    // One feature's geometry from a GeoPackage blob (NULL: empty).
+    void add_blob(const unsigned char* blob, std::size_t size) {
+        if (!blob) {
+            coverage.add_empty();
+        } else if (!coverage.add_gpkg_blob(blob, size)) {
+            const std::size_t header = gpkg_header_size(blob, size);
+            if (header == 0 || header >= size || !add_linearised(coverage, blob + header, size - header)) {
+                coverage.add_empty();
+                unreadable.insert(coverage.size() - 1);
+            }
+        }
+    }
+
+    void add_attributes(const FieldChoice& fields, long long fid, bool is_planned, const char* by_value,
+                        const char* route_value, double household_count, const char* code_value,
+                        const char* name_value, const char* township_value, const char* county_value,
+                        const char* within_value) {
+        fids.push_back(fid);
+        planned.push_back(is_planned ? 1 : 0);
+        const std::int32_t g = fields.by.empty() ? -1 : group_values.of(by_value);
+        group.push_back(g);
+        route.push_back(route_value && *route_value ? route_values.of(route_value) : -1);
+        within.push_back(fields.within.empty() ? -1 : within_values.of(within_value));
+        households.push_back(household_count);
+        code.emplace_back(code_value ? code_value : "");
+        name.emplace_back(name_value ? name_value : "");
+        township.emplace_back(township_value ? township_value : "");
+        county.emplace_back(county_value ? county_value : "");
+        // the group's county name: the first one given
+        if (g >= 0 && county_value && *county_value && !county_names.count(group_values.last))
+            county_names.emplace(group_values.last, county_value);
+    }
+};
+
+// How many runs of the villages are read side by side: one per thread (at most 4), one for a
+// filter with a subquery (it may ask about the whole layer).
+std::size_t run_count(const std::vector<std::string>& filter_words, int threads) {
+    for (const auto& w : filter_words)
+        if (lower_ascii(w) == "select") return 1;
+    return static_cast<std::size_t>(std::clamp(threads, 1, 4));
+}
+
+// The fid ranges [first, next first) of `runs` runs between `min` and `max`: [min, ...), ..., [..., max].
+std::vector<long long> run_starts(long long min, long long max, std::size_t runs) {
+    std::vector<long long> starts;
+    const __int128 span = static_cast<__int128>(max) - min + 1;
+    for (std::size_t r = 0; r < runs; ++r)
+        starts.push_back(static_cast<long long>(min + span * static_cast<__int128>(r) / static_cast<__int128>(runs)));
+    return starts;
+}
+
+// Work of the runs, side by side; the first error once every run has stopped.
+void side_by_side(std::size_t runs, const std::function<void(std::size_t)>& read) {
+    std::vector<std::future<void>> work;
+    for (std::size_t r = 1; r < runs; ++r) work.push_back(std::async(std::launch::async, read, r));
+    std::exception_ptr error;
+    try {
+        read(0);
+    } catch (...) {
+        error = std::current_exception();
+    }
+    for (auto& w : work) {
+        try {
+            w.get();
+        } catch (...) {
+            if (!error) error = std::current_exception();
+        }
+    }
+    if (error) std::rethrow_exception(error);
+}
+
 struct Reader {
+    Reader(const ContiguityOptions& o, ContiguityData& d, ContiguityResult& r) : options(o), data(d), result(r) {}
     const ContiguityOptions& options;
     ContiguityData& data;
     ContiguityResult& result;
@@ -103,26 +217,7 @@ struct Reader {
     std::unordered_map<std::string, std::int32_t> group_index, route_index, within_index;
     std::unordered_map<std::string, std::string> county_names;
     std::vector<std::string> within_values;
-
-    void add_attributes(long long fid, bool planned, const char* by, const char* route, double households,
-                        const char* code, const char* name, const char* township, const char* county,
-                        const char* within) {
-        data.fids.push_back(fid);
-        data.planned.push_back(planned ? 1 : 0);
-        data.group.push_back(index_of(group_index, data.group_values, by ? by : "", !by || fields.by.empty()));
-        data.route.push_back(index_of(route_index, data.route_values, route ? route : "", !route || !*route));
-        data.within.push_back(
-            fields.within.empty() ? -1 : index_of(within_index, within_values, within ? within : "", !within));
-        data.households.push_back(households);
-        data.code.emplace_back(code ? code : "");
-        data.name.emplace_back(name ? name : "");
-        data.township.emplace_back(township ? township : "");
-        data.county.emplace_back(county ? county : "");
-        if (by && county && *county && !fields.by.empty()) county_names.emplace(by, county);
-    }
-
-    // features whose geometry could not be read (said once, with the empty ones)
-    std::unordered_set<std::size_t> unreadable;
+    std::unordered_set<std::size_t> unreadable;  // features whose geometry could not be read (said once)
 
     // The fields of the run among the layer's `names`.
     void pick(const std::vector<std::string>& names) {
@@ -136,27 +231,71 @@ struct Reader {
         fields.county_name = pick_field(names, "", {"county_name"}, "");
     }
 
-    // One feature's geometry from WKB (NULL: empty).
-    void add_geometry(const unsigned char* wkb, std::size_t size) {
-        if (!wkb) {
-            data.coverage.add_empty();
-        } else if (!data.coverage.add_wkb(wkb, size) && !add_linearised(data.coverage, wkb, size)) {
-            data.coverage.add_empty();
-            unreadable.insert(data.coverage.size() - 1);
-        }
+    // The runs, in fid order, after the villages joined before; their values indexed among theirs.
+    void join(std::vector<VillageRun>& runs) {
+        std::size_t features = data.fids.size();
+        for (const auto& run : runs) features += run.fids.size();
+        data.fids.reserve(features);
+        data.planned.reserve(features);
+        data.households.reserve(features);
+        data.group.reserve(features);
+        data.route.reserve(features);
+        data.within.reserve(features);
+        for (auto* v : {&data.code, &data.name, &data.township, &data.county}) v->reserve(features);
+        for (auto& run : runs) join(std::move(run));
     }
 
-    // The villages of a dataset in a database, in one binary COPY ordered by fid (the caller's
-    // transaction: what it locked), the --planned filter evaluated by SQLite over the fields it
-    // names (dataset/filter.hpp: the same answer as on the file). False, with nothing read, when
-    // the filter needs more than those fields (another table, the geometry): the caller works on
-    // a copy then.
-    bool read_pg(const PgConnection& db, const std::string& table, const std::vector<dataset::Column>& columns) {
+    void join(VillageRun&& run) {
+        auto indices = [](const Interned& values, std::unordered_map<std::string, std::int32_t>& index,
+                          std::vector<std::string>& all) {
+            std::vector<std::int32_t> to;
+            for (const auto& v : values.values) to.push_back(index_of(index, all, v, false));
+            return to;
+        };
+        auto append_indices = [](std::vector<std::int32_t>& into, const std::vector<std::int32_t>& from,
+                                 const std::vector<std::int32_t>& to) {
+            into.reserve(into.size() + from.size());
+            for (std::int32_t i : from) into.push_back(i < 0 ? -1 : to[static_cast<std::size_t>(i)]);
+        };
+        auto append = [](auto& into, auto& from) {
+            if (into.empty() && into.capacity() <= from.capacity()) {
+                into = std::move(from);
+            } else {
+                into.insert(into.end(), std::make_move_iterator(from.begin()), std::make_move_iterator(from.end()));
+            }
+        };
+        const std::size_t base = data.fids.size();
+        append_indices(data.group, run.group, indices(run.group_values, group_index, data.group_values));
+        append_indices(data.route, run.route, indices(run.route_values, route_index, data.route_values));
+        append_indices(data.within, run.within, indices(run.within_values, within_index, within_values));
+        append(data.fids, run.fids);
+        append(data.planned, run.planned);
+        append(data.households, run.households);
+        append(data.code, run.code);
+        append(data.name, run.name);
+        append(data.township, run.township);
+        append(data.county, run.county);
+        data.coverage.append(std::move(run.coverage));
+        for (auto& [value, name] : run.county_names) county_names.emplace(value, name);
+        for (std::size_t f : run.unreadable) unreadable.insert(base + f);
+    }
+
+    // The villages of a dataset in a database, ordered by fid, in the snapshot of the caller's
+    // transaction (what it locked): one binary COPY, or one per run of fids on connections of
+    // their own (`conninfo`) that take that snapshot. The --planned filter is evaluated by SQLite
+    // over the fields it names (dataset/filter.hpp: the same answer as on the file). False, with
+    // nothing read, when the filter needs more than those fields (another table, the geometry):
+    // the caller works on a copy then.
+    bool read_pg(const PgConnection& db, const std::string& conninfo, const std::string& table,
+                 const std::vector<dataset::Column>& columns, int threads) {
         std::vector<std::string> names;
         for (const auto& c : columns) names.emplace_back(c.name);
         pick(names);
-        dataset::MemoryFilter filter("villages", options.planned, columns, filter_words(options.planned));
-        if (filter.needs_the_dataset()) return false;
+        const std::vector<std::string> words = filter_words(options.planned);
+        std::size_t runs = run_count(words, threads);
+        std::vector<std::unique_ptr<dataset::MemoryFilter>> filters;
+        filters.push_back(std::make_unique<dataset::MemoryFilter>("villages", options.planned, columns, words));
+        if (filters.front()->needs_the_dataset()) return false;
         // every field cast to the type it is read as (a column someone altered reads as before)
         auto as_text = [&](const std::string& f) { return f.empty() ? std::string("NULL") : db.identifier(f) + "::text"; };
         std::string select = "SELECT fid::bigint, ST_AsBinary(geom), " +
@@ -164,9 +303,39 @@ struct Reader {
                              (fields.households.empty() ? std::string("NULL") : db.identifier(fields.households) + "::float8") +
                              ", " + as_text(fields.code) + ", " + as_text(fields.name) + ", " + as_text(fields.township) +
                              ", " + as_text(fields.county_name) + ", " + as_text(fields.within);
-        for (const auto& c : filter.fields())
+        for (const auto& c : filters.front()->fields())
             select += ", " + db.identifier(c.name) + dataset::pg_read_cast(c.type);
-        PgCopyOut rows(db, select + " FROM " + table + " ORDER BY fid");
+        select += " FROM " + table;
+        const PgResult range = db.query("SELECT min(fid), max(fid) FROM " + table);
+        if (range.null(0, 0)) runs = 1;
+        if (runs == 1) {
+            VillageRun run;
+            read_pg_run(db, select + " ORDER BY fid", *filters.front(), run);
+            join(std::move(run));
+            return true;
+        }
+        while (filters.size() < runs)
+            filters.push_back(std::make_unique<dataset::MemoryFilter>("villages", options.planned, columns, words));
+        const std::vector<long long> starts = run_starts(range.integer(0, 0), range.integer(0, 1), runs);
+        const std::string snapshot = db.query("SELECT pg_export_snapshot()").text(0, 0);
+        std::vector<VillageRun> parts(runs);
+        side_by_side(runs, [&](std::size_t r) {
+            const PgConnection reader(conninfo);
+            reader.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+            reader.exec("SET TRANSACTION SNAPSHOT " + reader.literal(snapshot));
+            std::string where = " WHERE fid >= " + std::to_string(starts[r]);
+            if (r + 1 < runs) where += " AND fid < " + std::to_string(starts[r + 1]);
+            read_pg_run(reader, select + where + " ORDER BY fid", *filters[r], parts[r]);
+            reader.exec("COMMIT");
+        });
+        join(parts);
+        return true;
+    }
+
+    // One binary COPY of `select` into `run`, the filter's fields into `filter`.
+    void read_pg_run(const PgConnection& db, const std::string& select, dataset::MemoryFilter& filter,
+                     VillageRun& run) const {
+        PgCopyOut rows(db, select);
         std::vector<std::string> text(8);
         auto field = [&](int i, std::string& into) -> const char* {
             if (rows.null(i)) return nullptr;
@@ -176,10 +345,10 @@ struct Reader {
         while (rows.next()) {
             const long long fid = rows.integer(0);
             const std::string_view wkb = rows.bytes(1);
-            add_geometry(rows.null(1) ? nullptr : reinterpret_cast<const unsigned char*>(wkb.data()), wkb.size());
-            add_attributes(fid, false, field(2, text[0]), field(3, text[1]), rows.null(4) ? 0.0 : rows.real(4),
-                           field(5, text[2]), field(6, text[3]), field(7, text[4]), field(8, text[5]),
-                           field(9, text[6]));
+            run.add_geometry(rows.null(1) ? nullptr : reinterpret_cast<const unsigned char*>(wkb.data()), wkb.size());
+            run.add_attributes(fields, fid, false, field(2, text[0]), field(3, text[1]),
+                               rows.null(4) ? 0.0 : rows.real(4), field(5, text[2]), field(6, text[3]),
+                               field(7, text[4]), field(8, text[5]), field(9, text[6]));
             dataset::RowOut& out = filter.row(fid);
             for (std::size_t i = 0; i < filter.fields().size(); ++i) {
                 const int at = static_cast<int>(i) + 10;
@@ -196,58 +365,92 @@ struct Reader {
             }
             filter.add();
         }
-        data.planned = filter.evaluate();
-        return true;
+        run.planned = filter.evaluate();
     }
-
-    // The whole layer through SQLite (GeoPackage files): attributes, filter and blobs in one scan.
-    bool read_sqlite(OGRLayer* layer) {
-        sqlite3* db = nullptr;
-        if (sqlite3_open_v2(options.dataset.c_str(), &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK ||
-        sqlite3_busy_timeout(db, 60000) != SQLITE_OK) {
-            sqlite3_close(db);
-            return false;
-        }
-        const std::string fid = layer->GetFIDColumn(), geom = layer->GetGeometryColumn();
-        auto column = [](const std::string& f) { return f.empty() ? std::string("NULL") : sql_identifier(f); };
-        const std::string sql = "SELECT " + sql_identifier(fid) + ", " + sql_identifier(geom) + ", CASE WHEN (" +
-                                options.planned + ") THEN 1 ELSE 0 END, " + column(fields.by) + ", " +
-                                column(fields.route) + ", " + column(fields.households) + ", " + column(fields.code) +
-                                ", " + column(fields.name) + ", " + column(fields.township) + ", " +
-                                column(fields.county_name) + ", " + column(fields.within) + " FROM " +
-                                sql_identifier(result.layer) + " ORDER BY " + sql_identifier(fid);
-        sqlite3_stmt* st = nullptr;
-        if (sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) != SQLITE_OK) {
-            const std::string message = sqlite3_errmsg(db);
-            sqlite3_close(db);
-            throw UsageError("--planned \"" + options.planned + "\": " + message);
-        }
-        data.srs_id = static_cast<int>(
-            sql_scalar(db, "SELECT srs_id FROM gpkg_geometry_columns WHERE table_name = '" + result.layer + "'"));
-        auto text = [&](int i) { return reinterpret_cast<const char*>(sqlite3_column_text(st, i)); };
-        int rc;
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-            const long long f = sqlite3_column_int64(st, 0);
-            const auto* blob = static_cast<const unsigned char*>(sqlite3_column_blob(st, 1));
-            const auto size = static_cast<std::size_t>(sqlite3_column_bytes(st, 1));
-            if (!blob) {
-                data.coverage.add_empty();
-            } else if (!data.coverage.add_gpkg_blob(blob, size)) {
-                const std::size_t header = gpkg_header_size(blob, size);
-                if (header == 0 || header >= size || !add_linearised(data.coverage, blob + header, size - header)) {
-                    data.coverage.add_empty();
-                    unreadable.insert(data.coverage.size() - 1);
-                }
+    // The whole layer through SQLite (GeoPackage files): attributes, filter and blobs in one scan
+    // per run of fids, the runs side by side on connections of their own. The runs read one state
+    // of the file: their reads begin while another connection holds the write lock (no writer can
+    // commit in between); when it cannot have the lock at once (a read-only file, a writer at
+    // work), one run reads the whole layer. False when the file does not open through SQLite.
+    bool read_sqlite(OGRLayer* layer, int threads) {
+        struct Scan {
+            sqlite3* db = nullptr;
+            sqlite3_stmt* st = nullptr;
+            int rc = SQLITE_DONE;
+            Scan() = default;
+            Scan(const Scan&) = delete;
+            Scan& operator=(const Scan&) = delete;
+            ~Scan() {
+                sqlite3_finalize(st);
+                sqlite3_close(db);
             }
-            add_attributes(f, sqlite3_column_int(st, 2) != 0, text(3), text(4),
-                           sqlite3_column_type(st, 5) == SQLITE_NULL ? 0.0 : sqlite3_column_double(st, 5), text(6),
-                           text(7), text(8), text(9), text(10));
+            bool open(const std::string& path, int flags) {
+                return sqlite3_open_v2(path.c_str(), &db, flags | SQLITE_OPEN_NOMUTEX, nullptr) == SQLITE_OK;
+            }
+        };
+        std::vector<std::unique_ptr<Scan>> scans;
+        scans.push_back(std::make_unique<Scan>());
+        Scan& first = *scans.front();
+        if (!first.open(options.dataset, SQLITE_OPEN_READONLY) || sqlite3_busy_timeout(first.db, 60000) != SQLITE_OK)
+            return false;
+        const std::string fid = sql_identifier(layer->GetFIDColumn()), geom = layer->GetGeometryColumn();
+        auto column = [](const std::string& f) { return f.empty() ? std::string("NULL") : sql_identifier(f); };
+        const std::string sql = "SELECT " + fid + ", " + sql_identifier(geom) + ", CASE WHEN (" + options.planned +
+                                ") THEN 1 ELSE 0 END, " + column(fields.by) + ", " + column(fields.route) + ", " +
+                                column(fields.households) + ", " + column(fields.code) + ", " + column(fields.name) +
+                                ", " + column(fields.township) + ", " + column(fields.county_name) + ", " +
+                                column(fields.within) + " FROM " + sql_identifier(result.layer) + " WHERE " + fid +
+                                " BETWEEN ?1 AND ?2 ORDER BY " + fid;
+        auto prepare = [&](Scan& scan) {
+            if (sqlite3_prepare_v2(scan.db, sql.c_str(), -1, &scan.st, nullptr) != SQLITE_OK)
+                throw UsageError("--planned \"" + options.planned + "\": " + sqlite3_errmsg(scan.db));
+        };
+        prepare(first);
+        data.srs_id = static_cast<int>(
+            sql_scalar(first.db, "SELECT srs_id FROM gpkg_geometry_columns WHERE table_name = " + sql_literal(result.layer)));
+        std::vector<long long> starts = {std::numeric_limits<long long>::min()};
+        Scan lock;
+        if (run_count(filter_words(options.planned), threads) > 1 && lock.open(options.dataset, SQLITE_OPEN_READWRITE) &&
+            sqlite3_exec(lock.db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) == SQLITE_OK) {
+            sqlite3_stmt* range = nullptr;
+            if (sqlite3_prepare_v2(first.db, ("SELECT min(" + fid + "), max(" + fid + ") FROM " + sql_identifier(result.layer)).c_str(), -1,
+                                   &range, nullptr) == SQLITE_OK &&
+                sqlite3_step(range) == SQLITE_ROW && sqlite3_column_type(range, 0) != SQLITE_NULL)
+                starts = run_starts(sqlite3_column_int64(range, 0), sqlite3_column_int64(range, 1),
+                                    run_count(filter_words(options.planned), threads));
+            sqlite3_finalize(range);
         }
-        const std::string message = sqlite3_errmsg(db);
-        sqlite3_finalize(st);
-        sqlite3_close(db);
-        if (rc != SQLITE_DONE)
-            throw InputError(options.dataset + ": cannot read layer " + result.layer + ": " + message);
+        for (std::size_t r = 0; r < starts.size(); ++r) {
+            if (r > 0) {
+                scans.push_back(std::make_unique<Scan>());
+                if (!scans[r]->open(options.dataset, SQLITE_OPEN_READONLY) ||
+                    sqlite3_busy_timeout(scans[r]->db, 60000) != SQLITE_OK)
+                    throw InputError(options.dataset + ": cannot open: " + sqlite3_errmsg(scans[r]->db));
+                prepare(*scans[r]);
+            }
+            Scan& scan = *scans[r];
+            sqlite3_bind_int64(scan.st, 1, starts[r]);
+            sqlite3_bind_int64(scan.st, 2, r + 1 < starts.size() ? starts[r + 1] - 1 : std::numeric_limits<long long>::max());
+            scan.rc = sqlite3_step(scan.st);  // the run's read begins: with the lock held, in the same state as the others
+        }
+        if (lock.db) sqlite3_exec(lock.db, "ROLLBACK", nullptr, nullptr, nullptr);
+        std::vector<VillageRun> parts(starts.size());
+        side_by_side(starts.size(), [&](std::size_t r) {
+            Scan& scan = *scans[r];
+            VillageRun& run = parts[r];
+            sqlite3_stmt* st = scan.st;
+            auto text = [&](int i) { return reinterpret_cast<const char*>(sqlite3_column_text(st, i)); };
+            for (; scan.rc == SQLITE_ROW; scan.rc = sqlite3_step(st)) {
+                run.add_blob(static_cast<const unsigned char*>(sqlite3_column_blob(st, 1)),
+                             static_cast<std::size_t>(sqlite3_column_bytes(st, 1)));
+                run.add_attributes(fields, sqlite3_column_int64(st, 0), sqlite3_column_int(st, 2) != 0, text(3), text(4),
+                                   sqlite3_column_type(st, 5) == SQLITE_NULL ? 0.0 : sqlite3_column_double(st, 5),
+                                   text(6), text(7), text(8), text(9), text(10));
+            }
+            if (scan.rc != SQLITE_DONE)
+                throw InputError(options.dataset + ": cannot read layer " + result.layer + ": " + sqlite3_errmsg(scan.db));
+        });
+        join(parts);
         return true;
     }
 
@@ -270,29 +473,27 @@ struct Reader {
             return i < 0 || !f.IsFieldSetAndNotNull(i) ? nullptr : f.GetFieldAsString(i);
         };
         std::vector<unsigned char> wkb;
+        VillageRun run;
         layer->ResetReading();
         for (auto& feature : layer) {
             const GIntBig fid = feature->GetFID();
             OGRGeometry* g = feature->GetGeometryRef();
             if (!g || g->IsEmpty()) {
-                data.coverage.add_empty();
+                run.add_geometry(nullptr, 0);
             } else {
                 g->flattenTo2D();
                 wkb.resize(static_cast<std::size_t>(g->WkbSize()));
                 g->exportToWkb(wkbNDR, wkb.data(), wkbVariantIso);
-                if (!data.coverage.add_wkb(wkb.data(), wkb.size()) &&
-                    !add_linearised(data.coverage, wkb.data(), wkb.size())) {
-                    data.coverage.add_empty();
-                    unreadable.insert(data.coverage.size() - 1);
-                }
+                run.add_geometry(wkb.data(), wkb.size());
             }
             const double h = households >= 0 && feature->IsFieldSetAndNotNull(households)
                                  ? feature->GetFieldAsDouble(households)
                                  : 0.0;
-            add_attributes(fid, planned.count(fid) > 0, text(*feature, by), text(*feature, route), h,
+            run.add_attributes(fields, fid, planned.count(fid) > 0, text(*feature, by), text(*feature, route), h,
                            text(*feature, code), text(*feature, name), text(*feature, township), text(*feature, county),
                            text(*feature, within));
         }
+        join(std::move(run));
     }
 };
 
@@ -729,9 +930,11 @@ std::optional<ContiguityResult> contiguity_in_database(const ContiguityOptions& 
         data.srs_id = srid;
     }
     progress.update(0.0, "reading " + label);
-    Reader reader{options, data, result, {}, {}, {}, {}, {}, {}, {}};
+    Reader reader{options, data, result};
     why = "the --planned filter names another table";
-    if (!reader.read_pg(db, villages, dataset::pg_columns(db, schema, dataset::table("villages")))) return on_a_copy(db, label);
+    if (!reader.read_pg(db, pg_conninfo(options.dataset), villages,
+                        dataset::pg_columns(db, schema, dataset::table("villages")), thread_count(options)))
+        return on_a_copy(db, label);
     // the rows of village_contiguity there, read on a second connection while the check runs: held
     // against writers (cleanheat's by the dataset's lock, anyone's by the table's lock; readers go
     // on); none when they cannot be read so, or not at once (the write reads them itself)
@@ -830,7 +1033,7 @@ ContiguityResult contiguity(const ContiguityOptions& options, const Progress& pr
                       std::filesystem::is_regular_file(options.dataset) && std::strlen(layer->GetFIDColumn()) > 0;
     if (options.write && options.output.empty() && !gpkg)
         throw UsageError(options.dataset + " is not a GeoPackage: give -o out.gpkg for the results (or --no-write)");
-    Reader reader{options, data, result, {}, {}, {}, {}, {}, {}, {}};
+    Reader reader{options, data, result};
     {
         std::vector<std::string> names;
         OGRFeatureDefn* defn = layer->GetLayerDefn();
@@ -838,7 +1041,7 @@ ContiguityResult contiguity(const ContiguityOptions& options, const Progress& pr
         reader.pick(names);
     }
     if (const OGRSpatialReference* srs = layer->GetSpatialRef()) data.srs.reset(srs->Clone());
-    if (!gpkg || !reader.read_sqlite(layer)) reader.read_ogr(layer);
+    if (!gpkg || !reader.read_sqlite(layer, threads)) reader.read_ogr(layer);
     analyse(options, options.dataset, reader, data, result, threads, started, progress);
 
     // Outputs

@@ -166,6 +166,22 @@ void Coverage::end_feature() {
     if (ring_shell_.size() == feature_ring_[f]) kinds_[f] = FeatureKind::empty;
 }
 
+void Coverage::append(Coverage&& other) {
+    if (kinds_.empty()) {
+        *this = std::move(other);
+        return;
+    }
+    const auto rings = static_cast<std::uint32_t>(ring_shell_.size());
+    const auto points = static_cast<std::uint32_t>(xy_.size() / 2);
+    kinds_.insert(kinds_.end(), other.kinds_.begin(), other.kinds_.end());
+    boxes_.insert(boxes_.end(), other.boxes_.begin(), other.boxes_.end());
+    for (std::size_t f = 1; f < other.feature_ring_.size(); ++f) feature_ring_.push_back(rings + other.feature_ring_[f]);
+    for (std::size_t r = 1; r < other.ring_point_.size(); ++r) ring_point_.push_back(points + other.ring_point_[r]);
+    ring_shell_.insert(ring_shell_.end(), other.ring_shell_.begin(), other.ring_shell_.end());
+    xy_.insert(xy_.end(), other.xy_.begin(), other.xy_.end());
+    other = Coverage();
+}
+
 void Coverage::add_empty() {
     begin_feature(FeatureKind::empty);
     end_feature();

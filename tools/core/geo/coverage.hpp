@@ -37,6 +37,8 @@ public:
     void add_empty();
     // Appends the polygons of a GEOS geometry (MakeValid output) as one feature.
     void add_geos(GEOSContextHandle_t context, const GEOSGeometry* geometry);
+    // Appends the features of `other` after these (taken whole when this one is empty).
+    void append(Coverage&& other);
 
     std::size_t size() const { return kinds_.size(); }
     FeatureKind kind(std::size_t f) const { return kinds_[f]; }
