@@ -441,6 +441,14 @@ TEST(Contiguity, SamplesAgreeWithPairwiseGeos) {
     GEOS_finish_r(ctx);
 
     EXPECT_EQ(r.total.villages, static_cast<long long>(n));
+    // each county's group carries the county's name
+    std::map<std::string, std::string> county_name;
+    for (const auto& v : villages) county_name.emplace(v.at("county_code"), v.at("county_name"));
+    EXPECT_GT(r.groups.size(), 1u);
+    for (const auto& g : r.groups) {
+        EXPECT_FALSE(g.name.empty()) << g.value;
+        EXPECT_EQ(g.name, county_name[g.value]) << g.value;
+    }
     EXPECT_EQ(r.total.edges, edges);
     EXPECT_EQ(r.total.clusters, clusters);
     EXPECT_EQ(r.total.isolated, isolated);

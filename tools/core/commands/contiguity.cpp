@@ -781,6 +781,51 @@ void analyse(const ContiguityOptions& options, const std::string& source, Reader
     data.hole.assign(n, 0);
     data.enclosed.assign(n, 0);
     data.enclosing.assign(n, 0);
+    auto bucket = [&](const std::vector<std::int32_t>& key, std::size_t values) {
+        std::vector<std::vector<std::uint32_t>> out(values);
+        for (std::size_t f = 0; f < n; ++f)
+            if (key[f] >= 0) out[static_cast<std::size_t>(key[f])].push_back(static_cast<std::uint32_t>(f));
+        return out;
+    };
+    // the clusters of each route and of each group beside the whole's (threads allowing)
+    auto by_route = [&] {
+        std::vector<std::int32_t> sizes;
+        data.route_cluster = components(
+            data, [&](std::uint32_t a, std::uint32_t b) { return data.route[a] >= 0 && data.route[a] == data.route[b]; },
+            sizes);
+        const auto members = bucket(data.route, data.route_values.size());
+        for (std::size_t r = 0; r < data.route_values.size(); ++r) {
+            const auto ri = static_cast<std::int32_t>(r);
+            ContiguityStats s = statistics(
+                data, data.route_cluster, sizes, members[r], [&](std::uint32_t f) { return data.route[f] == ri; },
+                options, nullptr, nullptr);
+            s.value = data.route_values[r];
+            result.routes[s.value] = s;
+        }
+    };
+    auto by_group = [&] {
+        std::vector<std::int32_t> sizes;
+        data.group_cluster = components(
+            data, [&](std::uint32_t a, std::uint32_t b) { return data.group[a] >= 0 && data.group[a] == data.group[b]; },
+            sizes);
+        const auto members = bucket(data.group, data.group_values.size());
+        std::vector<std::size_t> order(data.group_values.size());
+        for (std::size_t g = 0; g < order.size(); ++g) order[g] = g;
+        std::sort(order.begin(), order.end(),
+                  [&](std::size_t a, std::size_t b) { return data.group_values[a] < data.group_values[b]; });
+        for (std::size_t g : order) {
+            const auto gi = static_cast<std::int32_t>(g);
+            ContiguityStats s = statistics(
+                data, data.group_cluster, sizes, members[g], [&](std::uint32_t f) { return data.group[f] == gi; },
+                options, nullptr, nullptr);
+            s.value = data.group_values[g];
+            s.name = data.group_names[g];
+            result.groups.push_back(s);
+        }
+    };
+    std::future<void> routes_done, groups_done;
+    if (threads > 1) routes_done = std::async(std::launch::async, by_route);
+    if (threads > 2) groups_done = std::async(std::launch::async, by_group);
     data.cluster = components(
         data, [](std::uint32_t, std::uint32_t) { return true; }, data.cluster_size);
     auto all = [](std::uint32_t) { return true; };
@@ -788,42 +833,13 @@ void analyse(const ContiguityOptions& options, const std::string& source, Reader
     for (std::size_t f = 0; f < n; ++f) everyone[f] = static_cast<std::uint32_t>(f);
     result.total =
         statistics(data, data.cluster, data.cluster_size, everyone, all, options, &data.isolated, &data.hole);
-    auto bucket = [&](const std::vector<std::int32_t>& key, std::size_t values) {
-        std::vector<std::vector<std::uint32_t>> out(values);
-        for (std::size_t f = 0; f < n; ++f)
-            if (key[f] >= 0) out[static_cast<std::size_t>(key[f])].push_back(static_cast<std::uint32_t>(f));
-        return out;
-    };
-    std::vector<std::int32_t> sizes;
-    data.route_cluster = components(
-        data, [&](std::uint32_t a, std::uint32_t b) { return data.route[a] >= 0 && data.route[a] == data.route[b]; },
-        sizes);
-    const auto by_route = bucket(data.route, data.route_values.size());
-    for (std::size_t r = 0; r < data.route_values.size(); ++r) {
-        const auto ri = static_cast<std::int32_t>(r);
-        ContiguityStats s = statistics(
-            data, data.route_cluster, sizes, by_route[r], [&](std::uint32_t f) { return data.route[f] == ri; }, options,
-            nullptr, nullptr);
-        s.value = data.route_values[r];
-        result.routes[s.value] = s;
+    if (!groups_done.valid()) by_group();
+    if (routes_done.valid()) {
+        routes_done.get();
+    } else {
+        by_route();
     }
-    data.group_cluster = components(
-        data, [&](std::uint32_t a, std::uint32_t b) { return data.group[a] >= 0 && data.group[a] == data.group[b]; },
-        sizes);
-    const auto by_group = bucket(data.group, data.group_values.size());
-    std::vector<std::size_t> order(data.group_values.size());
-    for (std::size_t g = 0; g < order.size(); ++g) order[g] = g;
-    std::sort(order.begin(), order.end(),
-              [&](std::size_t a, std::size_t b) { return data.group_values[a] < data.group_values[b]; });
-    for (std::size_t g : order) {
-        const auto gi = static_cast<std::int32_t>(g);
-        ContiguityStats s = statistics(
-            data, data.group_cluster, sizes, by_group[g], [&](std::uint32_t f) { return data.group[f] == gi; }, options,
-            nullptr, nullptr);
-        s.value = data.group_values[g];
-        s.name = data.group_names[g];
-        result.groups.push_back(s);
-    }
+    if (groups_done.valid()) groups_done.get();
     // Cluster summaries
     result.clusters.resize(static_cast<std::size_t>(result.total.clusters));
     // by value index while counting (the village loop compares no strings), by value when told

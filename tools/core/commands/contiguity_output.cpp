@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstring>
 #include <set>
+#include <thread>
 #include <unordered_map>
 
 #include "commands/contiguity_data.hpp"
@@ -94,14 +95,14 @@ const char* contiguity_class(const ContiguityData& d, std::size_t f, int min_vil
 
 namespace {
 
-// Marks the unplanned villages inside a hole of cluster `c`'s outline as enclosed.
+// Finds the unplanned villages inside a hole of cluster `c`'s outline: into `found` (the caller
+// marks them, so that the holes of a cluster can be searched by several enclosers at once).
 class Encloser {
 public:
-    Encloser(ContiguityData& data, ContiguityResult& result)
-        : data_(data), result_(result), grid_(data.coverage, 0), stamp_(data.fids.size(), 0),
-          seen_(data.fids.size(), 0) {
-        for (std::size_t g = 0; g < result.groups.size(); ++g) group_position_[result.groups[g].value] = g;
-    }
+    Encloser(const ContiguityData& data, const BoxGrid& grid)
+        : data_(data), grid_(grid), stamp_(data.fids.size(), 0), seen_(data.fids.size(), 0) {}
+
+    std::vector<std::uint32_t> found;
 
     // By the villages across the hole's edges and their neighbours through shared edges,
     // never crossing the cluster: on a clean coverage these tile the hole, and their area
@@ -134,12 +135,12 @@ public:
         }
         const double want = std::fabs(hole.area);
         if (queue_.empty() || std::fabs(area - want) > 1e-9 * want) return false;
-        for (std::uint32_t w : queue_) mark(w, c);
+        for (std::uint32_t w : queue_) mark(w);
         return true;
     }
 
     // By an interior point of every village whose box meets the hole's.
-    void by_geometry(const GeosContext& ctx, const GEOSGeometry* hole, std::size_t c) {
+    void by_geometry(const GeosContext& ctx, const GEOSGeometry* hole) {
         GeosPrepared prepared = geos_prepare(ctx, hole);
         Box box;
         double v;
@@ -157,20 +158,13 @@ public:
             // point decides (a polygon predicate would relate the whole hole every time)
             GeosGeometry village = geos_own(ctx, data_.coverage.to_geos(ctx, f));
             GeosGeometry inside = geos_own(ctx, village ? GEOSPointOnSurface_r(ctx, village.get()) : nullptr);
-            if (inside && GEOSPreparedContains_r(ctx, prepared.get(), inside.get()) == 1) mark(f, c);
+            if (inside && GEOSPreparedContains_r(ctx, prepared.get(), inside.get()) == 1) mark(f);
         });
     }
 
 private:
-    void mark(std::uint32_t f, std::size_t c) {
-        if (data_.planned[f] || data_.enclosed[f]) return;
-        data_.enclosed[f] = 1;
-        data_.enclosing[f] = static_cast<std::int32_t>(c + 1);
-        ++result_.total.enclosed;
-        if (data_.group[f] >= 0) {
-            auto it = group_position_.find(data_.group_values[static_cast<std::size_t>(data_.group[f])]);
-            if (it != group_position_.end()) ++result_.groups[it->second].enclosed;
-        }
+    void mark(std::uint32_t f) {
+        if (!data_.planned[f] && !data_.enclosed[f]) found.push_back(f);
     }
 
     template <class Visit>
@@ -214,13 +208,11 @@ private:
         return {q[0], q[1], p[0], p[1]};
     }
 
-    ContiguityData& data_;
-    ContiguityResult& result_;
-    const BoxGrid grid_;
+    const ContiguityData& data_;
+    const BoxGrid& grid_;
     std::vector<std::uint32_t> stamp_, seen_, queue_;
     std::uint32_t token_ = 0;
     std::vector<std::array<double, 4>> edges_;
-    std::unordered_map<std::string, std::size_t> group_position_;
 };
 
 }  // namespace
@@ -236,7 +228,27 @@ std::vector<std::vector<unsigned char>> cluster_outlines(ContiguityData& data, C
     // a clean coverage (no overlaps, nothing repaired, every contact known) unions by cancelling
     // the edges members share; anything else, or what that cannot vouch for, through GEOS's union
     const bool clean = queen && !data.adjacency.exact_everywhere && result.repaired == 0;
-    Encloser encloser(data, result);
+    const BoxGrid grid(data.coverage, 0);
+    // the holes of a big outline searched by several enclosers at once (their finds marked after)
+    const std::size_t workers = static_cast<std::size_t>(std::max(1, threads));
+    std::vector<std::unique_ptr<Encloser>> enclosers;
+    std::vector<std::unique_ptr<GeosContext>> contexts;
+    for (std::size_t t = 0; t < workers; ++t) {
+        enclosers.push_back(std::make_unique<Encloser>(data, grid));
+        contexts.push_back(std::make_unique<GeosContext>());
+    }
+    std::unordered_map<std::string, std::size_t> group_position;
+    for (std::size_t g = 0; g < result.groups.size(); ++g) group_position[result.groups[g].value] = g;
+    auto mark = [&](std::uint32_t f, std::size_t c) {
+        if (data.planned[f] || data.enclosed[f]) return;
+        data.enclosed[f] = 1;
+        data.enclosing[f] = static_cast<std::int32_t>(c + 1);
+        ++result.total.enclosed;
+        if (data.group[f] >= 0) {
+            auto it = group_position.find(data.group_values[static_cast<std::size_t>(data.group[f])]);
+            if (it != group_position.end()) ++result.groups[it->second].enclosed;
+        }
+    };
     std::vector<std::vector<unsigned char>> outlines(clusters);
     const int srs_id = 0;  // set by the writer
     for (std::size_t c = 0; c < clusters; ++c) {
@@ -255,20 +267,54 @@ std::vector<std::vector<unsigned char>> cluster_outlines(ContiguityData& data, C
             if (!outline) continue;
         }
         // villages inside the outline's holes
+        std::vector<std::pair<int, int>> holes;  // polygon, hole
         const int polygons = GEOSGetNumGeometries_r(ctx, outline.get());
         for (int p = 0; p < polygons; ++p) {
             const GEOSGeometry* polygon = GEOSGetGeometryN_r(ctx, outline.get(), p);
             if (GEOSGeomTypeId_r(ctx, polygon) != GEOS_POLYGON) continue;
-            const int holes = GEOSGetNumInteriorRings_r(ctx, polygon);
-            for (int h = 0; h < holes; ++h) {
+            const int count = GEOSGetNumInteriorRings_r(ctx, polygon);
+            for (int h = 0; h < count; ++h) holes.emplace_back(p, h);
+        }
+        auto search = [&](std::size_t t) {
+            Encloser& encloser = *enclosers[t];
+            const GeosContext& local = *contexts[t];
+            for (std::size_t k = t; k < holes.size(); k += workers) {
+                const auto [p, h] = holes[k];
                 const auto pi = static_cast<std::size_t>(p), hi = static_cast<std::size_t>(h);
                 if (fast && pi < fast->size() && hi < (*fast)[pi].holes.size() &&
                     encloser.by_topology((*fast)[pi].holes[hi], c))
                     continue;
-                GEOSGeometry* ring = GEOSGeom_clone_r(ctx, GEOSGetInteriorRingN_r(ctx, polygon, h));
-                GeosGeometry hole = geos_own(ctx, GEOSGeom_createPolygon_r(ctx, ring, nullptr, 0));
-                if (hole) encloser.by_geometry(ctx, hole.get(), c);
+                const GEOSGeometry* polygon = GEOSGetGeometryN_r(local, outline.get(), p);
+                GEOSGeometry* ring = GEOSGeom_clone_r(local, GEOSGetInteriorRingN_r(local, polygon, h));
+                GeosGeometry hole = geos_own(local, GEOSGeom_createPolygon_r(local, ring, nullptr, 0));
+                if (hole) encloser.by_geometry(local, hole.get());
             }
+        };
+        if (workers > 1 && holes.size() >= 16) {
+            std::vector<std::thread> pool;
+            std::vector<std::exception_ptr> errors(workers);
+            for (std::size_t t = 1; t < workers; ++t)
+                pool.emplace_back([&, t] {
+                    try {
+                        search(t);
+                    } catch (...) {
+                        errors[t] = std::current_exception();
+                    }
+                });
+            try {
+                search(0);
+            } catch (...) {
+                errors[0] = std::current_exception();
+            }
+            for (auto& thread : pool) thread.join();
+            for (const auto& error : errors)
+                if (error) std::rethrow_exception(error);
+        } else {
+            for (std::size_t t = 0; t < workers; ++t) search(t);
+        }
+        for (auto& encloser : enclosers) {
+            for (std::uint32_t f : encloser->found) mark(f, c);
+            encloser->found.clear();
         }
         if (GEOSGeomTypeId_r(ctx, outline.get()) == GEOS_POLYGON) {
             GEOSGeometry* single = outline.release();

@@ -52,6 +52,10 @@ double coverage_ring_area(const Coverage& cov, std::uint32_t r) {
 // The members' edges, each ring turned so that the interior is on the left.
 std::vector<Edge> member_edges(const Coverage& cov, const std::vector<std::uint32_t>& members) {
     std::vector<Edge> edges;
+    std::size_t points = 0;
+    for (std::uint32_t f : members)
+        if (cov.kind(f) == FeatureKind::polygon) points += cov.point_begin(cov.ring_end(f)) - cov.point_begin(cov.ring_begin(f));
+    edges.reserve(points);
     for (std::uint32_t f : members) {
         if (cov.kind(f) != FeatureKind::polygon) continue;
         for (std::uint32_t r = cov.ring_begin(f); r < cov.ring_end(f); ++r) {
