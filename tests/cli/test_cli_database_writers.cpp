@@ -430,9 +430,11 @@ TEST(DatabaseWriters, ContiguityOnTheDatabaseEvaluatesTheFilterAsSqliteDoesOnThe
         std::string planned;
         bool on_a_copy;
     };
-    // plan_year < '10000' holds as numbers (INTEGER affinity), not as text; LIKE ignores case
+    // plan_year < '10000' and > '100' hold as numbers (INTEGER affinity: a number is less than any
+    // text), not as text; LIKE ignores case
     const std::vector<Case> cases = {
         {"typeof(households_gas) = 'integer' AND typeof(plan_year) = 'integer' AND plan_year < '10000' AND "
+         "plan_year > '100' AND rowid = fid AND "
          "ifnull(households_electric, 0) >= 0 AND ROUTE_MAIN like '%' || substr(route_main, 2)",
          false},
         {"households_total > 0 AND EXISTS (SELECT 1 FROM run_info WHERE key = 'tool')", true},

@@ -1,7 +1,8 @@
 // A filter over a layer's rows (contiguity's --planned) evaluated by SQLite as on a GeoPackage,
 // for rows that come from elsewhere (a dataset in a database): the fields the filter names are
-// kept in an in-memory table named like the layer and typed as a GeoPackage types them (INTEGER,
-// REAL, TEXT affinity), so typeof(), numbers compared with text and LIKE answer as on the file.
+// kept in memory and shown to SQLite as a (virtual) table named like the layer, its columns typed
+// as a GeoPackage types them (INTEGER, REAL, TEXT affinity), so typeof(), numbers compared with
+// text and LIKE answer as on the file.
 #pragma once
 #include <sqlite3.h>
 
@@ -39,15 +40,16 @@ public:
 
 private:
     class Binder;
+    struct Rows;
     void prepare(const std::string& layer);
     [[noreturn]] void fail(const std::string& what) const;
     std::string filter_;
     std::vector<Column> fields_;
+    std::unique_ptr<Rows> rows_;
+    std::shared_ptr<void> table_;  // what the virtual table module is given
     sqlite3* db_ = nullptr;
-    sqlite3_stmt* insert_ = nullptr;
     sqlite3_stmt* select_ = nullptr;
     bool needs_the_dataset_ = false;
-    long long rows_ = 0;
     std::unique_ptr<Binder> binder_;
 };
 

@@ -280,7 +280,8 @@ bool PgCopyOut::next() {
     }
     // the whole row first (the buffer may move while it fills), then the views into it
     std::size_t size = 0;
-    std::vector<std::pair<std::size_t, std::int32_t>> places;
+    std::vector<std::pair<std::size_t, std::int32_t>>& places = places_;
+    places.clear();
     for (int f = 0; f < count; ++f) {
         if (!fill(size + 4)) throw broken();
         at_ += size;

@@ -123,6 +123,7 @@ private:
     std::string buffer_;
     std::size_t at_ = 0;
     std::vector<std::string_view> fields_;
+    std::vector<std::pair<std::size_t, std::int32_t>> places_;  // a row's fields: offset, length
     bool header_read_ = false, done_ = false;
 };
 
