@@ -429,6 +429,7 @@ TEST(DatabaseWriters, ContiguityOnTheDatabaseEvaluatesTheFilterAsSqliteDoesOnThe
     struct Case {
         std::string planned;
         bool on_a_copy;
+        long long villages_planned = -1;  // when known
     };
     // plan_year < '10000' and > '100' hold as numbers (INTEGER affinity: a number is less than any
     // text), not as text; LIKE ignores case
@@ -439,7 +440,13 @@ TEST(DatabaseWriters, ContiguityOnTheDatabaseEvaluatesTheFilterAsSqliteDoesOnThe
          false},
         {"households_total > 0 AND EXISTS (SELECT 1 FROM run_info WHERE key = 'tool')", true},
         // every village's row changes: all written again
-        {"NOT (households_total > 0)", false}};
+        {"NOT (households_total > 0)", false},
+        // a subquery on the villages themselves (looked up by fid) and a window: read in one run,
+        // they see the whole layer
+        {"households_total > 0 AND EXISTS (SELECT 1 FROM villages v WHERE v.fid = villages.fid - 1 AND "
+         "v.households_total > 0)",
+         false},
+        {"rank() OVER (ORDER BY households_total DESC, fid) <= 20", false, 20}};
     for (const Case& c : cases) {
         std::map<std::string, nlohmann::json> out;
         for (const std::string& target : {stores.file.string(), pg.pg()}) {
@@ -454,6 +461,9 @@ TEST(DatabaseWriters, ContiguityOnTheDatabaseEvaluatesTheFilterAsSqliteDoesOnThe
         const long long planned = out["file"]["total"]["planned"].get<long long>();
         EXPECT_GT(planned, 0) << c.planned;
         EXPECT_LT(planned, villages) << c.planned;
+        if (c.villages_planned >= 0) {
+            EXPECT_EQ(planned, c.villages_planned) << c.planned;
+        }
         EXPECT_EQ(out["file"], out["pg"]) << c.planned;
         const fs::path back = copy_back(pg, "cleanheat", stores.dir / "back.gpkg");
         for (const std::string table : {"village_contiguity", "clusters", "contiguity_groups", "contiguity_findings"})

@@ -175,8 +175,17 @@ struct VillageRun {
 // filter with a subquery (it may ask about the whole layer).
 std::size_t run_count(const std::vector<std::string>& filter_words, int threads) {
     for (const auto& w : filter_words)
-        if (lower_ascii(w) == "select") return 1;
+        if (lower_ascii(w) == "select" || lower_ascii(w) == "over") return 1;  // a subquery, a window
     return static_cast<std::size_t>(std::clamp(threads, 1, 4));
+}
+
+// The condition on the fid of run `r` of the runs starting at `starts`: the first has no lower
+// bound and the last no upper one (every fid is in one run, whatever the range was taken from).
+std::string run_range(const std::string& fid, const std::vector<long long>& starts, std::size_t r) {
+    std::string where;
+    if (r > 0) where = fid + " >= " + std::to_string(starts[r]);
+    if (r + 1 < starts.size()) where += (where.empty() ? "" : " AND ") + fid + " < " + std::to_string(starts[r + 1]);
+    return where.empty() ? where : " WHERE " + where;
 }
 
 // The fid ranges [first, next first) of `runs` runs between `min` and `max`: [min, ...), ..., [..., max].
@@ -306,28 +315,46 @@ struct Reader {
         for (const auto& c : filters.front()->fields())
             select += ", " + db.identifier(c.name) + dataset::pg_read_cast(c.type);
         select += " FROM " + table;
+        if (runs > 1 && read_pg_runs(db, conninfo, table, select, columns, words, runs)) return true;
+        VillageRun run;
+        read_pg_run(db, select + " ORDER BY fid", *filters.front(), run);
+        join(std::move(run));
+        return true;
+    }
+
+    // The villages in `runs` runs of fids side by side, each on a connection of its own in the
+    // snapshot of the caller's transaction. False, with nothing kept, when that cannot be had (a
+    // connection refused: max_connections, a pooler; a snapshot not found: another server; a lock
+    // not had within 2 s, as when an ALTER TABLE waits behind the caller's): one run reads then.
+    bool read_pg_runs(const PgConnection& db, const std::string& conninfo, const std::string& table,
+                      const std::string& select, const std::vector<dataset::Column>& columns,
+                      const std::vector<std::string>& words, std::size_t runs) {
         const PgResult range = db.query("SELECT min(fid), max(fid) FROM " + table);
-        if (range.null(0, 0)) runs = 1;
-        if (runs == 1) {
-            VillageRun run;
-            read_pg_run(db, select + " ORDER BY fid", *filters.front(), run);
-            join(std::move(run));
-            return true;
-        }
-        while (filters.size() < runs)
-            filters.push_back(std::make_unique<dataset::MemoryFilter>("villages", options.planned, columns, words));
+        if (range.null(0, 0)) return false;
         const std::vector<long long> starts = run_starts(range.integer(0, 0), range.integer(0, 1), runs);
         const std::string snapshot = db.query("SELECT pg_export_snapshot()").text(0, 0);
+        std::vector<std::unique_ptr<dataset::MemoryFilter>> filters;
+        std::vector<std::unique_ptr<PgConnection>> readers;
         std::vector<VillageRun> parts(runs);
-        side_by_side(runs, [&](std::size_t r) {
-            const PgConnection reader(conninfo);
-            reader.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
-            reader.exec("SET TRANSACTION SNAPSHOT " + reader.literal(snapshot));
-            std::string where = " WHERE fid >= " + std::to_string(starts[r]);
-            if (r + 1 < runs) where += " AND fid < " + std::to_string(starts[r + 1]);
-            read_pg_run(reader, select + where + " ORDER BY fid", *filters[r], parts[r]);
-            reader.exec("COMMIT");
-        });
+        try {
+            for (std::size_t r = 0; r < runs; ++r) {  // every connection in the snapshot before any reads
+                filters.push_back(std::make_unique<dataset::MemoryFilter>("villages", options.planned, columns, words));
+                readers.push_back(std::make_unique<PgConnection>(conninfo));
+                readers.back()->exec("SET lock_timeout = '2s'");
+                readers.back()->exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+                readers.back()->exec("SET TRANSACTION SNAPSHOT " + readers.back()->literal(snapshot));
+            }
+            side_by_side(runs, [&](std::size_t r) {
+                read_pg_run(*readers[r], select + run_range("fid", starts, r) + " ORDER BY fid", *filters[r], parts[r]);
+                readers[r]->exec("COMMIT");
+            });
+        } catch (const UsageError&) {
+            throw;
+        } catch (const std::exception& e) {
+            throw_if_stop_requested();
+            notice(db.label() + ": the villages read in one run: " + e.what());
+            return false;
+        }
         join(parts);
         return true;
     }
@@ -399,18 +426,22 @@ struct Reader {
                                 ") THEN 1 ELSE 0 END, " + column(fields.by) + ", " + column(fields.route) + ", " +
                                 column(fields.households) + ", " + column(fields.code) + ", " + column(fields.name) +
                                 ", " + column(fields.township) + ", " + column(fields.county_name) + ", " +
-                                column(fields.within) + " FROM " + sql_identifier(result.layer) + " WHERE " + fid +
-                                " BETWEEN ?1 AND ?2 ORDER BY " + fid;
-        auto prepare = [&](Scan& scan) {
-            if (sqlite3_prepare_v2(scan.db, sql.c_str(), -1, &scan.st, nullptr) != SQLITE_OK)
+                                column(fields.within) + " FROM " + sql_identifier(result.layer);
+        std::vector<long long> starts = {0};
+        auto prepare = [&](Scan& scan, std::size_t r) {
+            const std::string statement = sql + run_range(fid, starts, r) + " ORDER BY " + fid;
+            if (sqlite3_prepare_v2(scan.db, statement.c_str(), -1, &scan.st, nullptr) != SQLITE_OK)
                 throw UsageError("--planned \"" + options.planned + "\": " + sqlite3_errmsg(scan.db));
         };
-        prepare(first);
         data.srs_id = static_cast<int>(
             sql_scalar(first.db, "SELECT srs_id FROM gpkg_geometry_columns WHERE table_name = " + sql_literal(result.layer)));
-        std::vector<long long> starts = {std::numeric_limits<long long>::min()};
+        // several runs over a table only (its fid the rowid: every row in one range), with SQLite
+        // built for threads
+        const bool table = sql_scalar(first.db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = " +
+                                                    sql_literal(result.layer)) == 1;
         Scan lock;
-        if (run_count(filter_words(options.planned), threads) > 1 && lock.open(options.dataset, SQLITE_OPEN_READWRITE) &&
+        if (table && sqlite3_threadsafe() != 0 && run_count(filter_words(options.planned), threads) > 1 &&
+            lock.open(options.dataset, SQLITE_OPEN_READWRITE) &&
             sqlite3_exec(lock.db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) == SQLITE_OK) {
             sqlite3_stmt* range = nullptr;
             if (sqlite3_prepare_v2(first.db, ("SELECT min(" + fid + "), max(" + fid + ") FROM " + sql_identifier(result.layer)).c_str(), -1,
@@ -426,11 +457,9 @@ struct Reader {
                 if (!scans[r]->open(options.dataset, SQLITE_OPEN_READONLY) ||
                     sqlite3_busy_timeout(scans[r]->db, 60000) != SQLITE_OK)
                     throw InputError(options.dataset + ": cannot open: " + sqlite3_errmsg(scans[r]->db));
-                prepare(*scans[r]);
             }
             Scan& scan = *scans[r];
-            sqlite3_bind_int64(scan.st, 1, starts[r]);
-            sqlite3_bind_int64(scan.st, 2, r + 1 < starts.size() ? starts[r + 1] - 1 : std::numeric_limits<long long>::max());
+            prepare(scan, r);
             scan.rc = sqlite3_step(scan.st);  // the run's read begins: with the lock held, in the same state as the others
         }
         if (lock.db) sqlite3_exec(lock.db, "ROLLBACK", nullptr, nullptr, nullptr);

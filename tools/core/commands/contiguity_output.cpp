@@ -9,7 +9,7 @@
 #include <cmath>
 #include <cstring>
 #include <set>
-#include <thread>
+#include <future>
 #include <unordered_map>
 
 #include "commands/contiguity_data.hpp"
@@ -230,13 +230,9 @@ std::vector<std::vector<unsigned char>> cluster_outlines(ContiguityData& data, C
     const bool clean = queen && !data.adjacency.exact_everywhere && result.repaired == 0;
     const BoxGrid grid(data.coverage, 0);
     // the holes of a big outline searched by several enclosers at once (their finds marked after)
-    const std::size_t workers = static_cast<std::size_t>(std::max(1, threads));
-    std::vector<std::unique_ptr<Encloser>> enclosers;
+    const std::size_t workers = static_cast<std::size_t>(std::clamp(threads, 1, 4));
+    std::vector<std::unique_ptr<Encloser>> enclosers;  // made when first needed
     std::vector<std::unique_ptr<GeosContext>> contexts;
-    for (std::size_t t = 0; t < workers; ++t) {
-        enclosers.push_back(std::make_unique<Encloser>(data, grid));
-        contexts.push_back(std::make_unique<GeosContext>());
-    }
     std::unordered_map<std::string, std::size_t> group_position;
     for (std::size_t g = 0; g < result.groups.size(); ++g) group_position[result.groups[g].value] = g;
     auto mark = [&](std::uint32_t f, std::size_t c) {
@@ -275,10 +271,10 @@ std::vector<std::vector<unsigned char>> cluster_outlines(ContiguityData& data, C
             const int count = GEOSGetNumInteriorRings_r(ctx, polygon);
             for (int h = 0; h < count; ++h) holes.emplace_back(p, h);
         }
-        auto search = [&](std::size_t t) {
+        auto search = [&](std::size_t t, std::size_t searchers) {
             Encloser& encloser = *enclosers[t];
             const GeosContext& local = *contexts[t];
-            for (std::size_t k = t; k < holes.size(); k += workers) {
+            for (std::size_t k = t; k < holes.size(); k += searchers) {
                 const auto [p, h] = holes[k];
                 const auto pi = static_cast<std::size_t>(p), hi = static_cast<std::size_t>(h);
                 if (fast && pi < fast->size() && hi < (*fast)[pi].holes.size() &&
@@ -290,27 +286,16 @@ std::vector<std::vector<unsigned char>> cluster_outlines(ContiguityData& data, C
                 if (hole) encloser.by_geometry(local, hole.get());
             }
         };
-        if (workers > 1 && holes.size() >= 16) {
-            std::vector<std::thread> pool;
-            std::vector<std::exception_ptr> errors(workers);
-            for (std::size_t t = 1; t < workers; ++t)
-                pool.emplace_back([&, t] {
-                    try {
-                        search(t);
-                    } catch (...) {
-                        errors[t] = std::current_exception();
-                    }
-                });
-            try {
-                search(0);
-            } catch (...) {
-                errors[0] = std::current_exception();
-            }
-            for (auto& thread : pool) thread.join();
-            for (const auto& error : errors)
-                if (error) std::rethrow_exception(error);
-        } else {
-            for (std::size_t t = 0; t < workers; ++t) search(t);
+        const std::size_t searchers = holes.size() >= 16 ? workers : 1;
+        while (enclosers.size() < searchers) {
+            enclosers.push_back(std::make_unique<Encloser>(data, grid));
+            contexts.push_back(std::make_unique<GeosContext>());
+        }
+        {
+            std::vector<std::future<void>> pool;  // waited for, also when one fails
+            for (std::size_t t = 1; t < searchers; ++t) pool.push_back(std::async(std::launch::async, search, t, searchers));
+            search(0, searchers);
+            for (auto& done : pool) done.get();
         }
         for (auto& encloser : enclosers) {
             for (std::uint32_t f : encloser->found) mark(f, c);

@@ -1,5 +1,6 @@
 #include "dataset/filter.hpp"
 
+#include <algorithm>
 #include <set>
 #include <stdexcept>
 
@@ -66,7 +67,7 @@ struct RowsTable {
 };
 struct RowsCursor {
     sqlite3_vtab_cursor base{};
-    std::size_t row = 0;
+    std::size_t row = 0, end = 0;
 };
 
 template <class Rows>
@@ -93,6 +94,17 @@ sqlite3_module rows_module() {
         info->orderByConsumed = info->nOrderBy == 1 && !info->aOrderBy[0].desc &&
                                 (info->aOrderBy[0].iColumn == 0 || info->aOrderBy[0].iColumn == -1);
         info->estimatedCost = 1e6;
+        // fid = value (a subquery's lookup): the rows of that fid by a binary search, as a table's
+        // key finds them; SQLite checks the condition again (a value that is no integer: every row)
+        for (int i = 0; i < info->nConstraint; ++i) {
+            const auto& c = info->aConstraint[i];
+            if (!c.usable || c.op != SQLITE_INDEX_CONSTRAINT_EQ || (c.iColumn != 0 && c.iColumn != -1)) continue;
+            info->aConstraintUsage[i].argvIndex = 1;
+            info->idxNum = 1;
+            info->estimatedCost = 10;
+            info->estimatedRows = 1;
+            break;
+        }
         return SQLITE_OK;
     };
     auto disconnect = [](sqlite3_vtab* table) -> int {
@@ -109,8 +121,16 @@ sqlite3_module rows_module() {
         delete reinterpret_cast<RowsCursor*>(cursor);
         return SQLITE_OK;
     };
-    m.xFilter = [](sqlite3_vtab_cursor* cursor, int, const char*, int, sqlite3_value**) -> int {
-        reinterpret_cast<RowsCursor*>(cursor)->row = 0;
+    m.xFilter = [](sqlite3_vtab_cursor* cursor, int plan, const char*, int, sqlite3_value** values) -> int {
+        const std::vector<long long>& fids = rows_of<Rows>(cursor->pVtab).fids;
+        auto* at = reinterpret_cast<RowsCursor*>(cursor);
+        at->row = 0;
+        at->end = fids.size();
+        if (plan == 1 && sqlite3_value_type(values[0]) == SQLITE_INTEGER) {
+            const auto range = std::equal_range(fids.begin(), fids.end(), sqlite3_value_int64(values[0]));
+            at->row = static_cast<std::size_t>(range.first - fids.begin());
+            at->end = static_cast<std::size_t>(range.second - fids.begin());
+        }
         return SQLITE_OK;
     };
     m.xNext = [](sqlite3_vtab_cursor* cursor) -> int {
@@ -118,7 +138,8 @@ sqlite3_module rows_module() {
         return SQLITE_OK;
     };
     m.xEof = [](sqlite3_vtab_cursor* cursor) -> int {
-        return reinterpret_cast<RowsCursor*>(cursor)->row >= rows_of<Rows>(cursor->pVtab).fids.size();
+        const auto* at = reinterpret_cast<RowsCursor*>(cursor);
+        return at->row >= at->end;
     };
     m.xColumn = [](sqlite3_vtab_cursor* cursor, sqlite3_context* out, int column) -> int {
         const Rows& rows = rows_of<Rows>(cursor->pVtab);

@@ -227,9 +227,9 @@ void pg_create_table(const PgConnection& db, const std::string& schema, const Ta
     if (table.features) {
         const std::string qualified = db.identifier(schema) + "." + db.identifier(table.name);
         db.exec("COMMENT ON COLUMN " + qualified + ".geom IS " + db.literal(geometry_type));
-        // geometries kept uncompressed when they are long (a cluster's outline of 400,000 points):
-        // written in half the time (no pglz) and read without decompressing
-        db.exec("ALTER TABLE " + qualified + " ALTER COLUMN geom SET STORAGE EXTERNAL");
+        // long geometries (a cluster's outline of 400,000 points) kept uncompressed: written in half
+        // the time (no pglz) and read without decompressing
+        if (table.long_geometries) db.exec("ALTER TABLE " + qualified + " ALTER COLUMN geom SET STORAGE EXTERNAL");
     }
 }
 

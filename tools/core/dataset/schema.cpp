@@ -202,6 +202,7 @@ std::vector<Table> declare() {
                   {"area_km2", R},
                   {"groups", T},
                   {"routes", T}}});
+    t.back().long_geometries = true;
     t.push_back({"contiguity_groups",
                  "成方连片情况（按单位）", "contiguity",
                  false,

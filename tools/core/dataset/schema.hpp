@@ -54,6 +54,9 @@ struct Table {
     // Rows are only ever added (the ledger, the run log): a run's changes are its new rows. Other
     // tables a command writes are its results, replaced as a whole.
     bool append_only = false;
+    // Its geometries can be long (a cluster's outline: 400,000 points): stored uncompressed in a
+    // database (written without pglz, read without decompressing); a village's stay compressed.
+    bool long_geometries = false;
 };
 
 // The tables, by name (throws std::logic_error for a name not declared).
