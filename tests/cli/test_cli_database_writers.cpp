@@ -475,6 +475,12 @@ TEST(DatabaseWriters, ContiguityOnTheDatabaseEvaluatesTheFilterAsSqliteDoesOnThe
     EXPECT_EQ(r.exit_code, 2) << r.err;
     EXPECT_NE(r.err.find("no such column: housholds_total"), std::string::npos) << r.err;
     EXPECT_EQ(r.err.find("works on a copy"), std::string::npos) << r.err;
+    // an aggregate keeps no village by its own row: refused on both stores (the scan would be one row)
+    for (const std::string& target : {stores.file.string(), pg.pg()}) {
+        const auto aggregate = run_cli({"contiguity", target, "--planned", "max(households_total) > 0"});
+        EXPECT_EQ(aggregate.exit_code, 2) << target << aggregate.err;
+        EXPECT_NE(aggregate.err.find("misuse of aggregate"), std::string::npos) << target << aggregate.err;
+    }
     // the villages read in three runs side by side (connections of their own, the run's snapshot):
     // the results of one reader
     std::map<std::string, nlohmann::json> by_threads;

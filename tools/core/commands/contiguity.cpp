@@ -173,9 +173,9 @@ struct VillageRun {
 
 // How many runs of the villages are read side by side: one per thread (at most 4), one for a
 // filter with a subquery (it may ask about the whole layer).
-std::size_t run_count(const std::vector<std::string>& filter_words, int threads) {
-    for (const auto& w : filter_words)
-        if (lower_ascii(w) == "select" || lower_ascii(w) == "over") return 1;  // a subquery, a window
+std::size_t run_count(const std::vector<std::string>& filter_words, const std::string& layer, int threads) {
+    for (const auto& w : filter_words)  // a subquery, a window, the layer named (x IN villages)
+        if (lower_ascii(w) == "select" || lower_ascii(w) == "over" || lower_ascii(w) == lower_ascii(layer)) return 1;
     return static_cast<std::size_t>(std::clamp(threads, 1, 4));
 }
 
@@ -185,6 +185,7 @@ std::string run_range(const std::string& fid, const std::vector<long long>& star
     std::string where;
     if (r > 0) where = fid + " >= " + std::to_string(starts[r]);
     if (r + 1 < starts.size()) where += (where.empty() ? "" : " AND ") + fid + " < " + std::to_string(starts[r + 1]);
+    if (r == 0 && !where.empty()) where += " OR " + fid + " IS NULL";  // first in fid order, as in one run
     return where.empty() ? where : " WHERE " + where;
 }
 
@@ -301,7 +302,7 @@ struct Reader {
         for (const auto& c : columns) names.emplace_back(c.name);
         pick(names);
         const std::vector<std::string> words = filter_words(options.planned);
-        std::size_t runs = run_count(words, threads);
+        std::size_t runs = run_count(words, "villages", threads);
         std::vector<std::unique_ptr<dataset::MemoryFilter>> filters;
         filters.push_back(std::make_unique<dataset::MemoryFilter>("villages", options.planned, columns, words));
         if (filters.front()->needs_the_dataset()) return false;
@@ -433,6 +434,7 @@ struct Reader {
             if (sqlite3_prepare_v2(scan.db, statement.c_str(), -1, &scan.st, nullptr) != SQLITE_OK)
                 throw UsageError("--planned \"" + options.planned + "\": " + sqlite3_errmsg(scan.db));
         };
+        dataset::refuse_aggregate_filter(first.db, result.layer, options.planned);
         data.srs_id = static_cast<int>(
             sql_scalar(first.db, "SELECT srs_id FROM gpkg_geometry_columns WHERE table_name = " + sql_literal(result.layer)));
         // several runs over a table only (its fid the rowid: every row in one range), with SQLite
@@ -440,7 +442,7 @@ struct Reader {
         const bool table = sql_scalar(first.db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = " +
                                                     sql_literal(result.layer)) == 1;
         Scan lock;
-        if (table && sqlite3_threadsafe() != 0 && run_count(filter_words(options.planned), threads) > 1 &&
+        if (table && sqlite3_threadsafe() != 0 && run_count(filter_words(options.planned), result.layer, threads) > 1 &&
             lock.open(options.dataset, SQLITE_OPEN_READWRITE) &&
             sqlite3_exec(lock.db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) == SQLITE_OK) {
             sqlite3_stmt* range = nullptr;
@@ -448,7 +450,7 @@ struct Reader {
                                    &range, nullptr) == SQLITE_OK &&
                 sqlite3_step(range) == SQLITE_ROW && sqlite3_column_type(range, 0) != SQLITE_NULL)
                 starts = run_starts(sqlite3_column_int64(range, 0), sqlite3_column_int64(range, 1),
-                                    run_count(filter_words(options.planned), threads));
+                                    run_count(filter_words(options.planned), result.layer, threads));
             sqlite3_finalize(range);
         }
         for (std::size_t r = 0; r < starts.size(); ++r) {

@@ -169,6 +169,17 @@ sqlite3_module rows_module() {
 
 }  // namespace
 
+void refuse_aggregate_filter(sqlite3* db, const std::string& layer, const std::string& filter) {
+    sqlite3_stmt* check = nullptr;
+    const std::string sql = "SELECT 1 FROM " + sql_identifier(layer) + " WHERE (" + filter + ")";
+    const int rc = sqlite3_prepare_v2(db, sql.c_str(), -1, &check, nullptr);
+    const std::string message = rc == SQLITE_OK ? "" : sqlite3_errmsg(db);
+    sqlite3_finalize(check);
+    if (message.rfind("misuse of aggregate", 0) == 0)
+        throw UsageError("--planned \"" + filter + "\": " + message +
+                         " (the filter keeps a village or not by its own fields)");
+}
+
 MemoryFilter::MemoryFilter(const std::string& layer, const std::string& filter, const std::vector<Column>& fields,
                            const std::vector<std::string>& words)
     : filter_(filter) {
@@ -213,6 +224,7 @@ void MemoryFilter::prepare(const std::string& layer) {
         fail("cannot make its table");
     const std::string select =
         "SELECT CASE WHEN (" + filter_ + ") THEN 1 ELSE 0 END FROM " + sql_identifier(layer) + " ORDER BY fid";
+    refuse_aggregate_filter(db_, layer, filter_);
     if (sqlite3_prepare_v2(db_, select.c_str(), -1, &select_, nullptr) != SQLITE_OK) {
         const std::string message = sqlite3_errmsg(db_);
         if (message.rfind("no such table", 0) == 0) {

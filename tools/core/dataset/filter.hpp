@@ -16,6 +16,11 @@
 
 namespace cleanheat::dataset {
 
+// UsageError when `filter` over `layer` of `db` holds an aggregate function (max(), count() ...):
+// a village is kept or not by its own row, and an aggregate would make the scan one row. Any
+// other error is left to the statement that uses the filter.
+void refuse_aggregate_filter(sqlite3* db, const std::string& layer, const std::string& filter);
+
 class MemoryFilter {
 public:
     // `layer`: the layer's name; `fields`: its declared columns; `words`: every word of the filter
