@@ -58,6 +58,7 @@ TEST(NameKeys, ShortAndOfficialVillageNamesMeet) {
     EXPECT_EQ(village_name_key("段家庄村委会"), "段家庄");
     EXPECT_EQ(village_name_key("段家庄村"), "段家庄");
     EXPECT_EQ(village_name_key("段家庄"), "段家庄");
+    EXPECT_EQ(village_name_key("博华佳苑社区村"), village_name_key("博华佳苑社区村民委员会"));
     EXPECT_EQ(village_name_key("新苑社区居民委员会"), village_name_key("新苑社区"));
     EXPECT_EQ(village_name_key("王村村委会"), village_name_key("王村"));
     EXPECT_EQ(township_name_key("滨北街道办事处"), "滨北");

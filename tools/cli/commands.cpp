@@ -36,6 +36,12 @@ const std::vector<CommandEntry>& commands() {
          {"cleanheat progress out/merged.gpkg data-samples/progress/* --as-of 2022-09-20 -o out/progress.xlsx",
           "cleanheat progress out/merged.gpkg 滨城区_20221010.xlsx --json",
           "cleanheat progress out/merged.gpkg --as-of 2022-06-30 -o out/progress-0630.xlsx --chart out/0630.pdf"}},
+        {"households",
+         add_households,
+         {"cleanheat households out/merged.gpkg data-samples/households/2022/* \\\n"
+          "    --prior data-samples/households/prior/*",
+          "cleanheat households out/merged.gpkg 滨城区到户清单_修订.xlsx --json",
+          "cleanheat households PG:\"dbname=cleanheat\" 滨城区到户清单.xlsx --pg-schema binzhou"}},
         {"spotcheck",
          add_spotcheck,
          {"cleanheat spotcheck out/merged.gpkg --rate 0.05 --seed 2022 -o out/spotcheck.xlsx",

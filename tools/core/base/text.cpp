@@ -1,5 +1,7 @@
 #include "base/text.hpp"
 
+#include "base/personal.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -318,7 +320,7 @@ std::string village_name_key(std::string_view name) {
     std::string s = strip_spaces(to_halfwidth(name));
     // keep at least one character (two bytes of CJK at least) before a suffix
     s = strip_suffix_once(s, {"社区居民委员会", "村民委员会", "居民委员会", "社区居委会", "村委会", "居委会"}, 3);
-    s = strip_suffix_once(s, {"社区", "村"}, 3);
+    s = strip_suffix_once(s, {"社区村", "社区", "村"}, 3);  // 博华佳苑社区村 is 博华佳苑社区村民委员会
     return s;
 }
 
@@ -453,14 +455,9 @@ namespace {
 bool ascii_digit(char c) { return c >= '0' && c <= '9'; }
 
 bool valid_resident_id18(std::string_view id) {
-    static const int weights[17] = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2};
-    static const char check[] = "10X98765432";
-    int sum = 0;
-    for (int i = 0; i < 17; ++i) sum += (id[static_cast<std::size_t>(i)] - '0') * weights[i];
-    const char last = id[17] == 'x' ? 'X' : id[17];
-    if (check[sum % 11] != last) return false;
-    const int month = (id[10] - '0') * 10 + (id[11] - '0'), day = (id[12] - '0') * 10 + (id[13] - '0');
-    return month >= 1 && month <= 12 && day >= 1 && day <= 31;
+    std::string upper(id);
+    if (upper[17] == 'x') upper[17] = 'X';
+    return check_resident_id(upper, 2100) == IdStatus::ok;
 }
 
 bool valid_resident_id15(std::string_view id) {

@@ -70,6 +70,12 @@ const Unit* UnitRegistry::find(const std::string& text) const {
     return nullptr;
 }
 
+const Unit* UnitRegistry::find_in_texts(const std::vector<std::string>& texts) const {
+    for (const auto& t : texts)
+        if (const Unit* unit = find_in_text(t)) return unit;
+    return nullptr;
+}
+
 const Unit* UnitRegistry::find_in_text(const std::string& text) const {
     const std::string s = strip_spaces(to_halfwidth(text));
     const Unit* found = nullptr;

@@ -26,6 +26,8 @@ public:
     // A unit whose name or short name appears inside `text` (a title or file name);
     // nullptr when none or more than one do.
     const Unit* find_in_text(const std::string& text) const;
+    // The first of the texts (titles, then the file name) that names a unit: find_in_text on each.
+    const Unit* find_in_texts(const std::vector<std::string>& texts) const;
     const std::vector<Unit>& units() const { return units_; }
 
 private:

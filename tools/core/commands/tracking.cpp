@@ -149,12 +149,6 @@ struct VillageInfo {
     int township = 0;          // index into the townships
 };
 
-const Unit* unit_in_texts(const UnitRegistry& units, const std::vector<std::string>& texts) {
-    for (const auto& t : texts)
-        if (const Unit* unit = units.find_in_text(t)) return unit;
-    return nullptr;
-}
-
 // The rows of a report parsed and matched to villages on a second thread and handed over in
 // order, in batches: the main thread checks and writes them meanwhile. A sheet's start comes
 // as an item of its own, with the texts that may name its county and date.
@@ -182,7 +176,7 @@ public:
                       table, mapping, scan,
                       [&](std::size_t context) {
                           flush();
-                          sheet_units.push_back(unit_in_texts(units, scan.sheet_contexts[context]));
+                          sheet_units.push_back(units.find_in_texts(scan.sheet_contexts[context]));
                           Item sheet;
                           sheet.sheet = true;
                           sheet.texts = scan.sheet_contexts[context];
@@ -633,7 +627,7 @@ ProgressResult track_progress(const ProgressOptions& options, Progress& progress
             std::unordered_map<std::size_t, int> seen_rows;  // village position -> first row in this report
             auto on_sheet = [&](const std::vector<std::string>& texts) {
                 if (begun) return;
-                const Unit* unit = unit_in_texts(units, texts);
+                const Unit* unit = units.find_in_texts(texts);
                 begun = true;
                 std::vector<std::string> titles(texts.begin(), texts.end() - std::min<std::size_t>(2, texts.size()));
                 if (texts.size() >= 2) titles.push_back(texts[texts.size() - 2]);  // the sheet name last

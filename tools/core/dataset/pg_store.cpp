@@ -32,6 +32,13 @@ const std::vector<UnitAccess>& unit_access() {
          "SELECT, INSERT"},
         {"progress_issues", "import_id IN (SELECT import_id FROM %s.progress_imports)", "SELECT, INSERT"},
         {"contiguity_findings", "village_fid IN (SELECT fid FROM %s.villages)", "SELECT"},
+        {"household_imports", "county_code IN (SELECT %s.my_units())", "SELECT, INSERT"},
+        // a unit's own households, in one of its own imports
+        {"households",
+         "county_code IN (SELECT %s.my_units()) AND (import_id IS NULL OR import_id IN (SELECT import_id FROM "
+         "%s.household_imports))",
+         "SELECT, INSERT"},
+        {"household_issues", "import_id IN (SELECT import_id FROM %s.household_imports)", "SELECT, INSERT"},
         {"village_contiguity", "village_fid IN (SELECT fid FROM %s.villages)", "SELECT"},
     };
     return access;
@@ -308,7 +315,12 @@ void pg_secure_dataset(const PgConnection& db, const std::string& schema) {
         if (t.features) db.exec("CREATE INDEX IF NOT EXISTS " + index + " ON " + q + " USING gist (geom)");
         db.exec("ALTER TABLE " + q + " OWNER TO " + kCityRole);
         db.exec("GRANT ALL ON " + q + " TO " + kCityRole);
-        db.exec("GRANT SELECT ON " + q + " TO " + kViewerRole);
+        // personal data: the city office and the unit's own role only, never the viewers
+        const bool personal = std::string(t.name) == "households";
+        if (personal)
+            db.exec("REVOKE ALL ON " + q + " FROM " + kViewerRole);
+        else
+            db.exec("GRANT SELECT ON " + q + " TO " + kViewerRole);
         const auto access = std::find_if(unit_access().begin(), unit_access().end(),
                                          [&](const UnitAccess& a) { return std::string(a.table) == t.name; });
         if (std::string(t.name) == "run_info")  // the merge's facts (tool, version, CRS): a unit's copy is a dataset too
@@ -318,14 +330,15 @@ void pg_secure_dataset(const PgConnection& db, const std::string& schema) {
         // (village_contiguity is keyed by its village: its key's index serves)
         if (std::string(t.name) == "village_contiguity")
             db.exec("DROP INDEX IF EXISTS " + s + "." + db.identifier("village_contiguity_unit"));
-        else if (std::string(t.name) != "progress_issues")
+        else if (std::string(t.name) != "progress_issues" && std::string(t.name) != "household_issues")
             db.exec("CREATE INDEX IF NOT EXISTS " + db.identifier(std::string(t.name) + "_unit") + " ON " + q + " (" +
                     (std::string(t.name) == "contiguity_findings" ? "village_fid" : "county_code") + ")");
         db.exec("ALTER TABLE " + q + " ENABLE ROW LEVEL SECURITY");
         for (const char* policy : {"city_all", "viewer_read", "unit_own"})
             db.exec(std::string("DROP POLICY IF EXISTS ") + policy + " ON " + q);
         db.exec("CREATE POLICY city_all ON " + q + " TO " + kCityRole + " USING (true) WITH CHECK (true)");
-        db.exec("CREATE POLICY viewer_read ON " + q + " FOR SELECT TO " + kViewerRole + " USING (true)");
+        if (!personal)
+            db.exec("CREATE POLICY viewer_read ON " + q + " FOR SELECT TO " + kViewerRole + " USING (true)");
         db.exec("CREATE POLICY unit_own ON " + q + " TO PUBLIC USING (" + predicate + ") WITH CHECK (" + predicate + ")");
         // inserts name every column but the key (the database numbers the rows: no unit picks or
         // takes another's keys)

@@ -10,6 +10,8 @@
 //   run_info             key/value facts of the merge (tool, version, CRS, counts, schema_version)
 //   run_log              one row per later run that changed the dataset (command, arguments, times)
 //   progress_*           the ledger of imported progress reports and its caches (progress)
+//   household_imports, households, household_issues   the household lists as imported, append-only
+//                        (households); personal data, read by the city office and the unit only
 //   clusters, contiguity_groups, contiguity_findings, village_contiguity   the contiguity check's
 //                        results (village_contiguity: each village's cluster and class, by fid)
 #pragma once

@@ -96,6 +96,9 @@ WriteThrough::WriteThrough(const std::string& name, const std::string& pg_schema
     if (command_ == "progress") {
         part.without_geometry = true;
         part.only_tables = {"villages", "run_info", "inputs", "progress_imports", "progress_ledger", "progress_issues"};
+    } else if (command_ == "households") {  // the villages' plan and the lists so far
+        part.without_geometry = true;
+        part.only_tables = {"villages", "run_info", "inputs", "household_imports", "households", "household_issues"};
     } else if (command_ == "contiguity" && pg_schema_version(*db_, schema_) == kSchemaVersion) {
         part.only_tables = {"villages", "run_info", "village_contiguity"};
         part.village_columns = std::move(village_fields);

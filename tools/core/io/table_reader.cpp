@@ -277,7 +277,7 @@ std::vector<TableRow> parse_csv(const std::string& text) {
     return rows;
 }
 
-Table read_table(const std::string& path) {
+Table read_table(const std::string& path, bool keep_personal) {
     std::error_code ec;
     const auto status = std::filesystem::status(path, ec);
     if (!std::filesystem::exists(status)) throw InputError(path + ": cannot open: no such file");
@@ -286,6 +286,7 @@ Table read_table(const std::string& path) {
         throw InputError(path + ": not a regular file (a pipe or a device); give a table file");
     const std::string ext = lower_extension(path);
     Table table = ext == ".csv" || ext == ".txt" || ext == ".tsv" ? read_csv(path) : read_spreadsheet(path);
+    if (keep_personal) return table;
     // personal numbers never go further than the reader
     for (auto& sheet : table.sheets)
         for (auto& row : sheet.rows)

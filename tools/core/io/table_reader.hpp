@@ -37,8 +37,10 @@ constexpr unsigned long long kMaxWorkbookBytes = 2048ull << 20;
 constexpr std::size_t kMaxCellBytes = 32767 * 4;
 
 // Throws InputError when the file is missing, is no regular file, unpacks to more than the limits
-// above, or no driver can read it.
-Table read_table(const std::string& path);
+// above, or no driver can read it. ID and phone numbers in cells are masked
+// (mask_personal_numbers) unless `keep_personal` (the household lists, whose payment needs them:
+// docs/households.md).
+Table read_table(const std::string& path, bool keep_personal = false);
 
 // Splits CSV text (UTF-8) into records, each with the line it starts on.
 // The delimiter is guessed among , ; and tab from the first lines.

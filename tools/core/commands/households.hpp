@@ -1,0 +1,63 @@
+// cleanheat households: the household lists (到户清单) of the counties into the dataset,
+// append-only, with the checks a payment needs: valid ID numbers, a household listed twice, a
+// household retrofitted in an earlier year (--prior lists), households per village and route
+// against the plan, acceptance before completion, refusals, routes the village was not planned for.
+#pragma once
+#include <array>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "base/issue.hpp"
+#include "base/progress.hpp"
+#include "base/routes.hpp"
+#include "dataset/households.hpp"
+
+namespace cleanheat {
+
+struct HouseholdsOptions {
+    std::string merged;                // the dataset (.gpkg or PG:)
+    std::string pg_schema;             // the schema of a PG: dataset (empty: cleanheat)
+    std::vector<std::string> lists;    // this year's lists (xlsx, xls, ods, csv)
+    std::vector<std::string> prior;    // earlier years' lists (2017-2021)
+    std::string units_file;            // empty: styles/units.json
+    std::string command_line;
+};
+
+struct HouseholdImportSummary {
+    dataset::HouseholdImport import;
+    std::string status;       // imported | duplicate | refused
+    std::string duplicate_of; // the file imported before with the same content
+};
+
+// The households that count now, computed from the lists in the dataset (a pure function of them):
+// for each year and village the rows of the latest import that lists the village; within a year
+// the first row of an ID number, later rows repeating it do not count.
+struct HouseholdState {
+    std::vector<char> current;          // per row: in the latest list of its village and year
+    std::vector<long long> repeats;     // per row: the index of the earlier row it repeats, -1 if none
+    bool counts(std::size_t i) const { return current[i] && repeats[i] < 0; }
+};
+HouseholdState household_state(const std::vector<dataset::StoredHousehold>& rows);
+
+struct HouseholdUnitCounts {
+    std::string code, name;
+    long long listed = 0, accepted = 0, failed = 0, declined = 0, blocked = 0, prior = 0;
+};
+
+struct HouseholdsResult {
+    int plan_year = 0;
+    std::vector<HouseholdImportSummary> imports;  // this run's lists
+    std::vector<Issue> issues;                    // this run's findings
+    long long rows_read = 0, rows_loaded = 0, rows_rejected = 0;
+    long long households = 0;        // this year's households that count now (all imports)
+    long long prior_households = 0;  // earlier years' households that count now
+    long long villages_listed = 0, villages_planned_unlisted = 0;
+    std::vector<HouseholdUnitCounts> units;
+    std::map<std::string, long long> findings;  // this run's, by code
+    int errors = 0, warnings = 0;
+};
+
+HouseholdsResult import_households(const HouseholdsOptions& options, Progress& progress);
+
+}  // namespace cleanheat
