@@ -1,0 +1,224 @@
+// cleanheat households as a user runs it on the sample lists (data-samples/households): every
+// planted fault found at its file and row and nothing else (expected.json), a second run changing
+// nothing, no full ID or phone number outside the households table, and the lists in a
+// PostgreSQL dataset, where a unit sees only its own households and the viewers none.
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <unordered_set>
+#include <cctype>
+#include <set>
+#include <tuple>
+
+#include "base/error.hpp"
+#include "io/pg_connection.hpp"
+#include "support.hpp"
+
+using namespace cleanheat::test;
+
+namespace {
+
+using json = nlohmann::json;
+
+json expected() { return json::parse(read_file(samples("households/expected.json"))); }
+
+std::vector<std::string> lists(const std::string& folder) {
+    std::vector<std::string> files;
+    for (const auto& e : fs::directory_iterator(samples("households/" + folder))) files.push_back(e.path().string());
+    std::sort(files.begin(), files.end());
+    return files;
+}
+
+std::vector<std::string> households_args(const std::string& dataset) {
+    std::vector<std::string> args = {"households", dataset};
+    for (const auto& f : lists("2022")) args.push_back(f);
+    args.push_back("--prior");
+    for (const auto& f : lists("prior")) args.push_back(f);
+    return args;
+}
+
+using Finding = std::tuple<std::string, std::string, int, std::string>;  // file name, sheet, row, code
+
+std::set<Finding> expected_findings(const json& e) {
+    std::set<Finding> out;
+    for (const char* part : {"expected_findings", "village_findings"})
+        for (const auto& f : e.at(part))
+            out.emplace(f.at("file").get<std::string>(), f.at("sheet").is_null() ? "" : f.at("sheet").get<std::string>(),
+                        f.at("row").get<int>(), f.at("code").get<std::string>());
+    return out;
+}
+
+// Every text value of every table of a GeoPackage but `except`, with where it is.
+std::vector<std::pair<std::string, std::string>> texts_of(const fs::path& gpkg, const std::set<std::string>& except) {
+    sqlite3* db = nullptr;
+    sqlite3_open_v2(gpkg.string().c_str(), &db, SQLITE_OPEN_READONLY, nullptr);
+    std::vector<std::string> tables;
+    sqlite3_stmt* st = nullptr;
+    sqlite3_prepare_v2(db, "SELECT name FROM sqlite_master WHERE type = 'table'", -1, &st, nullptr);
+    while (sqlite3_step(st) == SQLITE_ROW) tables.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(st, 0)));
+    sqlite3_finalize(st);
+    std::vector<std::pair<std::string, std::string>> out;
+    for (const auto& t : tables) {
+        if (except.count(t)) continue;
+        sqlite3_prepare_v2(db, ("SELECT * FROM \"" + t + "\"").c_str(), -1, &st, nullptr);
+        while (sqlite3_step(st) == SQLITE_ROW)
+            for (int c = 0; c < sqlite3_column_count(st); ++c)
+                if (sqlite3_column_type(st, c) == SQLITE_TEXT)
+                    out.emplace_back(t + "." + sqlite3_column_name(st, c),
+                                     reinterpret_cast<const char*>(sqlite3_column_text(st, c)));
+        sqlite3_finalize(st);
+    }
+    sqlite3_close(db);
+    return out;
+}
+
+// The ID numbers and phones of the households, as stored (the personal data to look for).
+std::unordered_set<std::string> personal_numbers(const fs::path& gpkg) {
+    std::unordered_set<std::string> out;
+    for (const auto& h : read_layer(gpkg, "households")) {
+        if (h.at("id_number").size() >= 15) out.insert(h.at("id_number"));
+        if (h.at("phone").size() >= 11) out.insert(h.at("phone"));
+    }
+    return out;
+}
+
+// Where a full personal number shows in a text: any 11 or 18 characters of a run of digits.
+std::string leak_in(const std::string& text, const std::unordered_set<std::string>& numbers) {
+    for (std::size_t i = 0; i < text.size();) {
+        if (!std::isdigit(static_cast<unsigned char>(text[i]))) {
+            ++i;
+            continue;
+        }
+        std::size_t end = i;
+        while (end < text.size() && (std::isdigit(static_cast<unsigned char>(text[end])) || text[end] == 'X')) ++end;
+        for (std::size_t length : {11u, 15u, 17u, 18u, 19u})
+            for (std::size_t at = i; at + length <= end; ++at)
+                if (numbers.count(text.substr(at, length))) return text.substr(at, length);
+        i = end;
+    }
+    return {};
+}
+
+}  // namespace
+
+TEST(HouseholdsCli, EveryPlantedFaultIsFoundAtItsRowAndASecondRunChangesNothing) {
+    const auto dir = temp_dir();
+    const auto gpkg = merge_samples(dir);
+    const json e = expected();
+    auto args = households_args(gpkg.string());
+    args.push_back("--json");
+    const auto r = run_cli(args);
+    ASSERT_EQ(r.exit_code, 1) << r.err;  // the planted faults
+    const json j = json::parse(r.out);
+    EXPECT_EQ(j.at("rows").at("read"), j.at("rows").at("loaded").get<long long>() + j.at("rows").at("rejected").get<long long>());
+    long long listed = 0;
+    for (const auto& f : e.at("files"))
+        for (const auto& s : f.at("sheets")) listed += s.at("households").get<long long>();
+    long long prior = 0;
+    for (const auto& p : e.at("prior")) prior += p.at("households").get<long long>();
+    EXPECT_EQ(j.at("rows").at("read").get<long long>(), listed + prior);
+    EXPECT_EQ(j.at("prior_households").get<long long>(), prior);
+    EXPECT_EQ(j.at("villages_planned_unlisted"), 0);
+    for (const auto& i : j.at("imports")) EXPECT_EQ(i.at("status"), "imported") << i.at("file");
+    // every finding at its file, sheet and row; none that was not planted or expected
+    std::set<Finding> found;
+    for (const auto& i : read_layer(gpkg, "household_issues"))
+        if (std::stoi(i.at("row")) > 0)
+            found.emplace(fs::path(i.at("file")).filename().string(), i.at("sheet"), std::stoi(i.at("row")), i.at("code"));
+    const auto want = expected_findings(e);
+    std::vector<Finding> missing, extra;
+    std::set_difference(want.begin(), want.end(), found.begin(), found.end(), std::back_inserter(missing));
+    std::set_difference(found.begin(), found.end(), want.begin(), want.end(), std::back_inserter(extra));
+    EXPECT_TRUE(missing.empty()) << missing.size() << " missing, first " << std::get<0>(missing.front()) << " row "
+                                 << std::get<2>(missing.front()) << " " << std::get<3>(missing.front());
+    EXPECT_TRUE(extra.empty()) << extra.size() << " not expected, first " << std::get<0>(extra.front()) << " row "
+                               << std::get<2>(extra.front()) << " " << std::get<3>(extra.front());
+    // again: every list a duplicate, the tables as they were
+    const auto rows_before = read_layer(gpkg, "households").size();
+    const auto issues_before = read_layer(gpkg, "household_issues").size();
+    const auto again = run_cli(args);
+    ASSERT_EQ(again.exit_code, 0) << again.err;
+    for (const auto& i : json::parse(again.out).at("imports")) EXPECT_EQ(i.at("status"), "duplicate");
+    EXPECT_EQ(read_layer(gpkg, "households").size(), rows_before);
+    EXPECT_EQ(read_layer(gpkg, "household_issues").size(), issues_before);
+    EXPECT_EQ(json::parse(again.out).at("households"), j.at("households"));
+}
+
+TEST(HouseholdsCli, NoFullIdOrPhoneNumberLeavesTheHouseholdsTable) {
+    const auto dir = temp_dir();
+    const auto gpkg = merge_samples(dir);
+    auto args = households_args(gpkg.string());
+    const auto text = run_cli(args);
+    ASSERT_EQ(text.exit_code, 1) << text.err;
+    const auto numbers = personal_numbers(gpkg);
+    ASSERT_GT(numbers.size(), 100000u);
+    // the dataset's other tables (findings, imports, run log), the summary on stdout and stderr
+    for (const auto& [where, value] : texts_of(gpkg, {"households"}))
+        ASSERT_EQ(leak_in(value, numbers), "") << where << ": " << value;
+    EXPECT_EQ(leak_in(text.out, numbers), "");
+    EXPECT_EQ(leak_in(text.err, numbers), "");
+    // and the masks are there: an invalid ID quoted with its middle hidden
+    bool masked = false;
+    for (const auto& i : read_layer(gpkg, "household_issues"))
+        if (i.at("code") == "E_ID_INVALID" && i.at("value").find("********") != std::string::npos) masked = true;
+    EXPECT_TRUE(masked);
+}
+
+TEST(HouseholdsCli, InTheDatabaseAUnitSeesItsOwnHouseholdsAndTheViewersNone) {
+    PgTestDatabase pg;
+    CLEANHEAT_REQUIRE_PG(pg);
+    const auto dir = temp_dir();
+    const auto gpkg = merge_samples(dir);
+    ASSERT_EQ(run_cli({"db", "init", pg.pg(), "--quiet"}).exit_code, 0);
+    ASSERT_EQ(run_cli({"copy", gpkg.string(), pg.pg(), "--quiet"}).exit_code, 0);
+    // the city office imports every list but 滨城区's; the unit 371602 imports its own
+    std::vector<std::string> args = {"households", pg.pg(), "--json"};
+    std::string binchen_list;
+    for (const auto& f : lists("2022")) {
+        if (f.find("滨城区") != std::string::npos)
+            binchen_list = f;
+        else
+            args.push_back(f);
+    }
+    ASSERT_FALSE(binchen_list.empty());
+    const auto city_run = run_cli(args);
+    ASSERT_EQ(city_run.exit_code, 1) << city_run.err;
+    const std::string binchen = pg.login_role("binchen", "cleanheat_unit_371602");
+    const auto unit_run = run_cli({"households", pg.pg(binchen), binchen_list, "--json"});
+    ASSERT_EQ(unit_run.exit_code, 1) << unit_run.err;
+    const json u = json::parse(unit_run.out);
+    EXPECT_EQ(u.at("imports").at(0).at("status"), "imported");
+    // the database holds what the file run holds: every household of every list
+    const auto file_run = run_cli({"households", gpkg.string(), binchen_list, "--quiet"});
+    args[1] = gpkg.string();
+    run_cli(args);
+    EXPECT_EQ(pg.admin_sql("SELECT count(*) FROM cleanheat.households"),
+              std::to_string(read_layer(gpkg, "households").size()));
+    EXPECT_EQ(pg.admin_sql("SELECT count(DISTINCT id_number) FROM cleanheat.households WHERE county_code = '371602'"),
+              pg.admin_sql("SELECT count(DISTINCT id_number) FROM cleanheat.households WHERE import_id IN (SELECT "
+                           "import_id FROM cleanheat.household_imports WHERE county_code = '371602')"));
+    // the unit: its own households only, and it cannot add another's
+    const cleanheat::PgConnection unit(pg.conninfo(binchen));
+    EXPECT_EQ(unit.query("SELECT string_agg(DISTINCT county_code, ',') FROM cleanheat.households").text(0, 0), "371602");
+    EXPECT_EQ(unit.query("SELECT count(*) FROM cleanheat.households").text(0, 0),
+              pg.admin_sql("SELECT count(*) FROM cleanheat.households WHERE county_code = '371602'"));
+    try {
+        unit.exec("INSERT INTO cleanheat.households (county_code, holder_name) VALUES ('371603', 'x')");
+        ADD_FAILURE() << "a unit added another unit's household";
+    } catch (const cleanheat::Error&) {
+        EXPECT_EQ(unit.last_state(), "42501");
+    }
+    // the viewers: no households at all (their findings, masked, they may read)
+    const std::string viewer = pg.login_role("viewer", "cleanheat_viewer");
+    const cleanheat::PgConnection view(pg.conninfo(viewer));
+    try {
+        view.query("SELECT count(*) FROM cleanheat.households");
+        ADD_FAILURE() << "the viewer read households";
+    } catch (const cleanheat::Error&) {
+        EXPECT_EQ(view.last_state(), "42501");
+    }
+    EXPECT_NE(view.query("SELECT count(*) FROM cleanheat.household_issues").text(0, 0), "0");
+}
