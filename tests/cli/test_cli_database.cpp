@@ -20,7 +20,7 @@ namespace ds = cleanheat::dataset;
 
 namespace {
 
-// The sample dataset after progress and contiguity (every table the commands write).
+// The sample dataset after progress, contiguity and households (every table the commands write).
 fs::path full_samples(const fs::path& dir) {
     const fs::path gpkg = merge_samples(dir);
     std::vector<std::string> args = {"progress", gpkg.string()};
@@ -28,6 +28,12 @@ fs::path full_samples(const fs::path& dir) {
     args.insert(args.end(), {"--as-of", "2022-10-10", "--quiet"});
     EXPECT_EQ(run_cli(args).exit_code, 1);  // the samples' planted rejects
     EXPECT_EQ(run_cli({"contiguity", gpkg.string(), "--quiet"}).exit_code, 0);
+    // households: one county's list and one earlier year's (personal data, their own access rules)
+    const fs::path lists = samples("households");
+    EXPECT_EQ(run_cli({"households", gpkg.string(), (lists / "2022/惠民县2022年清洁取暖改造到户清单.xlsx").string(), "--prior",
+                       (lists / "prior/2018年农村清洁取暖改造户名单.xlsx").string(), "--quiet"})
+                  .exit_code,
+              1);  // the planted faults
     return gpkg;
 }
 
@@ -142,7 +148,7 @@ TEST(DatabaseCli, ACopyIntoTheDatabaseHoldsEveryRowAndGeometry) {
     ASSERT_EQ(r.exit_code, 0) << r.err;
     const auto j = nlohmann::json::parse(r.out);
     EXPECT_EQ(j.at("integrity"), "ok");
-    EXPECT_EQ(j.at("tables").get<int>(), 14);  // every table but the two caches of the ledger
+    EXPECT_EQ(j.at("tables").get<int>(), 17);  // every table but the two caches of the ledger
     const cleanheat::PgConnection db(pg.conninfo());
     int compared = 0;
     for (const auto& table : ds::tables()) {
@@ -161,7 +167,7 @@ TEST(DatabaseCli, ACopyIntoTheDatabaseHoldsEveryRowAndGeometry) {
         EXPECT_TRUE(found == expected) << table.name;
         ++compared;
     }
-    EXPECT_EQ(compared, 14);
+    EXPECT_EQ(compared, 17);
     // geometry in PostGIS, indexed, in the dataset's CRS
     EXPECT_EQ(pg.admin_sql("SELECT srid FROM geometry_columns WHERE f_table_schema = 'cleanheat' AND f_table_name = 'villages'"),
               "4527");

@@ -124,10 +124,17 @@ TEST(HouseholdsCli, EveryPlantedFaultIsFoundAtItsRowAndASecondRunChangesNothing)
     EXPECT_EQ(j.at("villages_planned_unlisted"), 0);
     for (const auto& i : j.at("imports")) EXPECT_EQ(i.at("status"), "imported") << i.at("file");
     // every finding at its file, sheet and row; none that was not planted or expected
-    std::set<Finding> found;
+    std::set<Finding> found, suspect;
     for (const auto& i : read_layer(gpkg, "household_issues"))
         if (std::stoi(i.at("row")) > 0)
-            found.emplace(fs::path(i.at("file")).filename().string(), i.at("sheet"), std::stoi(i.at("row")), i.at("code"));
+            (i.at("code") == "W_ID_SUSPECT" ? suspect : found)
+                .emplace(fs::path(i.at("file")).filename().string(), i.at("sheet"), std::stoi(i.at("row")), i.at("code"));
+    // an ID whose last three digits read 000 is said (typed as a number?), and only such an ID
+    std::set<Finding> zeros;
+    for (const auto& h : read_layer(gpkg, "households"))
+        if (h.at("id_status") == "ok" && h.at("id_number").size() == 18 && h.at("id_number").substr(15) == "000")
+            zeros.emplace(fs::path(h.at("file")).filename().string(), h.at("sheet"), std::stoi(h.at("row")), "W_ID_SUSPECT");
+    EXPECT_EQ(suspect, zeros);
     const auto want = expected_findings(e);
     std::vector<Finding> missing, extra;
     std::set_difference(want.begin(), want.end(), found.begin(), found.end(), std::back_inserter(missing));

@@ -24,7 +24,7 @@ std::string valid_id(const std::string& first17) {
 // An ID number of a county, the n-th of a birth date.
 std::string id_number(const std::string& county, int n) {
     char first17[32];
-    std::snprintf(first17, sizeof first17, "%s1970%02d%02d%03d", county.c_str(), 1 + n / 28 % 12, 1 + n % 28, n % 1000);
+    std::snprintf(first17, sizeof first17, "%s1970%02d%02d%03d", county.c_str(), 1 + n / 28 % 12, 1 + n % 28, 1 + n % 999);
     return valid_id(first17);
 }
 
@@ -263,6 +263,36 @@ TEST(HouseholdState, TheLatestListOfAVillageCountsAndAnIdOnceAYear) {
     EXPECT_EQ(s.repeats, (std::vector<long long>{-1, -1, -1, -1, 3, -1, -1, -1}));
     EXPECT_TRUE(s.counts(3));
     EXPECT_FALSE(s.counts(4));
+}
+
+}  // namespace cleanheat
+
+namespace cleanheat {
+
+TEST_F(HouseholdsSamples, AnEarlierYearsListImportedLaterFindsTheRepeatsAndBlocksThem) {
+    const auto merged = fresh();
+    const auto dir = merged.parent_path();
+    const PlannedVillage& a = villages_[0];
+    write_list(dir / "list.xlsx", village_list(a, 0));
+    const auto first = run(merged, {(dir / "list.xlsx").string()});
+    EXPECT_EQ(first.findings.count("E_HOUSEHOLD_REPEAT"), 0u);
+    Household earlier = make(a.code, a.name, "户主5", id_number(a.county, 5));
+    earlier.year = "2018";
+    write_list(dir / "prior.xlsx", {earlier}, true);
+    const auto second = run(merged, {}, {(dir / "prior.xlsx").string()});
+    ASSERT_EQ(second.findings.count("E_HOUSEHOLD_REPEAT"), 1u);
+    const auto repeats = issues(merged, "E_HOUSEHOLD_REPEAT");
+    ASSERT_EQ(repeats.size(), 1u);
+    EXPECT_EQ(repeats[0].at("row"), "9");  // the sixth household of this year's list
+    EXPECT_EQ(repeats[0].at("import_id"), std::to_string(first.imports[0].import.import_id));
+    // a repeat found with this year's list is blocked from payment
+    write_list(dir / "again.xlsx", {earlier}, true);
+    const auto merged2 = fresh();
+    const auto both = run(merged2, {(dir / "list.xlsx").string()}, {(dir / "prior.xlsx").string()});
+    EXPECT_EQ(both.findings.at("E_HOUSEHOLD_REPEAT"), 1);
+    long long blocked = 0;
+    for (const auto& h : test::read_layer(merged2, "households")) blocked += h.at("blocked") == "1";
+    EXPECT_EQ(blocked, 1);
 }
 
 }  // namespace cleanheat

@@ -118,7 +118,7 @@ TEST(HouseholdList, ReadsRowsWithTheirFindingsAndSkipsTotalsAndNotes) {
     rows.push_back(row(11, pledge_yes));
     rows.push_back(row(12, {"合计", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "", ""}));
     rows.push_back(row(13, {"说明：本表由各镇（街道）填报。"}));
-    const HouseholdListRead read = read_household_list(one_sheet(rows), 2022);
+    const HouseholdListRead read = read_household_list(one_sheet(rows), 2022, false);
     EXPECT_FALSE(read.refused);
     EXPECT_EQ(read.rows_read, 8);
     EXPECT_EQ(read.rows_rejected, 1);
@@ -170,7 +170,7 @@ TEST(HouseholdList, ReadsATwoLevelHeader) {
         row(1, {"序号", "村名", "户主", "身份证号", "改造方式", "验收", "", "承诺书"}),
         row(2, {"", "", "", "", "", "日期", "结果", "签订日期"}),
         row(3, {"1", "孙家村", "李四", valid_id("37160219700101001"), "煤改电", "2022-09-01", "不合格", "2022-06-01"})};
-    const HouseholdListRead read = read_household_list(one_sheet(rows), 2022);
+    const HouseholdListRead read = read_household_list(one_sheet(rows), 2022, false);
     ASSERT_FALSE(read.refused) << (read.issues.empty() ? "" : read.issues[0].code + " " + read.issues[0].value);
     ASSERT_EQ(read.rows.size(), 1u);
     EXPECT_EQ(read.rows[0].accept_date, "2022-09-01");
@@ -184,7 +184,7 @@ TEST(HouseholdList, RefusesAListWithAColumnItDoesNotUnderstand) {
     std::vector<TableRow> rows = {row(2, {"序号", "村名", "户主", "身份证号", "改造方式", "XYZ片区"}),
                                   row(3, {"1", "孙家村", "李四", valid_id("37160219700101001"), "煤改电", "甲"}),
                                   row(4, {"2", "孙家村", "王五", valid_id("37160219700101002"), "煤改电", "乙"})};
-    const HouseholdListRead read = read_household_list(one_sheet(rows), 2022);
+    const HouseholdListRead read = read_household_list(one_sheet(rows), 2022, false);
     EXPECT_TRUE(read.refused);
     EXPECT_TRUE(read.rows.empty());
     EXPECT_EQ(read.rows_read, 2);
@@ -196,7 +196,7 @@ TEST(HouseholdList, RefusesAListWithAColumnItDoesNotUnderstand) {
     EXPECT_EQ(issue->value, "XYZ片区");
     // a use column without its unit refuses too, naming why
     rows[0].cells[5] = "生物质用量";
-    const HouseholdListRead unit = read_household_list(one_sheet(rows), 0);
+    const HouseholdListRead unit = read_household_list(one_sheet(rows), 2022, true);
     EXPECT_TRUE(unit.refused);
     ASSERT_TRUE(find_issue(unit, "E_HOUSEHOLD_COLUMN_UNKNOWN"));
     EXPECT_NE(find_issue(unit, "E_HOUSEHOLD_COLUMN_UNKNOWN")->message.find("单位"), std::string::npos);
@@ -206,11 +206,11 @@ TEST(HouseholdList, FindsTheYearOfAnEarlierList) {
     const std::vector<TableRow> base = {row(2, {"序号", "村名", "户主", "身份证号", "改造方式", "用气量（立方米）"}),
                                         row(3, {"1", "孙家村", "李四", valid_id("37160219700101001"), "煤改气", "830.5"})};
     // no year anywhere: refused
-    const HouseholdListRead none = read_household_list(one_sheet(base, "往年名单.xlsx"), 0);
+    const HouseholdListRead none = read_household_list(one_sheet(base, "往年名单.xlsx"), 2022, true);
     EXPECT_TRUE(none.refused);
     ASSERT_TRUE(find_issue(none, "E_LIST_YEAR_UNKNOWN"));
     // the year in the file name
-    const HouseholdListRead named = read_household_list(one_sheet(base, "2018年改造户名单.xlsx"), 0);
+    const HouseholdListRead named = read_household_list(one_sheet(base, "2018年改造户名单.xlsx"), 2022, true);
     ASSERT_EQ(named.rows.size(), 1u);
     EXPECT_EQ(named.rows[0].list_year, 2018);
     ASSERT_TRUE(named.rows[0].use_gas);
@@ -218,15 +218,94 @@ TEST(HouseholdList, FindsTheYearOfAnEarlierList) {
     // the year in the title wins over the file name
     std::vector<TableRow> titled = base;
     titled.insert(titled.begin(), row(1, {"2017年农村清洁取暖改造户名单"}));
-    EXPECT_EQ(read_household_list(one_sheet(titled, "2018年改造户名单.xlsx"), 0).rows.at(0).list_year, 2017);
+    EXPECT_EQ(read_household_list(one_sheet(titled, "2018年改造户名单.xlsx"), 2022, true).rows.at(0).list_year, 2017);
     // a year column, row by row; a row without one is rejected
     std::vector<TableRow> column = {row(1, {"序号", "村名", "户主", "身份证号", "改造方式", "改造年度", "生物质用量（公斤）"}),
                                     row(2, {"1", "孙家村", "李四", valid_id("37160219700101001"), "生物质", "2019", "1500"}),
                                     row(3, {"2", "孙家村", "王五", valid_id("37160219700101002"), "生物质", "", "1200"})};
-    const HouseholdListRead by_row = read_household_list(one_sheet(column, "往年名单.xlsx"), 0);
+    const HouseholdListRead by_row = read_household_list(one_sheet(column, "往年名单.xlsx"), 2022, true);
     ASSERT_EQ(by_row.rows.size(), 1u);
     EXPECT_EQ(by_row.rows[0].list_year, 2019);
     EXPECT_DOUBLE_EQ(*by_row.rows[0].use_biomass, 1.5);
     EXPECT_EQ(by_row.rows_rejected, 1);
     EXPECT_EQ(find_issue(by_row, "E_LIST_YEAR_UNKNOWN")->row, 3);
+}
+
+TEST(HouseholdList, ReadsOnlyWholeDatesOfTheProgrammesYears) {
+    std::vector<TableRow> rows = {row(1, {"村名", "户主", "身份证号", "改造方式", "完工日期"})};
+    const std::vector<std::string> dates = {"2022-9-1至2022-9-3", "预计2022年10月1日", "30000", "2099-1-1", "1900-01-01",
+                                            "2022-02-30", "44805", "2022年9月1日", "2022.9.1", "2022/09/01"};
+    for (std::size_t i = 0; i < dates.size(); ++i)
+        rows.push_back(row(static_cast<int>(i) + 2, {"孙家村", "李四", valid_id("37160219700101" + std::to_string(100 + i)),
+                                                     "煤改电", dates[i]}));
+    const HouseholdListRead read = read_household_list(one_sheet(rows), 2022, false);
+    ASSERT_EQ(read.rows.size(), dates.size());
+    for (std::size_t i = 0; i < 6; ++i) {
+        EXPECT_EQ(read.rows[i].complete_date, "") << dates[i];
+        ASSERT_FALSE(read.rows[i].findings.empty()) << dates[i];
+        EXPECT_EQ(read.rows[i].findings[0].code, "E_DATE_INVALID") << dates[i];
+    }
+    EXPECT_EQ(read.rows[6].complete_date, "2022-09-01");  // an Excel serial
+    for (std::size_t i = 7; i < dates.size(); ++i) EXPECT_EQ(read.rows[i].complete_date, "2022-09-01") << dates[i];
+}
+
+TEST(HouseholdList, RefusesTwoColumnsOfOneMeaningAndReadsOtherPeoplesColumnsPast) {
+    std::vector<TableRow> rows = {row(1, {"村名", "户主", "身份证号", "改造方式", "身份证号码"}),
+                                  row(2, {"孙家村", "李四", valid_id("37160219700101001"), "煤改电", valid_id("37160219700101002")})};
+    const HouseholdListRead two = read_household_list(one_sheet(rows), 2022, false);
+    EXPECT_TRUE(two.refused);
+    ASSERT_TRUE(find_issue(two, "E_HOUSEHOLD_COLUMN_UNKNOWN"));
+    EXPECT_EQ(find_issue(two, "E_HOUSEHOLD_COLUMN_UNKNOWN")->column, "E");
+    // a spouse's ID, a contact person and the inspector are not the household's
+    rows[0].cells = {"村名", "配偶身份证号", "联系人姓名", "户主", "身份证号", "改造方式", "验收人", "验收日期"};
+    rows[1].cells = {"孙家村", valid_id("37160219700101002"), "王五", "李四", valid_id("37160219700101001"), "煤改电", "赵六",
+                     "2022-09-01"};
+    const HouseholdListRead other = read_household_list(one_sheet(rows), 2022, false);
+    ASSERT_FALSE(other.refused);
+    ASSERT_EQ(other.rows.size(), 1u);
+    EXPECT_EQ(other.rows[0].holder, "李四");
+    EXPECT_EQ(other.rows[0].id_number, valid_id("37160219700101001"));
+    EXPECT_EQ(other.rows[0].accept_date, "2022-09-01");
+}
+
+TEST(HouseholdList, KeepsEveryRowAccountedAndTheVillageCodeWithItsName) {
+    std::vector<TableRow> rows = {row(1, {"村名", "村代码", "户主", "身份证号", "改造方式", "联系电话", "是否放弃改造", "放弃原因", "备注"}),
+                                  row(2, {"孙家村", "371602105203", "李四", valid_id("37160219700101001"), "煤改气", "", "", "无", ""}),
+                                  row(3, {"", "", "王五", valid_id("37160219700101002"), "煤改气", "", "否", "/", "共计两户，同一院落"}),
+                                  row(4, {"河西董村", "", "赵六", valid_id("37160219700101003"), "煤改气", "", "", "", ""}),
+                                  row(5, {"", "", "", "", "", "13812345678", "", "", ""}),
+                                  row(6, {"合计", "", "", "", "", "", "", "", ""})};
+    const HouseholdListRead read = read_household_list(one_sheet(rows), 2022, false);
+    EXPECT_EQ(read.rows_read, 4);  // row 5: a phone alone is a household without a route
+    EXPECT_EQ(read.rows_rejected, 1);
+    EXPECT_EQ(read.rows_other, 1);
+    ASSERT_EQ(read.rows.size(), 3u);
+    EXPECT_FALSE(read.rows[0].declined) << "a reason of 无 is no refusal";
+    EXPECT_EQ(read.rows[1].code_text, "371602105203");  // filled down within its village
+    EXPECT_EQ(read.rows[1].remark, "共计两户，同一院落");
+    EXPECT_EQ(read.rows[2].village_name, "河西董村");
+    EXPECT_EQ(read.rows[2].code_text, "") << "a new village does not take the last one's code";
+    EXPECT_EQ(find_issue(read, "E_ROUTE_MISSING")->row, 5);
+}
+
+TEST(HouseholdList, AnEarlierYearsListIsOfAnEarlierYear) {
+    const std::vector<TableRow> base = {row(1, {"填报日期：2022年3月1日"}),
+                                        row(2, {"序号", "村名", "户主", "身份证号", "改造方式"}),
+                                        row(3, {"1", "孙家村", "李四", valid_id("37160219700101001"), "煤改气"})};
+    // the fill-in date is no year of the list: the file name's is
+    const HouseholdListRead named = read_household_list(one_sheet(base, "2019年改造户名单.xlsx"), 2022, true);
+    ASSERT_EQ(named.rows.size(), 1u);
+    EXPECT_EQ(named.rows[0].list_year, 2019);
+    // a "prior" list of the plan year or later is refused
+    const HouseholdListRead same = read_household_list(one_sheet(base, "2022年改造户名单.xlsx"), 2022, true);
+    EXPECT_TRUE(same.refused);
+    EXPECT_TRUE(find_issue(same, "E_LIST_YEAR_UNKNOWN"));
+    // an earlier year's household in this year's list is not loaded as this year's
+    std::vector<TableRow> mixed = {row(1, {"村名", "户主", "身份证号", "改造方式", "改造年度"}),
+                                   row(2, {"孙家村", "李四", valid_id("37160219700101001"), "煤改气", "2019"}),
+                                   row(3, {"孙家村", "王五", valid_id("37160219700101002"), "煤改气", "2022"})};
+    const HouseholdListRead read = read_household_list(one_sheet(mixed), 2022, false);
+    ASSERT_EQ(read.rows.size(), 1u);
+    EXPECT_EQ(read.rows[0].holder, "王五");
+    EXPECT_EQ(find_issue(read, "E_LIST_YEAR_UNKNOWN")->row, 2);
 }

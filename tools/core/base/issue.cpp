@@ -88,6 +88,8 @@ const std::vector<IssueCode>& issue_codes() {
         {"W_SPOTCHECK_FEW", Severity::warning, "可抽查的村庄少于每县最低抽查数，已全部抽取"},
         {"W_GCJ02_SUSPECTED", Severity::warning,
          "村庄点位疑似为GCJ-02（火星坐标），与参考边界相比偏移数百米；如确为网络地图采集，请加 --villages-crs gcj02"},
+        {"W_ID_SUSPECT", Severity::warning,
+         "身份证号码末三位为000，疑似以数值格式录入、末位已丢失，请与身份证核对"},
         {"W_HOUSEHOLD_DECLINED", Severity::warning, "该户放弃改造：本年度不予补贴，以后年度也不再列入补贴范围"},
         {"W_ACCEPT_FAILED", Severity::warning, "验收不合格，待整改后复验，补贴暂缓（列入整改清单）"},
         {"W_RECTIFY_DATE_MISSING", Severity::warning, "验收结果为整改后合格，但未填整改日期"},

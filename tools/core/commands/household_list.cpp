@@ -40,6 +40,10 @@ HouseholdColumnSpec classify_text(const std::string& h, const std::string& writt
     if (is_any(h, {"id_number"})) return set(HC::id_number);
     if (is_any(h, {"phone"})) return set(HC::phone);
     if (is_any(h, {"address"})) return set(HC::address);
+    // other people's and other things' names, numbers and dates: known, not the household's
+    if (has_any(h, {"配偶", "联系人", "关系", "验收人", "验收单位", "验收组", "整改内容", "整改措施", "整改要求",
+                    "单位电话", "单位联系", "施工负责", "负责人", "经办", "代办", "监护"}))
+        return set(HC::info);
     if (has_any(h, {"身份证", "身份号码", "证件号"})) return set(HC::id_number);
     if (has_any(h, {"电话", "手机", "联系方式"})) return set(HC::phone);
     if (has_any(h, {"户主", "姓名", "户名"})) return set(HC::holder);
@@ -120,11 +124,11 @@ bool generic_label(const std::string& h) {
 
 // Rows whose first cells say 合计, 小计, 总计: totals, not households.
 bool is_total_row(const TableRow& row, const HouseholdLayout& layout) {
-    int limit = 1;
-    for (const auto& c : layout.columns) limit = std::max(limit, c.index + 1);
-    for (int i = 0; i < static_cast<int>(row.cells.size()) && i < limit; ++i) {
-        const std::string s = strip_spaces(to_halfwidth(row.cells[static_cast<std::size_t>(i)]));
-        if (s.empty()) continue;
+    for (const auto& c : layout.columns) {
+        if (c.role != HC::seq && c.role != HC::county && c.role != HC::township && c.role != HC::village_name &&
+            c.role != HC::village_code && c.role != HC::holder)
+            continue;
+        const std::string s = strip_spaces(to_halfwidth(row.cell(static_cast<std::size_t>(c.index))));
         if (starts_with(s, "合计") || starts_with(s, "小计") || starts_with(s, "总计") || starts_with(s, "共计"))
             return true;
     }
@@ -157,6 +161,44 @@ int year_in(const std::string& text) {
         if (y >= 2013 && y <= 2035) return y;
     }
     return 0;
+}
+
+constexpr int kEarliestListYear = 2013;  // the clean-heating programme's first lists
+
+// A date cell of a list: one whole date (2022-07-15, 2022/7/15, 2022.7.15, 2022年7月15日, an Excel
+// serial), between 2013 and the year after the plan's; empty for anything else (预计…, ranges …).
+std::string list_date(const std::string& text, int plan_year) {
+    const std::string s = strip_spaces(to_halfwidth(text));
+    if (s.empty()) return {};
+    std::string iso;
+    if (s.find_first_not_of("0123456789") == std::string::npos) {
+        if (s.size() != 5) return {};  // an Excel serial of these years has five digits
+        iso = normalise_date(s);
+    } else {
+        std::size_t p = 0;
+        int parts[3] = {0, 0, 0};
+        for (int k = 0; k < 3; ++k) {
+            std::size_t digits = 0;
+            while (p < s.size() && s[p] >= '0' && s[p] <= '9' && digits < 4) parts[k] = parts[k] * 10 + (s[p++] - '0'), ++digits;
+            if (digits == 0 || (k == 0 && digits != 4) || (k > 0 && digits > 2)) return {};
+            if (k < 2) {
+                if (p < s.size() && (s[p] == '-' || s[p] == '/' || s[p] == '.'))
+                    ++p;
+                else if (s.compare(p, 3, k == 0 ? "年" : "月") == 0)
+                    p += 3;
+                else
+                    return {};
+            }
+        }
+        if (s.compare(p, 3, "日") == 0) p += 3;
+        if (p != s.size()) return {};
+        char buffer[16];
+        std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02d", parts[0], parts[1], parts[2]);
+        iso = buffer;
+    }
+    if (!is_valid_iso_date(iso)) return {};
+    const int year = std::atoi(iso.substr(0, 4).c_str());
+    return year >= kEarliestListYear && year <= plan_year + 1 ? iso : std::string();
 }
 
 bool yes_word(const std::string& s) {
@@ -277,7 +319,8 @@ std::optional<HouseholdLayout> detect_household_layout(const Sheet& sheet) {
     return best;
 }
 
-HouseholdListRead read_household_list(const Table& table, int list_year) {
+HouseholdListRead read_household_list(const Table& table, int plan_year, bool prior) {
+    const int list_year = prior ? 0 : plan_year;
     HouseholdListRead read;
     read.file = table.file;
     const std::string file_name = std::filesystem::path(table.file).filename().string();
@@ -298,6 +341,7 @@ HouseholdListRead read_household_list(const Table& table, int list_year) {
             read.issues.push_back(make_issue("E_NO_HEADER", table.file, sheet.name, 0, "", "",
                                              "到户清单需有村名（或村代码）列和户主姓名（或身份证号）列"));
             read.refused = true;
+            for (const auto& r : sheet.rows) read.rows_read += r.blank() ? 0 : 1;  // rejected with the file
             continue;
         }
         read.sheets += (read.sheets.empty() ? "" : ",") + sheet.name;
@@ -307,6 +351,20 @@ HouseholdListRead read_household_list(const Table& table, int list_year) {
                 if (!trim(c).empty()) titles.push_back(trim(c));
         read.title_texts.insert(read.title_texts.end(), titles.begin(), titles.end());
         const int header_row = sheet.rows[static_cast<std::size_t>(layout->header_last)].number;
+        // one meaning, one column: a second one (配偶身份证号 beside 身份证号 ...) would be a guess
+        for (std::size_t i = 0; i < layout->columns.size(); ++i) {
+            const auto& c = layout->columns[i];
+            if (c.role == HC::info || c.role == HC::remark || c.role == HC::seq) continue;
+            for (std::size_t k = 0; k < i; ++k)
+                if (layout->columns[k].role == c.role) {
+                    read.issues.push_back(make_issue("E_HOUSEHOLD_COLUMN_UNKNOWN", table.file, sheet.name, header_row,
+                                                     column_letter(c.index), c.label,
+                                                     "与" + column_letter(layout->columns[k].index) + "列“" +
+                                                         layout->columns[k].label + "”含义相同，无法确定以哪列为准"));
+                    read.refused = true;
+                    break;
+                }
+        }
         for (const auto& column : layout->unknown) {
             read.issues.push_back(make_issue("E_HOUSEHOLD_COLUMN_UNKNOWN", table.file, sheet.name, header_row,
                                              column_letter(column.index), column.label,
@@ -316,13 +374,20 @@ HouseholdListRead read_household_list(const Table& table, int list_year) {
         // the year of an earlier year's list: its column, else its title, else its file name
         int sheet_year = list_year;
         const auto* year_column = layout->find(HC::retrofit_year);
-        if (list_year == 0 && !year_column) {
-            for (const auto& t : titles)
-                if ((sheet_year = year_in(t)) != 0) break;
+        if (prior && !year_column) {
+            for (const auto& t : titles)  // the title, not a 填报日期 line
+                if (!contains(t, "填报") && !contains(t, "日期") && !contains(t, "时间") && (sheet_year = year_in(t)) != 0)
+                    break;
             if (sheet_year == 0) sheet_year = year_in(file_name);
             if (sheet_year == 0) {
                 read.issues.push_back(make_issue("E_LIST_YEAR_UNKNOWN", table.file, sheet.name, 0, "", "",
                                                  "标题、文件名和表中都没有改造年度"));
+                read.refused = true;
+            } else if (sheet_year >= plan_year || sheet_year < kEarliestListYear) {
+                read.issues.push_back(make_issue("E_LIST_YEAR_UNKNOWN", table.file, sheet.name, 0, "",
+                                                 std::to_string(sheet_year),
+                                                 "往年清单的年度应在" + std::to_string(kEarliestListYear) + "至" +
+                                                     std::to_string(plan_year - 1) + "年间"));
                 read.refused = true;
             }
         }
@@ -341,7 +406,7 @@ HouseholdListRead read_household_list(const Table& table, int list_year) {
         std::string last_county, last_township, last_village, last_code;
         for (std::size_t r = static_cast<std::size_t>(layout->header_last) + 1; r < sheet.rows.size(); ++r) {
             const TableRow& row = sheet.rows[r];
-            if (row.blank() || is_total_row(row, *layout) || is_note_row(row) || row.cells == header.cells) {
+            if (row.blank() || is_note_row(row) || row.cells == header.cells) {
                 ++read.rows_other;
                 continue;
             }
@@ -350,7 +415,17 @@ HouseholdListRead read_household_list(const Table& table, int list_year) {
                 continue;
             }
             const std::string holder = cell(row, HC::holder), id_text = cell(row, HC::id_number);
-            if (holder.empty() && id_text.empty() && cell(row, HC::route).empty() && cell(row, HC::device).empty()) {
+            if (is_total_row(row, *layout)) {  // 合计 / 小计 where a place, a number or a holder stands
+                ++read.rows_other;
+                continue;
+            }
+            bool beyond_place = false;  // a cell other than the place columns: a household, however incomplete
+            for (const auto& c : layout->columns)
+                if (c.role != HC::county && c.role != HC::county_code && c.role != HC::township &&
+                    c.role != HC::township_code && c.role != HC::village_name && c.role != HC::village_code &&
+                    c.role != HC::seq && !trim(row.cell(static_cast<std::size_t>(c.index))).empty())
+                    beyond_place = true;
+            if (!beyond_place) {
                 ++read.rows_other;  // a village's merged name alone, a page break
                 continue;
             }
@@ -370,8 +445,13 @@ HouseholdListRead read_household_list(const Table& table, int list_year) {
             };
             h.county_text = fill(HC::county, last_county);
             h.township = fill(HC::township, last_township);
-            h.village_name = fill(HC::village_name, last_village);
-            h.code_text = fill(HC::village_code, last_code);
+            // a village's name and code go together: a row naming a village takes both from itself
+            if (!cell(row, HC::village_name).empty() || !cell(row, HC::village_code).empty()) {
+                last_village = cell(row, HC::village_name);
+                last_code = cell(row, HC::village_code);
+            }
+            h.village_name = last_village;
+            h.code_text = last_code;
             h.code = normalise_code(h.code_text);
             h.code_column = letter(HC::village_code);
             h.name_column = letter(HC::village_name);
@@ -414,6 +494,9 @@ HouseholdListRead read_household_list(const Table& table, int list_year) {
             if (no_word(lower_ascii(strip_spaces(h.hardship)))) h.hardship.clear();
             h.remark = cell(row, HC::remark);
             if (h.holder.empty()) h.findings.push_back(issue("E_HOLDER_MISSING", HC::holder, ""));
+            // an ID typed as a number keeps 15 digits: the last three read 000 (a real one may too: said, not refused)
+            if (h.id_status == IdStatus::ok && ends_with(h.id_number, "000"))
+                h.findings.push_back(issue("W_ID_SUSPECT", HC::id_number, mask_id(h.id_number)));
             if (h.id_status == IdStatus::missing)
                 h.findings.push_back(issue("E_ID_MISSING", HC::id_number, ""));
             else if (h.id_status != IdStatus::ok)
@@ -422,11 +505,13 @@ HouseholdListRead read_household_list(const Table& table, int list_year) {
             auto date = [&](HC role, std::string& out) {
                 const std::string text = cell(row, role);
                 if (text.empty()) return;
-                const std::string iso = normalise_date(text);
-                if (is_valid_iso_date(iso))
+                const std::string iso = list_date(text, plan_year);
+                if (!iso.empty())
                     out = iso;
                 else
-                    h.findings.push_back(issue("E_DATE_INVALID", role, text));
+                    h.findings.push_back(issue("E_DATE_INVALID", role, text,
+                                               "应为" + std::to_string(kEarliestListYear) + "至" +
+                                                   std::to_string(plan_year + 1) + "年间的一个日期"));
             };
             date(HC::start_date, h.start_date);
             date(HC::complete_date, h.complete_date);
@@ -449,10 +534,10 @@ HouseholdListRead read_household_list(const Table& table, int list_year) {
             {
                 const std::string text = cell(row, HC::pledge);
                 const std::string word = lower_ascii(strip_spaces(to_halfwidth(text)));
-                const std::string iso = normalise_date(text);
+                const std::string iso = list_date(text, plan_year);
                 if (text.empty() || no_word(word)) {
                     h.pledge_signed = false;
-                } else if (is_valid_iso_date(iso)) {
+                } else if (!iso.empty()) {
                     h.pledge_signed = true;
                     h.pledge_date = iso;
                 } else if (yes_word(word)) {
@@ -473,7 +558,8 @@ HouseholdListRead read_household_list(const Table& table, int list_year) {
                     h.findings.push_back(issue("E_VALUE_UNREADABLE", HC::declined, text, "是否放弃改造应填是或否"));
                 }
                 h.decline_reason = cell(row, HC::decline_reason);
-                if (!h.declined && !h.decline_reason.empty() && text.empty()) h.declined = true;  // a reason given
+                if (no_word(lower_ascii(strip_spaces(to_halfwidth(h.decline_reason))))) h.decline_reason.clear();
+                if (!at(HC::declined) && !h.decline_reason.empty()) h.declined = true;  // only a reason column
             }
             // years
             auto year = [&](HC role, int& out, int earliest, int latest) {
@@ -503,7 +589,22 @@ HouseholdListRead read_household_list(const Table& table, int list_year) {
                     ++read.rows_rejected;
                     continue;
                 }
-                if (y != 0 && list_year == 0) h.list_year = y;
+                if (y != 0 && list_year == 0) {
+                    if (y >= plan_year || y < kEarliestListYear) {
+                        read.issues.push_back(issue("E_LIST_YEAR_UNKNOWN", HC::retrofit_year, std::to_string(y),
+                                                    "往年清单的年度应在" + std::to_string(kEarliestListYear) + "至" +
+                                                        std::to_string(plan_year - 1) + "年间，未导入"));
+                        ++read.rows_rejected;
+                        continue;
+                    }
+                    h.list_year = y;
+                }
+                if (y != 0 && list_year != 0 && y != list_year) {
+                    read.issues.push_back(issue("E_LIST_YEAR_UNKNOWN", HC::retrofit_year, std::to_string(y),
+                                                "本年度清单中的往年户，未导入（往年清单用 --prior 导入）"));
+                    ++read.rows_rejected;
+                    continue;
+                }
             }
             // the season's use (2017-2019 users)
             auto use = [&](HC role, std::optional<double>& out) {

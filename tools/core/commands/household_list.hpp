@@ -109,8 +109,9 @@ struct HouseholdListRead {
     std::vector<std::string> title_texts;  // texts above the header (the unit, the year)
 };
 
-// Parses one list. `list_year`: the year of this year's lists (the plan's), 0 for an earlier
-// year's list (--prior), whose year comes from a 改造年度 column, else from its title or file name.
-HouseholdListRead read_household_list(const Table& table, int list_year);
+// Parses one list of the plan year, or with `prior` of an earlier year (2013 to the year before the
+// plan's), whose year comes from a 改造年度 column, else from its title (not a 填报日期 line), else
+// from its file name.
+HouseholdListRead read_household_list(const Table& table, int plan_year, bool prior);
 
 }  // namespace cleanheat

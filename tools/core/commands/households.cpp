@@ -27,15 +27,11 @@ namespace {
 
 using dataset::StoredHousehold;
 
-struct VillagePlan {
-    std::array<long long, kRouteCount> households{};
-    bool planned = false;
-};
-
 struct Villages {
     VillageIndex index;
-    std::unordered_map<long long, VillagePlan> plan;  // fid -> plan
+    VillagePlans plan;  // fid -> plan
     UnitRegistry units;
+    std::string only_county;  // the one county of the villages (a unit's own copy), else empty
 };
 
 int route_index(const std::string& key) {
@@ -44,7 +40,9 @@ int route_index(const std::string& key) {
     return -1;
 }
 
-int plan_year_of(const SqliteDb& db) {
+}  // namespace
+
+int dataset_plan_year(const SqliteDb& db) {
     int year = 0;
     if (db.has_table("run_info"))
         db.each("SELECT value FROM run_info WHERE key = 'plan_year' ORDER BY fid DESC LIMIT 1",
@@ -54,6 +52,22 @@ int plan_year_of(const SqliteDb& db) {
                 [&](sqlite3_stmt* st) { year = sqlite3_column_int(st, 0); });
     return year;
 }
+
+VillagePlans read_village_plans(const SqliteDb& db) {
+    VillagePlans plans;
+    db.each("SELECT fid, coalesce(planned, 0), county_code, county_name, " + dataset::route_columns() + " FROM villages",
+            [&](sqlite3_stmt* st) {
+                VillagePlan& plan = plans[sqlite3_column_int64(st, 0)];
+                plan.planned = sqlite3_column_int(st, 1) != 0;
+                plan.county_code = sql_text(st, 2);
+                plan.county_name = sql_text(st, 3);
+                for (std::size_t r = 0; r < kRouteCount; ++r)
+                    plan.households[r] = sqlite3_column_int64(st, 4 + static_cast<int>(r));
+            });
+    return plans;
+}
+
+namespace {
 
 Villages read_villages(const SqliteDb& db, const std::string& units_file) {
     Villages v;
@@ -74,14 +88,24 @@ Villages read_villages(const SqliteDb& db, const std::string& units_file) {
                 village.county_name = sql_text(st, 6);
                 VillagePlan plan;
                 plan.planned = sqlite3_column_int(st, 7) != 0;
+                plan.county_code = village.county_code;
+                plan.county_name = village.county_name;
                 for (std::size_t r = 0; r < kRouteCount; ++r)
                     plan.households[r] = sqlite3_column_int64(st, 8 + static_cast<int>(r));
                 if (counties.insert(village.county_code).second && !village.county_code.empty())
                     v.units.add({village.county_code, village.county_name, {}, "county"});
                 v.plan[village.fid] = plan;
+                v.only_county = counties.size() == 1 ? *counties.begin() : std::string();
                 v.index.add(std::move(village));
             });
     return v;
+}
+
+// A finding as it may be stored and shown: ID and phone numbers a cell or a note held, masked.
+Issue masked(Issue issue) {
+    mask_personal_numbers(issue.value);
+    mask_personal_numbers(issue.message);
+    return issue;
 }
 
 std::string where_text(const StoredHousehold& h) {
@@ -113,17 +137,24 @@ ListRun read_list(const std::string& path, bool prior, int plan_year, const Vill
     import.prior = prior;
     import.list_year = prior ? 0 : plan_year;
     const Table table = read_table(path, true);
-    HouseholdListRead read = read_household_list(table, prior ? 0 : plan_year);
+    HouseholdListRead read = read_household_list(table, plan_year, prior);
     import.sheets = read.sheets;
     import.rows_read = read.rows_read;
     import.rows_rejected = read.rows_rejected;
     run.issues = std::move(read.issues);
     run.summary.status = read.refused ? "refused" : "imported";
     import.status = run.summary.status;
-    if (read.refused) return run;
     std::vector<std::string> texts = read.title_texts;
     texts.push_back(fs::path(path).filename().string());
     const Unit* file_unit = villages.units.find_in_texts(texts);
+    if (!file_unit && !villages.only_county.empty()) file_unit = villages.units.find(villages.only_county);
+    if (read.refused) {  // recorded under the unit its title or name gives
+        if (file_unit) {
+            import.county_code = file_unit->code;
+            import.county_name = file_unit->name;
+        }
+        return run;
+    }
     std::unordered_map<std::string, const Unit*> unit_of_text;
     for (auto& row : read.rows) {
         if (!row.county_text.empty()) {
@@ -209,9 +240,11 @@ ListRun read_list(const std::string& path, bool prior, int plan_year, const Vill
 // Findings that need every list: a household twice in a year, retrofitted in an earlier year,
 // a route its village was not planned for, households per village and route against the plan.
 // For the rows from `first_new` on (this run's); each finding with the index of its row.
-std::vector<std::pair<std::size_t, Issue>> cross_check(const std::vector<StoredHousehold>& all, std::size_t first_new,
-                                                       const HouseholdState& state, int plan_year,
-                                                       const std::unordered_map<long long, VillagePlan>& plans) {
+}  // namespace
+
+std::vector<std::pair<std::size_t, Issue>> check_across_lists(const std::vector<StoredHousehold>& all,
+                                                              std::size_t first_new, const HouseholdState& state,
+                                                              int plan_year, const VillagePlans& plans) {
     std::vector<std::pair<std::size_t, Issue>> out;
     auto finding = [&](std::size_t i, const std::string& code, const std::string& column, const std::string& value,
                        const std::string& detail) {
@@ -225,6 +258,17 @@ std::vector<std::pair<std::size_t, Issue>> cross_check(const std::vector<StoredH
             auto [it, added] = earlier.emplace(all[i].id_number, i);
             if (!added && all[it->second].list_year < all[i].list_year) it->second = i;
         }
+    // this year's rows checked: this run's, and the earlier ones whose ID a new earlier-year list holds
+    std::unordered_set<std::string> new_earlier;
+    for (std::size_t i = first_new; i < all.size(); ++i)
+        if (state.counts(i) && all[i].list_year < plan_year && all[i].id_status == "ok") new_earlier.insert(all[i].id_number);
+    for (std::size_t i = 0; i < first_new && !new_earlier.empty(); ++i) {
+        const auto& h = all[i];
+        if (!state.counts(i) || h.list_year != plan_year || h.declined || !new_earlier.count(h.id_number)) continue;
+        const auto& e = all[earlier.at(h.id_number)];
+        finding(i, e.declined ? "E_HOUSEHOLD_DECLINED_BEFORE" : "E_HOUSEHOLD_REPEAT", "", mask_id(h.id_number),
+                "见" + std::to_string(e.list_year) + "年清单" + where_text(e));
+    }
     std::set<long long> villages_now;
     for (std::size_t i = first_new; i < all.size(); ++i) {
         const auto& h = all[i];
@@ -291,8 +335,6 @@ std::vector<std::pair<std::size_t, Issue>> cross_check(const std::vector<StoredH
     return out;
 }
 
-}  // namespace
-
 HouseholdState household_state(const std::vector<StoredHousehold>& rows) {
     HouseholdState state;
     state.current.assign(rows.size(), 0);
@@ -342,7 +384,7 @@ HouseholdsResult import_households(const HouseholdsOptions& options, Progress& p
     dataset::check_writable(db);
     const std::string started_at = now_iso();
     HouseholdsResult result;
-    result.plan_year = plan_year_of(db);
+    result.plan_year = dataset_plan_year(db);
     if (result.plan_year == 0)
         throw InputError(options.merged + ": the dataset names no plan year (run_info.plan_year)",
                          "merge the plan tables again with this cleanheat");
@@ -431,7 +473,9 @@ HouseholdsResult import_households(const HouseholdsOptions& options, Progress& p
             }
         }
         const HouseholdState state = household_state(all);
-        auto cross = cross_check(all, first_new, state, result.plan_year, villages.plan);
+        auto cross = check_across_lists(all, first_new, state, result.plan_year, villages.plan);
+        for (const auto& [row, issue] : cross)  // an error across lists stops the payment too
+            if (issue.severity == Severity::error && row >= first_new) all[row].blocked = true;
         // the run's rows in order, then every finding with its import
         for (std::size_t i = first_new; i < all.size(); ++i) writer.add(all[i]);
         std::unordered_map<long long, std::size_t> run_of_import;
@@ -440,8 +484,12 @@ HouseholdsResult import_households(const HouseholdsOptions& options, Progress& p
         for (auto& [row, issue] : cross) {
             const long long import_id = all[row].import_id;
             const auto it = run_of_import.find(import_id);
-            if (it != run_of_import.end()) runs[it->second].issues.push_back(std::move(issue));
-            else result.issues.push_back(std::move(issue));  // a row of an earlier import (not stored again)
+            if (it != run_of_import.end()) {
+                runs[it->second].issues.push_back(std::move(issue));
+            } else {  // a row of an earlier import, found by this run's earlier-year lists: told to that import
+                writer.add_issue(import_id, masked(issue));
+                result.issues.push_back(masked(std::move(issue)));
+            }
         }
         for (std::size_t k = 0; k < runs.size(); ++k) {
             auto& run = runs[k];
@@ -456,6 +504,7 @@ HouseholdsResult import_households(const HouseholdsOptions& options, Progress& p
                 const auto sa = sheet_index(a), sb = sheet_index(b);
                 return sa != sb ? sa < sb : a.row < b.row;
             });
+            for (auto& issue : run.issues) issue = masked(issue);
             for (const auto& issue : run.issues) writer.add_issue(import_of_run[k], issue);
             writer.finish_import(run.summary.import);
             result.issues.insert(result.issues.end(), run.issues.begin(), run.issues.end());

@@ -6,12 +6,15 @@
 #include <array>
 #include <map>
 #include <string>
+#include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "base/issue.hpp"
 #include "base/progress.hpp"
 #include "base/routes.hpp"
 #include "dataset/households.hpp"
+#include "io/gpkg_sql.hpp"
 
 namespace cleanheat {
 
@@ -39,6 +42,26 @@ struct HouseholdState {
     bool counts(std::size_t i) const { return current[i] && repeats[i] < 0; }
 };
 HouseholdState household_state(const std::vector<dataset::StoredHousehold>& rows);
+
+// A village's plan, by fid: planned households by route.
+struct VillagePlan {
+    std::array<long long, kRouteCount> households{};
+    bool planned = false;
+    std::string county_code, county_name;
+};
+using VillagePlans = std::unordered_map<long long, VillagePlan>;
+
+// The plan year of a dataset (run_info.plan_year, else the planned villages'); 0 when none.
+int dataset_plan_year(const SqliteDb& db);
+// Every village's plan.
+VillagePlans read_village_plans(const SqliteDb& db);
+
+// The findings that need every list, for the rows from `first` on: E_HOUSEHOLD_TWICE,
+// E_HOUSEHOLD_REPEAT, E_HOUSEHOLD_DECLINED_BEFORE, E_ROUTE_NOT_PLANNED, and for the villages those
+// rows list W_VILLAGE_MORE_HOUSEHOLDS / W_VILLAGE_FEWER_HOUSEHOLDS; each with the index of its row.
+std::vector<std::pair<std::size_t, Issue>> check_across_lists(const std::vector<dataset::StoredHousehold>& rows,
+                                                              std::size_t first, const HouseholdState& state,
+                                                              int plan_year, const VillagePlans& plans);
 
 struct HouseholdUnitCounts {
     std::string code, name;

@@ -63,7 +63,7 @@ GatherResult pg_gather(const PgConnection& db, const std::string& schema, const 
         // each city's tables as foreign tables of a schema city_<name> (made anew: always the city's columns)
         std::string limit;
         for (const auto& t : tables())
-            if (t.registered) limit += (limit.empty() ? "" : ", ") + db.identifier(t.name);
+            if (t.registered && !t.personal) limit += (limit.empty() ? "" : ", ") + db.identifier(t.name);
         for (const auto& city : cities) {
             if (db.query("SELECT 1 FROM pg_foreign_server WHERE srvname = $1", {city.server}).rows() == 0)
                 throw InputError(db.label() + ": no foreign server " + city.server + " for city " + city.name,
@@ -105,7 +105,7 @@ GatherResult pg_gather(const PgConnection& db, const std::string& schema, const 
         }
         // the province's tables: views of the union, keys and references renumbered
         for (const auto& t : tables()) {
-            if (!t.registered) continue;
+            if (!t.registered || t.personal) continue;  // households stay in their city
             std::vector<std::size_t> with;  // the cities that have the table
             std::vector<std::vector<std::string>> present(cities.size());
             for (std::size_t k = 0; k < cities.size(); ++k) {

@@ -35,8 +35,8 @@ const std::vector<UnitAccess>& unit_access() {
         {"household_imports", "county_code IN (SELECT %s.my_units())", "SELECT, INSERT"},
         // a unit's own households, in one of its own imports
         {"households",
-         "county_code IN (SELECT %s.my_units()) AND (import_id IS NULL OR import_id IN (SELECT import_id FROM "
-         "%s.household_imports))",
+         "county_code IN (SELECT %s.my_units()) AND village_fid IN (SELECT fid FROM %s.villages) AND import_id IN "
+         "(SELECT import_id FROM %s.household_imports)",
          "SELECT, INSERT"},
         {"household_issues", "import_id IN (SELECT import_id FROM %s.household_imports)", "SELECT, INSERT"},
         {"village_contiguity", "village_fid IN (SELECT fid FROM %s.villages)", "SELECT"},
@@ -316,7 +316,7 @@ void pg_secure_dataset(const PgConnection& db, const std::string& schema) {
         db.exec("ALTER TABLE " + q + " OWNER TO " + kCityRole);
         db.exec("GRANT ALL ON " + q + " TO " + kCityRole);
         // personal data: the city office and the unit's own role only, never the viewers
-        const bool personal = std::string(t.name) == "households";
+        const bool personal = t.personal;
         if (personal)
             db.exec("REVOKE ALL ON " + q + " FROM " + kViewerRole);
         else

@@ -229,6 +229,7 @@ std::vector<Table> declare() {
                   {"blocked", I},         {"file", T},               {"sheet", T},           {"row", I},
                   {"remark", T}},
                  true});
+    t.back().personal = true;
     t.push_back({"household_issues",
                  "到户清单数据问题", "households",
                  false,

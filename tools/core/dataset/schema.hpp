@@ -59,6 +59,9 @@ struct Table {
     // Its geometries can be long (a cluster's outline: 400,000 points): stored uncompressed in a
     // database (written without pglz, read without decompressing); a village's stay compressed.
     bool long_geometries = false;
+    // Personal data (names, ID numbers, phones): read by the city office and the unit's own role only,
+    // never by viewers, never gathered into a province's database.
+    bool personal = false;
 };
 
 // The tables, by name (throws std::logic_error for a name not declared).

@@ -354,10 +354,22 @@ void XlsxTable::finish_sheet(bool last) {
         worksheet_set_landscape(sheet_);
     else
         worksheet_set_portrait(sheet_);
-    worksheet_fit_to_pages(sheet_, 1, 0);
+    if (page_breaks_.empty()) worksheet_fit_to_pages(sheet_, 1, 0);  // fitting would drop the page breaks
     worksheet_center_horizontally(sheet_);
     worksheet_set_margins(sheet_, 0.5, 0.5, 0.75, 0.75);
     worksheet_set_footer(sheet_, "&C第 &P 页 共 &N 页");
+    if (!spec_.page_header.empty()) worksheet_set_header(sheet_, spec_.page_header.c_str());
+    if (!page_breaks_.empty()) {
+        std::vector<lxw_row_t> breaks(page_breaks_.begin(),
+                                      page_breaks_.begin() + static_cast<long>(std::min<std::size_t>(page_breaks_.size(), 1023)));
+        breaks.push_back(0);  // the list's end
+        worksheet_set_h_pagebreaks(sheet_, breaks.data());
+        page_breaks_.clear();
+    }
+}
+
+void XlsxTable::break_page() {
+    if (row_ > first_data_row_) page_breaks_.push_back(static_cast<lxw_row_t>(row_));
 }
 
 std::vector<std::string> XlsxTable::finish() {

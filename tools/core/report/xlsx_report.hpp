@@ -45,6 +45,7 @@ struct XlsxTableSpec {
     std::string total_label = "合计";
     std::vector<std::string> notes;  // lines under the table
     long long max_rows = 0;          // rows per sheet before a split (0: Excel's 1,048,576)
+    std::string page_header;         // printed at the top of every page (&L, &C, &R codes), e.g. 内部资料
 };
 
 class XlsxWorkbook;
@@ -52,6 +53,8 @@ class XlsxWorkbook;
 class XlsxTable {
 public:
     void add_row(const std::vector<XlsxCell>& cells);
+    // The next row starts a new printed page (a village of a notice list on its own sheet of paper).
+    void break_page();
     // Writes the 合计 row, widths, print setup. Returns the sheets used (more than one
     // when the rows exceeded Excel's limit).
     std::vector<std::string> finish();
@@ -73,6 +76,7 @@ private:
     lxw_worksheet* sheet_ = nullptr;
     std::vector<std::string> sheets_;
     std::vector<double> widths_, sums_;
+    std::vector<lxw_row_t> page_breaks_;  // rows of the current sheet that start a page
     int first_data_row_ = 0, header_rows_ = 0;
     long long row_ = 0;         // next row on the current sheet
     long long rows_ = 0;        // data rows written in all
