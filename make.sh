@@ -42,6 +42,11 @@ demo() {
   # progress reports into the ledger (exit 1: the planted faults are reported, not applied)
   ./build/tools/cleanheat progress out/merged.gpkg data-samples/progress/* --as-of 2022-10-10 \
     -o out/progress.xlsx --overwrite || [ $? -eq 1 ]
+  # household lists (exit 1: the planted faults are reported, their households blocked)
+  ./build/tools/cleanheat households out/merged.gpkg data-samples/households/2022/* \
+    --prior data-samples/households/prior/* || [ $? -eq 1 ]
+  ./build/tools/cleanheat subsidy out/merged.gpkg --policy styles/subsidy.json --season 2022-2023 \
+    -o out/subsidy.xlsx --overwrite
   ./build/tools/cleanheat annex out/merged.gpkg -o out/annex.xlsx --overwrite
   for style in route progress progress_township heating contiguity density; do
     date=(); case $style in progress*) date=(--date 2022-10-10) ;; esac

@@ -20,7 +20,7 @@ namespace ds = cleanheat::dataset;
 
 namespace {
 
-// The sample dataset after progress, contiguity and households (every table the commands write).
+// The sample dataset after progress, contiguity, households and subsidy (every table the commands write).
 fs::path full_samples(const fs::path& dir) {
     const fs::path gpkg = merge_samples(dir);
     std::vector<std::string> args = {"progress", gpkg.string()};
@@ -34,6 +34,9 @@ fs::path full_samples(const fs::path& dir) {
                        (lists / "prior/2018年农村清洁取暖改造户名单.xlsx").string(), "--quiet"})
                   .exit_code,
               1);  // the planted faults
+    EXPECT_EQ(run_cli({"subsidy", gpkg.string(), "--season", "2022-2023", "-o", (dir / "subsidy.xlsx").string(), "--quiet"})
+                  .exit_code,
+              0);
     return gpkg;
 }
 
@@ -148,7 +151,7 @@ TEST(DatabaseCli, ACopyIntoTheDatabaseHoldsEveryRowAndGeometry) {
     ASSERT_EQ(r.exit_code, 0) << r.err;
     const auto j = nlohmann::json::parse(r.out);
     EXPECT_EQ(j.at("integrity"), "ok");
-    EXPECT_EQ(j.at("tables").get<int>(), 17);  // every table but the two caches of the ledger
+    EXPECT_EQ(j.at("tables").get<int>(), 18);  // every table but the two caches of the ledger
     const cleanheat::PgConnection db(pg.conninfo());
     int compared = 0;
     for (const auto& table : ds::tables()) {
@@ -167,7 +170,7 @@ TEST(DatabaseCli, ACopyIntoTheDatabaseHoldsEveryRowAndGeometry) {
         EXPECT_TRUE(found == expected) << table.name;
         ++compared;
     }
-    EXPECT_EQ(compared, 17);
+    EXPECT_EQ(compared, 18);
     // geometry in PostGIS, indexed, in the dataset's CRS
     EXPECT_EQ(pg.admin_sql("SELECT srid FROM geometry_columns WHERE f_table_schema = 'cleanheat' AND f_table_name = 'villages'"),
               "4527");

@@ -167,6 +167,33 @@ TEST(HouseholdsCli, NoFullIdOrPhoneNumberLeavesTheHouseholdsTable) {
         ASSERT_EQ(leak_in(value, numbers), "") << where << ": " << value;
     EXPECT_EQ(leak_in(text.out, numbers), "");
     EXPECT_EQ(leak_in(text.err, numbers), "");
+    // the subsidy workbook and table: masked everywhere; the roll made --unmasked holds them, its
+    // notice lists (公示名单) still masked
+    const auto xlsx = dir / "subsidy.xlsx";
+    const auto sub = run_cli({"subsidy", gpkg.string(), "--season", "2022-2023", "-o", xlsx.string(), "--json"});
+    ASSERT_EQ(sub.exit_code, 0) << sub.err;
+    EXPECT_EQ(leak_in(shell_output("unzip -p " + xlsx.string()), numbers), "");
+    EXPECT_EQ(leak_in(sub.out, numbers), "");
+    for (const auto& [where, value] : texts_of(gpkg, {"households"}))
+        ASSERT_EQ(leak_in(value, numbers), "") << where << ": " << value;
+    const auto roll = dir / "roll.xlsx";
+    ASSERT_EQ(run_cli({"subsidy", gpkg.string(), "--season", "2022-2023", "-o", roll.string(), "--unmasked", "--quiet"}).exit_code, 0);
+    EXPECT_NE(leak_in(shell_output("unzip -p " + roll.string() + " xl/sharedStrings.xml"), numbers), "");
+    const auto notice = sheet_rows(roll, "公示名单-滨城区");
+    for (const auto& row : notice)
+        for (const auto& cell : row) ASSERT_EQ(leak_in(cell, numbers), "") << cell;
+    const auto title = sheet_rows(roll, "花名册-滨城区").at(0).at(0);
+    EXPECT_NE(title.find("内部资料"), std::string::npos) << title;
+    // due = paid + withheld, per unit and for the city
+    const json j = json::parse(sub.out);
+    double units_due = 0;
+    for (const auto& [code, u] : j.at("units").items()) {
+        EXPECT_NEAR(u.at("due").get<double>(), u.at("paid").get<double>() + u.at("withheld").get<double>(), 0.005) << code;
+        units_due += u.at("due").get<double>();
+    }
+    EXPECT_NEAR(j.at("city").at("due").get<double>(), units_due, 0.01);
+    EXPECT_NEAR(j.at("city").at("due").get<double>(),
+                j.at("city").at("paid").get<double>() + j.at("city").at("withheld").get<double>(), 0.005);
     // and the masks are there: an invalid ID quoted with its middle hidden
     bool masked = false;
     for (const auto& i : read_layer(gpkg, "household_issues"))
@@ -228,4 +255,13 @@ TEST(HouseholdsCli, InTheDatabaseAUnitSeesItsOwnHouseholdsAndTheViewersNone) {
         EXPECT_EQ(view.last_state(), "42501");
     }
     EXPECT_NE(view.query("SELECT count(*) FROM cleanheat.household_issues").text(0, 0), "0");
+    // the subsidies computed in the database, the same as from the file
+    const auto db_run = run_cli({"subsidy", pg.pg(), "--season", "2022-2023", "-o", (dir / "db.xlsx").string(), "--json"});
+    ASSERT_EQ(db_run.exit_code, 0) << db_run.err;
+    const auto file_run2 = run_cli({"subsidy", gpkg.string(), "--season", "2022-2023", "-o", (dir / "file.xlsx").string(), "--json"});
+    ASSERT_EQ(file_run2.exit_code, 0) << file_run2.err;
+    EXPECT_EQ(json::parse(db_run.out).at("city"), json::parse(file_run2.out).at("city"));
+    EXPECT_EQ(pg.admin_sql("SELECT count(*) FROM cleanheat.subsidies"),
+              std::to_string(json::parse(db_run.out).at("lines").at("all").get<long long>()));
+    EXPECT_EQ(unit.query("SELECT string_agg(DISTINCT county_code, ',') FROM cleanheat.subsidies").text(0, 0), "371602");
 }

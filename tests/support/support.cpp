@@ -179,6 +179,13 @@ std::vector<std::vector<std::string>> sheet_rows(const fs::path& path, const std
     return rows;
 }
 
+std::string resident_id(const std::string& first17) {
+    const int weights[17] = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2};
+    int sum = 0;
+    for (int i = 0; i < 17; ++i) sum += (first17.at(static_cast<std::size_t>(i)) - '0') * weights[i];
+    return first17 + "10X98765432"[sum % 11];
+}
+
 std::string shell_output(const std::string& command) {
     std::string out;
     FILE* p = popen(command.c_str(), "r");

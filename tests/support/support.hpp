@@ -68,6 +68,9 @@ void write_villages(const fs::path& path, const std::vector<TestVillage>& villag
 
 std::string read_file(const fs::path& path);
 
+// A resident ID number: the 17 digits given and their GB 11643 check character, computed here.
+std::string resident_id(const std::string& first17);
+
 // Standard output of a shell command (poppler and unzip checks).
 std::string shell_output(const std::string& command);
 

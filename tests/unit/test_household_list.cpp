@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "commands/household_list.hpp"
+#include "support.hpp"
 
 using namespace cleanheat;
 
@@ -12,12 +13,7 @@ namespace {
 
 TableRow row(int number, std::vector<std::string> cells) { return {number, std::move(cells)}; }
 
-std::string valid_id(const std::string& first17) {
-    const int weights[17] = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2};
-    int sum = 0;
-    for (int i = 0; i < 17; ++i) sum += (first17[static_cast<std::size_t>(i)] - '0') * weights[i];
-    return first17 + "10X98765432"[sum % 11];
-}
+std::string valid_id(const std::string& first17) { return cleanheat::test::resident_id(first17); }
 
 Table one_sheet(std::vector<TableRow> rows, const std::string& file = "滨城区到户清单.xlsx") {
     Table t;

@@ -39,6 +39,7 @@ const std::vector<UnitAccess>& unit_access() {
          "(SELECT import_id FROM %s.household_imports)",
          "SELECT, INSERT"},
         {"household_issues", "import_id IN (SELECT import_id FROM %s.household_imports)", "SELECT, INSERT"},
+        {"subsidies", "county_code IN (SELECT %s.my_units())", "SELECT"},
         {"village_contiguity", "village_fid IN (SELECT fid FROM %s.villages)", "SELECT"},
     };
     return access;

@@ -237,6 +237,17 @@ std::vector<Table> declare() {
                  Key::fid,
                  with_first({"import_id", I}, finding_columns()),
                  true});
+    // each household's subsidies of a season (cleanheat subsidy): no personal data, the household by fid
+    t.push_back({"subsidies",
+                 "补贴核算（按户、按补贴项目）", "subsidy",
+                 false,
+                 true,
+                 Key::fid,
+                 {{"season", T},       {"household_fid", L}, {"county_code", T}, {"county_name", T},
+                  {"township_name", T}, {"village_fid", L},  {"village_code", T}, {"village_name", T},
+                  {"route", T},         {"kind", T},         {"due", R},          {"paid", R},
+                  {"withheld", R},      {"status", T},       {"reason_code", T},  {"reason", T},
+                  {"payable_when_cleared", R}}});
     t.push_back({"clusters",
                  "连片区域", "contiguity",
                  true,

@@ -12,6 +12,7 @@
 //   progress_*           the ledger of imported progress reports and its caches (progress)
 //   household_imports, households, household_issues   the household lists as imported, append-only
 //                        (households); personal data, read by the city office and the unit only
+//   subsidies            each household's subsidies of a season, paid or withheld with the reason (subsidy)
 //   clusters, contiguity_groups, contiguity_findings, village_contiguity   the contiguity check's
 //                        results (village_contiguity: each village's cluster and class, by fid)
 #pragma once

@@ -99,6 +99,10 @@ WriteThrough::WriteThrough(const std::string& name, const std::string& pg_schema
     } else if (command_ == "households") {  // the villages' plan and the lists so far
         part.without_geometry = true;
         part.only_tables = {"villages", "run_info", "inputs", "household_imports", "households", "household_issues"};
+    } else if (command_ == "subsidy") {  // the lists, and the other seasons' subsidies it keeps
+        part.without_geometry = true;
+        part.only_tables = {"villages", "run_info", "inputs", "household_imports", "households", "household_issues",
+                            "subsidies"};
     } else if (command_ == "contiguity" && pg_schema_version(*db_, schema_) == kSchemaVersion) {
         part.only_tables = {"villages", "run_info", "village_contiguity"};
         part.village_columns = std::move(village_fields);
