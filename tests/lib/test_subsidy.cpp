@@ -85,6 +85,7 @@ TEST_F(SubsidySamples, EachHouseholdIsPaidOrWithheldForItsReasonAndTheTotalsReco
     rows[2].result = rows[2].accept = "";
     rows[3].pledge = "";
     rows[4].hardship = "低保";
+    rows[8].hardship = "非低保";  // not a category: no hardship subsidy
     rows[5].declined = "是";
     rows[5].result = rows[5].accept = rows[5].pledge = "";
     rows[6].earlier = "2019";
@@ -125,12 +126,13 @@ TEST_F(SubsidySamples, EachHouseholdIsPaidOrWithheldForItsReasonAndTheTotalsReco
     EXPECT_EQ(line(2, "operating").at("reason_code"), "not_accepted");
     EXPECT_EQ(line(3, "construction").at("reason_code"), "no_pledge");
     ASSERT_EQ(lines[4].size(), 3u);
+    EXPECT_EQ(lines[8].size(), 2u) << "非低保 is no 低保";
     EXPECT_EQ(std::stod(line(4, "hardship").at("paid")), policy_.hardship_per_year);
     EXPECT_EQ(line(5, "construction").at("reason_code"), "declined");
     EXPECT_EQ(line(5, "construction").at("status"), "不予拨付");
     EXPECT_EQ(std::stod(line(5, "construction").at("payable_when_cleared")), 0.0);
     EXPECT_EQ(line(6, "construction").at("reason_code"), "repeat");
-    EXPECT_EQ(line(6, "operating").at("reason_code"), "") << "a repeat loses the construction subsidy only";
+    EXPECT_EQ(line(6, "operating").at("reason_code"), "repeat") << "a household retrofitted before is no new one of the plan";
     EXPECT_EQ(line(7, "construction").at("reason_code"), "invalid_id");
     // due = paid + withheld, per unit and city; the city the sum of its units
     SubsidyAmounts sum;
@@ -140,13 +142,13 @@ TEST_F(SubsidySamples, EachHouseholdIsPaidOrWithheldForItsReasonAndTheTotalsReco
     }
     EXPECT_NEAR(r.city.total_due(), sum.total_due(), 0.005);
     EXPECT_NEAR(r.city.total_due(), r.city.total_paid() + r.city.total_withheld(), 0.005);
-    // rows 1, 2, 3, 5, 7 withheld whole; row 6 without its construction subsidy; row 4 with its hardship one
-    const double expected_paid = (gas_ - 5) * (construction + operating) - construction + policy_.hardship_per_year;
+    // rows 1, 2, 3, 5, 6, 7 withheld whole; row 4 with its hardship subsidy
+    const double expected_paid = (gas_ - 6) * (construction + operating) + policy_.hardship_per_year;
     EXPECT_NEAR(r.city.total_paid(), expected_paid, 0.005);
     // the clawback of the village's unit: its unfinished share of its city subsidy
     for (const auto& u : r.units) {
         if (u.code != county_) continue;
-        EXPECT_EQ(u.accepted, gas_ - 3);  // all but the failed, the not accepted and the declined one
+        EXPECT_EQ(u.accepted, gas_ - 4);  // all but the failed, the not accepted, the declined and the repeat
         EXPECT_NEAR(u.clawback,
                     std::round(100.0 * (u.target - u.accepted) / static_cast<double>(u.target) *
                                policy_.city_subsidy_per_household * u.target) / 100.0,
@@ -197,6 +199,11 @@ TEST(SubsidyPolicy, AMissingOrNegativeAmountNamesItsKey) {
     EXPECT_NE(error_of(with("\"gas\": [800, 600, 400]", "\"gas\": [800, 600]")).find("operating.per_year.gas"),
               std::string::npos);
     EXPECT_NE(error_of(with("\"unfinished_share\"", "\"half\"")).find("clawback.rule"), std::string::npos);
+    EXPECT_NE(error_of(with("\"biomass\": 1500", "\"biomass\": 1500, \"coal\": 100")).find("construction.coal"),
+              std::string::npos);
+    EXPECT_NE(error_of(with("[\"2022-2023\"]", "[\"2022-23\"]")).find("use.seasons"), std::string::npos);
+    EXPECT_NE(error_of(with("\"plan_year\": 2022", "\"plan_year\": 2022.5")).find("plan_year"), std::string::npos);
+    EXPECT_EQ(error_of(with("\"cap\": 1200", "\"cap\": 1200")), "");
 }
 
 }  // namespace cleanheat

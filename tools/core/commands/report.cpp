@@ -15,6 +15,7 @@
 #include "io/gpkg_sql.hpp"
 #include "base/json_file.hpp"
 #include "commands/map.hpp"
+#include "commands/report_households.hpp"
 #include "report/pdf_document.hpp"
 #include "report/xlsx_report.hpp"
 #include "commands/tracking.hpp"
@@ -345,8 +346,12 @@ ReportResult make_report(const ReportOptions& options, const Progress& progress)
 
     // 四、全市图件
     progress.update(0.5, "City maps");
-    const char* numbers[] = {"三", "四", "五", "六"};
+    const char* numbers[] = {"三", "四", "五", "六", "七"};
     int next_number = tracked ? 1 : 0;  // 三、工程进度 takes the first when there is progress
+    {  // 验收与补贴, when the dataset holds household lists
+        const SqliteDb db(options.merged, SqliteDb::Mode::read);
+        if (has_household_section(db)) add_household_section(doc, db, std::string(numbers[next_number++]) + "、验收与补贴");
+    }
     if (!style.maps.empty()) doc.heading(std::string(numbers[next_number++]) + "、全市图件");
     std::vector<std::unique_ptr<PreparedMap>> maps;
     for (const auto& name : style.maps) {

@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include "base/error.hpp"
+#include "base/issue.hpp"
 #include "base/json_file.hpp"
 #include "base/personal.hpp"
 #include "base/text.hpp"
@@ -17,6 +18,7 @@
 #include "dataset/households.hpp"
 #include "dataset/schema.hpp"
 #include "dataset/write_through.hpp"
+#include "io/atomic_output.hpp"
 #include "io/file_info.hpp"
 #include "io/gpkg_sql.hpp"
 #include "io/pg_connection.hpp"
@@ -29,6 +31,39 @@ namespace {
 
 using dataset::StoredHousehold;
 using json = nlohmann::json;
+
+const json& value_at(const json& j, const std::string& key, const std::string& file) {
+    const json* at = &j;
+    std::size_t start = 0;
+    while (true) {
+        const std::size_t dot = key.find('.', start);
+        const std::string part = key.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+        if (!at->is_object() || !at->contains(part)) throw InputError(file + ": no \"" + key + "\" (the policy must give it)");
+        at = &(*at)[part];
+        if (dot == std::string::npos) return *at;
+        start = dot + 1;
+    }
+}
+
+int integer_at(const json& j, const std::string& key, const std::string& file, int least) {
+    const json& v = value_at(j, key, file);
+    if (!v.is_number_integer() || v.get<long long>() < least || v.get<long long>() > 2100)
+        throw InputError(file + ": \"" + key + "\" must be a whole number of at least " + std::to_string(least));
+    return v.get<int>();
+}
+
+// The keys of an object that must be routes: no other key (a typo would pay nothing for a route).
+void only_routes(const json& j, const std::string& key, const std::string& file) {
+    const json& v = value_at(j, key, file);
+    if (!v.is_object()) throw InputError(file + ": \"" + key + "\" must be an object by route");
+    for (const auto& [name, value] : v.items()) {
+        bool known = false;
+        for (Route r : kRoutes) known = known || name == route_key(r);
+        if (!known)
+            throw InputError(file + ": \"" + key + "." + name +
+                             "\": not a route (district_heating, gas, electric, biomass, other)");
+    }
+}
 
 double number_at(const json& j, const std::string& key, const std::string& file) {
     const json* at = &j;
@@ -55,7 +90,8 @@ struct Reason {
 };
 const Reason kDeclined{"declined", "放弃改造，不予补贴", true};
 const Reason kDeclinedBefore{"declined_before", "以前年度放弃改造，不再列入补贴范围", true};
-const Reason kRepeat{"repeat", "以前年度已改造，不得重复享受建设补贴", true};
+const Reason kRepeat{"repeat", "以前年度已改造，不得重复享受补贴（按原改造年度享受）", true};
+const Reason kUseTwice{"use_twice", "同一户在多个往年清单中，按最近年度的一行核算", true};
 const Reason kInvalidId{"invalid_id", "身份证号码无效或未填，待更正", false};
 const Reason kListError{"list_error", "清单信息有误待更正", false};
 const Reason kFailed{"failed", "验收不合格，待整改复验", false};
@@ -78,6 +114,21 @@ int route_index(const std::string& key) {
 }
 
 double yuan(double v) { return std::round(v * 100.0) / 100.0; }
+
+// Whether a 困难类别 cell names one of the categories: whole words, several split by 、,，/; or spaces.
+bool is_hardship(const std::string& cell, const std::vector<std::string>& categories) {
+    std::string text = to_halfwidth(cell);
+    for (const char* separator : {"、", "，", ",", "/", ";", "；", " "})
+        for (std::size_t p; (p = text.find(separator)) != std::string::npos;) text.replace(p, std::string(separator).size(), "|");
+    std::size_t start = 0;
+    while (start <= text.size()) {
+        const std::size_t end = std::min(text.find('|', start), text.size());
+        const std::string word = trim(text.substr(start, end - start));
+        if (!word.empty() && std::find(categories.begin(), categories.end(), word) != categories.end()) return true;
+        start = end + 1;
+    }
+    return false;
+}
 
 std::string status_of(const Line& l) { return !l.reason ? "拨付" : l.reason->permanent ? "不予拨付" : "暂缓"; }
 
@@ -132,12 +183,14 @@ SubsidyPolicy load_subsidy_policy(const fs::path& file) {
     SubsidyPolicy p;
     p.file = f;
     p.name = j.value("name", std::string());
-    p.plan_year = static_cast<int>(number_at(j, "plan_year", f));
+    p.plan_year = integer_at(j, "plan_year", f, 2013);
+    only_routes(j, "construction", f);
+    only_routes(j, "operating.per_year", f);
     for (Route r : kRoutes) {
         const std::string key = route_key(r);
         p.construction[static_cast<std::size_t>(r)] = number_at(j, "construction." + key, f);
     }
-    p.operating_years = static_cast<int>(number_at(j, "operating.years", f));
+    p.operating_years = integer_at(j, "operating.years", f, 0);
     auto array_at = [&](const std::string& a, const std::string& b, const std::string& c = {}) -> const json& {
         static const json none;
         const json* at = &j;
@@ -161,11 +214,11 @@ SubsidyPolicy load_subsidy_policy(const fs::path& file) {
         }
     }
     const json& categories = array_at("hardship", "categories");
-    if (!categories.is_array())
+    if (!categories.is_array() || categories.empty())
         throw InputError(f + ": no \"hardship.categories\" (the hardship categories that get the subsidy)");
     for (const auto& c : categories) p.hardship_categories.push_back(c.is_string() ? c.get<std::string>() : c.dump());
     p.hardship_per_year = number_at(j, "hardship.amount_per_year", f);
-    p.hardship_years = static_cast<int>(number_at(j, "hardship.years", f));
+    p.hardship_years = integer_at(j, "hardship.years", f, 0);
     const json& years = array_at("use", "retrofit_years");
     const json& seasons = array_at("use", "seasons");
     if (!years.is_array() || !seasons.is_array())
@@ -175,7 +228,8 @@ SubsidyPolicy load_subsidy_policy(const fs::path& file) {
         p.use_years.push_back(y.get<int>());
     }
     for (const auto& x : seasons) {
-        if (!x.is_string()) throw InputError(f + ": \"use.seasons\" must hold seasons such as \"2022-2023\"");
+        if (!x.is_string() || season_start(x.get<std::string>()) == 0)
+            throw InputError(f + ": \"use.seasons\" must hold seasons such as \"2022-2023\"");
         p.use_seasons.push_back(x.get<std::string>());
     }
     p.rate_gas = number_at(j, "use.rate_per_m3_gas", f);
@@ -232,14 +286,14 @@ std::vector<Line> subsidy_lines(const std::vector<StoredHousehold>& rows, const 
             if (code == "E_HOUSEHOLD_REPEAT") repeat = true;
             else if (code == "E_HOUSEHOLD_DECLINED_BEFORE") declined_before = true;
             else if (code != "E_ID_INVALID" && code != "E_ID_MISSING" && errors.find(code) == std::string::npos)
-                errors += (errors.empty() ? "" : "、") + code;
+                errors += (errors.empty() ? "" : "；") + code + " " + issue_code(code).message;
         }
         const bool id_ok = h.id_status == "ok";
         auto add = [&](SubsidyKind kind, double due, bool needs_acceptance) {
             Line l{i, kind, yuan(due), nullptr, {}};
             if (h.declined) l.reason = &kDeclined;
             else if (declined_before) l.reason = &kDeclinedBefore;
-            else if (repeat && kind == SubsidyKind::construction) l.reason = &kRepeat;
+            else if (repeat && kind != SubsidyKind::use) l.reason = &kRepeat;  // not a new household of the plan
             else if (!id_ok) l.reason = &kInvalidId;
             else if (!errors.empty()) l.reason = &kListError, l.detail = errors;
             else if (needs_acceptance && h.accept_result == "不合格") l.reason = &kFailed;
@@ -252,9 +306,7 @@ std::vector<Line> subsidy_lines(const std::vector<StoredHousehold>& rows, const 
             if (year == 0) add(SubsidyKind::construction, policy.construction[r], true);
             if (year >= 0 && year < policy.operating_years)
                 add(SubsidyKind::operating, policy.operating[r][static_cast<std::size_t>(year)], true);
-            const bool hardship = !h.hardship.empty() &&
-                                  std::any_of(policy.hardship_categories.begin(), policy.hardship_categories.end(),
-                                              [&](const std::string& c) { return contains(h.hardship, c); });
+            const bool hardship = is_hardship(h.hardship, policy.hardship_categories);
             if (hardship && year >= 0 && year < policy.hardship_years) add(SubsidyKind::hardship, policy.hardship_per_year, true);
         } else if (use_season &&
                    std::find(policy.use_years.begin(), policy.use_years.end(), h.list_year) != policy.use_years.end()) {
@@ -265,6 +317,20 @@ std::vector<Line> subsidy_lines(const std::vector<StoredHousehold>& rows, const 
             add(SubsidyKind::use, std::min(by_use, policy.use_cap), false);
             if (!any && !lines.back().reason) lines.back().reason = &kNoUse;
         }
+    }
+    // one household, one use subsidy: an ID in several earlier years' lists is paid by the latest
+    std::unordered_map<std::string, std::size_t> use_of_id;
+    for (std::size_t k = 0; k < lines.size(); ++k) {
+        Line& l = lines[k];
+        const StoredHousehold& h = rows[l.household];
+        if (l.kind != SubsidyKind::use || h.id_status != "ok") continue;
+        const auto [it, added] = use_of_id.emplace(h.id_number, k);
+        if (added) continue;
+        Line& other = lines[it->second];
+        Line& older = rows[other.household].list_year <= h.list_year ? other : l;
+        if (&older == &other) it->second = k;
+        older.reason = &kUseTwice;
+        older.detail.clear();
     }
     return lines;
 }
@@ -345,7 +411,7 @@ std::unique_ptr<AtomicOutput> write_workbook(const SubsidyOptions& options, cons
                                      {"市级补贴（元）", "", XlsxKind::decimal, XlsxTotal::sum},
                                      {"扣回测算（元）", "", XlsxKind::decimal, XlsxTotal::sum}};
         XlsxTableSpec spec = table_spec("清算扣回测算", "未完成改造任务市级补贴扣回测算表（" + season_label + "）", "单位：户、元", c);
-        spec.notes = {"注：扣回测算 = 未完成户数 ÷ 改造目标户数 × 该单位市级补贴（" + d.policy.file + "）；已验收指验收合格或整改后合格。"};
+        spec.notes = {"注：扣回测算 = 未完成户数 ÷ 改造目标户数 × 该单位市级补贴（" + fs::path(d.policy.file).filename().string() + "）；已验收指验收合格或整改后合格。"};
         XlsxTable t = book.table(spec);
         for (const auto& u : d.result.units)
             t.add_row({u.name.empty() ? u.code : u.name, static_cast<double>(u.target), static_cast<double>(u.accepted),
@@ -406,7 +472,6 @@ std::unique_ptr<AtomicOutput> write_workbook(const SubsidyOptions& options, cons
                                          {"本次拨付（元）", "", XlsxKind::decimal}};
             XlsxTableSpec spec = table_spec("公示名单-" + unit, unit + "农村清洁取暖补贴公示名单（" + season_label + "）", "单位：元", c);
             spec.total = false;
-            spec.landscape = false;
             spec.notes = {"注：按村分页，供各村公示栏张贴；姓名和身份证号码已遮盖。公示期间如有异议，请向所在乡镇（街道）反映。"};
             XlsxTable t = book.table(spec);
             std::string village;
@@ -414,10 +479,15 @@ std::unique_ptr<AtomicOutput> write_workbook(const SubsidyOptions& options, cons
                 std::size_t b = a;
                 double due = 0, paid = 0;
                 for (; b < lines.size() && lines[b]->household == lines[a]->household; ++b) {
+                    if (lines[b]->reason && lines[b]->reason->permanent) continue;  // never paid: not published
                     due += lines[b]->due;
                     if (!lines[b]->reason) paid += lines[b]->due;
                 }
                 const auto& h = d.rows[lines[a]->household];
+                if (due <= 0) {
+                    a = b;
+                    continue;
+                }
                 if (h.village_code != village) {
                     if (!village.empty()) t.break_page();
                     village = h.village_code;
@@ -475,20 +545,29 @@ std::unique_ptr<AtomicOutput> write_workbook(const SubsidyOptions& options, cons
 }  // namespace
 
 SubsidyResult compute_subsidies(const SubsidyOptions& options, Progress& progress) {
-    if (is_pg_name(options.merged)) {  // a database: computed on a copy, the season's lines written back
-        dataset::WriteThrough through(options.merged, options.pg_schema, "subsidy");
-        SubsidyOptions local = options;
-        local.merged = through.path();
-        SubsidyResult result = compute_subsidies(local, progress);
-        dataset::commit_or_remove(through, result.outputs);
-        return result;
-    }
+    // what can be refused is refused before a database is locked or copied
     const int start = season_start(options.season);
     if (start == 0) throw UsageError("--season " + options.season + ": give a heating season as YYYY-YYYY, e.g. 2022-2023");
     if (options.output.empty()) throw UsageError("give the workbook: -o FILE.xlsx");
-    if (options.output.extension() != ".xlsx") throw UsageError("-o " + options.output.string() + ": the workbook is written as .xlsx");
+    if (lower_ascii(options.output.extension().string()) != ".xlsx")
+        throw UsageError("-o " + options.output.string() + ": the workbook is written as .xlsx");
     if (fs::exists(options.output) && !options.overwrite)
         throw OutputError(options.output.string() + " exists; add --overwrite to replace it");
+    if (is_pg_name(options.merged)) {  // a database: computed on a copy, the season's lines written back
+        load_subsidy_policy(options.policy_file.empty() ? default_style_file("subsidy.json") : options.policy_file);
+        AtomicOutput target(options.output, options.overwrite, {});  // the workbook, renamed once the database commits
+        dataset::WriteThrough through(options.merged, options.pg_schema, "subsidy");
+        SubsidyOptions local = options;
+        local.merged = through.path();
+        local.output = fs::path(through.path()).parent_path() / "subsidy.xlsx";
+        local.overwrite = true;
+        SubsidyResult result = compute_subsidies(local, progress);
+        through.commit();
+        fs::copy_file(local.output, target.partial(), fs::copy_options::overwrite_existing);
+        target.commit();
+        result.outputs = {options.output};
+        return result;
+    }
     const fs::path policy_file =
         options.policy_file.empty() ? default_style_file("subsidy.json") : options.policy_file;
     if (policy_file.empty()) throw InputError("no subsidy policy (styles/subsidy.json) found; give --policy");
@@ -524,14 +603,29 @@ SubsidyResult compute_subsidies(const SubsidyOptions& options, Progress& progres
         u.name = plan.county_name;
         for (long long n : plan.households) u.target += n;
     }
+    // accepted: new households of the plan (no repeat), at most the planned per village and route
+    std::set<std::size_t> not_new;
+    for (const auto& [row, issue] : across)
+        if (issue.code == "E_HOUSEHOLD_REPEAT" || issue.code == "E_HOUSEHOLD_DECLINED_BEFORE") not_new.insert(row);
+    std::map<std::pair<long long, int>, long long> accepted_of;  // (village, route) -> accepted
     for (std::size_t i = 0; i < rows.size(); ++i) {
         if (!state.counts(i) || rows[i].list_year != plan_year) continue;
         auto& u = units[rows[i].county_code];
         u.code = rows[i].county_code;
         if (u.name.empty()) u.name = rows[i].county_name;
         ++u.households;
-        if (!rows[i].declined && (rows[i].accept_result == "合格" || rows[i].accept_result == "整改后合格")) ++u.accepted;
+        if (!rows[i].declined && !not_new.count(i) &&
+            (rows[i].accept_result == "合格" || rows[i].accept_result == "整改后合格"))
+            ++accepted_of[{rows[i].village_fid, route_index(rows[i].route)}];
     }
+    for (const auto& [key, n] : accepted_of) {
+        const auto plan = plans.find(key.first);
+        if (plan == plans.end() || key.second < 0) continue;
+        units[plan->second.county_code].accepted += std::min(n, plan->second.households[static_cast<std::size_t>(key.second)]);
+    }
+    for (const auto& [code, amount] : policy.city_subsidy_of_unit)
+        if (!units.count(code))
+            throw InputError(policy_file.string() + ": \"clawback.units." + code + "\": no unit of that code in the dataset");
     std::set<std::size_t> households;
     for (const auto& l : lines) {
         const auto k = static_cast<std::size_t>(l.kind);

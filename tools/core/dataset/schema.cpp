@@ -248,6 +248,7 @@ std::vector<Table> declare() {
                   {"route", T},         {"kind", T},         {"due", R},          {"paid", R},
                   {"withheld", R},      {"status", T},       {"reason_code", T},  {"reason", T},
                   {"payable_when_cleared", R}}});
+    t.back().personal = true;  // who is poor (困难户补贴), who declined: the city office and the unit only
     t.push_back({"clusters",
                  "连片区域", "contiguity",
                  true,

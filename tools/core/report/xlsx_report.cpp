@@ -318,7 +318,9 @@ void XlsxTable::finish_sheet(bool last) {
                             : col.kind == XlsxKind::percent ? fm.total_percent
                                                             : fm.total_decimal;
             if (col.total == XlsxTotal::sum) {
-                const double value = col.kind == XlsxKind::integer ? std::round(sums_[c]) : sums_[c];
+                const double value = col.kind == XlsxKind::integer ? std::round(sums_[c])
+                                     : col.kind == XlsxKind::decimal ? std::round(sums_[c] * 100.0) / 100.0  // no float dust
+                                                                     : sums_[c];
                 if (split || sheet_rows_ == 0) {
                     worksheet_write_number(sheet_, r, static_cast<lxw_col_t>(x), value, f);
                 } else {
