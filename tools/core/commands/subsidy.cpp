@@ -66,19 +66,10 @@ void only_routes(const json& j, const std::string& key, const std::string& file)
 }
 
 double number_at(const json& j, const std::string& key, const std::string& file) {
-    const json* at = &j;
-    std::size_t start = 0;
-    while (true) {
-        const std::size_t dot = key.find('.', start);
-        const std::string part = key.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
-        if (!at->is_object() || !at->contains(part)) throw InputError(file + ": no \"" + key + "\" (an amount the policy must give)");
-        at = &(*at)[part];
-        if (dot == std::string::npos) break;
-        start = dot + 1;
-    }
-    if (!at->is_number() || at->get<double>() < 0)
+    const json& at = value_at(j, key, file);
+    if (!at.is_number() || at.get<double>() < 0)
         throw InputError(file + ": \"" + key + "\" must be a number of yuan, 0 or more");
-    return at->get<double>();
+    return at.get<double>();
 }
 
 // Why a subsidy is not paid now. Permanent: never payable (declined, a repeat); pending: payable
