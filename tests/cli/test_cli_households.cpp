@@ -184,6 +184,11 @@ TEST(HouseholdsCli, NoFullIdOrPhoneNumberLeavesTheHouseholdsTable) {
         for (const auto& cell : row) ASSERT_EQ(leak_in(cell, numbers), "") << cell;
     const auto title = sheet_rows(roll, "花名册-滨城区").at(0).at(0);
     EXPECT_NE(title.find("内部资料"), std::string::npos) << title;
+    // the use subsidy at most the cap, which the samples' larger uses reach
+    double most = 0;
+    for (const auto& line : read_layer(gpkg, "subsidies"))
+        if (line.at("kind") == "use") most = std::max(most, std::stod(line.at("due")));
+    EXPECT_EQ(most, json::parse(read_file(source_dir() / "styles/subsidy.json")).at("use").at("cap").get<double>());
     // due = paid + withheld, per unit and for the city
     const json j = json::parse(sub.out);
     double units_due = 0;

@@ -26,7 +26,7 @@ std::string id_number(const std::string& county, int n) {
 struct Household {
     std::string village_code, village_name, holder, id, route = "煤改气";
     std::string complete = "2022-08-01", accept = "2022-09-01", result = "合格", pledge = "2022-06-01";
-    std::string declined, earlier_year, year;
+    std::string declined, earlier_year, year, reason;
 };
 
 Household make(std::string code, std::string name, std::string holder, std::string id, std::string route = "煤改气") {
@@ -45,15 +45,17 @@ void write_list(const test::fs::path& path, const std::vector<Household>& rows, 
     sheet.cells.push_back(test::text_cell(0, 0, prior ? "往年农村清洁取暖改造户名单" : "2022年农村清洁取暖改造到户清单"));
     sheet.cells.push_back(test::text_cell(1, 0, "填报单位：清洁取暖办"));
     std::vector<std::string> header = {"序号", "村（居）", "村代码", "户主姓名", "身份证号码", "改造方式", "完工日期",
-                                       "验收日期", "验收结果", "承诺书签订日期", "是否放弃改造", "以前年度改造年份"};
-    if (prior) header.push_back("改造年度");
+                                       "验收日期", "验收结果", "承诺书签订日期", "是否放弃改造", "以前年度改造年份", "放弃原因"};
+    if (prior) header.insert(header.end() - 1, "改造年度");
     for (std::size_t c = 0; c < header.size(); ++c) sheet.cells.push_back(test::text_cell(2, static_cast<int>(c), header[c]));
     for (std::size_t r = 0; r < rows.size(); ++r) {
         const auto& h = rows[r];
         const int row = static_cast<int>(r) + 3;
-        const std::vector<std::string> cells = {std::to_string(r + 1), h.village_name, h.village_code, h.holder, h.id,
-                                                h.route, h.complete, h.accept, h.result, h.pledge, h.declined,
-                                                h.earlier_year, h.year};
+        std::vector<std::string> cells = {std::to_string(r + 1), h.village_name, h.village_code, h.holder, h.id,
+                                          h.route, h.complete, h.accept, h.result, h.pledge, h.declined,
+                                          h.earlier_year};
+        if (prior) cells.push_back(h.year);
+        cells.push_back(h.reason);
         for (std::size_t c = 0; c < header.size(); ++c)
             if (!cells[c].empty()) sheet.cells.push_back(test::text_cell(row, static_cast<int>(c), cells[c]));
     }
@@ -126,6 +128,7 @@ TEST_F(HouseholdsSamples, FindsEveryCheckAtItsRow) {
     std::vector<Household> rows = village_list(a, 0);
     rows[2].accept = "2022-07-20";
     rows[3].declined = "是";
+    rows[3].reason = "外出务工，联系其子13912345678";
     rows[3].complete = rows[3].accept = rows[3].result = rows[3].pledge = "";
     rows[4].earlier_year = "2019";
     rows.push_back(rows[1]);  // twice
@@ -180,8 +183,10 @@ TEST_F(HouseholdsSamples, FindsEveryCheckAtItsRow) {
     const auto stored = test::read_layer(merged, "households");
     EXPECT_EQ(static_cast<long long>(stored.size()), r.rows_loaded);
     EXPECT_EQ(stored.at(0).at("id_number"), rows[0].id);
-    for (const auto& i : test::read_layer(merged, "household_issues"))
+    for (const auto& i : test::read_layer(merged, "household_issues")) {
         for (const auto& h : rows) EXPECT_EQ(i.at("value").find(h.id), std::string::npos) << i.at("code");
+        EXPECT_EQ(i.at("message").find("13912345678"), std::string::npos) << i.at("message");
+    }
     const auto imports = test::read_layer(merged, "household_imports");
     ASSERT_EQ(imports.size(), 2u);
     EXPECT_EQ(imports[0].at("county_code"), a.county == b.county ? a.county : std::string());
@@ -271,14 +276,14 @@ TEST_F(HouseholdsSamples, AnEarlierYearsListImportedLaterFindsTheRepeatsAndBlock
     write_list(dir / "list.xlsx", village_list(a, 0));
     const auto first = run(merged, {(dir / "list.xlsx").string()});
     EXPECT_EQ(first.findings.count("E_HOUSEHOLD_REPEAT"), 0u);
-    Household earlier = make(a.code, a.name, "户主5", id_number(a.county, 5));
+    Household earlier = make(a.code, a.name, "户主0", id_number(a.county, 0));
     earlier.year = "2018";
     write_list(dir / "prior.xlsx", {earlier}, true);
     const auto second = run(merged, {}, {(dir / "prior.xlsx").string()});
     ASSERT_EQ(second.findings.count("E_HOUSEHOLD_REPEAT"), 1u);
     const auto repeats = issues(merged, "E_HOUSEHOLD_REPEAT");
     ASSERT_EQ(repeats.size(), 1u);
-    EXPECT_EQ(repeats[0].at("row"), "9");  // the sixth household of this year's list
+    EXPECT_EQ(repeats[0].at("row"), "4");  // the first household of this year's list
     EXPECT_EQ(repeats[0].at("import_id"), std::to_string(first.imports[0].import.import_id));
     // a repeat found with this year's list is blocked from payment
     write_list(dir / "again.xlsx", {earlier}, true);

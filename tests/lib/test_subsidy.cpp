@@ -158,6 +158,15 @@ TEST_F(SubsidySamples, EachHouseholdIsPaidOrWithheldForItsReasonAndTheTotalsReco
     o.overwrite = true;
     compute_subsidies(o, quiet);
     EXPECT_EQ(test::read_layer(merged, "subsidies").size(), static_cast<std::size_t>(r.lines));
+    // the next season: no construction subsidy, the second year's operating one
+    o.season = "2023-2024";
+    o.output = dir / "next.xlsx";
+    const SubsidyResult next = compute_subsidies(o, quiet);
+    EXPECT_EQ(next.city.due[static_cast<std::size_t>(SubsidyKind::construction)], 0.0);
+    EXPECT_NEAR(next.city.due[static_cast<std::size_t>(SubsidyKind::operating)],
+                gas_ * policy_.operating[static_cast<std::size_t>(Route::gas)][1], 0.005);  // due of all (declined: refused)
+    o.season = "2022-2023";
+    o.output = dir / "subsidy.xlsx";
     // the roll: masked, unless asked for the finance desk
     const std::string unit_name = r.units.front().name;
     auto roll_has_full_id = [&](const test::fs::path& xlsx) {
