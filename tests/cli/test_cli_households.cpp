@@ -184,6 +184,16 @@ TEST(HouseholdsCli, NoFullIdOrPhoneNumberLeavesTheHouseholdsTable) {
         for (const auto& cell : row) ASSERT_EQ(leak_in(cell, numbers), "") << cell;
     const auto title = sheet_rows(roll, "花名册-滨城区").at(0).at(0);
     EXPECT_NE(title.find("内部资料"), std::string::npos) << title;
+    // the report's section on acceptance and subsidies: the city's figures, no personal number
+    const auto pdf = dir / "report.pdf";
+    ASSERT_EQ(run_cli({"report", gpkg.string(), "-o", pdf.string(), "--quiet"}).exit_code, 0);
+    const std::string pdf_text = shell_output("pdftotext " + pdf.string() + " - 2>/dev/null");
+    EXPECT_NE(pdf_text.find("验收与补贴"), std::string::npos);
+    const json city = json::parse(sub.out).at("city");
+    char paid[64];
+    std::snprintf(paid, sizeof paid, "%.2f", city.at("paid").get<double>());
+    EXPECT_NE(pdf_text.find(std::string("本次拨付 ") + paid), std::string::npos) << paid;
+    EXPECT_EQ(leak_in(pdf_text, numbers), "");
     // the use subsidy at most the cap, which the samples' larger uses reach
     double most = 0;
     for (const auto& line : read_layer(gpkg, "subsidies"))
