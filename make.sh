@@ -47,8 +47,11 @@ demo() {
     --prior data-samples/households/prior/* || [ $? -eq 1 ]
   ./build/tools/cleanheat subsidy out/merged.gpkg --policy styles/subsidy.json --season 2022-2023 \
     -o out/subsidy.xlsx --overwrite
+  # service stations (exit 1: the townships left without a station and the planted faulty rows are reported)
+  ./build/tools/cleanheat stations out/merged.gpkg --stations data-samples/stations/stations.gpkg \
+    -o out/stations.xlsx --overwrite || [ $? -eq 1 ]
   ./build/tools/cleanheat annex out/merged.gpkg -o out/annex.xlsx --overwrite
-  for style in route progress progress_township heating contiguity density; do
+  for style in route progress progress_township heating contiguity density stations; do
     date=(); case $style in progress*) date=(--date 2022-10-10) ;; esac
     ./build/tools/cleanheat map out/merged.gpkg --style "styles/$style.json" -o "out/$style.pdf" "${date[@]}" --overwrite --quiet >/dev/null
     ./build/tools/cleanheat map out/merged.gpkg --style "styles/$style.json" -o "out/$style.png" "${date[@]}" --dpi 150 --overwrite --quiet >/dev/null

@@ -37,6 +37,10 @@ fs::path full_samples(const fs::path& dir) {
     EXPECT_EQ(run_cli({"subsidy", gpkg.string(), "--season", "2022-2023", "-o", (dir / "subsidy.xlsx").string(), "--quiet"})
                   .exit_code,
               0);
+    // the service stations: points, their service areas, every village's nearest station
+    EXPECT_EQ(run_cli({"stations", gpkg.string(), "--stations", samples("stations/stations.gpkg").string(), "--quiet"})
+                  .exit_code,
+              1);
     return gpkg;
 }
 
@@ -151,7 +155,7 @@ TEST(DatabaseCli, ACopyIntoTheDatabaseHoldsEveryRowAndGeometry) {
     ASSERT_EQ(r.exit_code, 0) << r.err;
     const auto j = nlohmann::json::parse(r.out);
     EXPECT_EQ(j.at("integrity"), "ok");
-    EXPECT_EQ(j.at("tables").get<int>(), 18);  // every table but the two caches of the ledger
+    EXPECT_EQ(j.at("tables").get<int>(), 22);  // every table but the two caches of the ledger
     const cleanheat::PgConnection db(pg.conninfo());
     int compared = 0;
     for (const auto& table : ds::tables()) {
@@ -170,12 +174,12 @@ TEST(DatabaseCli, ACopyIntoTheDatabaseHoldsEveryRowAndGeometry) {
         EXPECT_TRUE(found == expected) << table.name;
         ++compared;
     }
-    EXPECT_EQ(compared, 18);
+    EXPECT_EQ(compared, 22);
     // geometry in PostGIS, indexed, in the dataset's CRS
     EXPECT_EQ(pg.admin_sql("SELECT srid FROM geometry_columns WHERE f_table_schema = 'cleanheat' AND f_table_name = 'villages'"),
               "4527");
     EXPECT_EQ(pg.admin_sql("SELECT count(*) FROM pg_indexes WHERE schemaname = 'cleanheat' AND indexdef LIKE '%USING gist%'"),
-              "2");
+              "4");  // villages, clusters, stations, station_areas
     EXPECT_EQ(pg.admin_sql("SELECT sum(households_total) FROM cleanheat.villages"), "121000");
     // every table keyed (its key added once its rows were in), its rows frozen (no reader sets hint bits)
     EXPECT_EQ(pg.admin_sql("SELECT string_agg(c.relname, ',') FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
@@ -186,7 +190,7 @@ TEST(DatabaseCli, ACopyIntoTheDatabaseHoldsEveryRowAndGeometry) {
     EXPECT_EQ(pg.admin_sql("SELECT string_agg(c.relname || ' ' || a.attstorage::text, ', ' ORDER BY c.relname) FROM pg_attribute a "
                            "JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
                            "WHERE n.nspname = 'cleanheat' AND c.relkind = 'r' AND a.attname = 'geom'"),
-              "clusters e, villages m");
+              "clusters e, station_areas m, stations m, villages m");
     pg.admin_sql("CREATE EXTENSION IF NOT EXISTS pg_visibility");
     EXPECT_EQ(pg.admin_sql("SELECT count(*) FILTER (WHERE NOT all_frozen) || ' of ' || count(*) FROM "
                            "pg_visibility_map('cleanheat.villages')"),

@@ -25,6 +25,7 @@ void add_progress(CLI::App& app, Context& context);
 void add_spotcheck(CLI::App& app, Context& context);
 void add_households(CLI::App& app, Context& context);
 void add_subsidy(CLI::App& app, Context& context);
+void add_stations(CLI::App& app, Context& context);
 void add_report(CLI::App& app, Context& context);
 void add_copy(CLI::App& app, Context& context);
 void add_db(CLI::App& app, Context& context);

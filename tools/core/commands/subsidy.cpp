@@ -344,16 +344,6 @@ void write_lines(const SqliteDb& db, const std::vector<Line>& lines, const std::
     }
 }
 
-XlsxTableSpec table_spec(const std::string& sheet, const std::string& title, const std::string& unit,
-                         std::vector<XlsxColumn> columns) {
-    XlsxTableSpec spec;
-    spec.sheet = sheet;
-    spec.title = title;
-    spec.unit = unit;
-    spec.columns = std::move(columns);
-    return spec;
-}
-
 struct WorkbookData {
     const std::vector<StoredHousehold>& rows;
     const std::vector<Line>& lines;
@@ -380,7 +370,7 @@ std::unique_ptr<AtomicOutput> write_workbook(const SubsidyOptions& options, cons
         c.push_back({"本次拨付", "", XlsxKind::decimal, XlsxTotal::sum});
         c.push_back({"暂缓拨付", "", XlsxKind::decimal, XlsxTotal::sum});
         c.push_back({"不予拨付", "", XlsxKind::decimal, XlsxTotal::sum});
-        XlsxTable t = book.table(table_spec("补贴汇总", "农村清洁取暖补贴核算汇总表（" + season_label + "）", "单位：户、元", c));
+        XlsxTable t = book.table(xlsx_table_spec("补贴汇总", "农村清洁取暖补贴核算汇总表（" + season_label + "）", "单位：户、元", c));
         for (const auto& u : d.result.units) {
             std::vector<XlsxCell> row = {u.name.empty() ? u.code : u.name, static_cast<double>(u.households),
                                          static_cast<double>(u.accepted)};
@@ -401,7 +391,7 @@ std::unique_ptr<AtomicOutput> write_workbook(const SubsidyOptions& options, cons
                                      {"未完成比例", "", XlsxKind::percent, XlsxTotal::ratio, 3, 1},
                                      {"市级补贴（元）", "", XlsxKind::decimal, XlsxTotal::sum},
                                      {"扣回测算（元）", "", XlsxKind::decimal, XlsxTotal::sum}};
-        XlsxTableSpec spec = table_spec("清算扣回测算", "未完成改造任务市级补贴扣回测算表（" + season_label + "）", "单位：户、元", c);
+        XlsxTableSpec spec = xlsx_table_spec("清算扣回测算", "未完成改造任务市级补贴扣回测算表（" + season_label + "）", "单位：户、元", c);
         spec.notes = {"注：扣回测算 = 未完成户数 ÷ 改造目标户数 × 该单位市级补贴（" + fs::path(d.policy.file).filename().string() + "）；已验收指验收合格或整改后合格。"};
         XlsxTable t = book.table(spec);
         for (const auto& u : d.result.units)
@@ -429,7 +419,7 @@ std::unique_ptr<AtomicOutput> write_workbook(const SubsidyOptions& options, cons
             c.push_back({"本次拨付", "", XlsxKind::decimal, XlsxTotal::sum});
             c.push_back({"暂缓或不予拨付", "", XlsxKind::decimal, XlsxTotal::sum});
             c.push_back({"说明", "", XlsxKind::text, XlsxTotal::none, -1, -1, 4, 40, true});
-            XlsxTableSpec spec = table_spec("花名册-" + unit,
+            XlsxTableSpec spec = xlsx_table_spec("花名册-" + unit,
                                             unit + "农村清洁取暖补贴发放花名册（" + season_label + "）" +
                                                 (d.unmasked ? "（内部资料）" : ""),
                                             "单位：元", c);
@@ -461,7 +451,7 @@ std::unique_ptr<AtomicOutput> write_workbook(const SubsidyOptions& options, cons
                                          {"户主姓名", "", XlsxKind::text},     {"身份证号码", "", XlsxKind::code},
                                          {"改造方式", "", XlsxKind::text},     {"补贴金额（元）", "", XlsxKind::decimal},
                                          {"本次拨付（元）", "", XlsxKind::decimal}};
-            XlsxTableSpec spec = table_spec("公示名单-" + unit, unit + "农村清洁取暖补贴公示名单（" + season_label + "）", "单位：元", c);
+            XlsxTableSpec spec = xlsx_table_spec("公示名单-" + unit, unit + "农村清洁取暖补贴公示名单（" + season_label + "）", "单位：元", c);
             spec.total = false;
             spec.notes = {"注：按村分页，供各村公示栏张贴；姓名和身份证号码已遮盖。公示期间如有异议，请向所在乡镇（街道）反映。"};
             XlsxTable t = book.table(spec);
@@ -497,7 +487,7 @@ std::unique_ptr<AtomicOutput> write_workbook(const SubsidyOptions& options, cons
                                      {"金额（元）", "", XlsxKind::decimal, XlsxTotal::sum},
                                      {"处理", "", XlsxKind::text},          {"原因", "", XlsxKind::text, XlsxTotal::none, -1, -1, 4, 40, true},
                                      {"原因消除后可拨付（元）", "", XlsxKind::decimal, XlsxTotal::sum}};
-        XlsxTable t = book.table(table_spec("暂缓及不予拨付清单", "暂缓及不予拨付补贴清单（" + season_label + "）", "单位：元", c));
+        XlsxTable t = book.table(xlsx_table_spec("暂缓及不予拨付清单", "暂缓及不予拨付补贴清单（" + season_label + "）", "单位：元", c));
         for (const auto& l : d.lines) {
             if (!l.reason) continue;
             const auto& h = d.rows[l.household];
@@ -524,7 +514,7 @@ std::unique_ptr<AtomicOutput> write_workbook(const SubsidyOptions& options, cons
                                      {"村（居）", "", XlsxKind::text}, {"户主姓名", "", XlsxKind::text},
                                      {"改造方式", "", XlsxKind::text}, {"施工单位", "", XlsxKind::text},
                                      {"发现日期", "", XlsxKind::text}, {"整改情况", "", XlsxKind::text}};
-        XlsxTable t = book.table(table_spec("整改清单", "验收不合格待整改清单（" + season_label + "）", "", c));
+        XlsxTable t = book.table(xlsx_table_spec("整改清单", "验收不合格待整改清单（" + season_label + "）", "", c));
         for (const auto* h : failed)
             t.add_row({h->county_name, h->township_name, h->village_name, mask_name(h->holder_name), h->route_name,
                        h->contractor, h->accept_date, "待整改复验"});

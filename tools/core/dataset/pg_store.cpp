@@ -41,6 +41,10 @@ const std::vector<UnitAccess>& unit_access() {
         {"household_issues", "import_id IN (SELECT import_id FROM %s.household_imports)", "SELECT, INSERT"},
         {"subsidies", "county_code IN (SELECT %s.my_units())", "SELECT"},
         {"village_contiguity", "village_fid IN (SELECT fid FROM %s.villages)", "SELECT"},
+        {"stations", "county_code IN (SELECT %s.my_units())", "SELECT"},
+        {"station_areas", "county_code IN (SELECT %s.my_units())", "SELECT"},
+        {"village_stations", "village_fid IN (SELECT fid FROM %s.villages)", "SELECT"},
+        {"station_findings", "county_code IN (SELECT %s.my_units())", "SELECT"},
     };
     return access;
 }
@@ -329,8 +333,8 @@ void pg_secure_dataset(const PgConnection& db, const std::string& schema) {
         if (access == unit_access().end()) continue;
         const std::string predicate = with_schema(access->predicate, s);
         // (village_contiguity is keyed by its village: its key's index serves)
-        if (std::string(t.name) == "village_contiguity")
-            db.exec("DROP INDEX IF EXISTS " + s + "." + db.identifier("village_contiguity_unit"));
+        if (std::string(t.name) == "village_contiguity" || std::string(t.name) == "village_stations")
+            db.exec("DROP INDEX IF EXISTS " + s + "." + db.identifier(std::string(t.name) + "_unit"));
         else if (std::string(t.name) != "progress_issues" && std::string(t.name) != "household_issues")
             db.exec("CREATE INDEX IF NOT EXISTS " + db.identifier(std::string(t.name) + "_unit") + " ON " + q + " (" +
                     (std::string(t.name) == "contiguity_findings" ? "village_fid" : "county_code") + ")");

@@ -173,7 +173,7 @@ std::set<std::string> pg_prepare_result_tables(const PgConnection& db, const std
         if (!locked) db.exec("LOCK TABLE " + qualified(db, schema, "villages") + " IN ACCESS EXCLUSIVE MODE");
         locked = true;
         db.exec("DROP TABLE IF EXISTS " + qualified(db, schema, name));
-        pg_create_table(db, schema, t, t.columns, srid, "MULTIPOLYGON", true);
+        pg_create_table(db, schema, t, t.columns, srid, t.geometry, true);
         made.insert(name);
     }
     return made;

@@ -297,6 +297,51 @@ std::vector<Table> declare() {
                   {"county", T},
                   {"code", T},
                   {"message", T}}});
+    // the after-care service stations (cleanheat stations): the stations as loaded, one service area
+    // (the policy's radius) each, every village's nearest station, the findings of the run
+    t.push_back({"stations",
+                 "清洁取暖运维服务站", "stations",
+                 true,
+                 true,
+                 Key::fid,
+                 {{"name", T},
+                  {"phone", T},
+                  {"county_code", T},
+                  {"county_name", T},
+                  {"township_code", T},
+                  {"township_name", T},
+                  {"township_as_written", T},
+                  {"villages", I},
+                  {"planned_villages", I},
+                  {"planned_households", L},
+                  {"farthest_planned_m", R},
+                  {"file", T},
+                  {"layer", T},
+                  {"row", I}}});
+    t.back().geometry = "POINT";
+    t.push_back({"station_areas",
+                 "运维服务站服务范围", "stations",
+                 true,
+                 true,
+                 Key::fid,
+                 {{"station_fid", L}, {"name", T}, {"county_code", T}, {"township_name", T}, {"radius_m", R}}});
+    t.push_back({"village_stations",
+                 "各村最近的运维服务站", "stations",
+                 false,
+                 true,
+                 Key::first_column,
+                 {{"village_fid", L},
+                  {"station_fid", L},
+                  {"station_name", T},
+                  {"distance_m", R},
+                  {"station_reach", T}}});
+    t.push_back({"station_findings",
+                 "运维服务站检查问题", "stations",
+                 false,
+                 true,
+                 Key::fid,
+                 with_first({"county_code", T},
+                            with_first({"township_code", T}, with_first({"township_name", T}, finding_columns())))});
     return t;
 }
 
@@ -328,7 +373,7 @@ std::string create_sql(const Table& t) {
             first = 1;
             break;
     }
-    if (t.features) sql += ", geom MULTIPOLYGON";
+    if (t.features) sql += std::string(", geom ") + t.geometry;
     for (std::size_t i = first; i < t.columns.size(); ++i)
         sql += ", " + sql_identifier(t.columns[i].name) + " " + sql_type(t.columns[i].type);
     return sql + ")";
@@ -403,7 +448,8 @@ std::vector<FieldSpec> writer_fields(const Table& table) {
 void create_table(const SqliteDb& db, const Table& table, int srs_id) {
     if (db.has_table(table.name)) return;
     db.exec(create_sql(table));
-    if (table.registered) gpkg_register_layer(db, table.name, table.features, srs_id, table.description);
+    if (table.registered)
+        gpkg_register_layer(db, table.name, table.features, srs_id, table.description, table.geometry);
 }
 
 void recreate_table(const SqliteDb& db, const Table& table, int srs_id) {

@@ -15,6 +15,9 @@
 //   subsidies            each household's subsidies of a season, paid or withheld with the reason (subsidy)
 //   clusters, contiguity_groups, contiguity_findings, village_contiguity   the contiguity check's
 //                        results (village_contiguity: each village's cluster and class, by fid)
+//   stations, station_areas, village_stations, station_findings   the after-care service stations
+//                        as loaded (points), their service areas, each village's nearest station
+//                        and distance, and the findings (stations)
 #pragma once
 #include <ogr_core.h>
 
@@ -50,7 +53,7 @@ struct Table {
     const char* name;
     const char* description;  // Chinese, as GIS programs list the layer
     const char* written_by;   // the command that creates it: merge, progress, contiguity
-    bool features = false;    // a layer with a MULTIPOLYGON `geom` (villages: the geodata's type)
+    bool features = false;    // a layer with a `geom` of the type below (villages: the geodata's type)
     bool registered = true;   // listed in gpkg_contents (caches are not)
     Key key = Key::fid;
     std::vector<Column> columns;
@@ -63,6 +66,8 @@ struct Table {
     // Personal data (names, ID numbers, phones): read by the city office and the unit's own role only,
     // never by viewers, never gathered into a province's database.
     bool personal = false;
+    // The geometry type a feature layer declares (GeoPackage geometry_type_name).
+    const char* geometry = "MULTIPOLYGON";
 };
 
 // The tables, by name (throws std::logic_error for a name not declared).

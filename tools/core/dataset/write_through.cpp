@@ -103,6 +103,8 @@ WriteThrough::WriteThrough(const std::string& name, const std::string& pg_schema
         part.without_geometry = true;
         part.only_tables = {"villages", "run_info", "inputs", "household_imports", "households", "household_issues",
                             "subsidies"};
+    } else if (command_ == "stations") {  // the villages and their geometry; its own tables are made anew
+        part.only_tables = {"villages", "run_info", "inputs"};
     } else if (command_ == "contiguity" && pg_schema_version(*db_, schema_) == kSchemaVersion) {
         part.only_tables = {"villages", "run_info", "village_contiguity"};
         part.village_columns = std::move(village_fields);

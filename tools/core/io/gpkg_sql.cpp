@@ -162,7 +162,7 @@ void gpkg_drop_layer(const SqliteDb& db, const std::string& name) {
 }
 
 void gpkg_register_layer(const SqliteDb& db, const std::string& name, bool features, int srs_id,
-                         const std::string& description) {
+                         const std::string& description, const std::string& geometry_type) {
     const std::string q = sql_literal(name);
     db.exec("INSERT INTO gpkg_contents (table_name, data_type, identifier, description, last_change, srs_id) VALUES (" +
             q + ", '" + (features ? "features" : "attributes") + "', " + q + ", " + sql_literal(description) +
@@ -170,7 +170,7 @@ void gpkg_register_layer(const SqliteDb& db, const std::string& name, bool featu
     if (features)
         db.exec(
             "INSERT INTO gpkg_geometry_columns (table_name, column_name, geometry_type_name, srs_id, z, m) VALUES (" +
-            q + ", 'geom', 'MULTIPOLYGON', " + std::to_string(srs_id) + ", 0, 0)");
+            q + ", 'geom', " + sql_literal(geometry_type) + ", " + std::to_string(srs_id) + ", 0, 0)");
     if (db.has_table("gpkg_ogr_contents"))
         db.exec("INSERT OR REPLACE INTO gpkg_ogr_contents (table_name, feature_count) VALUES (" + q + ", NULL)");
 }

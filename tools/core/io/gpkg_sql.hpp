@@ -103,10 +103,10 @@ inline std::string sql_text(sqlite3_stmt* st, int i) {
 
 // Removes a table and its GeoPackage registration (no-op when absent).
 void gpkg_drop_layer(const SqliteDb& db, const std::string& name);
-// Registers a table created by SQL: a feature layer (MULTIPOLYGON `geom` in srs_id) or an
+// Registers a table created by SQL: a feature layer (a `geom` of `geometry_type` in srs_id) or an
 // attribute table, so GDAL and QGIS list it.
 void gpkg_register_layer(const SqliteDb& db, const std::string& name, bool features, int srs_id,
-                         const std::string& description = {});
+                         const std::string& description = {}, const std::string& geometry_type = "MULTIPOLYGON");
 // srs_id of a CRS with an authority code, added to gpkg_spatial_ref_sys when missing.
 int gpkg_ensure_srs(const SqliteDb& db, const OGRSpatialReference& srs);
 // The GeoPackage SQL functions the R-tree triggers of a GDAL-written layer call, so that

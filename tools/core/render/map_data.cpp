@@ -178,14 +178,19 @@ MapLayer read_map_layer(const MapSource& source, const LayerSpec& spec, const st
     if (spec.join.enabled) need(spec.join.key);
     // the contiguity check's fields of the villages are a table of their own (village_contiguity,
     // keyed by the village): joined when a style or filter names them
+    // (and so are the nearest service station's, village_stations)
     const bool with_contiguity = spec.source == "villages" && source.has_table("village_contiguity");
+    const bool with_stations = spec.source == "villages" && source.has_table("village_stations");
     auto has_field = [&](const std::string& f) {
-        return source.has_column(spec.source, f) || (with_contiguity && source.has_column("village_contiguity", f));
+        return source.has_column(spec.source, f) || (with_contiguity && source.has_column("village_contiguity", f)) ||
+               (with_stations && f != "village_fid" && source.has_column("village_stations", f));
     };
     for (const auto& f : fields)
         if (!has_field(f))
             fail("no field '" + f + "' in layer " + spec.source +
-                 (f == "contiguity" || f == "cluster_id" ? " (run cleanheat contiguity on it first)" : ""));
+                 (f == "contiguity" || f == "cluster_id" ? " (run cleanheat contiguity on it first)"
+                  : f == "station_reach" || f == "distance_m" ? " (run cleanheat stations on it first)"
+                                                              : ""));
     std::string geom = "geom";
     {
         sqlite3_stmt* st = nullptr;
@@ -204,6 +209,7 @@ MapLayer read_map_layer(const MapSource& source, const LayerSpec& spec, const st
     for (const auto& f : fields) sql += ", " + sql_identifier(f);
     sql += " FROM " + sql_identifier(spec.source);
     if (with_contiguity) sql += " LEFT JOIN village_contiguity ON village_contiguity.village_fid = villages.fid";
+    if (with_stations) sql += " LEFT JOIN village_stations ON village_stations.village_fid = villages.fid";
     // the style's filter and --where, parsed: fields checked, values bound
     auto is_field = [&](const std::string& f) { return has_field(f); };
     std::vector<SqlFilter> filters;

@@ -48,6 +48,17 @@ struct XlsxTableSpec {
     std::string page_header;         // printed at the top of every page (&L, &C, &R codes), e.g. 内部资料
 };
 
+// A table's spec from its sheet, title, 单位 line and columns (the rest as declared above).
+inline XlsxTableSpec xlsx_table_spec(std::string sheet, std::string title, std::string unit,
+                                     std::vector<XlsxColumn> columns) {
+    XlsxTableSpec spec;
+    spec.sheet = std::move(sheet);
+    spec.title = std::move(title);
+    spec.unit = std::move(unit);
+    spec.columns = std::move(columns);
+    return spec;
+}
+
 class XlsxWorkbook;
 
 class XlsxTable {
