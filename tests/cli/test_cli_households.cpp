@@ -179,7 +179,7 @@ TEST(HouseholdsCli, NoFullIdOrPhoneNumberLeavesTheHouseholdsTable) {
         ASSERT_EQ(leak_in(value, numbers), "") << where << ": " << value;
     const auto roll = dir / "roll.xlsx";
     ASSERT_EQ(run_cli({"subsidy", gpkg.string(), "--season", "2022-2023", "-o", roll.string(), "--unmasked", "--quiet"}).exit_code, 0);
-    EXPECT_NE(leak_in(shell_output("unzip -p " + roll.string() + " xl/sharedStrings.xml"), numbers), "");
+    EXPECT_NE(leak_in(shell_output("unzip -p " + roll.string()), numbers), "");
     const auto notice = sheet_rows(roll, "公示名单-滨城区");
     for (const auto& row : notice)
         for (const auto& cell : row) ASSERT_EQ(leak_in(cell, numbers), "") << cell;

@@ -1,6 +1,9 @@
 #include "commands/households.hpp"
 
 #include <algorithm>
+#include <atomic>
+#include <exception>
+#include <thread>
 #include <filesystem>
 #include <set>
 #include <unordered_map>
@@ -397,23 +400,53 @@ HouseholdsResult import_households(const HouseholdsOptions& options, Progress& p
     std::unordered_set<std::string> known;
     for (const auto& i : dataset::read_household_imports(db))
         if (i.status == "imported") known.insert(i.sha256);
-    std::vector<ListRun> runs;
+    // (each list on its own, on every core; the runs kept in the order given, and the first
+    // failure in that order is the one reported)
     const std::size_t files = options.lists.size() + options.prior.size();
+    std::vector<ListRun> runs(files);
+    std::vector<std::exception_ptr> failed(files);
+    std::vector<std::size_t> order(files);  // the largest files first: the cores finish together
+    std::vector<std::uintmax_t> sizes(files);
     for (std::size_t f = 0; f < files; ++f) {
-        const bool prior = f >= options.lists.size();
-        const std::string& path = prior ? options.prior[f - options.lists.size()] : options.lists[f];
-        progress.update(0.05 + 0.75 * static_cast<double>(f) / static_cast<double>(files), "Reading " + path);
-        const std::string sha256 = sha256_of(path);
-        if (known.count(sha256)) {
-            ListRun same;
-            same.summary.import.file = path;
-            same.summary.import.prior = prior;
-            runs.push_back(std::move(same));
-        } else {
-            runs.push_back(read_list(path, prior, result.plan_year, villages));
-        }
-        runs.back().summary.import.sha256 = sha256;
+        std::error_code ec;
+        const std::uintmax_t size =
+            fs::file_size(f < options.lists.size() ? options.lists[f] : options.prior[f - options.lists.size()], ec);
+        sizes[f] = ec ? 0 : size;
+        order[f] = f;
     }
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return sizes[a] > sizes[b]; });
+    std::atomic<std::size_t> next{0};
+    auto work = [&](bool main_thread) {
+        for (std::size_t k; (k = next.fetch_add(1)) < files;) {
+            const std::size_t f = order[k];
+            const bool prior = f >= options.lists.size();
+            const std::string& path = prior ? options.prior[f - options.lists.size()] : options.lists[f];
+            if (main_thread)
+                progress.update(0.05 + 0.75 * static_cast<double>(k) / static_cast<double>(files), "Reading " + path);
+            try {
+                const std::string sha256 = sha256_of(path);
+                if (known.count(sha256)) {
+                    runs[f].summary.import.file = path;
+                    runs[f].summary.import.prior = prior;
+                } else {
+                    runs[f] = read_list(path, prior, result.plan_year, villages);
+                }
+                runs[f].summary.import.sha256 = sha256;
+            } catch (...) {
+                failed[f] = std::current_exception();
+                next = files;  // the others stop after the list they are reading
+            }
+        }
+    };
+    {
+        std::vector<std::thread> helpers;
+        const std::size_t cores = std::max(1u, std::thread::hardware_concurrency());
+        for (std::size_t t = 1; t < std::min(cores, files); ++t) helpers.emplace_back(work, false);
+        work(true);
+        for (auto& h : helpers) h.join();
+    }
+    for (const auto& e : failed)
+        if (e) std::rethrow_exception(e);
     progress.update(0.8, "Checking households");
 
     db.exec("BEGIN IMMEDIATE");

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <future>
 #include <memory>
 #include <set>
 #include <tuple>
@@ -354,7 +355,7 @@ struct WorkbookData {
 
 // The workbook, complete, renamed onto its target by the caller once the dataset has committed.
 std::unique_ptr<AtomicOutput> write_workbook(const SubsidyOptions& options, const WorkbookData& d) {
-    XlsxWorkbook book(options.output, options.overwrite, {fs::path(d.policy.file)});
+    XlsxWorkbook book(options.output, options.overwrite, {fs::path(d.policy.file)}, true);
     const std::string season_label = d.result.season + "年度";
     auto holder = [&](const StoredHousehold& h) { return d.unmasked ? h.holder_name : mask_name(h.holder_name); };
     auto id = [&](const StoredHousehold& h) { return d.unmasked ? h.id_number : mask_id(h.id_number); };
@@ -645,17 +646,23 @@ SubsidyResult compute_subsidies(const SubsidyOptions& options, Progress& progres
     result.clawback = yuan(result.clawback);
     // the season's lines into the dataset, the workbook beside; one transaction
     progress.update(0.6, "Writing");
+    // (the workbook, made on a second core while the lines go into the dataset; renamed only once
+    // the dataset has committed)
     std::unique_ptr<AtomicOutput> workbook;
+    auto book = std::async(std::launch::async, [&] {
+        return write_workbook(options, {rows, lines, result, policy, options.unmasked});
+    });
     db.exec("BEGIN IMMEDIATE");
     try {
         write_lines(db, lines, rows, options.season);
         dataset::RunEntry entry{"subsidy", options.command_line, started_at, {}};
         entry.details = {{"season", options.season}, {"policy", policy_file.string()}};
         dataset::log_run(db, entry);
-        workbook = write_workbook(options, {rows, lines, result, policy, options.unmasked});
+        workbook = book.get();
         db.exec("COMMIT");
     } catch (...) {
         db.exec("ROLLBACK");
+        if (book.valid()) book.wait();  // (its partial file removed with it)
         throw;
     }
     workbook->commit();
