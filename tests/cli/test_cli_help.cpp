@@ -73,3 +73,52 @@ TEST(HelpCli, MissingSubcommandIsAUsageError) {
     const auto r = run_cli({});
     EXPECT_EQ(r.exit_code, 2);
 }
+
+TEST(HelpCli, AnUnknownCommandIsNamedWithTheNearestOne) {
+    auto r = run_cli({"merg"});
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_NE(r.err.find("unknown command 'merg'; did you mean 'merge'?"), std::string::npos) << r.err;
+    r = run_cli({"stations2"});
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_NE(r.err.find("did you mean 'stations'?"), std::string::npos) << r.err;
+    r = run_cli({"xyzzy"});  // nothing near: no guess
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_NE(r.err.find("unknown command 'xyzzy'"), std::string::npos) << r.err;
+    EXPECT_EQ(r.err.find("did you mean"), std::string::npos) << r.err;
+    r = run_cli({"db", "inti"});  // a command of a command
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_NE(r.err.find("unknown command 'inti'; did you mean 'init'?"), std::string::npos) << r.err;
+}
+
+TEST(HelpCli, AnUnknownOptionIsNamedWithTheNearestOneBeforeAnythingElse) {
+    // (the required --villages seems missing too: the typo is what to say)
+    auto r = run_cli({"merge", "plan.xlsx", "--village", "v.gpkg", "-o", "x.gpkg"});
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_NE(r.err.find("unknown option '--village'; did you mean '--villages'?"), std::string::npos) << r.err;
+    r = run_cli({"annex", "m.gpkg", "-o", "a.xlsx", "--yaer=2023"});
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_NE(r.err.find("unknown option '--yaer'; did you mean '--year'?"), std::string::npos) << r.err;
+}
+
+TEST(HelpCli, HelpCommandAndVersionWorkEverywhere) {
+    auto r = run_cli({"help"});
+    EXPECT_EQ(r.exit_code, 0);
+    EXPECT_NE(r.out.find("Subcommands:"), std::string::npos) << r.out;
+    r = run_cli({"help", "map"});
+    EXPECT_EQ(r.exit_code, 0);
+    EXPECT_NE(r.out.find("--style"), std::string::npos) << r.out;
+    r = run_cli({"help", "db", "init"});
+    EXPECT_EQ(r.exit_code, 0);
+    EXPECT_NE(r.out.find("--units"), std::string::npos) << r.out;
+    r = run_cli({"help", "mapp"});
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_NE(r.err.find("did you mean 'map'?"), std::string::npos) << r.err;
+    const auto top = run_cli({"--version"});
+    ASSERT_EQ(top.exit_code, 0);
+    ASSERT_EQ(top.out.rfind("cleanheat ", 0), 0u) << top.out;
+    for (const auto& name : listed_subcommands()) {
+        r = run_cli({name, "--version"});
+        EXPECT_EQ(r.exit_code, 0) << name << ": " << r.err;
+        EXPECT_EQ(r.out, top.out) << name;
+    }
+}

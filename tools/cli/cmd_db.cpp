@@ -104,6 +104,7 @@ void add_db(CLI::App& app, Context& context) {
     auto* cmd = app.add_subcommand(
         "db", "Prepare a PostgreSQL/PostGIS database for the dataset (schema, roles, rights), or gather cities' databases");
     cmd->require_subcommand(1);
+    cmd->set_version_flag("--version", std::string("cleanheat ") + CLEANHEAT_VERSION);
     auto opt = std::make_shared<DbInitOptions>();
     auto* init = cmd->add_subcommand(
         "init", "Create the schema, the PostGIS extension and the roles cleanheat_city, cleanheat_unit_<code>, "

@@ -82,6 +82,7 @@ void add_common_options(CLI::App& command, Context& context) {
     command.add_flag("--progress", context.force_progress, "Show progress even when stderr is not a terminal");
     command.add_flag("--json", context.json, "Print the summary as one JSON object on stdout");
     command.add_flag("--overwrite", context.overwrite, "Replace the output file when it exists");
+    command.set_version_flag("--version", std::string("cleanheat ") + CLEANHEAT_VERSION);
 }
 
 }  // namespace cleanheat::cli

@@ -1,0 +1,37 @@
+#include "usage.hpp"
+
+#include <algorithm>
+
+namespace cleanheat::cli {
+
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+    // optimal string alignment: rows i-2, i-1, i
+    std::vector<std::size_t> two(b.size() + 1), one(b.size() + 1), row(b.size() + 1);
+    for (std::size_t j = 0; j <= b.size(); ++j) one[j] = j;
+    for (std::size_t i = 1; i <= a.size(); ++i) {
+        row[0] = i;
+        for (std::size_t j = 1; j <= b.size(); ++j) {
+            const std::size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+            row[j] = std::min({one[j] + 1, row[j - 1] + 1, one[j - 1] + cost});
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) row[j] = std::min(row[j], two[j - 2] + 1);
+        }
+        std::swap(two, one);
+        std::swap(one, row);
+    }
+    return one[b.size()];
+}
+
+std::string nearest_name(const std::string& typed, const std::vector<std::string>& names) {
+    std::string best;
+    std::size_t best_distance = static_cast<std::size_t>(-1);
+    for (const auto& name : names) {
+        if (name.empty()) continue;
+        std::size_t d = edit_distance(typed, name);
+        if (typed.size() >= 3 && name.rfind(typed, 0) == 0) d = std::min<std::size_t>(d, 1);  // a start of it
+        if (d < best_distance) best_distance = d, best = name;
+    }
+    const std::size_t allowed = std::max<std::size_t>(2, typed.size() / 3);
+    return best_distance <= allowed ? best : std::string();
+}
+
+}  // namespace cleanheat::cli

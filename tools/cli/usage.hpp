@@ -1,0 +1,16 @@
+// What a user mistypes on the command line: the nearest valid name to suggest (git's "did you
+// mean"), for commands and options alike.
+#pragma once
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace cleanheat::cli {
+
+// Levenshtein distance (insertions, deletions, substitutions; a swap of neighbours counts one).
+std::size_t edit_distance(std::string_view a, std::string_view b);
+// The name of `names` closest to `typed` when it is close enough to be a typo of it (or `typed`
+// is its start), else "".
+std::string nearest_name(const std::string& typed, const std::vector<std::string>& names);
+
+}  // namespace cleanheat::cli
