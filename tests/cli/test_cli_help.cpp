@@ -122,3 +122,30 @@ TEST(HelpCli, HelpCommandAndVersionWorkEverywhere) {
         EXPECT_EQ(r.out, top.out) << name;
     }
 }
+
+TEST(HelpCli, AnOutputIsCheckedAgainstWhatIsWrittenBeforeAnythingRuns) {
+    const auto dir = temp_dir();
+    const std::string d = (dir / "merged.gpkg").string();  // need not exist: the name is refused first
+    auto out = [&](const std::string& name) { return (dir / name).string(); };
+    const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
+        {{"annex", d, "-o", out("a.csv")}, ".xlsx"},
+        {{"report", d, "-o", out("r.docx")}, ".pdf"},
+        {{"merge", "plan.xlsx", "--villages", "v.gpkg", "-o", out("x.shp")}, ".gpkg"},
+        {{"map", d, "--style", "styles/route.json", "-o", out("m.jpg")}, ".pdf, .png or .svg"},
+        {{"progress", d, "-o", out("p.csv")}, ".xlsx"},
+        {{"progress", d, "--chart", out("c.xlsx")}, ".pdf, .png or .svg"},
+        {{"spotcheck", d, "--rate", "0.05", "-o", out("s.csv")}, ".xlsx"},
+        {{"spotcheck", d, "--rate", "0.05", "-o", out("s.xlsx"), "--map", out("s.xlsx")}, ".pdf, .png or .svg"},
+        {{"contiguity", d, "--xlsx", out("c.csv")}, ".xlsx"},
+        {{"contiguity", d, "-o", out("c.shp")}, ".gpkg"},
+        {{"inspect", "plan.xlsx", "--mapping-out", out("m.txt")}, ".json"},
+        {{"subsidy", d, "--season", "2022-2023", "-o", out("s.pdf")}, ".xlsx"},
+        {{"stations", d, "--stations", "s.gpkg", "-o", out("s.csv")}, ".xlsx"},
+    };
+    for (const auto& [args, accepted] : cases) {
+        const auto r = run_cli(args);
+        EXPECT_EQ(r.exit_code, 2) << args[0] << " " << r.err;
+        EXPECT_NE(r.err.find(accepted), std::string::npos) << args[0] << ": " << r.err;
+    }
+    EXPECT_TRUE(fs::is_empty(dir)) << "a refused run wrote something";
+}

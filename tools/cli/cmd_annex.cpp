@@ -6,6 +6,7 @@
 
 #include "commands/annex.hpp"
 #include "commands.hpp"
+#include "usage.hpp"
 
 namespace cleanheat::cli {
 namespace {
@@ -61,7 +62,9 @@ void add_annex(CLI::App& app, Context& context) {
     auto* cmd = app.add_subcommand("annex", "Write the annex tables (附件1, 附件2), targets, village lists as Excel");
     cmd->add_option("merged", opt->merged, "The GeoPackage written by cleanheat merge, or PG:\"dbname=...\"")->required();
     cmd->add_option("--pg-schema", opt->pg_schema, "The schema of a PG: dataset (default: cleanheat)");
-    cmd->add_option("-o,--output", opt->output, "Workbook (.xlsx), written atomically")->required();
+    cmd->add_option("-o,--output", opt->output, "Workbook (.xlsx), written atomically")
+        ->required()
+        ->check(output_type({".xlsx"}, "the annex is an Excel workbook"));
     cmd->add_option("--targets", opt->targets, "Targets and titles file (default: styles/targets.json)");
     cmd->add_option("--units", opt->units, "Reporting units file (default: styles/units.json)");
     cmd->add_option("--year", opt->year, "Plan year in the titles (default: the targets file's)");

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
+#include "usage.hpp"
 #include "commands/contiguity.hpp"
 
 namespace cleanheat::cli {
@@ -136,8 +137,10 @@ void add_contiguity(CLI::App& app, Context& context) {
         ->capture_default_str();
     cmd->add_option("--grid-zones", opt->grid_zones, "Polygons where the grid has capacity (rule check)");
     cmd->add_option("-o,--output", opt->output,
-                    "GeoPackage for the results (default: written into DATASET when it is a GeoPackage)");
-    cmd->add_option("--xlsx", opt->xlsx, "Workbook of the summary, isolated villages, holes and rule findings");
+                    "GeoPackage for the results (default: written into DATASET when it is a GeoPackage)")
+        ->check(output_type({".gpkg"}, "the results are a GeoPackage"));
+    cmd->add_option("--xlsx", opt->xlsx, "Workbook of the summary, isolated villages, holes and rule findings")
+        ->check(output_type({".xlsx"}, "the workbook is Excel"));
     cmd->add_flag("--no-write", *no_write, "Counts only: write nothing");
     cmd->add_option("--threads", opt->threads, "Threads (default: all cores)");
     add_common_options(*cmd, context);

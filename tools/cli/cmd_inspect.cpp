@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
+#include "usage.hpp"
 #include "commands/inspect.hpp"
 
 namespace cleanheat::cli {
@@ -156,7 +157,8 @@ void add_inspect(CLI::App& app, Context& context) {
         ->expected(1)
         ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
     cmd->add_option("--mapping-out", opt->mapping_out,
-                    "Write the mapping file the merge takes (--mapping), prefilled; \"?\" marks what to fill in");
+                    "Write the mapping file the merge takes (--mapping), prefilled; \"?\" marks what to fill in")
+        ->check(output_type({".json"}, "the mapping is a JSON file"));
     add_common_options(*cmd, context);
     cmd->footer(examples("inspect"));
     cmd->callback([opt, &context] {

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
+#include "usage.hpp"
 #include "commands/tracking.hpp"
 
 namespace cleanheat::cli {
@@ -136,9 +137,11 @@ void add_progress(CLI::App& app, Context& context) {
     cmd->add_option("--pg-schema", opt->pg_schema, "The schema of a PG: dataset (default: cleanheat)");
     cmd->add_option("reports", opt->reports, "Progress reports (xlsx, xls, ods, csv); none: report on the ledger");
     cmd->add_option("--as-of", opt->as_of, "Status as of this date, YYYY-MM-DD (default: today)");
-    cmd->add_option("-o,--output", *output, "Progress workbook (.xlsx), written atomically");
+    cmd->add_option("-o,--output", *output, "Progress workbook (.xlsx), written atomically")
+        ->check(output_type({".xlsx"}, "the progress workbook is Excel"));
     cmd->add_option("--chart", *charts,
-                    "Chart file(s), .pdf/.png/.svg (default with -o: <workbook>-chart.pdf and .png)");
+                    "Chart file(s), .pdf/.png/.svg (default with -o: <workbook>-chart.pdf and .png)")
+        ->check(output_type({".pdf", ".png", ".svg"}, "the chart is drawn as PDF, PNG or SVG"));
     cmd->add_flag("--no-chart", *no_chart, "Write no chart file");
     cmd->add_option("--milestones", opt->milestones_file, "Milestones file (default: styles/milestones.json)");
     cmd->add_option("--units", opt->units_file, "Reporting units file (default: styles/units.json)");

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
+#include "usage.hpp"
 #include "commands/report.hpp"
 
 namespace cleanheat::cli {
@@ -17,7 +18,9 @@ void add_report(CLI::App& app, Context& context) {
     cmd->add_option("merged", opt->merged,
                     "The GeoPackage written by cleanheat merge (after contiguity/progress), or PG:\"dbname=...\"")
         ->required();
-    cmd->add_option("-o,--output", opt->output, "PDF file, written atomically")->required();
+    cmd->add_option("-o,--output", opt->output, "PDF file, written atomically")
+        ->required()
+        ->check(output_type({".pdf"}, "the report is a PDF"));
     cmd->add_option("--as-of", opt->as_of, "Progress as of this date, YYYY-MM-DD (default: the last progress run's)");
     cmd->add_option("--style", opt->style, "Report style: titles, issuer, maps (default: styles/report.json)");
     cmd->add_option("--targets", opt->targets, "Targets and titles file (default: styles/targets.json)");

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
+#include "usage.hpp"
 #include "commands/spotcheck.hpp"
 
 namespace cleanheat::cli {
@@ -72,8 +73,11 @@ void add_spotcheck(CLI::App& app, Context& context) {
     cmd->add_option("--stage", opt->stage, "completed: completed or accepted villages; accepted: accepted only")
         ->check(CLI::IsMember({"completed", "accepted"}))
         ->capture_default_str();
-    cmd->add_option("-o,--output", *output, "Inspectors' workbook (.xlsx), written atomically")->required();
-    cmd->add_option("--map", *map, "Map of the sampled villages, .pdf/.png/.svg (default: <workbook>.pdf)");
+    cmd->add_option("-o,--output", *output, "Inspectors' workbook (.xlsx), written atomically")
+        ->required()
+        ->check(output_type({".xlsx"}, "the inspectors' list is an Excel workbook"));
+    cmd->add_option("--map", *map, "Map of the sampled villages, .pdf/.png/.svg (default: <workbook>.pdf)")
+        ->check(output_type({".pdf", ".png", ".svg"}, "the map is drawn as PDF, PNG or SVG"));
     cmd->add_flag("--no-map", *no_map, "Draw no map");
     cmd->add_option("--style", *style, "Map style (default: styles/spotcheck.json)");
     add_common_options(*cmd, context);

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
+#include "usage.hpp"
 #include "commands/stations.hpp"
 
 namespace cleanheat::cli {
@@ -59,7 +60,8 @@ void add_stations(CLI::App& app, Context& context) {
                     "The stations' CRS when not declared or wrong: EPSG:4490, EPSG:4527, gcj02 ...");
     cmd->add_option("--policy", *policy, "The policy file with service_stations.radius_km (default: styles/subsidy.json)");
     cmd->add_option("--pg-schema", opt->pg_schema, "The schema of a PG: dataset (default: cleanheat)");
-    cmd->add_option("-o,--output", *output, "A workbook (.xlsx) of the stations, townships, villages beyond reach and findings");
+    cmd->add_option("-o,--output", *output, "A workbook (.xlsx) of the stations, townships, villages beyond reach and findings")
+        ->check(output_type({".xlsx"}, "the workbook is Excel"));
     add_common_options(*cmd, context);
     cmd->footer(examples("stations"));
     cmd->callback([opt, output, policy, &context] {

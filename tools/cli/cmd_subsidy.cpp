@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
+#include "usage.hpp"
 #include "commands/subsidy.hpp"
 
 namespace cleanheat::cli {
@@ -76,7 +77,9 @@ void add_subsidy(CLI::App& app, Context& context) {
     cmd->add_option("--pg-schema", opt->pg_schema, "The schema of a PG: dataset (default: cleanheat)");
     cmd->add_option("--policy", *policy, "The subsidy policy: every amount (default: styles/subsidy.json)");
     cmd->add_option("--season", opt->season, "The heating season, YYYY-YYYY (e.g. 2022-2023)")->required();
-    cmd->add_option("-o,--output", *output, "The workbook (.xlsx), written atomically")->required();
+    cmd->add_option("-o,--output", *output, "The workbook (.xlsx), written atomically")
+        ->required()
+        ->check(output_type({".xlsx"}, "the workbook is Excel"));
     cmd->add_flag("--unmasked", opt->unmasked,
                   "Full names and ID numbers in the roll (花名册), marked 内部资料: for the finance desk only");
     add_common_options(*cmd, context);

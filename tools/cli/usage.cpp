@@ -1,6 +1,8 @@
 #include "usage.hpp"
 
 #include <algorithm>
+#include <cctype>
+#include <filesystem>
 
 namespace cleanheat::cli {
 
@@ -32,6 +34,22 @@ std::string nearest_name(const std::string& typed, const std::vector<std::string
     }
     const std::size_t allowed = std::max<std::size_t>(2, typed.size() / 3);
     return best_distance <= allowed ? best : std::string();
+}
+
+CLI::Validator output_type(std::vector<std::string> extensions, const std::string& what, bool pg) {
+    std::string names;
+    for (std::size_t i = 0; i < extensions.size(); ++i)
+        names += (i == 0 ? "" : i + 1 == extensions.size() ? " or " : ", ") + extensions[i];
+    return CLI::Validator(
+        [extensions, what, names, pg](std::string& value) -> std::string {
+            if (pg && value.rfind("PG:", 0) == 0) return {};
+            std::string ext = std::filesystem::path(value).extension().string();
+            for (char& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+            for (const auto& e : extensions)
+                if (ext == e) return {};
+            return value + ": " + what + ": give a name ending in " + names + (pg ? " (or a PG: connection)" : "");
+        },
+        std::string());  // (the help says the endings in its own words)
 }
 
 }  // namespace cleanheat::cli

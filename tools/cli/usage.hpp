@@ -1,6 +1,7 @@
 // What a user mistypes on the command line: the nearest valid name to suggest (git's "did you
 // mean"), for commands and options alike.
 #pragma once
+#include <CLI/CLI.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -12,5 +13,10 @@ std::size_t edit_distance(std::string_view a, std::string_view b);
 // The name of `names` closest to `typed` when it is close enough to be a typo of it (or `typed`
 // is its start), else "".
 std::string nearest_name(const std::string& typed, const std::vector<std::string>& names);
+
+// An output option's check: the file must end in one of `extensions` (".xlsx", ...; any case),
+// else a usage error naming what is written and the endings accepted, e.g. "a.csv: the workbook is
+// written as Excel: give a name ending in .xlsx". `pg`: a PG: connection string is taken too.
+CLI::Validator output_type(std::vector<std::string> extensions, const std::string& what, bool pg = false);
 
 }  // namespace cleanheat::cli
