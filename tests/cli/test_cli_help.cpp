@@ -149,3 +149,34 @@ TEST(HelpCli, AnOutputIsCheckedAgainstWhatIsWrittenBeforeAnythingRuns) {
     }
     EXPECT_TRUE(fs::is_empty(dir)) << "a refused run wrote something";
 }
+
+TEST(HelpCli, StylesAreFoundByNameFromAnyFolderAndAMissingOneListsThem) {
+    const auto dir = temp_dir();
+    const auto gpkg = merge_samples(dir);
+    const std::string bin = CLEANHEAT_BINARY;
+    // from a folder outside the project: by name, with or without .json, and styles/<name>.json
+    for (const std::string style : {"route", "route.json", "styles/route.json"}) {
+        const std::string out = shell_output("cd " + dir.string() + " && " + bin + " map " + gpkg.string() + " --style " +
+                                             style + " -o r.png --dpi 20 --overwrite --quiet >/dev/null 2>&1; echo $?");
+        EXPECT_EQ(out, "0\n") << style;
+        EXPECT_TRUE(fs::exists(dir / "r.png")) << style;
+        fs::remove(dir / "r.png");
+    }
+    // a folder of the office's own styles (CLEANHEAT_STYLES) is looked in first
+    fs::create_directories(dir / "own");
+    fs::copy_file(source_dir() / "styles" / "route.json", dir / "own" / "ours.json");
+    EXPECT_EQ(shell_output("cd " + dir.string() + " && CLEANHEAT_STYLES=" + (dir / "own").string() + " " + bin + " map " +
+                           gpkg.string() + " --style ours -o o.png --dpi 20 --quiet >/dev/null 2>&1; echo $?"),
+              "0\n");
+    // not found: named, the nearest said, the styles listed; exit 3 (an input missing)
+    const auto r = run_cli({"map", gpkg.string(), "--style", "rout", "-o", (dir / "x.png").string()});
+    EXPECT_EQ(r.exit_code, 3);
+    EXPECT_NE(r.err.find("--style rout: no such file; did you mean 'route'?"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("stations"), std::string::npos) << r.err;  // the list
+    EXPECT_FALSE(fs::exists(dir / "x.png"));
+    // the settings files alike: the policy found by name (the dataset then holds no household lists)
+    const auto policy = run_cli({"subsidy", gpkg.string(), "--season", "2022-2023", "--policy", "subsidy", "-o",
+                                 (dir / "s.xlsx").string()});
+    EXPECT_EQ(policy.exit_code, 3);
+    EXPECT_NE(policy.err.find("holds no household lists"), std::string::npos) << policy.err;
+}

@@ -65,8 +65,10 @@ void add_annex(CLI::App& app, Context& context) {
     cmd->add_option("-o,--output", opt->output, "Workbook (.xlsx), written atomically")
         ->required()
         ->check(output_type({".xlsx"}, "the annex is an Excel workbook"));
-    cmd->add_option("--targets", opt->targets, "Targets and titles file (default: styles/targets.json)");
-    cmd->add_option("--units", opt->units, "Reporting units file (default: styles/units.json)");
+    cmd->add_option("--targets", opt->targets, "Targets and titles file (default: styles/targets.json)")
+        ->transform(style_file("--targets"));
+    cmd->add_option("--units", opt->units, "Reporting units file (default: styles/units.json)")
+        ->transform(style_file("--units"));
     cmd->add_option("--year", opt->year, "Plan year in the titles (default: the targets file's)");
     cmd->add_flag("--total-first", opt->total_first, "Put the 合计 row above the units instead of below");
     cmd->add_flag("--no-villages", *no_villages, "Leave out the 分村清单 sheets");

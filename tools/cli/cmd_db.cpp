@@ -8,6 +8,7 @@
 #include "base/error.hpp"
 #include "base/units.hpp"
 #include "commands.hpp"
+#include "usage.hpp"
 #include "dataset/pg_gather.hpp"
 #include "dataset/pg_store.hpp"
 #include "io/pg_connection.hpp"
@@ -111,7 +112,8 @@ void add_db(CLI::App& app, Context& context) {
                 "cleanheat_viewer (again with more units: it completes what is there)");
     init->add_option("database", opt->database, "PG:\"dbname=... host=... user=...\" (GDAL's syntax; no password)")
         ->required();
-    init->add_option("--units", opt->units, "Reporting units: one role each (default: styles/units.json)");
+    init->add_option("--units", opt->units, "Reporting units: one role each (default: styles/units.json)")
+        ->transform(style_file("--units"));
     init->add_option("--pg-schema", opt->schema, "The schema of the dataset (default: cleanheat)");
     add_common_options(*init, context);
     cmd->footer(examples("db"));

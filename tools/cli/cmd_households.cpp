@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
+#include "usage.hpp"
 #include "commands/households.hpp"
 
 namespace cleanheat::cli {
@@ -81,7 +82,8 @@ void add_households(CLI::App& app, Context& context) {
     cmd->add_option("--prior", opt->prior, "Earlier years' lists (2017-2021), for repeats and the use of 2017-2019 users")
         ->expected(1, -1);
     cmd->add_option("--pg-schema", opt->pg_schema, "The schema of a PG: dataset (default: cleanheat)");
-    cmd->add_option("--units", opt->units_file, "Reporting units (default: styles/units.json)");
+    cmd->add_option("--units", opt->units_file, "Reporting units (default: styles/units.json)")
+        ->transform(style_file("--units"));
     add_common_options(*cmd, context);
     cmd->remove_option(cmd->get_option("--overwrite"));  // it writes no file: the lists go into the dataset
     cmd->footer(examples("households"));

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
+#include "usage.hpp"
 #include "commands/map.hpp"
 
 namespace cleanheat::cli {
@@ -43,6 +44,7 @@ void add_map(CLI::App& app, Context& context) {
     cmd->add_option("dataset", opt->dataset, "The GeoPackage written by cleanheat merge, or PG:\"dbname=...\"")->required();
     cmd->add_option("--pg-schema", opt->pg_schema, "The schema of a PG: dataset (default: cleanheat)");
     cmd->add_option("--style", opt->style, "Style file: styles/route.json, progress.json, heating.json, ...")
+        ->transform(style_file("--style"))
         ->required();
     cmd->add_option("-o,--output", opt->output, "Output: .pdf (vector), .png or .svg, written atomically")->required();
     cmd->add_option("--dpi", opt->dpi, "PNG resolution and generalisation (default: the style's)");

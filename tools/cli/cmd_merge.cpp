@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
+#include "usage.hpp"
 #include "commands/merge.hpp"
 
 namespace cleanheat::cli {
@@ -134,7 +135,8 @@ void add_merge(CLI::App& app, Context& context) {
     cmd->add_option("--reference", opt->reference,
                     "Polygons with codes (villages, townships or counties) to check village points for GCJ-02");
     cmd->add_option("--working-crs", opt->working_crs, "CRS of the output (default: the villages' when projected)");
-    cmd->add_option("--units", opt->units_file, "Reporting units file (default: styles/units.json)");
+    cmd->add_option("--units", opt->units_file, "Reporting units file (default: styles/units.json)")
+        ->transform(style_file("--units"));
     cmd->add_option("--villages-fields", opt->villages_fields,
                     "Fields of the villages when not found by name or content: code=F,name=F[,township=F,county=F]");
     cmd->add_option("--mapping", opt->mapping_files,

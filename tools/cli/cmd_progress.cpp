@@ -143,8 +143,10 @@ void add_progress(CLI::App& app, Context& context) {
                     "Chart file(s), .pdf/.png/.svg (default with -o: <workbook>-chart.pdf and .png)")
         ->check(output_type({".pdf", ".png", ".svg"}, "the chart is drawn as PDF, PNG or SVG"));
     cmd->add_flag("--no-chart", *no_chart, "Write no chart file");
-    cmd->add_option("--milestones", opt->milestones_file, "Milestones file (default: styles/milestones.json)");
-    cmd->add_option("--units", opt->units_file, "Reporting units file (default: styles/units.json)");
+    cmd->add_option("--milestones", opt->milestones_file, "Milestones file (default: styles/milestones.json)")
+        ->transform(style_file("--milestones"));
+    cmd->add_option("--units", opt->units_file, "Reporting units file (default: styles/units.json)")
+        ->transform(style_file("--units"));
     cmd->add_option("--mapping", opt->mapping_file, "Column roles of an unusual report layout (styles/mapping-*.json)");
     add_common_options(*cmd, context);
     cmd->footer(examples("progress"));

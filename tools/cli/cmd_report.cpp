@@ -22,9 +22,12 @@ void add_report(CLI::App& app, Context& context) {
         ->required()
         ->check(output_type({".pdf"}, "the report is a PDF"));
     cmd->add_option("--as-of", opt->as_of, "Progress as of this date, YYYY-MM-DD (default: the last progress run's)");
-    cmd->add_option("--style", opt->style, "Report style: titles, issuer, maps (default: styles/report.json)");
-    cmd->add_option("--targets", opt->targets, "Targets and titles file (default: styles/targets.json)");
-    cmd->add_option("--units", opt->units, "Reporting units file (default: styles/units.json)");
+    cmd->add_option("--style", opt->style, "Report style: titles, issuer, maps (default: styles/report.json)")
+        ->transform(style_file("--style"));
+    cmd->add_option("--targets", opt->targets, "Targets and titles file (default: styles/targets.json)")
+        ->transform(style_file("--targets"));
+    cmd->add_option("--units", opt->units, "Reporting units file (default: styles/units.json)")
+        ->transform(style_file("--units"));
     add_common_options(*cmd, context);
     cmd->footer(examples("report"));
     cmd->callback([opt, &context] {

@@ -79,7 +79,8 @@ void add_spotcheck(CLI::App& app, Context& context) {
     cmd->add_option("--map", *map, "Map of the sampled villages, .pdf/.png/.svg (default: <workbook>.pdf)")
         ->check(output_type({".pdf", ".png", ".svg"}, "the map is drawn as PDF, PNG or SVG"));
     cmd->add_flag("--no-map", *no_map, "Draw no map");
-    cmd->add_option("--style", *style, "Map style (default: styles/spotcheck.json)");
+    cmd->add_option("--style", *style, "Map style (default: styles/spotcheck.json)")
+        ->transform(style_file("--style"));
     add_common_options(*cmd, context);
     cmd->footer(examples("spotcheck"));
     cmd->callback([opt, output, map, style, no_map, weight, &context] {

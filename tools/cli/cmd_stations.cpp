@@ -58,7 +58,8 @@ void add_stations(CLI::App& app, Context& context) {
     cmd->add_option("--stations-layer", opt->stations_layer, "The layer of the stations (when the source has several)");
     cmd->add_option("--stations-crs", opt->stations_crs,
                     "The stations' CRS when not declared or wrong: EPSG:4490, EPSG:4527, gcj02 ...");
-    cmd->add_option("--policy", *policy, "The policy file with service_stations.radius_km (default: styles/subsidy.json)");
+    cmd->add_option("--policy", *policy, "The policy file with service_stations.radius_km (default: styles/subsidy.json)")
+        ->transform(style_file("--policy"));
     cmd->add_option("--pg-schema", opt->pg_schema, "The schema of a PG: dataset (default: cleanheat)");
     cmd->add_option("-o,--output", *output, "A workbook (.xlsx) of the stations, townships, villages beyond reach and findings")
         ->check(output_type({".xlsx"}, "the workbook is Excel"));

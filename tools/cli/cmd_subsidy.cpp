@@ -75,7 +75,8 @@ void add_subsidy(CLI::App& app, Context& context) {
                                    "and a policy file: paid or withheld with the reason, unit and city totals, clawback");
     cmd->add_option("merged", opt->merged, "The dataset after cleanheat households (.gpkg or PG:\"dbname=...\")")->required();
     cmd->add_option("--pg-schema", opt->pg_schema, "The schema of a PG: dataset (default: cleanheat)");
-    cmd->add_option("--policy", *policy, "The subsidy policy: every amount (default: styles/subsidy.json)");
+    cmd->add_option("--policy", *policy, "The subsidy policy: every amount (default: styles/subsidy.json)")
+        ->transform(style_file("--policy"));
     cmd->add_option("--season", opt->season, "The heating season, YYYY-YYYY (e.g. 2022-2023)")->required();
     cmd->add_option("-o,--output", *output, "The workbook (.xlsx), written atomically")
         ->required()

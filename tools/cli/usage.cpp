@@ -1,5 +1,8 @@
 #include "usage.hpp"
 
+#include "base/error.hpp"
+#include "base/units.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <filesystem>
@@ -50,6 +53,43 @@ CLI::Validator output_type(std::vector<std::string> extensions, const std::strin
             return value + ": " + what + ": give a name ending in " + names + (pg ? " (or a PG: connection)" : "");
         },
         std::string());  // (the help says the endings in its own words)
+}
+
+std::string find_style(const std::string& given, const std::string& option) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    if (given.empty() || fs::is_regular_file(given, ec)) return given;
+    const fs::path path(given);
+    const std::string name = path.filename().string();
+    // a bare name, or one under a folder called styles (as the examples write it), is looked up
+    if (!path.has_parent_path() || path.parent_path().filename() == "styles") {
+        for (const std::string& candidate : {name, name + ".json"}) {
+            const fs::path found = default_style_file(candidate);
+            if (!found.empty() && fs::is_regular_file(found, ec)) return found.string();
+        }
+    }
+    std::vector<std::string> names;
+    const fs::path folder = default_style_file("units.json").parent_path();
+    if (!folder.empty())
+        for (const auto& e : fs::directory_iterator(folder, ec))
+            if (e.path().extension() == ".json") names.push_back(e.path().stem().string());
+    std::sort(names.begin(), names.end());
+    std::string list;
+    for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
+    std::string stem = path.stem().string();
+    const std::string near = nearest_name(stem, names);
+    throw InputError(option + " " + given + ": no such file" + (near.empty() ? "" : "; did you mean '" + near + "'?"),
+                     folder.empty() ? "no style folder found (CLEANHEAT_STYLES names one)"
+                                    : "styles in " + folder.string() + ": " + list);
+}
+
+CLI::Validator style_file(const std::string& option) {
+    return CLI::Validator(
+        [option](std::string& value) -> std::string {
+            value = find_style(value, option);
+            return {};
+        },
+        std::string());
 }
 
 }  // namespace cleanheat::cli

@@ -19,4 +19,12 @@ std::string nearest_name(const std::string& typed, const std::vector<std::string
 // written as Excel: give a name ending in .xlsx". `pg`: a PG: connection string is taken too.
 CLI::Validator output_type(std::vector<std::string> extensions, const std::string& what, bool pg = false);
 
+// A style or settings file as the user names it: a path that exists, else a name in the style
+// folders (CLEANHEAT_STYLES, the installed share/cleanheat/styles, the project's styles/), with or
+// without .json: "--style route", "--style route.json", "--style styles/route.json". InputError
+// (exit 3) naming the nearest and listing the styles there when none is found.
+std::string find_style(const std::string& given, const std::string& option);
+// The same as an option's transform: the option's value becomes the file found.
+CLI::Validator style_file(const std::string& option);
+
 }  // namespace cleanheat::cli
