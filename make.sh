@@ -52,7 +52,7 @@ demo() {
     -o out/stations.xlsx --overwrite || [ $? -eq 1 ]
   ./build/tools/cleanheat annex out/merged.gpkg -o out/annex.xlsx --overwrite
   for style in route progress progress_township heating contiguity density stations; do
-    date=(); case $style in progress*) date=(--date 2022-10-10) ;; esac
+    date=(); case $style in progress*) date=(--as-of 2022-10-10) ;; esac
     ./build/tools/cleanheat map out/merged.gpkg --style "styles/$style.json" -o "out/$style.pdf" "${date[@]}" --overwrite --quiet >/dev/null
     ./build/tools/cleanheat map out/merged.gpkg --style "styles/$style.json" -o "out/$style.png" "${date[@]}" --dpi 150 --overwrite --quiet >/dev/null
     echo "make.sh: out/$style.pdf, out/$style.png"

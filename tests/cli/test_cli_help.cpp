@@ -180,3 +180,45 @@ TEST(HelpCli, StylesAreFoundByNameFromAnyFolderAndAMissingOneListsThem) {
     EXPECT_EQ(policy.exit_code, 3);
     EXPECT_NE(policy.err.find("holds no household lists"), std::string::npos) << policy.err;
 }
+
+TEST(HelpCli, DatesYearsAndSharesAreReadAsOfficesWriteThemAndWrongOnesNamed) {
+    const auto dir = temp_dir();
+    const auto gpkg = merge_samples(dir);
+    // one reading of a date for every command that takes one: the same state, whichever way it is written
+    for (const std::string date : {"2022-09-20", "2022/09/20", "2022-9-20", "2022.9.20", "2022年9月20日", "20220920"}) {
+        const auto r = run_cli({"progress", gpkg.string(), "--as-of", date, "--json"});
+        ASSERT_EQ(r.exit_code, 0) << date << ": " << r.err;
+        EXPECT_NE(r.out.find("\"as_of\": \"2022-09-20\""), std::string::npos) << date;
+    }
+    // a day that is none, named with the flag as typed (map takes --as-of, and --date as its older name)
+    for (const auto& [flag, date] : std::vector<std::pair<std::string, std::string>>{
+             {"--as-of", "2022-13-01"}, {"--date", "2022/9/31"}, {"--as-of", "44824"}, {"--date", "yesterday"}}) {
+        const auto r = run_cli({"map", gpkg.string(), "--style", "route", flag, date, "-o", (dir / "m.pdf").string()});
+        EXPECT_EQ(r.exit_code, 2) << flag << " " << date;
+        EXPECT_NE(r.err.find(flag + " " + date + ": not a date"), std::string::npos) << r.err;
+    }
+    EXPECT_FALSE(fs::exists(dir / "m.pdf"));
+    auto r = run_cli({"report", gpkg.string(), "--as-of", "2022-02-30", "-o", (dir / "r.pdf").string()});
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_NE(r.err.find("--as-of 2022-02-30: not a date"), std::string::npos) << r.err;
+    // a year in two digits; a share given in percent
+    r = run_cli({"annex", gpkg.string(), "--year", "22", "-o", (dir / "a.xlsx").string()});
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_NE(r.err.find("--year 22: give the year in four digits, e.g. 2022; did you mean 2022?"), std::string::npos) << r.err;
+    r = run_cli({"spotcheck", gpkg.string(), "--rate", "5", "-o", (dir / "s.xlsx").string()});
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_NE(r.err.find("did you mean 0.05"), std::string::npos) << r.err;
+    EXPECT_FALSE(fs::exists(dir / "a.xlsx"));
+    EXPECT_FALSE(fs::exists(dir / "s.xlsx"));
+    // a missing input says so, in every command that reads a dataset
+    for (const std::vector<std::string>& args :
+         {std::vector<std::string>{"map", "/no/such.gpkg", "--style", "route", "-o", (dir / "x.pdf").string()},
+          {"contiguity", "/no/such.gpkg"},
+          {"annex", "/no/such.gpkg", "-o", (dir / "x.xlsx").string()},
+          {"report", "/no/such.gpkg", "-o", (dir / "x.pdf").string()},
+          {"stations", gpkg.string(), "--stations", "/no/such.gpkg"}}) {
+        r = run_cli(args);
+        EXPECT_EQ(r.exit_code, 3) << args[0];
+        EXPECT_NE(r.err.find("/no/such.gpkg: no such file"), std::string::npos) << args[0] << ": " << r.err;
+    }
+}

@@ -69,7 +69,8 @@ void add_annex(CLI::App& app, Context& context) {
         ->transform(style_file("--targets"));
     cmd->add_option("--units", opt->units, "Reporting units file (default: styles/units.json)")
         ->transform(style_file("--units"));
-    cmd->add_option("--year", opt->year, "Plan year in the titles (default: the targets file's)");
+    cmd->add_option("--year", opt->year, "Plan year in the titles (default: the targets file's)")
+        ->transform(year_value("--year"));
     cmd->add_flag("--total-first", opt->total_first, "Put the 合计 row above the units instead of below");
     cmd->add_flag("--no-villages", *no_villages, "Leave out the 分村清单 sheets");
     cmd->add_option("--constant-memory", *memory, "Stream rows to disk: auto (over 100,000 villages), on, off")

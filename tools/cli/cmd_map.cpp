@@ -53,7 +53,12 @@ void add_map(CLI::App& app, Context& context) {
     cmd->add_option("--where", opt->where, "Filter on the villages (fields, values, AND/OR/NOT, IN, LIKE, BETWEEN, IS NULL), e.g. \"county_code = '371602'\"");
     cmd->add_option("--unit", opt->unit, "Zoom to a county (6 digits) or township (9 digits) code");
     cmd->add_option("--extent", opt->extent, "Zoom to minx,miny,maxx,maxy in the data's coordinates");
-    cmd->add_option("--date", opt->date, "Date printed on the map, YYYY-MM-DD (default: today)");
+    auto* as_of = cmd->add_option("--as-of", opt->date,
+                                  "The data as of this date, printed on the map, YYYY-MM-DD (default: today)")
+                      ->transform(date_value("--as-of"));
+    cmd->add_option("--date", opt->date, "The same as --as-of (an older name)")
+        ->transform(date_value("--date"))
+        ->excludes(as_of);
     add_common_options(*cmd, context);
     cmd->footer(examples("map"));
     cmd->callback([opt, &context] {

@@ -144,7 +144,9 @@ void add_merge(CLI::App& app, Context& context) {
                     "may be repeated")
         ->expected(1)
         ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
-    cmd->add_option("--plan-year", opt->plan_year, "Plan year written to planned villages")->capture_default_str();
+    cmd->add_option("--plan-year", opt->plan_year, "Plan year written to planned villages")
+        ->capture_default_str()
+        ->transform(year_value("--plan-year"));
     cmd->add_option("-o,--output", opt->output,
                     "Output GeoPackage (written atomically), or PG:\"dbname=...\" (a schema prepared by cleanheat db init)")
         ->required();

@@ -136,7 +136,8 @@ void add_progress(CLI::App& app, Context& context) {
         ->required();
     cmd->add_option("--pg-schema", opt->pg_schema, "The schema of a PG: dataset (default: cleanheat)");
     cmd->add_option("reports", opt->reports, "Progress reports (xlsx, xls, ods, csv); none: report on the ledger");
-    cmd->add_option("--as-of", opt->as_of, "Status as of this date, YYYY-MM-DD (default: today)");
+    cmd->add_option("--as-of", opt->as_of, "Status as of this date, YYYY-MM-DD (default: today)")
+        ->transform(date_value("--as-of"));
     cmd->add_option("-o,--output", *output, "Progress workbook (.xlsx), written atomically")
         ->check(output_type({".xlsx"}, "the progress workbook is Excel"));
     cmd->add_option("--chart", *charts,

@@ -21,7 +21,8 @@ void add_report(CLI::App& app, Context& context) {
     cmd->add_option("-o,--output", opt->output, "PDF file, written atomically")
         ->required()
         ->check(output_type({".pdf"}, "the report is a PDF"));
-    cmd->add_option("--as-of", opt->as_of, "Progress as of this date, YYYY-MM-DD (default: the last progress run's)");
+    cmd->add_option("--as-of", opt->as_of, "Progress as of this date, YYYY-MM-DD (default: the last progress run's)")
+        ->transform(date_value("--as-of"));
     cmd->add_option("--style", opt->style, "Report style: titles, issuer, maps (default: styles/report.json)")
         ->transform(style_file("--style"));
     cmd->add_option("--targets", opt->targets, "Targets and titles file (default: styles/targets.json)")

@@ -61,7 +61,8 @@ void add_spotcheck(CLI::App& app, Context& context) {
                                    "checks: inspectors' workbook and map");
     cmd->add_option("merged", opt->merged, "The GeoPackage after cleanheat progress, or PG:\"dbname=...\"")->required();
     cmd->add_option("--pg-schema", opt->pg_schema, "The schema of a PG: dataset (default: cleanheat)");
-    cmd->add_option("--rate", opt->rate, "Share of the eligible villages drawn in every county (0.05 = 5%)");
+    cmd->add_option("--rate", opt->rate, "Share of the eligible villages drawn in every county (0.05 = 5%)")
+        ->transform(share_value("--rate"));
     cmd->add_option("--count", opt->count, "Villages drawn in all, shared out by county size");
     cmd->add_option("--min-per-county", opt->min_per_county, "At least this many villages per county")
         ->capture_default_str();

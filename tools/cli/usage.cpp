@@ -1,11 +1,15 @@
 #include "usage.hpp"
 
 #include "base/error.hpp"
+#include "base/text.hpp"
 #include "base/units.hpp"
 
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
+#include <regex>
 
 namespace cleanheat::cli {
 
@@ -88,6 +92,76 @@ CLI::Validator style_file(const std::string& option) {
         [option](std::string& value) -> std::string {
             value = find_style(value, option);
             return {};
+        },
+        std::string());
+}
+
+std::string parse_date(const std::string& text) {
+    const std::string s = strip_spaces(to_halfwidth(text));
+    static const std::regex separated(R"(^(\d{4})([-/.])(\d{1,2})\2(\d{1,2})$)");
+    static const std::regex chinese("^(\\d{4})年(\\d{1,2})月(\\d{1,2})日?$");
+    static const std::regex compact(R"(^(\d{4})(\d{2})(\d{2})$)");
+    std::smatch m;
+    int y = 0, mo = 0, d = 0;
+    if (std::regex_match(s, m, separated)) {
+        y = std::stoi(m[1]), mo = std::stoi(m[3]), d = std::stoi(m[4]);
+    } else if (std::regex_match(s, m, chinese) || std::regex_match(s, m, compact)) {
+        y = std::stoi(m[1]), mo = std::stoi(m[2]), d = std::stoi(m[3]);
+    } else {
+        return {};
+    }
+    char iso[16];
+    std::snprintf(iso, sizeof iso, "%04d-%02d-%02d", y, mo, d);
+    return is_valid_iso_date(iso) ? std::string(iso) : std::string();
+}
+
+CLI::Validator date_value(const std::string& option) {
+    return CLI::Validator(
+        [option](std::string& value) -> std::string {
+            const std::string iso = parse_date(value);
+            if (iso.empty())
+                throw UsageError(option + " " + value + ": not a date; write it as 2022-09-20, 2022/9/20 or 2022年9月20日");
+            value = iso;
+            return {};
+        },
+        std::string());
+}
+
+CLI::Validator year_value(const std::string& option) {
+    return CLI::Validator(
+        [option](std::string& value) -> std::string {
+            const std::string digits = strip_spaces(to_halfwidth(value));
+            const bool number = !digits.empty() && digits.find_first_not_of("0123456789") == std::string::npos &&
+                                digits.size() <= 4;
+            const int year = number ? std::stoi(digits) : 0;
+            if (number && digits.size() == 4 && year >= 2013 && year <= 2100) {
+                value = digits;
+                return {};
+            }
+            std::string hint;
+            if (number && digits.size() == 2) hint = "; did you mean 20" + digits + "?";
+            throw UsageError(option + " " + value + ": give the year in four digits, e.g. 2022" + hint);
+        },
+        std::string());
+}
+
+CLI::Validator share_value(const std::string& option) {
+    return CLI::Validator(
+        [option](std::string& value) -> std::string {
+            char* end = nullptr;
+            const double v = std::strtod(value.c_str(), &end);
+            if (end && *end == '\0' && end != value.c_str() && v > 0 && v <= 1) return {};
+            if (end && *end == '%' && end[1] == '\0' && v > 0 && v <= 100) {  // "5%"
+                value = std::to_string(v / 100.0);
+                return {};
+            }
+            std::string hint;
+            if (end && *end == '\0' && v > 1 && v <= 100) {
+                char text[32];
+                std::snprintf(text, sizeof text, "%g", v / 100.0);
+                hint = "; did you mean " + std::string(text) + " (" + value + "%)?";
+            }
+            throw UsageError(option + " " + value + ": a share above 0 and at most 1 (0.05 = 5%)" + hint);
         },
         std::string());
 }

@@ -27,4 +27,14 @@ std::string find_style(const std::string& given, const std::string& option);
 // The same as an option's transform: the option's value becomes the file found.
 CLI::Validator style_file(const std::string& option);
 
+// A date as users write it: 2022-09-20, 2022/9/20, 2022.9.20, 2022年9月20日, 20220920, as
+// YYYY-MM-DD; "" when it is none (or not a real day).
+std::string parse_date(const std::string& text);
+// An option's transform to YYYY-MM-DD; a usage error naming `option` (the flag as typed) otherwise.
+CLI::Validator date_value(const std::string& option);
+// A plan year: four digits, 2013..2100 ("--year 22" is refused, "did you mean 2022?").
+CLI::Validator year_value(const std::string& option);
+// A share 0 < x <= 1 ("--rate 5": "did you mean 0.05?").
+CLI::Validator share_value(const std::string& option);
+
 }  // namespace cleanheat::cli

@@ -1062,6 +1062,9 @@ ContiguityResult contiguity(const ContiguityOptions& options, const Progress& pr
         ds.reset(GDALDataset::Open(options.dataset.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY));
         if (!ds && is_damage_message(capture.last_message()))
             throw damaged_dataset(options.dataset, capture.last_message());
+        std::error_code ec;
+        if (!ds && !is_pg_name(options.dataset) && !std::filesystem::exists(options.dataset, ec))
+            throw InputError(options.dataset + ": no such file");
         if (!ds)
             throw InputError(options.dataset + ": cannot open as vector data" +
                              (capture.last_message().empty() ? "" : ": " + capture.last_message()));

@@ -1,5 +1,6 @@
 // The contiguity check's outputs: cluster outlines and the villages they enclose,
 // infrastructure rules, the GeoPackage layers (one SQLite transaction) and the workbook.
+#include <filesystem>
 #include <gdal_priv.h>
 #include <ogrsf_frmts.h>
 #include <sqlite3.h>
@@ -55,6 +56,8 @@ std::vector<unsigned char> gpkg_blob(GEOSContextHandle_t ctx, const GEOSGeometry
 std::vector<GeosGeometry> read_layer(const std::string& path, const ContiguityData& data, const GeosContext& ctx) {
     GdalErrorCapture capture;
     std::unique_ptr<GDALDataset> ds(GDALDataset::Open(path.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY));
+    std::error_code ec;
+    if (!ds && !std::filesystem::exists(path, ec)) throw InputError(path + ": no such file");
     if (!ds || ds->GetLayerCount() == 0) throw InputError(path + ": cannot open as vector data");
     OGRLayer* layer = ds->GetLayer(0);
     std::unique_ptr<OGRCoordinateTransformation> ct;

@@ -4,6 +4,7 @@
 #include "io/sql_filter.hpp"
 
 #include <algorithm>
+#include <filesystem>
 #include <cmath>
 #include <cstdio>
 #include <map>
@@ -108,6 +109,8 @@ std::vector<double> class_breaks(std::vector<double> values, const std::string& 
 }
 
 MapSource::MapSource(const std::string& gpkg) : path_(gpkg) {
+    std::error_code ec;
+    if (!std::filesystem::exists(gpkg, ec)) throw InputError(gpkg + ": no such file");
     refuse_hot_journal(gpkg);
     if (sqlite3_open_v2(gpkg.c_str(), &db_, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr) == SQLITE_OK)
         sqlite3_busy_timeout(db_, kBusyWaitMilliseconds);
