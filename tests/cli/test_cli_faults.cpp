@@ -358,7 +358,6 @@ TEST(FaultsCli, OverwriteNeverReplacesAFileTheDatasetWasMadeFrom) {
         {"progress over an imported report", bin() + " progress " + g + " --as-of 2022-07-01 -o " + quote(report.string()),
          report},
         {"spotcheck over a plan table", bin() + " spotcheck " + g + " --rate 0.05 -o " + quote(plan.string()), plan},
-        {"report over a plan table", bin() + " report " + g + " -o " + quote(plan.string()), plan},
     };
     for (const auto& a : attempts) {
         const std::string before = read_file(a.target);
@@ -367,6 +366,13 @@ TEST(FaultsCli, OverwriteNeverReplacesAFileTheDatasetWasMadeFrom) {
         EXPECT_NE(r.err.find("a file the dataset " + gpkg.string() + " was made from"), std::string::npos)
             << a.name << ": " << r.err;
         EXPECT_EQ(read_file(a.target), before) << a.name;
+    }
+    {  // a report (a PDF) over a plan table is refused by its name already
+        const std::string before = read_file(plan);
+        const Shell r = run_shell(dir, bin() + " report " + g + " -o " + quote(plan.string()) + " --overwrite --quiet");
+        EXPECT_EQ(r.code, 2) << r.err;
+        EXPECT_NE(r.err.find("give a name ending in .pdf"), std::string::npos) << r.err;
+        EXPECT_EQ(read_file(plan), before);
     }
     // a file the dataset was not made from may be replaced
     std::ofstream(dir / "old-annex.xlsx") << "old";
