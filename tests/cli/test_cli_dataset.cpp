@@ -4,7 +4,12 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <gdal_priv.h>
+#include <ogrsf_frmts.h>
+
 #include <algorithm>
+#include <memory>
+#include <set>
 #include <nlohmann/json.hpp>
 
 #include "dataset/dataset.hpp"
@@ -232,4 +237,53 @@ TEST(DatasetSchema, AVersion2DatasetKeepsItsContiguityResultsThroughTheUpgrade) 
                  "--dpi", "40", "--quiet"});
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_EQ(read_file(dir / "after.png"), read_file(dir / "v3.png"));
+}
+
+// Every spatial layer the tools write carries a spatial index (the R*Tree GIS programs filter with,
+// kept by its triggers when a layer is edited) and its extent in gpkg_contents.
+TEST(DatasetCli, EverySpatialLayerIsIndexedWithItsExtentAndTheIndexFollowsAnEdit) {
+    const auto dir = temp_dir();
+    const auto gpkg = merge_samples(dir);
+    ASSERT_EQ(run_cli({"contiguity", gpkg.string(), "--quiet"}).exit_code, 0);
+    ASSERT_EQ(run_cli({"stations", gpkg.string(), "--stations", samples("stations/stations.gpkg").string(), "--quiet"})
+                  .exit_code,
+              1);
+    GDALAllRegister();
+    std::set<std::string> spatial;
+    {
+        std::unique_ptr<GDALDataset> ds(GDALDataset::Open(gpkg.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY));
+        ASSERT_TRUE(ds);
+        for (auto* layer : ds->GetLayers()) {
+            if (layer->GetGeomType() == wkbNone) continue;
+            spatial.insert(layer->GetName());
+            EXPECT_TRUE(layer->TestCapability(OLCFastSpatialFilter)) << layer->GetName() << " has no spatial index";
+            OGREnvelope declared;
+            EXPECT_EQ(layer->GetExtent(&declared, FALSE), OGRERR_NONE) << layer->GetName() << " has no extent";
+            OGREnvelope computed;
+            for (auto& f : *layer)
+                if (f->GetGeometryRef()) {
+                    OGREnvelope e;
+                    f->GetGeometryRef()->getEnvelope(&e);
+                    computed.Merge(e);
+                }
+            EXPECT_NEAR(declared.MinX, computed.MinX, 1e-6) << layer->GetName();
+            EXPECT_NEAR(declared.MaxY, computed.MaxY, 1e-6) << layer->GetName();
+        }
+    }
+    EXPECT_EQ(spatial, (std::set<std::string>{"villages", "clusters", "stations", "station_areas"}));
+    // a spatial filter through the index finds what a scan finds, also after a station is moved in QGIS's way (GDAL)
+    std::unique_ptr<GDALDataset> ds(GDALDataset::Open(gpkg.c_str(), GDAL_OF_VECTOR | GDAL_OF_UPDATE));
+    OGRLayer* stations = ds->GetLayerByName("stations");
+    std::unique_ptr<OGRFeature> first(stations->GetFeature(1));
+    ASSERT_TRUE(first);
+    OGRPoint moved(first->GetGeometryRef()->toPoint()->getX() + 50000, first->GetGeometryRef()->toPoint()->getY());
+    first->SetGeometry(&moved);
+    ASSERT_EQ(stations->SetFeature(first.get()), OGRERR_NONE);
+    stations->SetSpatialFilterRect(moved.getX() - 1, moved.getY() - 1, moved.getX() + 1, moved.getY() + 1);
+    std::vector<GIntBig> found;
+    for (auto& f : *stations) found.push_back(f->GetFID());
+    EXPECT_EQ(found, std::vector<GIntBig>{1});
+    stations->SetSpatialFilter(nullptr);
+    ds.reset();
+    EXPECT_EQ(integrity_check(gpkg), "ok");
 }

@@ -141,6 +141,7 @@ void insert_rows(const SqliteDb& db, const Table& table, std::size_t rows, const
         source(i, row);
         insert.run();
     }
+    if (table.features && table.registered) gpkg_index_layer(db, table.name);  // as GIS programs expect
 }
 
 std::vector<std::string> row_columns(const Table& table) {

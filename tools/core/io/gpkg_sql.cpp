@@ -4,6 +4,8 @@
 
 #include "base/error.hpp"
 #include "geo/coverage.hpp"
+#include "io/gpkg_writer.hpp"
+#include "io/rtree_bulk.hpp"
 
 namespace cleanheat {
 
@@ -155,6 +157,7 @@ void gpkg_drop_layer(const SqliteDb& db, const std::string& name) {
     if (!db.has_table(name)) return;
     const std::string q = sql_literal(name);
     db.exec("DROP TABLE " + sql_identifier(name));
+    db.exec("DROP TABLE IF EXISTS " + sql_identifier("rtree_" + name + "_geom"));
     if (db.has_table("gpkg_ogr_contents")) db.exec("DELETE FROM gpkg_ogr_contents WHERE table_name=" + q);
     db.exec("DELETE FROM gpkg_geometry_columns WHERE table_name=" + q);
     if (db.has_table("gpkg_extensions")) db.exec("DELETE FROM gpkg_extensions WHERE table_name=" + q);
@@ -173,6 +176,57 @@ void gpkg_register_layer(const SqliteDb& db, const std::string& name, bool featu
             q + ", 'geom', " + sql_literal(geometry_type) + ", " + std::to_string(srs_id) + ", 0, 0)");
     if (db.has_table("gpkg_ogr_contents"))
         db.exec("INSERT OR REPLACE INTO gpkg_ogr_contents (table_name, feature_count) VALUES (" + q + ", NULL)");
+}
+
+void gpkg_index_layer(const SqliteDb& db, const std::string& name) {
+    const std::string t = sql_identifier(name), rtree_name = "rtree_" + name + "_geom", rtree = sql_identifier(rtree_name);
+    std::vector<RtreeEntry> entries;
+    OGREnvelope extent;
+    db.each("SELECT fid, geom FROM " + t + " WHERE geom IS NOT NULL", [&](sqlite3_stmt* st) {
+        const auto* data = static_cast<const char*>(sqlite3_column_blob(st, 1));
+        const std::string blob(data ? data : "", data ? static_cast<std::size_t>(sqlite3_column_bytes(st, 1)) : 0);
+        OGREnvelope box;
+        if (!gpkg_blob_envelope(blob, box)) return;  // empty
+        entries.emplace_back(sqlite3_column_int64(st, 0), box);
+        extent.Merge(box);
+    });
+    if (extent.IsInit())
+        SqlStatement(db, "UPDATE gpkg_contents SET min_x = ?2, min_y = ?3, max_x = ?4, max_y = ?5 WHERE table_name = ?1")
+            .text(1, name)
+            .real(2, extent.MinX)
+            .real(3, extent.MinY)
+            .real(4, extent.MaxX)
+            .real(5, extent.MaxY)
+            .run();
+    db.exec("DROP TABLE IF EXISTS " + rtree);
+    db.exec("CREATE VIRTUAL TABLE " + rtree + " USING rtree(id, minx, maxx, miny, maxy)");
+    if (!bulk_load_rtree(db.handle(), rtree_name, entries)) {
+        SqlStatement insert(db, "INSERT INTO " + rtree + " VALUES (?1, ?2, ?3, ?4, ?5)");
+        for (const auto& [id, box] : entries)
+            insert.integer(1, id).real(2, box.MinX).real(3, box.MaxX).real(4, box.MinY).real(5, box.MaxY).run();
+    }
+    db.exec("CREATE TABLE IF NOT EXISTS gpkg_extensions (table_name TEXT, column_name TEXT, extension_name TEXT NOT NULL, "
+            "definition TEXT NOT NULL, scope TEXT NOT NULL, CONSTRAINT ge_tce UNIQUE (table_name, column_name, extension_name))");
+    db.exec("INSERT OR REPLACE INTO gpkg_extensions (table_name, column_name, extension_name, definition, scope) VALUES (" +
+            sql_literal(name) + ", 'geom', 'gpkg_rtree_index', 'http://www.geopackage.org/spec120/#extension_rtree', "
+            "'write-only')");
+    // the triggers that keep the index when a GIS program edits the layer (GeoPackage 1.2, as GDAL writes them)
+    const std::string box = "VALUES (NEW.fid, ST_MinX(NEW.geom), ST_MaxX(NEW.geom), ST_MinY(NEW.geom), ST_MaxY(NEW.geom))";
+    const auto trigger = [&](const std::string& suffix, const std::string& when, const std::string& body) {
+        db.exec("CREATE TRIGGER " + sql_identifier(rtree_name + "_" + suffix) + " " + when + " BEGIN " + body + "; END");
+    };
+    trigger("insert", "AFTER INSERT ON " + t + " WHEN (new.geom NOT NULL AND NOT ST_IsEmpty(NEW.geom))",
+            "INSERT OR REPLACE INTO " + rtree + " " + box);
+    trigger("update1",
+            "AFTER UPDATE OF geom ON " + t + " WHEN OLD.fid = NEW.fid AND (NEW.geom NOTNULL AND NOT ST_IsEmpty(NEW.geom))",
+            "INSERT OR REPLACE INTO " + rtree + " " + box);
+    trigger("update2", "AFTER UPDATE OF geom ON " + t + " WHEN OLD.fid = NEW.fid AND (NEW.geom ISNULL OR ST_IsEmpty(NEW.geom))",
+            "DELETE FROM " + rtree + " WHERE id = OLD.fid");
+    trigger("update3", "AFTER UPDATE ON " + t + " WHEN OLD.fid != NEW.fid AND (NEW.geom NOTNULL AND NOT ST_IsEmpty(NEW.geom))",
+            "DELETE FROM " + rtree + " WHERE id = OLD.fid; INSERT OR REPLACE INTO " + rtree + " " + box);
+    trigger("update4", "AFTER UPDATE ON " + t + " WHEN OLD.fid != NEW.fid AND (NEW.geom ISNULL OR ST_IsEmpty(NEW.geom))",
+            "DELETE FROM " + rtree + " WHERE id IN (OLD.fid, NEW.fid)");
+    trigger("delete", "AFTER DELETE ON " + t + " WHEN old.geom NOT NULL", "DELETE FROM " + rtree + " WHERE id = OLD.fid");
 }
 
 int gpkg_ensure_srs(const SqliteDb& db, const OGRSpatialReference& srs) {

@@ -107,6 +107,9 @@ void gpkg_drop_layer(const SqliteDb& db, const std::string& name);
 // attribute table, so GDAL and QGIS list it.
 void gpkg_register_layer(const SqliteDb& db, const std::string& name, bool features, int srs_id,
                          const std::string& description = {}, const std::string& geometry_type = "MULTIPOLYGON");
+// The spatial index (R*Tree, with the triggers that keep it as GDAL makes them) and the extent in
+// gpkg_contents of a feature layer made by SQL, once its rows are in (replaces an index there was).
+void gpkg_index_layer(const SqliteDb& db, const std::string& name);
 // srs_id of a CRS with an authority code, added to gpkg_spatial_ref_sys when missing.
 int gpkg_ensure_srs(const SqliteDb& db, const OGRSpatialReference& srs);
 // The GeoPackage SQL functions the R-tree triggers of a GDAL-written layer call, so that
