@@ -192,16 +192,18 @@ DECLINE_REASONS = ["外出务工", "房屋拆迁", "自行安装", "房屋闲置
 HARDSHIP = [("低保", 5), ("特困", 2), ("低保边缘", 3)]
 
 
-def companies_for(county_name, r):
-    """route -> [company names] of one county."""
+def companies_for(county_name, r, places=None):
+    """route -> [company names] of one county (places: the place words a name starts with; default
+    the city's)."""
     cores = r.sample(CORES, 10)
     short = county_name[:-1]
+    places = [short if x is None else x for x in (places or ["滨州市", "山东", None, "滨州"])]
     out = {}
     k = 0
     for route in ROUTES:
         lst = []
         for i in range(2 if route in ("gas", "electric") else 1):
-            pre = r.choice(["滨州市", "山东", short, "滨州"])
+            pre = r.choice(places)
             lst.append(pre + cores[k % len(cores)] + r.choice(KIND_SUFFIX[route]))
             k += 1
         out[route] = lst
@@ -453,19 +455,26 @@ PLANTED = [
     ("W_RECTIFY_DATE_MISSING", "", "371603"), ("W_RECTIFY_DATE_MISSING", "", "371681"),
 ]
 UNKNOWN_NAMES = ["东风村", "前进村", "红旗村", "新华村", "胜利村", "幸福村", "光明村", "团结村"]
+# when a (province) county already has villages of all the names above
+UNKNOWN_NAMES_MORE = [p + x for p in ("新", "大", "小", "前", "后", "东", "西") for x in UNKNOWN_NAMES]
 
 
-def pick_fault_villages(planned, first_of_sheet, rng):
+def pick_fault_villages(planned, first_of_sheet, rng, planted=PLANTED):
     """[(code, variant, county, village)] with distinct villages."""
     used = set(first_of_sheet)
     out = []
-    for code, variant, county in PLANTED:
-        cands = [v for v in planned if v["county"] == county and v["code"] not in used
+    of_county = collections.defaultdict(list)
+    for v in planned:
+        of_county[v["county"]].append(v)
+    for code, variant, county in planted:
+        cands = [v for v in of_county[county] if v["code"] not in used
                  and sum(v["hh"].values()) >= 20]
         if code == "E_ROUTE_NOT_PLANNED":
             cands = [v for v in cands if any(v["hh"][r] == 0 for r in ("gas", "electric", "biomass"))]
         if code == "W_VILLAGE_FEWER_HOUSEHOLDS":
             cands = [v for v in cands if max(v["hh"][r] for r in ROUTES) >= 10]
+        if not cands:
+            sys.exit("no village of %s left for the planted %s" % (county, code))
         v = cands[rng.randrange(len(cands))]
         used.add(v["code"])
         out.append((code, variant, county, v))
@@ -593,24 +602,189 @@ def cell_value(h, k, spec, cname, seq, code_draw, rng):
 
 
 # ---------------------------------------------------------------------------
+# province scale
+# ---------------------------------------------------------------------------
+
+CITY_HOUSEHOLDS = 121000     # planned households of the city lists: the unit of the province's fault rate
+TEMPLATE_NAMES = {"371602": "滨城区", "371603": "沾化区", "371621": "惠民县", "371622": "阳信县",
+                  "371623": "无棣县", "371625": "博兴县", "371681": "邹平市"}
+XLS_ROWS = 65000             # household rows per xls sheet (65,536 rows a sheet, title and header above)
+
+
+def select_planned(planned, target):
+    """The planned villages in code order while their households stay within target."""
+    out, n = [], 0
+    for v in planned:
+        k = sum(v["hh"].values())
+        if n + k > target:
+            break
+        out.append(v)
+        n += k
+    return out
+
+
+def province_specs(counties, villages, planned, county_name):
+    """County code -> layout: the seven city layouts in turn, by county code.  The layout without a code
+    column (沾化区) goes only to a county whose name is unique in the province and whose planned villages
+    are identified by township (short name) + village name; otherwise that county takes the next layout.
+    xls: townships over sheets of at most XLS_ROWS households; the two-sheet layout (无棣县) keeps its two
+    sheets (townships halved) unless the county lists a single township."""
+    tmpl = specs()
+    names = collections.Counter(n for c, n in county_name.items())
+    towns_of = collections.defaultdict(list)
+    hh_town = collections.Counter()
+    for v in planned:
+        if v["town"] not in towns_of[v["county"]]:
+            towns_of[v["county"]].append(v["town"])
+        hh_town[v["town"]] += sum(v["hh"].values())
+    of_county = collections.defaultdict(list)
+    for v in villages:
+        of_county[v["county"]].append(v)
+
+    def nocode_ok(c):
+        if names[county_name[c]] != 1:
+            return False
+        shorts = {}
+        for v in of_county[c]:
+            if shorts.setdefault(town_short(v["town_name"]), v["town"]) != v["town"]:
+                return False
+        keys = collections.Counter((v["town"], norm_name(v["name"])) for v in of_county[c])
+        return all(keys[(v["town"], norm_name(v["name"]))] == 1 for v in planned if v["county"] == c)
+
+    out = collections.OrderedDict()
+    i = 0
+    for c in counties:
+        while True:
+            t = COUNTIES[i % len(COUNTIES)]
+            i += 1
+            if tmpl[t]["code_style"] is not None or nocode_ok(c):
+                break
+        spec = dict(tmpl[t])
+        spec["template"] = t
+        spec["info"] = spec["info"].replace(TEMPLATE_NAMES[t], county_name[c])
+        ts = towns_of[c]
+        if spec["fmt"] == "xls":
+            k, rows, town_sheet = 0, 0, {}
+            for town in ts:
+                if rows and rows + hh_town[town] > XLS_ROWS:
+                    k += 1
+                    rows = 0
+                town_sheet[town] = k
+                rows += hh_town[town]
+            spec["sheets"] = ["Sheet%d" % (j + 1) for j in range(k + 1)]
+            spec["town_sheet"] = town_sheet
+        elif len(spec["sheets"]) > len(ts):
+            spec["sheets"] = spec["sheets"][:len(ts)]
+        out[c] = spec
+    return out
+
+
+def province_planted(SP, counties, planned, reps):
+    """The city's planted faults, reps times: each on a county of the same layout as the city county it
+    is planted in, drawn in proportion to the county's households."""
+    r = random.Random(SEED + 6)
+    hh = collections.Counter()
+    for v in planned:
+        hh[v["county"]] += sum(v["hh"].values())
+    of_layout = collections.defaultdict(list)
+    for c in counties:
+        of_layout[SP[c]["template"]].append(c)
+    out = []
+    for _ in range(reps):
+        for code, variant, t in PLANTED:
+            cands = of_layout.get(t) or list(counties)
+            out.append((code, variant, r.choices(cands, [hh[c] for c in cands])[0]))
+    return out
+
+
+def write_readme_province(outdir, m):
+    t, sel = m["totals"], m["selection"]
+    L = ["# 农村清洁取暖改造到户清单: province-scale household lists (benchmark data)\n"]
+    L.append("Synthetic household lists made by `data-samples/generate_households.py --scale province` from the "
+             "GeoPackage that `cleanheat merge` writes from `generate.py --scale province` (seed %d; re-running "
+             "gives the same files). Not committed: benchmark data.\n" % SEED)
+    L.append("Selection: the planned villages in village-code order while their planned households stay within "
+             "%d: %d villages (%s to %s), %d households, %d counties (%d planned villages in the dataset). "
+             "The counties take the seven city layouts in turn (`layouts[code].layout_of`), the one without "
+             "codes (沾化区) only where county name and township + village name identify the villages; xls "
+             "lists are split by township into sheets of at most %d households. Planted faults: the city's "
+             "set %d times, each in a county of its layout; prior lists (2017-2021, one sheet per year) %d "
+             "times the city's size, on any village of the selected counties.\n" % (
+                 sel["target_households"], sel["planned_villages"], sel["first_village"], sel["last_village"],
+                 sel["households"], sel["counties"], sel["planned_villages_in_dataset"], XLS_ROWS,
+                 sel["fault_rounds"], sel["fault_rounds"]))
+    L.append("Totals: %d data rows, %d planned, %d prior households. Row findings by code: %s. Village "
+             "findings: %s. `expected.json` has the same structure as the city one (rules, layouts, files, "
+             "counts, planted faults, every expected row finding).\n" % (
+                 t["data_rows"], t["planned_households"], t["prior_households"],
+                 ", ".join("%s %d" % (c, n) for c, n in t["findings_by_code"].items()),
+                 ", ".join("%s %d" % (c, n) for c, n in t["village_findings_by_code"].items())))
+    L.append("| file | county | layout of | format | sheets | households |")
+    L.append("| --- | --- | --- | --- | --- | --- |")
+    for f in m["files"]:
+        lay = m["layouts"][f["county_code"]]
+        L.append("| `%s` | %s %s | %s | %s | %s | %d |" % (
+            f["file"], f["county_code"], lay["county_name"], lay["layout_of"], f["format"],
+            ", ".join(s["name"] or "CSV" for s in f["sheets"]), sum(s["households"] for s in f["sheets"])))
+    for p in m["prior"]:
+        L.append("| `%s` | all | - | xlsx | %s | %d |" % (p["file"], p["sheet"], p["households"]))
+    with open(os.path.join(outdir, "README.md"), "w", encoding="utf-8") as f:
+        f.write("\n".join(L) + "\n")
+
+
+# ---------------------------------------------------------------------------
 # main
 # ---------------------------------------------------------------------------
 
-def make(merged, outdir):
+def make(merged, outdir, target=None):
+    """target: None for the city scale; at province scale the number of households to list (planned
+    villages taken in code order while their households stay within it)."""
     villages = read_villages(merged)
     vby = {v["code"]: v for v in villages}
     county_name = {}
     for v in villages:
         county_name.setdefault(v["county"], v["county_name"])
-    missing = [c for c in COUNTIES if c not in county_name]
-    if missing:
-        sys.exit("counties missing from the villages layer: %s" % missing)
+    if target is None:
+        counties = COUNTIES
+        missing = [c for c in COUNTIES if c not in county_name]
+        if missing:
+            sys.exit("counties missing from the villages layer: %s" % missing)
     planned = [v for v in villages if v["planned"] == 1 and sum(v["hh"].values()) > 0]
     odd = [v["code"] for v in villages if (v["planned"] == 1) != (sum(v["hh"].values()) > 0)]
     if odd:
         log("note: %d villages with planned and households disagreeing (planned = 1 with no households, "
             "or households with planned = 0); only planned = 1 villages with households are listed" % len(odd))
-    SP = specs()
+    if target is None:
+        SP = specs()
+        reps, planted_list, prior_pool, places = 1, PLANTED, villages, None
+        prior_info = "填报单位：滨州市清洁取暖建设推进办公室　　　　　　填报日期：2022年10月15日"
+        file_stem = {c: county_name[c] for c in counties}
+        selection = None
+    else:
+        n_all = len(planned)
+        planned = select_planned(planned, target)
+        if not planned:
+            sys.exit("no planned village fits in %d households" % target)
+        counties = sorted({v["county"] for v in planned})
+        total = sum(sum(v["hh"].values()) for v in planned)
+        reps = max(1, int(round(total / CITY_HOUSEHOLDS)))
+        SP = province_specs(counties, villages, planned, county_name)
+        planted_list = province_planted(SP, counties, planned, reps)
+        in_sel = set(counties)
+        prior_pool = [v for v in villages if v["county"] in in_sel]
+        places = ["山东", "山东省", None, None]
+        prior_info = "填报单位：山东省清洁取暖工作专班办公室　　　　　　填报日期：2022年10月15日"
+        same = collections.Counter(county_name[c] for c in counties)
+        file_stem = {c: county_name[c] if same[county_name[c]] == 1 else "%s（%s）" % (county_name[c], c)
+                     for c in counties}
+        selection = collections.OrderedDict([
+            ("target_households", target), ("households", total), ("planned_villages", len(planned)),
+            ("planned_villages_in_dataset", n_all), ("counties", len(counties)),
+            ("first_village", planned[0]["code"]), ("last_village", planned[-1]["code"]),
+            ("fault_rounds", reps)])
+        log("province: %d of %d planned villages (%s..%s), %d households, %d counties; planted faults x%d, "
+            "prior lists x%d" % (len(planned), n_all, planned[0]["code"], planned[-1]["code"], total,
+                                 len(counties), reps, reps))
     # 沾化区 writes no codes: township + name must identify a village
     for county, spec in SP.items():
         if spec["code_style"] is None:
@@ -627,7 +801,10 @@ def make(merged, outdir):
         if v["town"] not in towns_of[v["county"]]:
             towns_of[v["county"]].append(v["town"])
     sheet_of_town = {}
-    for county in COUNTIES:
+    for county in counties:
+        if "town_sheet" in SP[county]:     # province, xls: townships over sheets of at most XLS_ROWS rows
+            sheet_of_town.update(SP[county]["town_sheet"])
+            continue
         ts = towns_of[county]
         k = len(SP[county]["sheets"])
         per = -(-len(ts) // k)
@@ -642,13 +819,13 @@ def make(merged, outdir):
             first_of_sheet.add(v["code"])
 
     r_fault = random.Random(SEED + 1)
-    faults = pick_fault_villages(planned, first_of_sheet, r_fault)
+    faults = pick_fault_villages(planned, first_of_sheet, r_fault, planted_list)
     fault_village = {v["code"]: (code, variant) for code, variant, _, v in faults}
 
     people = People(random.Random(SEED))
     r_hh = random.Random(SEED + 2)
     comp_r = random.Random(SEED + 3)
-    companies = {c: companies_for(county_name[c], comp_r) for c in COUNTIES}
+    companies = {c: companies_for(county_name[c], comp_r, places) for c in counties}
     maker = Maker(people, r_hh, companies)
 
     # --- the households of the plan ----------------------------------------
@@ -687,10 +864,10 @@ def make(merged, outdir):
         by_county[v["county"]].append(v)
     prior = {}
     for year in PRIOR_YEARS:
-        n = r_prior.randint(1500, 3000)
+        n = r_prior.randint(1500 * reps, 3000 * reps)
         rows = []
         for _ in range(n):
-            v = r_prior.choice(villages)
+            v = r_prior.choice(prior_pool)
             route = r_prior.choices(["gas", "electric", "biomass", "district_heating"], [45, 35, 12, 8])[0]
             rows.append(prior_household(v, route, year, people, r_prior))
         prior[year] = rows
@@ -790,7 +967,8 @@ def make(merged, outdir):
             continue
         elif code == "E_CODE_UNKNOWN":
             used = {norm_name(x["name"]) for x in villages if x["county"] == county}
-            name = [x for x in UNKNOWN_NAMES if norm_name(x) not in used][0]
+            name = ([x for x in UNKNOWN_NAMES if norm_name(x) not in used] or
+                    [x for x in UNKNOWN_NAMES_MORE if norm_name(x) not in used])[0]
             all_codes = {x["code"] for x in villages}
             while True:
                 ucode = v["town"] + "%03d" % r.randint(400, 599)
@@ -841,7 +1019,7 @@ def make(merged, outdir):
         last_of_town[v["town"]] = v["code"]
     for v, h in unknown_rows:
         unknown_after[last_of_town[v["town"]]].append(h)
-    county_sheets = {c: [[] for _ in SP[c]["sheets"]] for c in COUNTIES}
+    county_sheets = {c: [[] for _ in SP[c]["sheets"]] for c in counties}
     for v in planned:
         for h in blocks[v["code"]]:
             h.town_name = v["town_name"]
@@ -862,11 +1040,12 @@ def make(merged, outdir):
                 os.remove(os.path.join(d, fn))
     r_lay = random.Random(SEED + 5)
     files = []
-    for county in COUNTIES:
+    t_write = time.time()
+    for county in counties:
         spec = SP[county]
         cname = county_name[county]
         grids, infos = lay_county(county, cname, spec, county_sheets[county], r_lay)
-        fname = "%s2022年清洁取暖改造到户清单.%s" % (cname, spec["fmt"])
+        fname = "%s2022年清洁取暖改造到户清单.%s" % (file_stem[county], spec["fmt"])
         path = os.path.join(d2022, fname)
         if spec["fmt"] == "xlsx":
             write_xlsx(path, grids, author=cname + "清洁取暖办", created=FIXED_TIME)
@@ -883,8 +1062,12 @@ def make(merged, outdir):
                       "encoding": "gb18030" if spec["fmt"] == "csv" else None,
                       "sheets": [dict(i, name=i["name"] if spec["fmt"] != "csv" else "") for i in infos]})
         del grids
-    prior_files = write_prior(dprior, prior, county_name)
-    return dict(villages=villages, planned=planned, vby=vby, SP=SP, county_name=county_name,
+        if selection is not None:
+            log("  %s %s: %s, %d rows (%.0f s)" % (county, fname, "/".join(s["name"] for s in infos) or "csv",
+                                                    sum(s["households"] for s in infos), time.time() - t_write))
+    prior_files = write_prior(dprior, prior, county_name, prior_info)
+    return dict(villages=villages, planned=planned, vby=vby, SP=SP, county_name=county_name, counties=counties,
+                selection=selection,
                 county_sheets=county_sheets, files=files, prior=prior, prior_files=prior_files,
                 twice=twice, repeats=repeats, fewer_more=fewer_more, blocks=blocks, faults=faults)
 
@@ -924,7 +1107,7 @@ PRIOR_COLS = [("seq", "序号"), ("year", "改造年度"), ("county", "县（市
 USE_COLS = [("gas", "用气量（立方米）"), ("electric", "用电量（千瓦时）"), ("biomass", "生物质用量（吨）")]
 
 
-def write_prior(dprior, prior, county_name):
+def write_prior(dprior, prior, county_name, info):
     out = []
     for year in PRIOR_YEARS:
         rows = sorted(prior[year], key=lambda h: (h.vcode, ))
@@ -933,8 +1116,7 @@ def write_prior(dprior, prior, county_name):
         widths = [6, 9, 10, 12, 14, 15, 9, 20, 13, 10, 16, 16, 16]
         for i in range(len(cols)):
             g.widths[i] = widths[i]
-        r = lay_title(g, "%d年农村清洁取暖改造户名单" % year, len(cols),
-                      "填报单位：滨州市清洁取暖建设推进办公室　　　　　　填报日期：2022年10月15日", None)
+        r = lay_title(g, "%d年农村清洁取暖改造户名单" % year, len(cols), info, None)
         header_row = r + 1
         r = lay_headers(g, r, [(k, t, None) for k, t in cols], False)
         first = r + 1
@@ -1015,7 +1197,7 @@ def manifest(st, merged):
     status = collections.Counter()
     twice_first = {id(c): h0 for h0, c in st["twice"]}
     repeat_prior = {id(h): ph for h, ph in st["repeats"]}
-    for county in COUNTIES:
+    for county in st["counties"]:
         spec = SP[county]
         for sheet in st["county_sheets"][county]:
             for block in sheet:
@@ -1097,6 +1279,8 @@ def manifest(st, merged):
             ("declined_no", spec["declined_no"] or None),
             ("total_row", spec["total"]), ("notes", spec["notes"]),
         ])
+        if "template" in spec:       # province: the city county whose layout this county uses
+            layouts[f["county_code"]]["layout_of"] = "%s %s" % (spec["template"], TEMPLATE_NAMES[spec["template"]])
     totals = collections.OrderedDict([
         ("planned_households", sum(planned_per_county.values())),
         ("data_rows", sum(rows_per_county.values())),
@@ -1111,7 +1295,11 @@ def manifest(st, merged):
     ])
     m = collections.OrderedDict([
         ("generator", "data-samples/generate_households.py"), ("seed", SEED),
-        ("villages", os.path.basename(merged)), ("fill_date", FILL_DATE.isoformat()),
+        ("villages", os.path.basename(merged)), ("fill_date", FILL_DATE.isoformat())])
+    if st.get("selection"):
+        m["scale"] = "province"
+        m["selection"] = st["selection"]
+    m.update([
         ("rules", RULES),
         ("layouts", layouts),
         ("files", [collections.OrderedDict([
@@ -1123,7 +1311,7 @@ def manifest(st, merged):
         ("households_per_county", collections.OrderedDict(
             (c, collections.OrderedDict([("planned", planned_per_county[c]), ("data_rows", rows_per_county[c]),
                                          ("distinct", distinct_per_county[c]), ("counted", counted[c])]))
-            for c in COUNTIES)),
+            for c in st["counties"])),
         ("totals", totals),
         ("prior", [collections.OrderedDict([("file", "prior/" + p["file"])] +
                                            [(k, p[k]) for k in p if k != "file"]) for p in st["prior_files"]]),
@@ -1587,19 +1775,27 @@ def write_readme(outdir, m):
 def main():
     ap = argparse.ArgumentParser(description="Write sample household lists (到户清单).")
     ap.add_argument("merged", help="merged GeoPackage (cleanheat merge output) with layer villages")
-    ap.add_argument("--out", default=os.path.join(HERE, "households"),
-                    help="output folder (default: data-samples/households)")
-    ap.add_argument("--scale", choices=["city", "province"], default="city")
+    ap.add_argument("--out", help="output folder (default: data-samples/households; province: "
+                                  "data-samples/large/households, which git ignores)")
+    ap.add_argument("--scale", choices=["city", "province"], default="city",
+                    help="city: the merged city samples, all planned villages; province: the merged "
+                         "generate.py --scale province data, the planned villages in code order up to --households")
+    ap.add_argument("--households", type=int, default=2000000,
+                    help="province scale: households to list, about (default: 2000000)")
     ap.add_argument("--no-verify", action="store_true", help="skip re-reading the files")
     args = ap.parse_args()
-    if args.scale != "city":
-        sys.exit("--scale province is not implemented yet")
+    province = args.scale == "province"
+    if args.out is None:
+        args.out = os.path.join(HERE, "large", "households") if province else os.path.join(HERE, "households")
     t0 = time.time()
-    st = make(args.merged, args.out)
+    st = make(args.merged, args.out, args.households if province else None)
     m = manifest(st, args.merged)
     with open(os.path.join(args.out, "expected.json"), "w", encoding="utf-8") as f:
         f.write(dump_json(m))
-    write_readme(args.out, m)
+    if province:
+        write_readme_province(args.out, m)
+    else:
+        write_readme(args.out, m)
     t = m["totals"]
     log("wrote %d lists (%d household rows, %d planned) and %d prior lists (%d households) into %s in %.1f s" % (
         len(m["files"]), t["data_rows"], t["planned_households"], len(m["prior"]), t["prior_households"],

@@ -4,10 +4,12 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <cpl_minixml.h>
 #include <gdal_priv.h>
 #include <ogrsf_frmts.h>
 
 #include <algorithm>
+#include <map>
 #include <memory>
 #include <set>
 #include <nlohmann/json.hpp>
@@ -286,4 +288,62 @@ TEST(DatasetCli, EverySpatialLayerIsIndexedWithItsExtentAndTheIndexFollowsAnEdit
     stations->SetSpatialFilter(nullptr);
     ds.reset();
     EXPECT_EQ(integrity_check(gpkg), "ok");
+}
+
+// The dataset carries QGIS layer styles made from the same styles/*.json as the printed maps: valid
+// QML for each, the colour of every class the style file's.
+TEST(DatasetCli, QgisLayerStylesAreTheMapStylesWithTheirColours) {
+    const auto dir = temp_dir();
+    const auto gpkg = merge_samples(dir);
+    const auto rows = read_layer(gpkg, "layer_styles");
+    ASSERT_FALSE(rows.empty());
+    std::map<std::string, int> defaults;
+    std::set<std::string> names;
+    for (const auto& r : rows) {
+        names.insert(r.at("styleName"));
+        defaults[r.at("f_table_name")] += r.at("useAsDefault") == "1";
+        EXPECT_EQ(r.at("f_geometry_column"), "geom");
+        CPLXMLNode* root = CPLParseXMLString(r.at("styleQML").c_str());
+        ASSERT_TRUE(root) << r.at("styleName");
+        EXPECT_TRUE(CPLGetXMLNode(root, "=qgis.renderer-v2")) << r.at("styleName");
+        CPLDestroyXMLNode(root);
+    }
+    for (const auto& [table, n] : defaults) EXPECT_EQ(n, 1) << table << ": one default style";
+    for (const char* name : {"route: 规划技术路线（村庄数）", "stations: 服务范围（服务半径）"})
+        EXPECT_EQ(names.count(name), 1u) << name;
+    // the route style: each category's value, label and colour as styles/route.json has them
+    const auto style = nlohmann::json::parse(read_file(source_dir() / "styles" / "route.json"));
+    const auto& fill = style.at("layers").at(0).at("fill");
+    std::string qml;
+    for (const auto& r : rows)
+        if (r.at("styleName").rfind("route:", 0) == 0) qml = r.at("styleQML");
+    CPLXMLNode* root = CPLParseXMLString(qml.c_str());
+    ASSERT_TRUE(root);
+    const CPLXMLNode* renderer = CPLGetXMLNode(root, "=qgis.renderer-v2");
+    EXPECT_STREQ(CPLGetXMLValue(renderer, "attr", ""), fill.at("field").get<std::string>().c_str());
+    std::map<std::string, std::string> colour_of_symbol, symbol_of_value, label_of_value;
+    for (const CPLXMLNode* s = CPLGetXMLNode(renderer, "symbols")->psChild; s; s = s->psNext) {
+        if (s->eType != CXT_Element) continue;
+        for (const CPLXMLNode* o = CPLGetXMLNode(s, "layer.Option")->psChild; o; o = o->psNext)
+            if (o->eType == CXT_Element && std::string(CPLGetXMLValue(o, "name", "")) == "color")
+                colour_of_symbol[CPLGetXMLValue(s, "name", "")] = CPLGetXMLValue(o, "value", "");
+    }
+    for (const CPLXMLNode* c = CPLGetXMLNode(renderer, "categories")->psChild; c; c = c->psNext)
+        if (c->eType == CXT_Element) {
+            symbol_of_value[CPLGetXMLValue(c, "value", "")] = CPLGetXMLValue(c, "symbol", "");
+            label_of_value[CPLGetXMLValue(c, "value", "")] = CPLGetXMLValue(c, "label", "");
+        }
+    CPLDestroyXMLNode(root);
+    auto rgba = [](const std::string& hex) {
+        const auto v = [&](int at) { return std::to_string(std::stoi(hex.substr(static_cast<std::size_t>(at), 2), nullptr, 16)); };
+        return v(1) + "," + v(3) + "," + v(5) + ",255";
+    };
+    for (const auto& c : fill.at("categories")) {
+        const std::string value = c.at("value");
+        ASSERT_EQ(symbol_of_value.count(value), 1u) << value;
+        EXPECT_EQ(label_of_value[value], c.at("label").get<std::string>());
+        EXPECT_EQ(colour_of_symbol[symbol_of_value[value]], rgba(c.at("color"))) << value;
+    }
+    EXPECT_EQ(colour_of_symbol[symbol_of_value[""]], rgba(fill.at("other").at("color")));  // every other value
+    EXPECT_EQ(symbol_of_value.size(), fill.at("categories").size() + 1);
 }

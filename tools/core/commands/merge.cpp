@@ -24,6 +24,7 @@
 #include "io/pg_connection.hpp"
 #include "geo/crs.hpp"
 #include "geo/gcj02_check.hpp"
+#include "render/qml.hpp"
 #include "geo/reproject.hpp"
 #include "io/atomic_output.hpp"
 #include "io/file_info.hpp"
@@ -37,6 +38,8 @@
 namespace cleanheat {
 namespace fs = std::filesystem;
 namespace {
+
+const std::string kEmpty, kGeom = "geom";  // (layer_styles: no catalog or schema in a GeoPackage)
 
 // What the plan says for one village, summed over its loaded rows.
 struct VillagePlan {
@@ -666,6 +669,28 @@ MergeResult merge(const MergeOptions& options, Progress& progress) {
         for (const auto& [key, value] : rows) {
             insert.text(0, key);
             insert.text(1, value);
+            insert.insert();
+        }
+    }
+    {  // the map styles as QGIS layer styles, so that QGIS shows what the printed maps show
+        BulkInsert insert(writer, "layer_styles");
+        const fs::path styles = default_style_file("route.json").parent_path();
+        const auto has_field = [](const std::string& table, const std::string& field) {
+            for (const auto& t : dataset::tables())
+                if (table == t.name)
+                    for (const auto& c : t.columns)
+                        if (field == c.name) return true;
+            return false;
+        };
+        for (const auto& style : styles.empty() ? std::vector<QgisStyle>{} : qgis_styles(styles, has_field)) {
+            int k = 0;
+            for (const std::string* v : {&kEmpty, &kEmpty, &style.table, &kGeom, &style.name, &style.qml, &kEmpty})
+                insert.text(k++, *v);
+            insert.integer(k++, style.use_as_default ? 1 : 0);
+            insert.text(k++, style.description);
+            insert.text(k++, "cleanheat");
+            insert.text(k++, "");
+            insert.null(k++);  // update_time: none, so that the same inputs make the same dataset
             insert.insert();
         }
     }

@@ -122,6 +122,25 @@ std::vector<Table> declare() {
                   {"refused", T},
                   {"mapping", T}}});
     t.push_back({"run_info", "运行信息", "merge", false, true, Key::fid, {{"key", T}, {"value", T}}});
+    // QGIS's own table of layer styles: the map styles as QML (render/qml.hpp), read by QGIS when it
+    // opens a layer, so that it shows the printed maps' colours and classes
+    t.push_back({"layer_styles",
+                 "QGIS图层样式（由styles/*.json生成）", "merge",
+                 false,
+                 true,
+                 Key::fid,
+                 {{"f_table_catalog", T},
+                  {"f_table_schema", T},
+                  {"f_table_name", T},
+                  {"f_geometry_column", T},
+                  {"styleName", T},
+                  {"styleQML", T},
+                  {"styleSLD", T},
+                  {"useAsDefault", I},
+                  {"description", T},
+                  {"owner", T},
+                  {"ui", T},
+                  {"update_time", T}}});
     t.push_back({"run_log",
                  "运行记录", "merge",
                  false,
