@@ -6,9 +6,11 @@
 #include <cairo.h>
 #include <gtest/gtest.h>
 #include <gdal_priv.h>
+#include <ogr_api.h>
 #include <ogr_geometry.h>
 #include <ogrsf_frmts.h>
 
+#include <array>
 #include <cmath>
 #include <fstream>
 #include <map>
@@ -137,6 +139,33 @@ TEST(StationsCli, EachVillageIsMeasuredToItsNearestStationAndThePlannedBeyondThe
     const auto dir = temp_dir();
     const auto gpkg = merge_samples(dir);
     const auto xlsx = dir / "stations.xlsx";
+    {  // one village with a courtyard cut out off its centre (a hole moves the centre away from it)
+        GDALAllRegister();
+        std::unique_ptr<GDALDataset> ds(GDALDataset::Open(gpkg.c_str(), GDAL_OF_VECTOR | GDAL_OF_UPDATE));
+        OGRLayer* villages = ds->GetLayerByName("villages");
+        std::unique_ptr<OGRFeature> v(villages->GetNextFeature());
+        ASSERT_TRUE(v);
+        auto* polygon = v->GetGeometryRef()->clone();
+        OGRPolygon* shell = wkbFlatten(polygon->getGeometryType()) == wkbMultiPolygon
+                                ? polygon->toMultiPolygon()->getGeometryRef(0)
+                                : polygon->toPolygon();
+        OGREnvelope e;
+        shell->getEnvelope(&e);
+        std::unique_ptr<OGRGeometry> on(
+            OGRGeometry::FromHandle(OGR_G_PointOnSurface(OGRGeometry::ToHandle(static_cast<OGRGeometry*>(shell)))));
+        ASSERT_TRUE(on);
+        const OGRPoint inside = *on->toPoint();
+        const double r = std::min(e.MaxX - e.MinX, e.MaxY - e.MinY) / 8;
+        OGRLinearRing hole;
+        for (const auto& [dx, dy] : std::vector<std::pair<double, double>>{{-1, -1}, {-1, 1}, {1, 1}, {1, -1}, {-1, -1}})
+            hole.addPoint(inside.getX() + dx * r, inside.getY() + dy * r);
+        OGRPolygon square;
+        square.addRing(&hole);
+        ASSERT_TRUE(shell->Contains(&square));
+        shell->addRing(&hole);
+        v->SetGeometryDirectly(polygon);
+        ASSERT_EQ(villages->SetFeature(v.get()), OGRERR_NONE);
+    }
     ASSERT_EQ(run_cli({"stations", gpkg.string(), "--stations", sample_stations(), "-o", xlsx.string(), "--quiet"}).exit_code, 1);
     // the stations as written (points in the dataset's CRS), measured here with OGR (GEOS)
     std::vector<std::pair<std::string, std::unique_ptr<OGRGeometry>>> stations;
@@ -278,8 +307,109 @@ TEST(StationsCli, InTheDatabaseTheResultsAreTheFilesAndAUnitReadsItsOwnStations)
     const std::string binchen = pg.login_role("binchen", "cleanheat_unit_371602");
     const cleanheat::PgConnection unit(pg.conninfo(binchen));
     EXPECT_EQ(unit.query("SELECT string_agg(DISTINCT county_code, ',') FROM cleanheat.stations").text(0, 0), "371602");
+    // its findings too, also of the rows that were not loaded (a township of its own named twice)
+    EXPECT_EQ(unit.query("SELECT string_agg(DISTINCT county_code, ',') FROM cleanheat.station_findings").text(0, 0), "371602");
+    EXPECT_NE(unit.query("SELECT count(*) FROM cleanheat.station_findings WHERE code = 'E_STATION_DUPLICATE'").text(0, 0), "0");
     const std::string viewer = pg.login_role("viewer", "cleanheat_viewer");
     const cleanheat::PgConnection view(pg.conninfo(viewer));
     EXPECT_EQ(view.query("SELECT count(*) FROM cleanheat.stations").text(0, 0),
               pg.admin_sql("SELECT count(*) FROM cleanheat.stations"));
+}
+
+TEST(StationsCli, TownshipsOfTheSameNameAreToldApartByTheCountyColumnOrWhereTheStationStands) {
+    const auto dir = temp_dir();
+    const auto gpkg = merge_samples(dir);
+    // two counties with a township of the same name: 滨城区's first township's name given to one of 沾化区's
+    const auto villages = features(gpkg, "villages");
+    std::string name_a, code_a, county_a, county_a_name, code_b, county_b, county_b_name, x, y;
+    for (const auto& v : villages)
+        if (v.at("planned") == "1" && code_a.empty()) {
+            name_a = v.at("township_name"), code_a = v.at("township_code"), county_a = v.at("county_code");
+            county_a_name = v.at("county_name");
+            auto g = from_wkt(v.at("geometry"));
+            std::unique_ptr<OGRGeometry> on(OGRGeometry::FromHandle(OGR_G_PointOnSurface(OGRGeometry::ToHandle(g.get()))));
+            const OGRPoint& p = *on->toPoint();
+            char text[64];
+            std::snprintf(text, sizeof text, "%.3f", p.getX());
+            x = text;
+            std::snprintf(text, sizeof text, "%.3f", p.getY());
+            y = text;
+        }
+    for (const auto& v : villages)
+        if (v.at("county_code") != county_a && code_b.empty())
+            code_b = v.at("township_code"), county_b = v.at("county_code"), county_b_name = v.at("county_name");
+    ASSERT_FALSE(code_b.empty());
+    {  // (through GDAL: the layer's index triggers call its SQL functions)
+        GDALAllRegister();
+        std::unique_ptr<GDALDataset> ds(GDALDataset::Open(gpkg.c_str(), GDAL_OF_VECTOR | GDAL_OF_UPDATE));
+        ds->ExecuteSQL(("UPDATE villages SET township_name = '" + name_a + "' WHERE township_code = '" + code_b + "'").c_str(),
+                       nullptr, nullptr);
+    }
+    // (the points in the dataset's CRS, as x/y columns with the CRS named)
+    const auto csv = dir / "stations.csv";
+    std::ofstream(csv) << "名称,乡镇,电话,县区,x,y\n"
+                       << "甲站," << name_a << ",0543-1,," << x << "," << y << "\n"               // where it stands: A's
+                       << "乙站," << name_a << ",0543-2," << county_b_name << "," << x << "," << y << "\n"  // the column: B's
+                       << "丙站," << name_a << ",0543-3,," << 0 << "," << 0 << "\n";               // neither
+    const auto r = run_cli({"stations", gpkg.string(), "--stations", csv.string(), "--stations-crs", "EPSG:4527", "--json"});
+    ASSERT_EQ(r.exit_code, 1) << r.err;
+    std::map<std::string, std::string> township_of;
+    for (const auto& s : features(gpkg, "stations")) township_of[s.at("name")] = s.at("county_code") + "/" + s.at("township_code");
+    EXPECT_EQ(township_of["甲站"], county_a + "/" + code_a);
+    EXPECT_EQ(township_of["乙站"], county_b + "/" + code_b);
+    EXPECT_EQ(township_of.count("丙站"), 0u);
+    const auto found = row_findings(gpkg);
+    EXPECT_TRUE(found.count({"E_STATION_OUTSIDE_AREA", 4}) || found.count({"E_STATION_TOWNSHIP_AMBIGUOUS", 4})) << r.out;
+    EXPECT_EQ(found.count({"W_STATION_OUTSIDE_TOWNSHIP", 3}), 1u);  // 乙站 stands in A's township
+}
+
+TEST(StationsCli, AWorkbookWithATitleAndAFewRowsWithOneSwappedAreReadRowByRow) {
+    const auto dir = temp_dir();
+    const auto gpkg = merge_samples(dir);
+    ASSERT_EQ(run_cli({"stations", gpkg.string(), "--stations", sample_stations(), "--quiet"}).exit_code, 1);
+    // five good stations of the sample, lon/lat as text, under a title row; a bad township on line 5
+    std::vector<std::array<std::string, 4>> good;  // name, township, lon, lat
+    for (const auto& s : features(sample_stations(), "运维服务站")) {
+        if (good.size() == 5) break;
+        if (s.at("geometry").empty() || s.at("服务站名称").empty() || s.at("服务电话").empty()) continue;
+        auto p = from_wkt(s.at("geometry"));
+        char lon[32], lat[32];
+        std::snprintf(lon, sizeof lon, "%.6f", p->toPoint()->getX());
+        std::snprintf(lat, sizeof lat, "%.6f", p->toPoint()->getY());
+        if (p->toPoint()->getX() < 100) continue;
+        good.push_back({s.at("服务站名称"), s.at("所属乡镇"), lon, lat});
+    }
+    ASSERT_EQ(good.size(), 5u);
+    std::vector<XlsxCell> cells = {text_cell(0, 0, "运维服务站名单"), text_cell(1, 0, "服务站名称"), text_cell(1, 1, "所属乡镇（街道）"),
+                                   text_cell(1, 2, "联系电话"),     text_cell(1, 3, "经度（°）"),  text_cell(1, 4, "纬度（°）")};
+    int row = 2;
+    for (const auto& g : good) {
+        if (row == 4) {  // line 5 of the sheet
+            for (int c = 0; c < 5; ++c)
+                cells.push_back(text_cell(row, c, std::vector<std::string>{"错站", "不存在镇", "0543-9", g[2], g[3]}[c]));
+            ++row;
+        }
+        for (int c = 0; c < 5; ++c)
+            cells.push_back(text_cell(row, c, std::vector<std::string>{g[0], g[1], "0543-1", g[2], g[3]}[c]));
+        ++row;
+    }
+    const auto xlsx = dir / "服务站.xlsx";
+    write_xlsx(xlsx, {{"服务站", cells, {}}});
+    auto r = run_cli({"stations", gpkg.string(), "--stations", xlsx.string(), "--json"});
+    ASSERT_EQ(r.exit_code, 1) << r.err;
+    EXPECT_EQ(row_findings(gpkg), (std::set<std::pair<std::string, int>>{{"E_STATION_TOWNSHIP_UNKNOWN", 5}}));
+    EXPECT_EQ(features(gpkg, "stations").size(), 5u);
+    // a CSV of five, one with longitude and latitude swapped: that row refused, the others read as lon/lat
+    const auto csv = dir / "five.csv";
+    {
+        std::ofstream out(csv);
+        out << "名称,乡镇,电话,经度,纬度\n";
+        for (std::size_t i = 0; i < good.size(); ++i)
+            out << good[i][0] << "," << good[i][1] << ",0543-1," << (i == 2 ? good[i][3] : good[i][2]) << ","
+                << (i == 2 ? good[i][2] : good[i][3]) << "\n";
+    }
+    r = run_cli({"stations", gpkg.string(), "--stations", csv.string(), "--json"});
+    ASSERT_EQ(r.exit_code, 1) << r.err;
+    EXPECT_EQ(row_findings(gpkg), (std::set<std::pair<std::string, int>>{{"E_STATION_OUTSIDE_AREA", 4}}));
+    EXPECT_EQ(features(gpkg, "stations").size(), 4u);
 }

@@ -29,6 +29,7 @@
 #include "io/gpkg_sql.hpp"
 #include "io/gpkg_writer.hpp"
 #include "io/pg_connection.hpp"
+#include "io/table_reader.hpp"
 #include "report/xlsx_report.hpp"
 
 namespace cleanheat {
@@ -62,24 +63,31 @@ struct Fields {
     int name = -1, township = -1, phone = -1, county = -1, lon = -1, lat = -1;
 };
 
-int find_field(OGRFeatureDefn* defn, std::initializer_list<const char*> names) {
-    for (int i = 0; i < defn->GetFieldCount(); ++i) {
-        const std::string field = lower_ascii(normalise_header(defn->GetFieldDefn(i)->GetNameRef()));
-        for (const char* name : names)
-            if (field == lower_ascii(normalise_header(name))) return i;
+// The column of a header among `headers` (normalised: case, full-width, brackets, a unit in
+// brackets after it: 经度（°）), or -1.
+int find_column(const std::vector<std::string>& headers, std::initializer_list<const char*> names) {
+    for (std::size_t i = 0; i < headers.size(); ++i) {
+        std::string field = lower_ascii(normalise_header(headers[i]));
+        for (int pass = 0; pass < 2; ++pass) {
+            for (const char* name : names)
+                if (field == lower_ascii(normalise_header(name))) return static_cast<int>(i);
+            const auto bracket = field.find('(');  // "经度(°)", "所属乡镇(街道)": the words before the bracket
+            if (bracket == std::string::npos || bracket == 0) break;
+            field = field.substr(0, bracket);
+        }
     }
     return -1;
 }
 
-Fields find_fields(OGRFeatureDefn* defn) {
+Fields find_fields(const std::vector<std::string>& headers) {
     Fields f;
-    f.name = find_field(defn, {"名称", "服务站", "服务站名称", "站点名称", "站名", "运维服务站", "运维服务站名称", "name"});
-    f.township = find_field(defn, {"乡镇", "乡镇(街道)", "乡镇街道", "所属乡镇", "所在乡镇", "服务乡镇", "乡镇名称",
-                                   "乡镇(街道)名称", "township"});
-    f.phone = find_field(defn, {"电话", "联系电话", "服务电话", "值班电话", "服务热线", "phone", "tel", "telephone"});
-    f.county = find_field(defn, {"县(市、区)", "县市区", "县区", "所属县区", "单位", "county"});
-    f.lon = find_field(defn, {"经度", "东经", "lon", "lng", "longitude", "x", "x坐标"});
-    f.lat = find_field(defn, {"纬度", "北纬", "lat", "latitude", "y", "y坐标"});
+    f.name = find_column(headers, {"名称", "服务站", "服务站名称", "站点名称", "站名", "运维服务站", "运维服务站名称", "name"});
+    f.township = find_column(headers, {"乡镇", "乡镇(街道)", "乡镇街道", "所属乡镇", "所在乡镇", "服务乡镇", "乡镇名称",
+                                       "乡镇(街道)名称", "township"});
+    f.phone = find_column(headers, {"电话", "联系电话", "服务电话", "值班电话", "服务热线", "phone", "tel", "telephone"});
+    f.county = find_column(headers, {"县(市、区)", "县市区", "县区", "所属县区", "单位", "county"});
+    f.lon = find_column(headers, {"经度", "东经", "lon", "lng", "longitude", "x", "x坐标"});
+    f.lat = find_column(headers, {"纬度", "北纬", "lat", "latitude", "y", "y坐标"});
     return f;
 }
 
@@ -113,12 +121,90 @@ bool parse_coordinate(const std::string& text, double& v) {
     return std::isfinite(v);
 }
 
-StationSource read_station_source(const StationsOptions& options) {
-    ensure_gdal();
+void refuse_missing_columns(const StationSource& s, const std::vector<std::string>& headers, bool has_geometry) {
+    std::string missing;
+    if (s.fields.name < 0) missing += "服务站名称 (名称/服务站名称/name)";
+    if (s.fields.township < 0) missing += std::string(missing.empty() ? "" : ", ") + "乡镇 (乡镇/所属乡镇/township)";
+    if (s.fields.phone < 0) missing += std::string(missing.empty() ? "" : ", ") + "电话 (联系电话/服务电话/phone)";
+    if (!has_geometry && (s.fields.lon < 0 || s.fields.lat < 0))
+        missing += std::string(missing.empty() ? "" : ", ") + "位置 (点几何，或经度、纬度两列)";
+    if (missing.empty()) return;
+    std::string present;
+    for (const auto& h : headers) present += (present.empty() ? "" : ", ") + h;
+    throw InputError(s.file + ": " + (s.layer.empty() ? "" : "layer " + s.layer + ": ") + "no column for " + missing +
+                         " (columns: " + (present.empty() ? "none" : present) + ")",
+                     "name, township and phone of every station are needed; nothing was loaded");
+}
+
+void set_field_names(StationSource& s, const std::vector<std::string>& headers) {
+    s.name_field = headers[static_cast<std::size_t>(s.fields.name)];
+    s.township_field = headers[static_cast<std::size_t>(s.fields.township)];
+    s.phone_field = headers[static_cast<std::size_t>(s.fields.phone)];
+}
+
+void read_coordinates(RawStation& r, const std::string& field, const std::string& lon, const std::string& lat) {
+    r.location_field = field;
+    r.location_text = lon + ", " + lat;
+    r.located = parse_coordinate(lon, r.x) && parse_coordinate(lat, r.y);
+}
+
+// A table (CSV in UTF-8 or GB18030, XLSX, XLS, ODS) through the project's reader: the header found
+// among the first rows (a title above it is common), the rows numbered as the spreadsheet shows
+// them, blank rows skipped. The phones are kept as written (service numbers, not personal data).
+StationSource read_station_table(const StationsOptions& options) {
     StationSource s;
     s.file = options.stations;
+    const Table table = read_table(options.stations, true);
+    const Sheet* sheet = nullptr;
+    for (const auto& candidate : table.sheets)
+        if (options.stations_layer.empty() ? !sheet : candidate.name == options.stations_layer) sheet = &candidate;
+    if (!sheet)
+        throw InputError(options.stations + ": " +
+                         (options.stations_layer.empty() ? "holds no sheet" : "no sheet named '" + options.stations_layer + "'"));
+    s.layer = sheet->name;
+    std::size_t header = 0;
+    std::vector<std::string> headers;
+    for (std::size_t i = 0; i < sheet->rows.size() && i < 10; ++i) {  // the first row naming the needed columns
+        const Fields f = find_fields(sheet->rows[i].cells);
+        if (f.name >= 0 && f.township >= 0) {
+            header = i;
+            headers = sheet->rows[i].cells;
+            break;
+        }
+    }
+    if (headers.empty() && !sheet->rows.empty()) headers = sheet->rows.front().cells;
+    s.fields = find_fields(headers);
+    refuse_missing_columns(s, headers, false);
+    set_field_names(s, headers);
+    const std::string location = headers[static_cast<std::size_t>(s.fields.lon)];
+    for (std::size_t i = header + 1; i < sheet->rows.size(); ++i) {
+        const TableRow& row = sheet->rows[i];
+        if (row.blank()) continue;
+        RawStation r;
+        r.row = row.number;
+        auto cell = [&](int c) { return c < 0 ? std::string() : trim(row.cell(static_cast<std::size_t>(c))); };
+        r.name = cell(s.fields.name);
+        r.township = cell(s.fields.township);
+        r.phone = cell(s.fields.phone);
+        r.county = cell(s.fields.county);
+        read_coordinates(r, location, cell(s.fields.lon), cell(s.fields.lat));
+        s.rows.push_back(std::move(r));
+    }
+    return s;
+}
+
+bool is_table_file(const std::string& path) {
+    const std::string ext = lower_ascii(fs::path(path).extension().string());
+    return ext == ".csv" || ext == ".xlsx" || ext == ".xls" || ext == ".ods" || ext == ".txt";
+}
+
+StationSource read_station_source(const StationsOptions& options) {
+    ensure_gdal();
     std::error_code ec;
     if (!fs::exists(options.stations, ec)) throw InputError(options.stations + ": no such file");
+    if (is_table_file(options.stations)) return read_station_table(options);
+    StationSource s;
+    s.file = options.stations;
     GdalErrorCapture capture;
     std::unique_ptr<GDALDataset> ds(
         GDALDataset::Open(options.stations.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY, nullptr, nullptr));
@@ -140,33 +226,20 @@ StationSource read_station_source(const StationsOptions& options) {
     }
     s.layer = layer->GetName();
     OGRFeatureDefn* defn = layer->GetLayerDefn();
-    s.fields = find_fields(defn);
+    std::vector<std::string> headers;
+    for (int i = 0; i < defn->GetFieldCount(); ++i) headers.emplace_back(defn->GetFieldDefn(i)->GetNameRef());
+    s.fields = find_fields(headers);
     const bool has_geometry = defn->GetGeomFieldCount() > 0;
-    std::string missing;
-    if (s.fields.name < 0) missing += "服务站名称 (名称/服务站名称/name)";
-    if (s.fields.township < 0) missing += std::string(missing.empty() ? "" : ", ") + "乡镇 (乡镇/所属乡镇/township)";
-    if (s.fields.phone < 0) missing += std::string(missing.empty() ? "" : ", ") + "电话 (联系电话/服务电话/phone)";
-    if (!has_geometry && (s.fields.lon < 0 || s.fields.lat < 0))
-        missing += std::string(missing.empty() ? "" : ", ") + "位置 (点几何，或经度、纬度两列)";
-    if (!missing.empty()) {
-        std::string present;
-        for (int i = 0; i < defn->GetFieldCount(); ++i) present += std::string(i ? ", " : "") + defn->GetFieldDefn(i)->GetNameRef();
-        throw InputError(options.stations + ": layer " + s.layer + ": no column for " + missing + " (columns: " +
-                             (present.empty() ? "none" : present) + ")",
-                         "name, township and phone of every station are needed; nothing was loaded");
-    }
-    s.name_field = defn->GetFieldDefn(s.fields.name)->GetNameRef();
-    s.township_field = defn->GetFieldDefn(s.fields.township)->GetNameRef();
-    s.phone_field = defn->GetFieldDefn(s.fields.phone)->GetNameRef();
+    refuse_missing_columns(s, headers, has_geometry);
+    set_field_names(s, headers);
     if (const OGRSpatialReference* srs = layer->GetSpatialRef()) s.declared.reset(srs->Clone());
-    // a table's row as a spreadsheet shows it (its header on line 1); a GIS layer's feature id
+    // a feature's row: its FID, a Shapefile's record number counted from 1 as dBase does
     const char* driver = ds->GetDriver() ? ds->GetDriver()->GetDescription() : "";
-    const bool table = std::strcmp(driver, "CSV") == 0 || std::strcmp(driver, "XLSX") == 0 ||
-                       std::strcmp(driver, "ODS") == 0 || std::strcmp(driver, "XLS") == 0;
+    const int first = std::strcmp(driver, "ESRI Shapefile") == 0 ? 1 : 0;
     layer->ResetReading();
     for (std::unique_ptr<OGRFeature> f(layer->GetNextFeature()); f; f.reset(layer->GetNextFeature())) {
         RawStation r;
-        r.row = static_cast<int>(f->GetFID()) + (table ? 1 : 0);
+        r.row = static_cast<int>(f->GetFID()) + first;
         r.name = field_text(*f, s.fields.name);
         r.township = field_text(*f, s.fields.township);
         r.phone = field_text(*f, s.fields.phone);
@@ -192,10 +265,8 @@ StationSource read_station_source(const StationsOptions& options) {
                 r.location_text = text;
             }
         } else if (s.fields.lon >= 0 && s.fields.lat >= 0) {
-            const std::string lon = field_text(*f, s.fields.lon), lat = field_text(*f, s.fields.lat);
-            r.location_field = defn->GetFieldDefn(s.fields.lon)->GetNameRef();
-            r.location_text = lon + ", " + lat;
-            r.located = parse_coordinate(lon, r.x) && parse_coordinate(lat, r.y);
+            read_coordinates(r, headers[static_cast<std::size_t>(s.fields.lon)], field_text(*f, s.fields.lon),
+                             field_text(*f, s.fields.lat));
         } else {
             r.location_field = "位置（几何）";
         }
@@ -338,14 +409,26 @@ struct Check {
             const auto it = townships_by_code.find(code.digits.substr(0, std::min<std::size_t>(9, code.digits.size())));
             if (it != townships_by_code.end()) return static_cast<long long>(it->second);
         }
-        std::vector<std::size_t> candidates;
-        const auto [from, to] = townships_by_key.equal_range(township_name_key(r.township));
-        for (auto it = from; it != to; ++it) candidates.push_back(it->second);
-        if (candidates.size() > 1 && !r.county.empty()) {  // the county column decides
-            std::vector<std::size_t> in_county;
+        // the name as written first; else the same name with 镇/乡/街道 left off on either side
+        const std::string written = strip_spaces(to_halfwidth(r.township)), key = township_name_key(r.township);
+        std::vector<std::size_t> candidates, loose;
+        for (const std::string& k : {key, written}) {
+            const auto [from, to] = townships_by_key.equal_range(k);
+            for (auto it = from; it != to; ++it) {
+                auto& list = strip_spaces(to_halfwidth(townships[it->second].name)) == written ? candidates : loose;
+                if (std::find(list.begin(), list.end(), it->second) == list.end()) list.push_back(it->second);
+            }
+        }
+        if (candidates.empty()) candidates = loose;
+        // a county column that names a unit of the dataset decides (and contradicts a township not in it)
+        std::vector<std::size_t> in_county;
+        bool county_known = false;
+        for (const auto& t : townships)
+            county_known = county_known || (!r.county.empty() && (t.county_code == r.county ||
+                                                                  unit_name_key(t.county_name) == unit_name_key(r.county)));
+        if (county_known) {
             for (std::size_t t : candidates)
-                if (townships[t].county_code == r.county ||
-                    unit_name_key(townships[t].county_name) == unit_name_key(r.county))
+                if (townships[t].county_code == r.county || unit_name_key(townships[t].county_name) == unit_name_key(r.county))
                     in_county.push_back(t);
             candidates = in_county;
         }
@@ -378,7 +461,7 @@ std::string km_text(double metres) {
 }
 
 std::unique_ptr<AtomicOutput> write_workbook(const StationsOptions& options, const Check& c, const StationsResult& result) {
-    XlsxWorkbook book(options.output, options.overwrite, {fs::path(options.stations)});
+    XlsxWorkbook book(options.output, options.overwrite, {fs::path(options.stations), fs::path(options.merged)});
     const std::string radius = km_text(c.radius_m);
     {
         XlsxTable t = book.table(xlsx_table_spec("服务站", "农村清洁取暖运维服务站一览表", "单位：个、户、公里",
@@ -476,10 +559,14 @@ StationsResult check_database(const StationsOptions& options, Progress& progress
     if (!options.output.empty()) local.output = fs::path(through.path()).parent_path() / "stations.xlsx";
     local.overwrite = true;
     StationsResult result = check_stations(local, progress);
-    through.commit();
     result.outputs.clear();
+    if (target) {  // beside its target before the database commits: a folder that cannot take it stops the run
+        std::error_code ec;
+        fs::copy_file(local.output, target->partial(), fs::copy_options::overwrite_existing, ec);
+        if (ec) throw OutputError(options.output.string() + ": cannot write: " + ec.message());
+    }
+    through.commit();
     if (target) {
-        fs::copy_file(local.output, target->partial(), fs::copy_options::overwrite_existing);
         target->commit();
         result.outputs.push_back(options.output);
     }
@@ -536,7 +623,9 @@ StationsResult check_stations(const StationsOptions& options, Progress& progress
     if (!xs.empty()) {
         std::sort(xs.begin(), xs.end());
         std::sort(ys.begin(), ys.end());
-        const std::size_t lo = xs.size() / 10, hi = xs.size() - 1 - xs.size() / 10;
+        // (fewer than ten points: the median alone, so that one wrong row of five does not decide)
+        const std::size_t lo = xs.size() < 10 ? xs.size() / 2 : xs.size() / 10;
+        const std::size_t hi = xs.size() < 10 ? xs.size() / 2 : xs.size() - 1 - xs.size() / 10;
         const Extent extent{xs[lo], ys[lo], xs[hi], ys[hi]};
         const double meridian = dataset_srs.GetProjParm(SRS_PP_CENTRAL_MERIDIAN, 117.0);
         const CrsChoice crs = choose_source_crs(source.declared.get(), extent, options.stations_crs, meridian);
@@ -580,7 +669,8 @@ StationsResult check_stations(const StationsOptions& options, Progress& progress
             c.finding("E_STATION_OUTSIDE_AREA", &r, r.location_field, r.location_text,
                       "点位在全部村庄范围（外扩服务半径）之外，坐标系可能有误（如GCJ-02、经纬度颠倒）");
         }
-        const long long at = !rejected() ? c.village_at(r.x, r.y) : -1;
+        const bool placed = r.not_point.empty() && r.located && !untransformable[i];  // (maybe outside the area)
+        const long long at = placed ? c.village_at(r.x, r.y) : -1;
         const long long township = c.resolve_township(r, at);
         if (township >= 0 && !r.name.empty() && !rejected()) {
             const auto key = std::make_pair(static_cast<std::size_t>(township), strip_spaces(to_halfwidth(r.name)));
@@ -588,6 +678,18 @@ StationsResult check_stations(const StationsOptions& options, Progress& progress
             if (!first)
                 c.finding("E_STATION_DUPLICATE", &r, name_column, r.name,
                           "与第" + std::to_string(it->second) + "行为同一乡镇的同一服务站");
+        }
+        // the row's findings under the unit they concern (a unit's role reads its own): the township it
+        // names, else the village it stands in
+        for (std::size_t k = before; k < c.out.findings.size(); ++k) {
+            auto& f = c.out.findings[k];
+            if (!f.county_code.empty()) continue;
+            if (township >= 0) {
+                const Township& tw = c.townships[static_cast<std::size_t>(township)];
+                f.county_code = tw.county_code, f.township_code = tw.code, f.township_name = tw.name;
+            } else if (at >= 0) {
+                f.county_code = c.villages[static_cast<std::size_t>(at)].county_code;
+            }
         }
         if (rejected()) continue;
         const Township& tw = c.townships[static_cast<std::size_t>(township)];
