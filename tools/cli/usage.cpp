@@ -9,7 +9,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <regex>
 
 namespace cleanheat::cli {
 
@@ -97,21 +96,34 @@ CLI::Validator style_file(const std::string& option) {
 }
 
 std::string parse_date(const std::string& text) {
-    const std::string s = strip_spaces(to_halfwidth(text));
-    static const std::regex separated(R"(^(\d{4})([-/.])(\d{1,2})\2(\d{1,2})$)");
-    static const std::regex chinese("^(\\d{4})年(\\d{1,2})月(\\d{1,2})日?$");
-    static const std::regex compact(R"(^(\d{4})(\d{2})(\d{2})$)");
-    std::smatch m;
-    int y = 0, mo = 0, d = 0;
-    if (std::regex_match(s, m, separated)) {
-        y = std::stoi(m[1]), mo = std::stoi(m[3]), d = std::stoi(m[4]);
-    } else if (std::regex_match(s, m, chinese) || std::regex_match(s, m, compact)) {
-        y = std::stoi(m[1]), mo = std::stoi(m[2]), d = std::stoi(m[3]);
-    } else {
-        return {};
+    std::string s = strip_spaces(to_halfwidth(text));
+    // 2022年9月20日: the characters as separators
+    for (const char* mark : {"年", "月"})
+        for (std::size_t p; (p = s.find(mark)) != std::string::npos;) s.replace(p, std::string(mark).size(), "-");
+    const std::string day = "日";
+    if (s.size() > day.size() && s.compare(s.size() - day.size(), day.size(), day) == 0) s.erase(s.size() - day.size());
+    // fields of digits split by one kind of separator (- / .), or YYYYMMDD
+    std::vector<std::string> parts;
+    char separator = 0;
+    std::string part;
+    for (char c : s) {
+        if (c >= '0' && c <= '9') {
+            part += c;
+        } else if ((c == '-' || c == '/' || c == '.') && (separator == 0 || separator == c) && !part.empty()) {
+            separator = c;
+            parts.push_back(part);
+            part.clear();
+        } else {
+            return {};
+        }
     }
+    parts.push_back(part);
+    if (parts.size() == 1 && part.size() == 8) parts = {part.substr(0, 4), part.substr(4, 2), part.substr(6, 2)};
+    if (parts.size() != 3 || parts[0].size() != 4 || parts[1].empty() || parts[1].size() > 2 || parts[2].empty() ||
+        parts[2].size() > 2)
+        return {};
     char iso[16];
-    std::snprintf(iso, sizeof iso, "%04d-%02d-%02d", y, mo, d);
+    std::snprintf(iso, sizeof iso, "%04d-%02d-%02d", std::stoi(parts[0]), std::stoi(parts[1]), std::stoi(parts[2]));
     return is_valid_iso_date(iso) ? std::string(iso) : std::string();
 }
 
