@@ -18,6 +18,19 @@ township_code, township_name, county_code, county_name, planned, households_<rou
                                                        faults and every expected finding
   README.md                                            what the files are
 
+Province scale (benchmark data, not committed; default --out data-samples/large/households):
+
+    ./build/tools/cleanheat merge DIR/plan_62074.csv --villages DIR/villages_62074.gpkg -o prov.gpkg --quiet
+    /usr/bin/python3 data-samples/generate_households.py prov.gpkg --scale province --out OUT [--households N]
+
+from the data of `generate.py --scale province --out DIR`: the planned villages in village-code order
+while their households stay within N (default 2,000,000; 11,100 villages, 52 counties), one list per
+county in the seven city layouts taken in turn (the layout without codes only where county name and
+township + village name identify the villages; xls split by township into sheets of at most 65,000
+rows), the city's planted faults and prior lists scaled by N / 121,000, the same expected.json
+(full) and a short README.md.  About 5-6 min and 3 GB; the re-reading
+(skip it with --no-verify) adds about 5 min and takes the peak to 6.2 GB.
+
 Only the standard library, osgeo (GDAL/OGR), xlsxwriter and xlwt are used (random.Random with
 a fixed seed, fixed workbook creation date): the output is byte-identical on every run.  After
 writing, the script re-reads every file (GDAL for xlsx/xls, the csv module for the GB18030 CSV),
