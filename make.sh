@@ -11,7 +11,7 @@ PACKAGES=(build-essential cmake pkg-config libgdal-dev gdal-bin libgeos-dev libp
           libpango1.0-dev libxlsxwriter-dev libcli11-dev googletest libgtest-dev nlohmann-json3-dev
           libglib2.0-dev libsqlite3-dev libpng-dev fonts-noto-cjk poppler-utils unzip
           python3 python3-xlsxwriter python3-xlwt clang libclang-rt-14-dev man-db
-          libpq-dev postgresql-15 postgresql-15-postgis-3)
+          libpq-dev postgresql-15 postgresql-15-postgis-3 libreoffice-calc-nogui)
 JOBS=${JOBS:-$(nproc)}
 
 deps() {
@@ -75,6 +75,7 @@ start_test_database() {
 
 run_tests() {
   start_test_database
+  export CLEANHEAT_REQUIRE_OFFICE=1  # the print tests (LibreOffice) run, never skip
   build build -DCLEANHEAT_WERROR=ON
   (cd build && ctest --output-on-failure -j "$JOBS")
   build build-asan -DCLEANHEAT_SANITIZE=ON -DCLEANHEAT_WERROR=ON

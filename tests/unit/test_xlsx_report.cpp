@@ -86,5 +86,40 @@ TEST(XlsxReport, DisplayWidthCountsChineseTwice) {
     EXPECT_EQ(display_width("（1）"), 5);
 }
 
+TEST(XlsxReport, WrappedLinesCountTheTextsOwnBreaksAndTheWiderChineseGlyphs) {
+    EXPECT_EQ(wrapped_lines("abc", 20), 1);
+    EXPECT_EQ(wrapped_lines("0123456789abcdef0123456789abcdef\n0123456789abcdef0123456789abcdef", 36), 2);
+    EXPECT_EQ(widest_line("0123456789\nab"), 10);
+    // 30 Chinese characters: 60 wide as counted, about 67 as LibreOffice draws them: two lines
+    // in a column of 64
+    std::string chinese;
+    for (int i = 0; i < 30; ++i) chinese += "村";
+    EXPECT_EQ(wrapped_lines(chinese, 64), 2);
+    EXPECT_EQ(wrapped_lines(chinese, 70), 1);
+    EXPECT_EQ(wrapped_lines(chinese + "\n" + chinese, 40), 4);
+}
+
+TEST(XlsxReport, ColumnsUnderAGroupHeaderKeepTheirMinimumWidth) {
+    const auto dir = test::temp_dir();
+    const auto path = dir / "g.xlsx";
+    {
+        XlsxWorkbook book(path, false, {});
+        XlsxTableSpec spec;
+        spec.sheet = "表";
+        spec.title = "表";
+        spec.total = false;
+        spec.columns = {{"名", "", XlsxKind::text},
+                        {"甲", "现场填写", XlsxKind::text, XlsxTotal::none, -1, -1, 17},
+                        {"乙", "现场填写", XlsxKind::text, XlsxTotal::none, -1, -1, 23}};
+        XlsxTable table = book.table(spec);
+        table.add_row({std::string("a"), XlsxCell{}, XlsxCell{}});
+        table.finish();
+        book.close();
+    }
+    const std::string sheet = test::shell_output("unzip -p " + path.string() + " xl/worksheets/sheet1.xml");
+    EXPECT_NE(sheet.find("<col min=\"3\" max=\"3\" width=\"17.7109375\""), std::string::npos) << sheet.substr(0, 600);
+    EXPECT_NE(sheet.find("<col min=\"4\" max=\"4\" width=\"23.7109375\""), std::string::npos);
+}
+
 }  // namespace
 }  // namespace cleanheat

@@ -9,6 +9,7 @@
 #include <random>
 
 #include "base/error.hpp"
+#include "base/text.hpp"
 #include "dataset/dataset.hpp"
 #include "dataset/write_through.hpp"
 #include "io/pg_connection.hpp"
@@ -191,36 +192,42 @@ SpotcheckResult spotcheck(const SpotcheckOptions& options, const Progress& progr
             std::snprintf(rate, sizeof rate, "%g%%", options.rate * 100);
             const std::string how =
                 options.rate > 0 ? "抽查比例" + std::string(rate) : "抽查" + std::to_string(options.count) + "个村";
-            spec.unit = "截至" + today_iso() + "；" + how + "，每县不少于" + std::to_string(options.min_per_county) +
+            // the state drawn from is the progress run's (its as-of date), not the day the list is printed
+            const std::string as_of = dataset::last_run_detail(db, "progress", "as_of");
+            spec.unit = (as_of.empty() ? std::string() : "进度截至" + chinese_date(as_of) + "；") + how + "，每县不少于" + std::to_string(options.min_per_county) +
                         "个村；随机种子" + std::to_string(options.seed) +
                         (options.weight_households ? "；按户数加权" : "") + "；单位：户";
             spec.total = false;
-            const XlsxColumn blank_wide{"", "", XlsxKind::text, XlsxTotal::none, -1, -1, 12, 30, true};
-            spec.columns = {{"县（市、区）", "", XlsxKind::text},
-                            {"乡镇（街道）", "", XlsxKind::text},
+            // one A4 landscape sheet wide at about two thirds of full size: the office's columns
+            // wrap into the tall rows, the counts have short headers, the side margins are narrow,
+            // and the columns written by hand in the field are wide enough for a pen (a name and a
+            // mobile number, a date, a sentence)
+            spec.columns = {{"县（市、区）", "", XlsxKind::text, XlsxTotal::none, -1, -1, 4, 8, true},
+                            {"乡镇（街道）", "", XlsxKind::text, XlsxTotal::none, -1, -1, 4, 10, true},
                             {"村代码", "", XlsxKind::code},
-                            {"村名", "", XlsxKind::text},
-                            {"技术路线", "", XlsxKind::text},
-                            {"计划改造户数", "", XlsxKind::integer},
-                            {"已完工户数", "", XlsxKind::integer},
-                            {"已验收户数", "", XlsxKind::integer},
-                            {"村联系人", "现场填写", XlsxKind::text, XlsxTotal::none, -1, -1, 10},
-                            {"联系电话", "现场填写", XlsxKind::text, XlsxTotal::none, -1, -1, 13},
-                            {"抽查户数", "现场填写", XlsxKind::integer, XlsxTotal::none, -1, -1, 8},
-                            {"检查日期", "现场填写", XlsxKind::text, XlsxTotal::none, -1, -1, 11},
+                            {"村名", "", XlsxKind::text, XlsxTotal::none, -1, -1, 4, 12, true},
+                            {"技术路线", "", XlsxKind::text, XlsxTotal::none, -1, -1, 4, 10, true},
+                            {"计划户数", "", XlsxKind::integer},
+                            {"完工户数", "", XlsxKind::integer},
+                            {"验收户数", "", XlsxKind::integer},
+                            {"村联系人及电话", "现场填写", XlsxKind::text, XlsxTotal::none, -1, -1, 20},
+                            {"抽查户数", "现场填写", XlsxKind::integer, XlsxTotal::none, -1, -1, 10},
+                            {"检查日期", "现场填写", XlsxKind::text, XlsxTotal::none, -1, -1, 14},
                             {"检查结果", "现场填写", XlsxKind::text, XlsxTotal::none, -1, -1, 10},
-                            {"问题描述", "现场填写", XlsxKind::text, XlsxTotal::none, -1, -1, 24, 40, true},
-                            {"检查人", "现场填写", XlsxKind::text, XlsxTotal::none, -1, -1, 8}};
+                            {"问题描述", "现场填写", XlsxKind::text, XlsxTotal::none, -1, -1, 30, 30, true},
+                            {"检查人", "现场填写", XlsxKind::text, XlsxTotal::none, -1, -1, 10}};
+            spec.side_margin_in = 0.25;
+            spec.min_row_height = 36;  // two printed lines, or room for a hand
             spec.notes = {"检查结果请从下拉列表中选择：合格、基本合格、不合格、未能检查。",
-                          "同一随机种子和同一数据得到同一名单；名单已写入 GeoPackage 的 villages.spot_check 字段。"};
+                          "同一随机种子和同一进度数据抽取的名单相同，可复核。"};
             XlsxTable table = book.table(spec);
             for (const auto& v : result.sample)
                 table.add_row({v.county_name, v.township_name, v.code, v.name, v.routes, double(v.planned),
                                double(v.completed), double(v.accepted), XlsxCell{}, XlsxCell{}, XlsxCell{}, XlsxCell{},
-                               XlsxCell{}, XlsxCell{}, XlsxCell{}});
+                               XlsxCell{}, XlsxCell{}});
             const std::string sheet = table.first_sheet();
             const int first = table.data_first_row();
-            const int col = table.column_of(12);
+            const int col = table.column_of(11);  // 检查结果
             table.finish();
             if (!result.sample.empty()) {
                 lxw_worksheet* ws = workbook_get_worksheet_by_name(book.handle(), sheet.c_str());

@@ -9,6 +9,7 @@
 #include "base/error.hpp"
 #include "dataset/schema.hpp"
 #include "io/atomic_output.hpp"
+#include "io/file_info.hpp"
 #include "render/page_output.hpp"
 #include "base/text.hpp"
 #include "report/xlsx_report.hpp"
@@ -257,6 +258,11 @@ std::string state_line(const ProgressResult& r) {
     return s + "；单位：个、户";
 }
 
+// A SHA-256 in two halves, to print in a narrow column (a reader joins them).
+std::string two_lines(const std::string& hex) {
+    return hex.size() == 64 ? hex.substr(0, 32) + "\n" + hex.substr(32) : hex;
+}
+
 void add_trend_sheet(XlsxWorkbook& book, const ProgressResult& r) {
     lxw_workbook* wb = book.handle();
     lxw_worksheet* ws = book.add_sheet("进度趋势");
@@ -269,7 +275,7 @@ void add_trend_sheet(XlsxWorkbook& book, const ProgressResult& r) {
     format_set_font_name(date, "宋体");
     worksheet_merge_range(ws, 0, 0, 0, 4, (std::to_string(r.milestones.year) + "年农村清洁取暖工程进度趋势").c_str(),
                           f.title);
-    worksheet_write_string(ws, 1, 0, "全市合计，按各报告日期；单位：户", f.unit);
+    worksheet_merge_range(ws, 1, 0, 1, 4, "全市合计，按各报告日期；单位：户", f.unit);
     const char* headers[] = {"报告日期", "计划改造户数", "已开工户数", "已完工户数", "已验收户数"};
     for (int c = 0; c < 5; ++c) worksheet_write_string(ws, 2, static_cast<lxw_col_t>(c), headers[c], f.header);
     lxw_row_t row = 3;
@@ -282,30 +288,42 @@ void add_trend_sheet(XlsxWorkbook& book, const ProgressResult& r) {
         ++row;
     }
     const lxw_row_t last = row - 1;
-    // the milestones: two points each, a vertical line from 0 to the plan
-    const lxw_row_t m_first = row + 2;
-    worksheet_write_string(ws, m_first - 1, 0, "节点", f.header);
-    worksheet_write_string(ws, m_first - 1, 1, "日期", f.header);
-    worksheet_write_string(ws, m_first - 1, 2, "户数", f.header);
-    lxw_row_t mr = m_first;
-    for (const auto& m : r.milestones.items) {
-        for (int k = 0; k < 2; ++k) {
-            worksheet_write_string(ws, mr, 0, m.label.c_str(), f.text);
-            worksheet_write_number(ws, mr, 1, excel_date(m.date), date);
-            worksheet_write_number(ws, mr, 2, k == 0 ? 0.0 : static_cast<double>(r.total.households), f.integer);
-            ++mr;
-        }
-    }
     worksheet_set_column(ws, 0, 0, 16, nullptr);
     worksheet_set_column(ws, 1, 4, 14, nullptr);
     worksheet_set_landscape(ws);
     worksheet_set_paper(ws, 9);
+    worksheet_center_horizontally(ws);
+    worksheet_set_margins(ws, 0.5, 0.5, 0.75, 0.75);
+    worksheet_fit_to_pages(ws, 1, 1);  // the table and its chart on one sheet of paper
     worksheet_set_footer(ws, "&C第 &P 页 共 &N 页");
     if (r.trend.empty()) return;
 
+    // the milestones' vertical lines (two points each, from 0 to the plan) are chart data,
+    // not a table to print: they go on a hidden sheet
+    lxw_worksheet* data = book.add_sheet("图表数据");
+    const std::string data_name = data->name;
+    worksheet_write_string(data, 0, 0, "节点", f.header);
+    worksheet_write_string(data, 0, 1, "日期", f.header);
+    worksheet_write_string(data, 0, 2, "户数", f.header);
+    const lxw_row_t m_first = 1;
+    lxw_row_t mr = m_first;
+    for (const auto& m : r.milestones.items) {
+        for (int k = 0; k < 2; ++k) {
+            worksheet_write_string(data, mr, 0, m.label.c_str(), f.text);
+            worksheet_write_number(data, mr, 1, excel_date(m.date), date);
+            worksheet_write_number(data, mr, 2, k == 0 ? 0.0 : static_cast<double>(r.total.households), f.integer);
+            ++mr;
+        }
+    }
+    worksheet_set_column(data, 0, 2, 14, nullptr);
+    worksheet_hide(data);
+
     lxw_chart* chart = workbook_add_chart(wb, LXW_CHART_SCATTER_STRAIGHT_WITH_MARKERS);
-    lxw_chart_font font{};
-    font.name = const_cast<char*>("黑体");
+    lxw_chart_font font{}, title_font{};
+    font.name = title_font.name = const_cast<char*>("黑体");
+    font.size = 10;  // 10 pt on the printed page (the sheet is fitted to one page, close to 100%)
+    title_font.size = 14;
+    title_font.bold = 1;
     static const std::uint32_t colours[] = {0x7F8C8D, 0xF39C12, 0x27AE60, 0x1E6B3A};
     for (int c = 1; c <= 4; ++c) {
         lxw_chart_series* s = chart_add_series(chart, nullptr, nullptr);
@@ -325,8 +343,8 @@ void add_trend_sheet(XlsxWorkbook& book, const ProgressResult& r) {
     for (std::size_t k = 0; k < r.milestones.items.size(); ++k) {
         const auto first = static_cast<lxw_row_t>(m_first + 2 * k);
         lxw_chart_series* s = chart_add_series(chart, nullptr, nullptr);
-        chart_series_set_categories(s, name.c_str(), first, 1, first + 1, 1);
-        chart_series_set_values(s, name.c_str(), first, 2, first + 1, 2);
+        chart_series_set_categories(s, data_name.c_str(), first, 1, first + 1, 1);
+        chart_series_set_values(s, data_name.c_str(), first, 2, first + 1, 2);
         const std::string label = r.milestones.items[k].label + "（" + chinese_date(r.milestones.items[k].date) + "）";
         chart_series_set_name(s, label.c_str());
         lxw_chart_line line{};
@@ -338,11 +356,13 @@ void add_trend_sheet(XlsxWorkbook& book, const ProgressResult& r) {
     }
     const std::string title = std::to_string(r.milestones.year) + "年农村清洁取暖工程进度（全市）";
     chart_title_set_name(chart, title.c_str());
-    chart_title_set_name_font(chart, &font);
+    chart_title_set_name_font(chart, &title_font);
     chart_axis_set_name(chart->y_axis, "户数（户）");
     chart_axis_set_name_font(chart->y_axis, &font);
     chart_axis_set_num_format(chart->x_axis, "m\"月\"d\"日\"");
     chart_axis_set_num_font(chart->x_axis, &font);
+    chart_axis_set_num_font(chart->y_axis, &font);
+    chart_axis_set_num_format(chart->y_axis, "#,##0");
     double lo = excel_date(r.trend.front().date), hi = excel_date(r.trend.back().date);
     for (const auto& m : r.milestones.items) {
         lo = std::min(lo, excel_date(m.date));
@@ -354,9 +374,11 @@ void add_trend_sheet(XlsxWorkbook& book, const ProgressResult& r) {
     chart_legend_set_position(chart, LXW_CHART_LEGEND_BOTTOM);
     chart_legend_set_font(chart, &font);
     lxw_chart_options placement{};
-    placement.x_scale = 2.2;
-    placement.y_scale = 1.8;
-    worksheet_insert_chart_opt(ws, 1, 6, chart, &placement);
+    // under the table, as wide as an A4 landscape page's print area at 100% (about 1,000 px)
+    placement.x_scale = 2.0;
+    placement.y_scale = 1.5;
+    placement.x_offset = 4;
+    worksheet_insert_chart_opt(ws, last + 2, 0, chart, &placement);
 }
 
 }  // namespace
@@ -446,7 +468,8 @@ std::unique_ptr<AtomicOutput> write_progress_workbook(const fs::path& path, bool
                         {"其中无变化", "", XlsxKind::integer, XlsxTotal::sum},
                         {"未采用", "", XlsxKind::integer, XlsxTotal::sum},
                         {"导入时间", "", XlsxKind::text},
-                        {"SHA-256", "", XlsxKind::code, XlsxTotal::none, -1, -1, 4, 20}};
+                        // 64 hex digits: two lines of 32 in a column that fits on the page
+                        {"SHA-256", "", XlsxKind::text, XlsxTotal::none, -1, -1, 4, 36, true}};
         XlsxTable table = book.table(spec);
         db.each(
             "SELECT import_id, file, report_date, county_name, rows_read, rows_applied, rows_unchanged, "
@@ -455,7 +478,7 @@ std::unique_ptr<AtomicOutput> write_progress_workbook(const fs::path& path, bool
                 table.add_row({double(sqlite3_column_int64(st, 0)), sql_text(st, 1), sql_text(st, 2), sql_text(st, 3),
                                double(sqlite3_column_int64(st, 4)), double(sqlite3_column_int64(st, 5)),
                                double(sqlite3_column_int64(st, 6)), double(sqlite3_column_int64(st, 7)),
-                               sql_text(st, 8), sql_text(st, 9)});
+                               local_time_text(sql_text(st, 8)), two_lines(sql_text(st, 9))});
             });
         table.finish();
     }

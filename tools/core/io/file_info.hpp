@@ -10,5 +10,9 @@ std::string sha256_of(const std::string& path);
 std::string now_iso();
 // Today's local date as 2022-07-31.
 std::string today_iso();
+// A time written by now_iso() (on any machine, in any zone) as a reader here reads it: in this
+// machine's zone (TZ), with the zone said: "2022-07-31 09:30:00 北京时间" or
+// "2022-07-31 01:30:00 UTC+00:00". Text that is not such a time comes back as it is.
+std::string local_time_text(const std::string& iso);
 
 }  // namespace cleanheat

@@ -163,6 +163,42 @@ XlsxTable::XlsxTable(XlsxWorkbook& book, XlsxTableSpec spec) : book_(book), spec
     start_sheet();
 }
 
+// Height of a wrapped line of 11 pt text: 宋体 needs 14.3 pt, the CJK fonts LibreOffice falls
+// back to (Noto Sans CJK, line gap 1.45 em) 16 pt.
+constexpr double kWrappedLinePt = 16.5;
+
+double widest_line(const std::string& text) {
+    double widest = 0;
+    std::size_t begin = 0;
+    while (true) {
+        const std::size_t end = text.find('\n', begin);
+        widest = std::max(widest, display_width(text.substr(begin, end == std::string::npos ? std::string::npos : end - begin)));
+        if (end == std::string::npos) return widest;
+        begin = end + 1;
+    }
+}
+
+double wrapped_lines(const std::string& text, double column_width) {
+    // LibreOffice draws a CJK character in its fallback fonts up to 2.24 widths of '0' (not
+    // 2), and a cell keeps about a character and a half of padding: estimate on the safe side
+    constexpr double kWideGlyph = 2.24;
+    const double room = std::max(1.0, column_width - 1.5);
+    double lines = 0;
+    std::size_t begin = 0;
+    while (true) {
+        const std::size_t end = text.find('\n', begin);
+        const std::string line = text.substr(begin, end == std::string::npos ? std::string::npos : end - begin);
+        const double width = display_width(line);
+        const double characters = static_cast<double>(
+            std::count_if(line.begin(), line.end(), [](char ch) { return (static_cast<unsigned char>(ch) & 0xC0) != 0x80; }));
+        const double wide = width - characters;  // wide characters count 2 in display_width
+        lines += std::max(1.0, std::ceil((width + (kWideGlyph - 2) * wide) / room));
+        if (end == std::string::npos) break;
+        begin = end + 1;
+    }
+    return lines;
+}
+
 void XlsxTable::measure(std::size_t column, double width) {
     const std::size_t offset = spec_.serial ? 1 : 0;
     const double cap = column < offset ? 60.0 : spec_.columns[column - offset].max_width;
@@ -209,7 +245,6 @@ void XlsxTable::start_sheet() {
         const int x = static_cast<int>(c) + offset;
         if (col.group.empty()) {
             header(x, col.header);
-            widths_[static_cast<std::size_t>(x)] = std::max(widths_[static_cast<std::size_t>(x)], col.min_width);
             ++c;
             continue;
         }
@@ -228,6 +263,10 @@ void XlsxTable::start_sheet() {
             measure(static_cast<std::size_t>(xk), display_width(spec_.columns[k].header));
         }
         c = end;
+    }
+    for (std::size_t c = 0; c < spec_.columns.size(); ++c) {  // grouped or not
+        const auto x = c + static_cast<std::size_t>(offset);
+        widths_[x] = std::max(widths_[x], spec_.columns[c].min_width);
     }
     row += header_rows_;
     worksheet_repeat_rows(sheet_, top, bottom);
@@ -253,8 +292,9 @@ void XlsxTable::add_row(const std::vector<XlsxCell>& cells) {
     double lines = 1;
     for (std::size_t c = 0; c < spec_.columns.size() && c < cells.size(); ++c)
         if (const auto* s = std::get_if<std::string>(&cells[c]); s && spec_.columns[c].wrap)
-            lines = std::max(lines, std::ceil(display_width(*s) / std::max(1.0, spec_.columns[c].max_width - 2)));
-    if (lines > 1) worksheet_set_row(sheet_, r, 14.5 * lines, nullptr);
+            lines = std::max(lines, wrapped_lines(*s, spec_.columns[c].max_width));
+    if (lines > 1 || spec_.min_row_height > 0)
+        worksheet_set_row(sheet_, r, std::max(lines > 1 ? kWrappedLinePt * lines : 0.0, spec_.min_row_height), nullptr);
     if (spec_.serial) {
         worksheet_write_number(sheet_, r, 0, static_cast<double>(rows_), fm.integer);
         measure(0, static_cast<double>(std::to_string(rows_).size()));
@@ -270,7 +310,7 @@ void XlsxTable::add_row(const std::vector<XlsxCell>& cells) {
         if (const auto* s = std::get_if<std::string>(&cell)) {
             worksheet_write_string(sheet_, r, x, s->c_str(),
                                    col.kind == XlsxKind::code ? fm.code : (col.wrap ? fm.wrap : fm.text));
-            measure(x, display_width(*s));
+            measure(x, widest_line(*s));
         } else if (const auto* v = std::get_if<double>(&cell)) {
             if (col.kind == XlsxKind::text || col.kind == XlsxKind::code) {
                 const std::string s = format_cell(*v, XlsxKind::integer);
@@ -358,7 +398,7 @@ void XlsxTable::finish_sheet(bool last) {
         worksheet_set_portrait(sheet_);
     if (page_breaks_.empty()) worksheet_fit_to_pages(sheet_, 1, 0);  // fitting would drop the page breaks
     worksheet_center_horizontally(sheet_);
-    worksheet_set_margins(sheet_, 0.5, 0.5, 0.75, 0.75);
+    worksheet_set_margins(sheet_, spec_.side_margin_in, spec_.side_margin_in, 0.75, 0.75);
     worksheet_set_footer(sheet_, "&C第 &P 页 共 &N 页");
     if (!spec_.page_header.empty()) worksheet_set_header(sheet_, spec_.page_header.c_str());
     if (!page_breaks_.empty()) {

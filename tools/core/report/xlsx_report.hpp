@@ -46,6 +46,8 @@ struct XlsxTableSpec {
     std::vector<std::string> notes;  // lines under the table
     long long max_rows = 0;          // rows per sheet before a split (0: Excel's 1,048,576)
     std::string page_header;         // printed at the top of every page (&L, &C, &R codes), e.g. 内部资料
+    double min_row_height = 0;       // points; data rows at least this tall (a list filled in by hand)
+    double side_margin_in = 0.5;     // left and right page margins, inches
 };
 
 // A table's spec from its sheet, title, 单位 line and columns (the rest as declared above).
@@ -136,5 +138,10 @@ std::string format_cell(double v, XlsxKind kind);
 
 // Display width of text in a spreadsheet cell: East Asian wide characters count 2.
 double display_width(const std::string& text);
+// Width of the widest of the text's lines ('\n' separated).
+double widest_line(const std::string& text);
+// Printed lines of a wrapped text in a column `column_width` characters wide (its own line
+// breaks and the wraps), estimated on the safe side of Excel's and LibreOffice's fonts.
+double wrapped_lines(const std::string& text, double column_width);
 
 }  // namespace cleanheat
