@@ -163,9 +163,9 @@ XlsxTable::XlsxTable(XlsxWorkbook& book, XlsxTableSpec spec) : book_(book), spec
     start_sheet();
 }
 
-// Height of a wrapped line of 11 pt text: 宋体 needs 14.3 pt, the CJK fonts LibreOffice falls
-// back to (Noto Sans CJK, line gap 1.45 em) 16 pt.
-constexpr double kWrappedLinePt = 16.5;
+// Height of a wrapped line of 11 pt text: 宋体 needs 14.3 pt, the CJK font LibreOffice falls
+// back to (Noto Sans CJK) 18.4 pt, measured on its printed pages.
+constexpr double kWrappedLinePt = 18.5;
 
 double widest_line(const std::string& text) {
     double widest = 0;
