@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <map>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
@@ -61,6 +62,64 @@ TEST(MapCli, PngHasTheRouteColoursAndAtlasHasOnePagePerCounty) {
     text.erase(std::remove(text.begin(), text.end(), ' '), text.end());  // pdftotext spaces CJK text its own way
     EXPECT_NE(text.find("第7页共7页"), std::string::npos);
     EXPECT_NE(text.find("滨城区（371602）：规划改造14545户"), std::string::npos);
+}
+
+// The legend of an atlas page counts the villages of the page's county, by route as the
+// dataset holds them; the report's county maps do the same.
+TEST(MapCli, AtlasPagesAndTheReportsCountyMapsCountTheirOwnCounty) {
+    const auto dir = temp_dir();
+    const auto gpkg = merge_samples(dir);
+    ASSERT_EQ(run_cli({"map", gpkg.string(), "--style", "route", "--atlas", "county", "-o", (dir / "atlas.pdf").string(),
+                       "--quiet"})
+                  .exit_code,
+              0);
+    // the dataset's own counts: county -> route -> villages
+    std::map<std::string, std::map<std::string, long long>> counts;
+    for (const auto& [fid, row] : sqlite_rows(gpkg, "villages", "fid", {"county_code", "route_main"}))
+        ++counts[row[0]][row[1]];
+    const std::vector<std::pair<std::string, std::string>> classes = {
+        {"district_heating", "集中供热"}, {"gas", "煤改气"}, {"electric", "煤改电"}, {"biomass", "生物质"}, {"other", "其他"}};
+    auto legend_line = [](const std::string& label, long long n) { return label + "（" + std::to_string(n) + "）"; };
+    int pages_checked = 0;
+    for (int page = 1; page <= 7; ++page) {
+        std::string text = shell_output("pdftotext -f " + std::to_string(page) + " -l " + std::to_string(page) + " " +
+                                        (dir / "atlas.pdf").string() + " - 2>/dev/null");
+        text.erase(std::remove(text.begin(), text.end(), ' '), text.end());
+        const auto at = text.find("）：规划改造");
+        ASSERT_NE(at, std::string::npos) << "page " << page;
+        const std::string code = text.substr(at - 6, 6);
+        ASSERT_TRUE(counts.count(code)) << code;
+        long long unplanned = 0;
+        for (const auto& [route, n] : counts[code])
+            if (std::none_of(classes.begin(), classes.end(), [&](const auto& c) { return c.first == route; }))
+                unplanned += n;
+        for (const auto& [route, label] : classes)
+            EXPECT_NE(text.find(legend_line(label, counts[code][route])), std::string::npos)
+                << "page " << page << " (" << code << "): " << legend_line(label, counts[code][route]);
+        EXPECT_NE(text.find(legend_line("未列入计划", unplanned)), std::string::npos) << "page " << page;
+        ++pages_checked;
+    }
+    EXPECT_EQ(pages_checked, 7);
+    // the report's county section: each county's map counts that county
+    ASSERT_EQ(run_cli({"report", gpkg.string(), "-o", (dir / "report.pdf").string(), "--quiet"}).exit_code, 0);
+    std::string report = shell_output("pdftotext " + (dir / "report.pdf").string() + " - 2>/dev/null");
+    report.erase(std::remove_if(report.begin(), report.end(), [](char c) { return c == ' ' || c == '\n'; }),
+                 report.end());
+    // (pdftotext interleaves the small maps' legends with their labels: each entry is looked
+    // for in the county's part of the section, from its map's scale to the next county's)
+    std::size_t from = report.rfind("分县（市、区）情况");  // the section, not its line in the contents
+    ASSERT_NE(from, std::string::npos);
+    for (const auto& [code, routes] : counts) {
+        const auto start = report.find("规划技术路线（村庄数）", from);
+        ASSERT_NE(start, std::string::npos) << code;
+        const auto end = report.find("规划技术路线（村庄数）", start + 1);
+        const std::string part = report.substr(start, end == std::string::npos ? std::string::npos : end - start);
+        for (const auto& [route, label] : classes) {
+            const auto line = legend_line(label, routes.count(route) ? routes.at(route) : 0);
+            EXPECT_NE(part.find(line), std::string::npos) << code << ": " << line;
+        }
+        from = start + 1;
+    }
 }
 
 TEST(MapCli, SvgIsXmlAndContiguityStyleNeedsTheCheckFirst) {

@@ -85,7 +85,8 @@ void check_schema(const std::string& path) {
 }  // namespace
 
 std::unique_ptr<PreparedMap> prepare_map(const std::string& dataset, const std::filesystem::path& style_file,
-                                         const std::string& page_size, bool landscape, double margin_mm) {
+                                         const std::string& page_size, bool landscape, double margin_mm,
+                                         const std::string& unit_field) {
     auto map = std::make_unique<PreparedMap>();
     map->style = load_style(style_file);
     if (!page_size.empty()) {
@@ -96,7 +97,10 @@ std::unique_ptr<PreparedMap> prepare_map(const std::string& dataset, const std::
     const MapSource source(dataset);
     check_schema(dataset);
     for (const auto& spec : map->style.layers)
-        map->layers.push_back(read_map_layer(source, spec, "", "villages", map->style.file));
+        map->layers.push_back(read_map_layer(source, spec, "", "villages", map->style.file, unit_field));
+    if (!unit_field.empty() && source.has_column("villages", unit_field))
+        map->units = dissolve_units(source, "villages", unit_field,
+                                    unit_field == "township_code" ? "township_name" : "county_name", "");
     for (const auto& spec : map->style.layers)
         if (map->srs_wkt.empty()) map->srs_wkt = source.srs_wkt(spec.source);
     map->extent = layers_extent(map->layers);
@@ -104,8 +108,16 @@ std::unique_ptr<PreparedMap> prepare_map(const std::string& dataset, const std::
 }
 
 PageResult draw_map_page(cairo_t* cr, const PreparedMap& map, Box extent, const std::string& date,
-                         const std::vector<std::string>& figures) {
+                         const std::vector<std::string>& figures, const std::string& focus) {
     PageRequest req;
+    if (!focus.empty()) {
+        const auto it = std::find(map.units.key.begin(), map.units.key.end(), focus);
+        if (it != map.units.key.end()) {
+            req.focus_layer = &map.units;
+            req.focus = static_cast<int>(it - map.units.key.begin());
+            req.focus_key = focus;
+        }
+    }
     req.style = &map.style;
     req.layers = &map.layers;
     req.extent = extent.valid() ? extent : map.extent;
@@ -160,9 +172,13 @@ MapResult make_map(const MapOptions& options, const Progress& progress) {
     const MapSource source(options.dataset);
     check_schema(options.dataset);
     progress.update(0.0, "reading");
+    // an atlas page's unit: each feature's is read, for the page's legend counts and fading
+    const std::string atlas_field = options.atlas == "township" ? "township_code"
+                                    : options.atlas == "county" ? "county_code"
+                                                                : "";
     std::vector<MapLayer> layers;
     for (const auto& spec : style.layers)
-        layers.push_back(read_map_layer(source, spec, options.where, "villages", style.file));
+        layers.push_back(read_map_layer(source, spec, options.where, "villages", style.file, atlas_field));
     // a --where that keeps no village is a mistake, not an empty map
     if (!options.where.empty()) {
         bool filtered = false, kept = false;
@@ -254,6 +270,7 @@ MapResult make_map(const MapOptions& options, const Progress& progress) {
         req.extent = p.extent;
         req.focus_layer = p.focus >= 0 ? &units : nullptr;
         req.focus = p.focus;
+        req.focus_key = p.focus >= 0 ? p.code : "";
         req.figures = p.figures;
         if (pages.size() > 1)
             req.page_label = "第 " + std::to_string(index + 1) + " 页 共 " + std::to_string(pages.size()) + " 页";

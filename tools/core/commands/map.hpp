@@ -44,15 +44,19 @@ struct PreparedMap {
     std::vector<MapLayer> layers;
     std::string srs_wkt;
     Box extent;  // of all features
+    MapLayer units;  // with a unit field: the villages dissolved by it (the pages' units)
 };
-// `page_size` (A4 ...), landscape and margin override the style's when given.
+// `page_size` (A4 ...), landscape and margin override the style's when given. `unit_field`
+// (county_code, township_code): pages of one unit can be drawn (draw_map_page's `focus`).
 std::unique_ptr<PreparedMap> prepare_map(const std::string& dataset, const std::filesystem::path& style,
                                          const std::string& page_size = {}, bool landscape = true,
-                                         double margin_mm = -1);
+                                         double margin_mm = -1, const std::string& unit_field = {});
 // The map page of the style (title, legend, scale bar ...) drawn at the origin of `cr`, in
-// points, showing `extent` (empty: everything). `date` as YYYY-MM-DD (empty: today).
+// points, showing `extent` (empty: everything). `date` as YYYY-MM-DD (empty: today). `focus`:
+// the code of the unit the page is about (the legend counts its features, the rest fades);
+// needs the map prepared with its unit field.
 PageResult draw_map_page(cairo_t* cr, const PreparedMap& map, Box extent, const std::string& date,
-                         const std::vector<std::string>& figures = {});
+                         const std::vector<std::string>& figures = {}, const std::string& focus = {});
 // The extent of the villages whose `field` equals `value` (a county or township code).
 Box unit_extent(const std::string& dataset, const std::string& field, const std::string& value);
 

@@ -370,7 +370,8 @@ ReportResult make_report(const ReportOptions& options, const Progress& progress)
     if (!style.maps.empty() && data.annex1.size() <= style.county_limit) {
         try {
             county_map =
-                prepare_map(options.merged.string(), style_file.parent_path() / style.maps.front(), "A4", true, 8);
+                prepare_map(options.merged.string(), style_file.parent_path() / style.maps.front(), "A4", true, 8,
+                            "county_code");
             county_map_title = county_map->style.title;
             const auto year_at = county_map_title.find(std::to_string(targets.year));
             if (year_at != std::string::npos) county_map_title = county_map_title.substr(year_at);
@@ -428,7 +429,7 @@ ReportResult make_report(const ReportOptions& options, const Progress& progress)
                 doc.box(map_h * scale + 6, [&](cairo_t* cr, double x, double y, double, double) {
                     cairo_translate(cr, x, y);
                     cairo_scale(cr, scale, scale);
-                    draw_map_page(cr, *county_map, extent, as_of);
+                    draw_map_page(cr, *county_map, extent, as_of, {}, row.code);
                 });
             }
         }

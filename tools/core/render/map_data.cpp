@@ -154,7 +154,8 @@ std::string MapSource::srs_wkt(const std::string& table) const {
 }
 
 MapLayer read_map_layer(const MapSource& source, const LayerSpec& spec, const std::string& extra_where,
-                        const std::string& extra_table, const std::string& style_file) {
+                        const std::string& extra_table, const std::string& style_file,
+                        const std::string& unit_field) {
     auto fail = [&](const std::string& what) {
         throw UsageError("style " + style_file + ": layer " + spec.name + ": " + what);
     };
@@ -178,6 +179,8 @@ MapLayer read_map_layer(const MapSource& source, const LayerSpec& spec, const st
     }
     need(spec.dissolve);
     for (const auto& s : spec.sum) need(s);
+    const bool with_unit = !unit_field.empty() && source.has_column(spec.source, unit_field);
+    if (with_unit) need(unit_field);
     if (spec.join.enabled) need(spec.join.key);
     // the contiguity check's fields of the villages are a table of their own (village_contiguity,
     // keyed by the village): joined when a style or filter names them
@@ -258,6 +261,7 @@ MapLayer read_map_layer(const MapSource& source, const LayerSpec& spec, const st
         return static_cast<int>(std::find(fields.begin(), fields.end(), f) - fields.begin());
     };
 
+    bool mixed_units = false;
     if (!spec.dissolve.empty()) {
         const int k = index(spec.dissolve);
         std::map<std::string, std::vector<std::size_t>> groups;
@@ -267,7 +271,13 @@ MapLayer read_map_layer(const MapSource& source, const LayerSpec& spec, const st
         GeosContext ctx;
         Coverage dissolved;
         std::vector<std::vector<std::string>> merged;
+        const int unit_index = with_unit ? index(unit_field) : -1;
         for (const auto& [key, members] : groups) {
+            if (unit_index >= 0)  // a dissolved feature across two units has no unit
+                for (std::size_t f : members)
+                    if (values[f][static_cast<std::size_t>(unit_index)] !=
+                        values[members.front()][static_cast<std::size_t>(unit_index)])
+                        mixed_units = true;
             std::vector<GEOSGeometry*> parts;
             for (std::size_t f : members) parts.push_back(layer.coverage.to_geos(ctx, f));
             GeosGeometry all = geos_own(ctx, GEOSGeom_createCollection_r(ctx, GEOS_GEOMETRYCOLLECTION, parts.data(),
@@ -404,6 +414,8 @@ MapLayer read_map_layer(const MapSource& source, const LayerSpec& spec, const st
         }
         if (spec.symbol.enabled) layer.symbol[f] = number(f, spec.symbol.field);
     }
+    if (with_unit && !mixed_units)
+        for (std::size_t f = 0; f < n; ++f) layer.unit.push_back(text(f, unit_field));
     return layer;
 }
 

@@ -23,6 +23,9 @@ struct MapLayer {
     std::vector<std::string> class_labels;
     std::vector<Colour> class_colours;
     std::vector<long long> class_counts;
+    // The atlas unit (county or township code) of each feature, when read with a unit field and
+    // every feature lies in one unit; empty otherwise.
+    std::vector<std::string> unit;
 };
 
 class MapSource {
@@ -44,8 +47,11 @@ private:
 };
 
 // Reads one style layer; `extra_where` (from --where) applies to layers of `extra_table`.
+// `unit_field` (county_code, township_code): each feature's unit is kept in MapLayer::unit,
+// for the legend counts and the fading of an atlas page.
 MapLayer read_map_layer(const MapSource& source, const LayerSpec& spec, const std::string& extra_where,
-                        const std::string& extra_table, const std::string& style_file);
+                        const std::string& extra_table, const std::string& style_file,
+                        const std::string& unit_field = {});
 
 // Dissolves the features of `table` by `field` (GEOS union per value): the atlas pages.
 MapLayer dissolve_units(const MapSource& source, const std::string& table, const std::string& field,

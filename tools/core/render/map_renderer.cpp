@@ -114,6 +114,17 @@ bool visible(const Box& b, const Box& view) {
 }
 
 // A point well inside a polygon (centre of the largest inscribed circle), map units.
+// An atlas page's other units: a white veil of this opacity over their areas, and their labels
+// and symbols in colours mixed with white as much.
+constexpr double kFade = 0.65;
+Colour faded(Colour c) {
+    return {c.r + (1 - c.r) * kFade, c.g + (1 - c.g) * kFade, c.b + (1 - c.b) * kFade, c.a};
+}
+// Whether feature f of the layer lies outside the atlas page's unit (and is to fade).
+bool outside_focus(const MapLayer& layer, std::size_t f, const std::string& focus_key) {
+    return !focus_key.empty() && f < layer.unit.size() && layer.unit[f] != focus_key;
+}
+
 bool label_point(GEOSContextHandle_t ctx, const Coverage& c, std::size_t f, double tolerance, double& x, double& y) {
     if (c.kind(f) == FeatureKind::point) {
         x = c.xy(c.point_begin(c.ring_begin(f)))[0];
@@ -433,7 +444,7 @@ PageResult render_page(cairo_t* cr, const PageRequest& req) {
         cairo_new_path(cr);
         cairo_rectangle(cr, frame.min_x, frame.min_y, fw, fh);
         add_path(cr, u, static_cast<std::size_t>(req.focus), view, step);
-        cairo_set_source_rgba(cr, 1, 1, 1, 0.65);
+        cairo_set_source_rgba(cr, 1, 1, 1, kFade);
         cairo_fill_preserve(cr);
         cairo_new_path(cr);
         add_path(cr, u, static_cast<std::size_t>(req.focus), view, step);
@@ -457,8 +468,15 @@ PageResult render_page(cairo_t* cr, const PageRequest& req) {
         if (!spec.legend) continue;
         if (!layer.class_labels.empty() && spec.fill.kind != FillSpec::Kind::none) {
             if (spec.fill.kind != FillSpec::Kind::single) entries.push_back({spec.name, {}, true, false, false, 0, {}});
+            // an atlas page counts its own unit's features, where the layer knows them
+            std::vector<long long> counts = layer.class_counts;
+            if (!req.focus_key.empty() && layer.unit.size() == layer.cls.size()) {
+                std::fill(counts.begin(), counts.end(), 0);
+                for (std::size_t f = 0; f < layer.cls.size(); ++f)
+                    if (layer.cls[f] >= 0 && layer.unit[f] == req.focus_key) ++counts[static_cast<std::size_t>(layer.cls[f])];
+            }
             for (std::size_t k = 0; k < layer.class_labels.size(); ++k)
-                entries.push_back({layer.class_labels[k] + "（" + std::to_string(layer.class_counts[k]) + "）",
+                entries.push_back({layer.class_labels[k] + "（" + std::to_string(counts[k]) + "）",
                                    layer.class_colours[k],
                                    false,
                                    false,
@@ -633,6 +651,7 @@ PageResult render_page(cairo_t* cr, const PageRequest& req) {
         std::unique_ptr<Text> text;
         double x = 0, y = 0;  // top-left
         const LabelSpec* spec = nullptr;
+        bool faded = false;  // another unit's, on an atlas page
     };
     std::vector<Pending> pending;
     std::vector<LabelCandidate> candidates;
@@ -647,6 +666,7 @@ PageResult render_page(cairo_t* cr, const PageRequest& req) {
         struct Circle {
             double x, y, r;
             std::size_t f;
+            bool faded;
         };
         std::vector<Circle> circles;
         for (std::size_t f = 0; f < c.size(); ++f) {
@@ -664,7 +684,7 @@ PageResult render_page(cairo_t* cr, const PageRequest& req) {
             double below = dy;
             if (want_symbol) {
                 const double r = spec.symbol.max_diameter_mm * kMm * unit / 2 * std::sqrt(layer.symbol[f] / max_value);
-                circles.push_back({dx, dy, std::max(r, 0.6 * kMm), f});
+                circles.push_back({dx, dy, std::max(r, 0.6 * kMm), f, outside_focus(layer, f, req.focus_key)});
                 below = dy + r;
             }
             if (want_label || (want_symbol && spec.symbol.label)) {
@@ -679,6 +699,7 @@ PageResult render_page(cairo_t* cr, const PageRequest& req) {
                 Pending p;
                 p.text = std::make_unique<Text>(cr, family, size, spec.labels.bold, t);
                 p.spec = &spec.labels;
+                p.faded = outside_focus(layer, f, req.focus_key);
                 p.x = dx - p.text->width() / 2;
                 p.y = want_symbol ? below + 0.5 * kMm : dy - p.text->height() / 2;
                 const double halo = spec.labels.halo_mm * kMm;
@@ -694,9 +715,9 @@ PageResult render_page(cairo_t* cr, const PageRequest& req) {
         for (const auto& ci : circles) {
             cairo_new_path(cr);  // no line from a point left by what was drawn before
             cairo_arc(cr, ci.x, ci.y, ci.r, 0, 2 * M_PI);
-            set_colour(cr, spec.symbol.colour);
+            set_colour(cr, ci.faded ? faded(spec.symbol.colour) : spec.symbol.colour);
             cairo_fill_preserve(cr);
-            set_colour(cr, spec.symbol.outline);
+            set_colour(cr, ci.faded ? faded(spec.symbol.outline) : spec.symbol.outline);
             cairo_set_line_width(cr, 0.3 * kMm);
             cairo_stroke(cr);
         }
@@ -704,7 +725,8 @@ PageResult render_page(cairo_t* cr, const PageRequest& req) {
     const auto accepted = placer.place(candidates);
     for (std::size_t id : accepted) {
         Pending& p = pending[id];
-        p.text->draw(cr, p.x, p.y, p.spec->colour, &p.spec->halo, p.spec->halo_mm * kMm);
+        p.text->draw(cr, p.x, p.y, p.faded ? faded(p.spec->colour) : p.spec->colour, &p.spec->halo,
+                     p.spec->halo_mm * kMm);
     }
     out.labels_placed = static_cast<long long>(accepted.size());
     out.labels_dropped = static_cast<long long>(candidates.size() - accepted.size());

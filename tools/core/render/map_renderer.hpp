@@ -19,6 +19,10 @@ struct PageRequest {
     Box extent;                             // map units to show (fitted into the frame)
     const MapLayer* focus_layer = nullptr;  // atlas: the units; the focus unit stays, the rest fades
     int focus = -1;
+    // atlas: the code of the page's unit: the legend counts its features only (of the layers
+    // whose features know their unit, MapLayer::unit), and the labels and symbols of the other
+    // units fade with their areas
+    std::string focus_key;
     std::vector<std::string> figures;  // lines under the map (atlas)
     std::string page_label;            // 第 N 页 共 M 页
     std::string srs_wkt;               // the layers' CRS
