@@ -61,7 +61,7 @@ TEST(MapCli, PngHasTheRouteColoursAndAtlasHasOnePagePerCounty) {
     std::string text = shell_output("pdftotext " + (dir / "atlas.pdf").string() + " - 2>/dev/null");
     text.erase(std::remove(text.begin(), text.end(), ' '), text.end());  // pdftotext spaces CJK text its own way
     EXPECT_NE(text.find("第7页共7页"), std::string::npos);
-    EXPECT_NE(text.find("滨城区（371602）：规划改造14545户"), std::string::npos);
+    EXPECT_NE(text.find("滨城区（371602）：规划改造14,545户"), std::string::npos);
 }
 
 // The legend of an atlas page counts the villages of the page's county, by route as the

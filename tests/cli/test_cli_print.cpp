@@ -257,3 +257,41 @@ TEST(PrintCli, TheSpotCheckListIsHeadedWithTheDataDateAndLeavesRoomToWriteIn) {
 }
 
 }  // namespace
+
+namespace {
+
+// The progress chart as drawn by the project (progress-chart.pdf and the report's first pages):
+// milestone labels apart from each other, text no smaller than 8 pt where the report draws it
+// at its column's width, and numbers written one way (121,000) in the text and the chart.
+TEST(PrintCli, TheProgressChartsLabelsStayApartAndItsTextIsReadableInTheReport) {
+    const auto dir = temp_dir();
+    const auto gpkg = merge_samples(dir);
+    ASSERT_EQ(import_sample_reports(gpkg, "2022-10-10", {"-o", (dir / "progress.xlsx").string()}).exit_code, 1);
+    const auto chart = dir / "progress-chart.pdf";
+    ASSERT_TRUE(fs::exists(chart));
+    // the three milestones' labels (全部开工 6月30日 ...): all drawn, none over another
+    double width = 0;
+    std::vector<Word> labels;
+    for (const auto& w : page_words(chart, 0, &width))
+        if (w.text == "全部开工" || w.text == "完成施工" || w.text == "调试验收" ||
+            (w.text.find("月") != std::string::npos && w.text.find("日") != std::string::npos))
+            labels.push_back(w);
+    EXPECT_GE(labels.size(), 6u);
+    std::string first;
+    EXPECT_EQ(overprinted(labels, &first), 0) << first;
+
+    ASSERT_EQ(run_cli({"report", gpkg.string(), "-o", (dir / "report.pdf").string(), "--quiet"}).exit_code, 0);
+    const auto pages = page_texts(dir / "report.pdf");
+    const auto with_chart = pages_with(pages, "节点（截止日期）");
+    ASSERT_FALSE(with_chart.empty());
+    for (const auto& w : page_words(dir / "report.pdf", with_chart[0], &width))
+        if (w.text == "节点（截止日期）" || w.text == "已验收") {
+            EXPECT_GE(w.y_max - w.y_min, 8.0) << w.text;
+        }
+    // one number style: the chart's figures and the report's sentences alike
+    EXPECT_NE(pages[static_cast<std::size_t>(with_chart[0])].find("计划改造121,000户"), std::string::npos);
+    EXPECT_NE(pages[static_cast<std::size_t>(with_chart[0])].find("全市计划改造121,000户"), std::string::npos);
+    for (const auto& p : pages) EXPECT_EQ(p.find("121000"), std::string::npos);
+}
+
+}  // namespace

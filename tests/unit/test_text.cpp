@@ -126,3 +126,16 @@ TEST(Text, PersonalNumbersAreMaskedAndCodesAreLeftAlone) {
     EXPECT_EQ(masked("139054312345"), "0:139054312345");  // 12 digits: no mobile number
     EXPECT_EQ(masked("3211234"), "0:3211234");            // a landline without its area code is left
 }
+
+TEST(Text, NumbersAreWrittenWithTheirDigitsGroupedByThousands) {
+    EXPECT_EQ(group_thousands(0), "0");
+    EXPECT_EQ(group_thousands(999), "999");
+    EXPECT_EQ(group_thousands(1000), "1,000");
+    EXPECT_EQ(group_thousands(121000), "121,000");
+    EXPECT_EQ(group_thousands(1234567), "1,234,567");
+    EXPECT_EQ(group_thousands(-1234567), "-1,234,567");
+    EXPECT_EQ(group_thousands(-123), "-123");
+    EXPECT_EQ(group_thousands(1234567.891, 2), "1,234,567.89");
+    EXPECT_EQ(group_thousands(292, 2), "292.00");
+    EXPECT_EQ(group_thousands(999.996, 2), "1,000.00");
+}

@@ -437,6 +437,17 @@ bool is_valid_utf8(std::string_view text) {
     return true;
 }
 
+std::string group_thousands(double value, int decimals) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.*f", decimals, value);
+    std::string s = buf;
+    const std::size_t sign = s[0] == '-' ? 1 : 0;
+    const std::size_t point = s.find('.');
+    const std::size_t end = point == std::string::npos ? s.size() : point;
+    for (std::size_t i = end; i > sign + 3; i -= 3) s.insert(i - 3, ",");
+    return s;
+}
+
 std::string chinese_date(std::string_view iso) {
     int y = 0, m = 0, d = 0;
     const std::string s(iso);

@@ -72,6 +72,10 @@ std::string normalise_date(std::string_view text);
 // True when the text is an ISO date yyyy-mm-dd of a real day between 1900 and 2100.
 bool is_valid_iso_date(std::string_view text);
 
+// A number as every output writes it, digits grouped by thousands: 121000 -> "121,000",
+// 1234.5 with 2 decimals -> "1,234.50" (the workbooks' formats are #,##0 and #,##0.00).
+std::string group_thousands(double value, int decimals = 0);
+
 // An ISO date as the documents write it: 2022-06-30 -> 2022年6月30日 (other text unchanged).
 std::string chinese_date(std::string_view iso);
 // {year} in a title replaced by the year.

@@ -12,6 +12,7 @@
 #include <memory>
 #include <sstream>
 
+#include "base/text.hpp"
 #include "base/error.hpp"
 #include "dataset/snapshot.hpp"
 #include "io/pg_connection.hpp"
@@ -250,13 +251,14 @@ MapResult make_map(const MapOptions& options, const Progress& progress) {
             if (it != figures.end()) {
                 const UnitFigures& f = it->second;
                 p.figures.push_back(units.label[u] + "（" + units.key[u] + "）：规划改造 " +
-                                    std::to_string(f.households) + " 户，涉及 " + std::to_string(f.villages) +
+                                    group_thousands(static_cast<double>(f.households)) + " 户，涉及 " +
+                                    group_thousands(static_cast<double>(f.villages)) +
                                     " 个村庄");
                 std::string routes = "其中";
                 for (Route r : kRoutes)
                     if (f.route[static_cast<int>(r)] > 0)
                         routes += std::string(routes == "其中" ? "" : "，") + route_name(r) + " " +
-                                  std::to_string(f.route[static_cast<int>(r)]) + " 户";
+                                  group_thousands(static_cast<double>(f.route[static_cast<int>(r)])) + " 户";
                 if (routes != "其中") p.figures.push_back(routes + "。");
             }
             pages.push_back(p);

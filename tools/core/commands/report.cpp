@@ -241,11 +241,9 @@ ReportResult make_report(const ReportOptions& options, const Progress& progress)
     doc.paragraph("数据问题：计划表与进度报告共发现问题 " + integer(static_cast<double>(issues.size())) +
                   " 条，详见附录。");
     if (tracked && !pr.trend.empty())
-        doc.box(250, [&](cairo_t* cr, double x, double y, double w, double h) {
-            cairo_translate(cr, x, y);
-            const double scale = w / 842;
-            cairo_scale(cr, scale, scale);
-            draw_progress_chart(cr, 842, h / scale, pr);
+        doc.box(340, [&](cairo_t* cr, double x, double y, double w, double h) {
+            cairo_translate(cr, x, y);  // drawn at the column's width: its text stays 9 pt
+            draw_progress_chart(cr, w, h, pr);
         });
 
     // 二、建设计划

@@ -529,6 +529,12 @@ public:
     ~Text() { g_object_unref(layout_); }
     Text(const Text&) = delete;
     Text& operator=(const Text&) = delete;
+    double width(const std::string& s) {
+        pango_layout_set_text(layout_, s.c_str(), -1);
+        int w = 0, h = 0;
+        pango_layout_get_size(layout_, &w, &h);
+        return static_cast<double>(w) / PANGO_SCALE;
+    }
     // Draws `s` with its anchor at (x, y): ax, ay in 0..1 of the text's width and height.
     void draw(const std::string& s, double x, double y, double ax = 0, double ay = 0, double angle = 0) {
         pango_layout_set_text(layout_, s.c_str(), -1);
@@ -552,9 +558,7 @@ void rgb(cairo_t* cr, std::uint32_t c) {
 }
 
 std::string thousands(long long v) {
-    std::string s = std::to_string(v);
-    for (int i = static_cast<int>(s.size()) - 3; i > 0; i -= 3) s.insert(static_cast<std::size_t>(i), ",");
-    return s;
+    return group_thousands(static_cast<double>(v));
 }
 
 // Draws the chart on a page of w x h points.
@@ -567,10 +571,18 @@ void draw_chart_impl(cairo_t* cr, double w, double h, const ProgressResult& r) {
     Text title(cr, 16, true);
     title.draw(std::to_string(r.milestones.year) + "年农村清洁取暖工程进度（全市）", w / 2, 18, 0.5, 0);
     Text small(cr, 9, false);
-    small.draw("截至" + chinese_date(r.as_of) + "；计划改造" + thousands(r.total.households) + "户，已开工" +
-                   thousands(r.total.started) + "户，已完工" + thousands(r.total.completed) + "户，已验收" +
-                   thousands(r.total.accepted) + "户",
-               w / 2, 44, 0.5, 0);
+    {  // the figures under the title, on two lines where the page is narrow (the report's column)
+        const std::string as_of = "截至" + chinese_date(r.as_of);
+        const std::string figures = "计划改造" + thousands(r.total.households) + "户，已开工" +
+                                    thousands(r.total.started) + "户，已完工" + thousands(r.total.completed) +
+                                    "户，已验收" + thousands(r.total.accepted) + "户";
+        if (small.width(as_of + "；" + figures) <= w - 40) {
+            small.draw(as_of + "；" + figures, w / 2, 44, 0.5, 0);
+        } else {
+            small.draw(as_of, w / 2, 38, 0.5, 0);
+            small.draw(figures, w / 2, 51, 0.5, 0);
+        }
+    }
     // axes: x from 10 days before the first date to 10 days after the last
     double lo = 1e9, hi = -1e9;
     for (const auto& t : r.trend) {
@@ -621,7 +633,8 @@ void draw_chart_impl(cairo_t* cr, double w, double h, const ProgressResult& r) {
     cairo_line_to(cr, left, bottom);
     cairo_line_to(cr, right, bottom);
     cairo_stroke(cr);
-    // milestones
+    // milestones: a label beside its line, a row lower where it would run into the one before
+    std::vector<std::vector<std::pair<double, double>>> label_rows;  // per row: x extents taken
     for (const auto& m : r.milestones.items) {
         const double x = X(excel_date(m.date));
         rgb(cr, 0xC0392B);
@@ -634,11 +647,26 @@ void draw_chart_impl(cairo_t* cr, double w, double h, const ProgressResult& r) {
         cairo_set_dash(cr, nullptr, 0, 0);
         int y = 0, mo = 0, d = 0;
         std::sscanf(m.date.c_str(), "%d-%d-%d", &y, &mo, &d);
-        const bool near_edge = x > right - 110;
-        small.draw(m.label + " " + std::to_string(mo) + "月" + std::to_string(d) + "日", near_edge ? x - 3 : x + 3,
-                   top + 2, near_edge ? 1 : 0, 0);
+        const std::string label = m.label + " " + std::to_string(mo) + "月" + std::to_string(d) + "日";
+        const double lw = small.width(label);
+        const bool near_edge = x + 3 + lw > right;
+        const double x0 = near_edge ? x - 3 - lw : x + 3, x1 = x0 + lw;
+        std::size_t row = 0;
+        for (; row < label_rows.size(); ++row)
+            if (std::none_of(label_rows[row].begin(), label_rows[row].end(),
+                             [&](const auto& e) { return x0 < e.second + 4 && e.first < x1 + 4; }))
+                break;
+        if (row == label_rows.size()) label_rows.emplace_back();
+        label_rows[row].push_back({x0, x1});
+        // a white ground under the text: the series lines pass behind it
+        cairo_set_source_rgb(cr, 1, 1, 1);
+        cairo_rectangle(cr, x0 - 1, top + 2 + 14.0 * static_cast<double>(row), lw + 2, 13);
+        cairo_fill(cr);
+        rgb(cr, 0xC0392B);
+        small.draw(label, x0, top + 2 + 14.0 * static_cast<double>(row), 0, 0);
     }
-    // planned line and series
+    // planned line and series; the legend's five entries share the width
+    const double legend_step = std::min(120.0, (right - left - 20) / 5);
     struct Series {
         const char* name;
         std::uint32_t colour;
@@ -677,7 +705,7 @@ void draw_chart_impl(cairo_t* cr, double w, double h, const ProgressResult& r) {
             }
         }
         // legend
-        const double lx = left + 20 + k * 120.0, ly = h - 40;
+        const double lx = left + 20 + static_cast<double>(k) * legend_step, ly = h - 40;
         cairo_set_line_width(cr, 3);
         cairo_move_to(cr, lx, ly);
         cairo_line_to(cr, lx + 24, ly);
@@ -686,7 +714,7 @@ void draw_chart_impl(cairo_t* cr, double w, double h, const ProgressResult& r) {
         small.draw(s.name, lx + 30, ly, 0, 0.5);
     }
     rgb(cr, 0xC0392B);
-    const double lx = left + 20 + 4 * 120.0, ly = h - 40;
+    const double lx = left + 20 + 4 * legend_step, ly = h - 40;
     const double dash[] = {4, 3};
     cairo_set_dash(cr, dash, 2, 0);
     cairo_set_line_width(cr, 1);

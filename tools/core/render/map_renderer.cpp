@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "base/error.hpp"
+#include "base/text.hpp"
 #include "geo/geos_util.hpp"
 #include "render/label_placer.hpp"
 
@@ -476,7 +477,7 @@ PageResult render_page(cairo_t* cr, const PageRequest& req) {
                     if (layer.cls[f] >= 0 && layer.unit[f] == req.focus_key) ++counts[static_cast<std::size_t>(layer.cls[f])];
             }
             for (std::size_t k = 0; k < layer.class_labels.size(); ++k)
-                entries.push_back({layer.class_labels[k] + "（" + std::to_string(counts[k]) + "）",
+                entries.push_back({layer.class_labels[k] + "（" + group_thousands(static_cast<double>(counts[k])) + "）",
                                    layer.class_colours[k],
                                    false,
                                    false,

@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "base/error.hpp"
+#include "base/text.hpp"
 
 namespace cleanheat {
 namespace {
@@ -35,14 +36,13 @@ lxw_format* make_format(lxw_workbook* wb, const char* font, double size, bool bo
 
 std::string format_cell(double v, XlsxKind kind) {
     char buf[64];
-    if (kind == XlsxKind::integer)
-        std::snprintf(buf, sizeof buf, "%.0f", v);
-    else if (kind == XlsxKind::general)
+    if (kind == XlsxKind::integer) return group_thousands(v);
+    if (kind == XlsxKind::general)
         std::snprintf(buf, sizeof buf, "%.10g", v);
     else if (kind == XlsxKind::percent)
         std::snprintf(buf, sizeof buf, "%.1f%%", v * 100);
     else
-        std::snprintf(buf, sizeof buf, "%.2f", v);
+        return group_thousands(v, 2);
     return buf;
 }
 
@@ -93,12 +93,12 @@ XlsxWorkbook::XlsxWorkbook(const std::filesystem::path& target, bool overwrite,
     format_set_bg_color(formats_.header, 0xF2F2F2);
     formats_.text = make_format(wb, "宋体", 11, false, LXW_ALIGN_LEFT, true);
     formats_.code = make_format(wb, "宋体", 11, false, LXW_ALIGN_LEFT, true, "@");
-    formats_.integer = make_format(wb, "宋体", 11, false, LXW_ALIGN_RIGHT, true, "0");
-    formats_.decimal = make_format(wb, "宋体", 11, false, LXW_ALIGN_RIGHT, true, "0.00");
+    formats_.integer = make_format(wb, "宋体", 11, false, LXW_ALIGN_RIGHT, true, "#,##0");
+    formats_.decimal = make_format(wb, "宋体", 11, false, LXW_ALIGN_RIGHT, true, "#,##0.00");
     formats_.percent = make_format(wb, "宋体", 11, false, LXW_ALIGN_RIGHT, true, "0.0%");
     formats_.total_text = make_format(wb, "黑体", 11, false, LXW_ALIGN_CENTER, true);
-    formats_.total_integer = make_format(wb, "黑体", 11, false, LXW_ALIGN_RIGHT, true, "0");
-    formats_.total_decimal = make_format(wb, "黑体", 11, false, LXW_ALIGN_RIGHT, true, "0.00");
+    formats_.total_integer = make_format(wb, "黑体", 11, false, LXW_ALIGN_RIGHT, true, "#,##0");
+    formats_.total_decimal = make_format(wb, "黑体", 11, false, LXW_ALIGN_RIGHT, true, "#,##0.00");
     formats_.total_percent = make_format(wb, "黑体", 11, false, LXW_ALIGN_RIGHT, true, "0.0%");
     formats_.note = make_format(wb, "仿宋_GB2312", 10, false, LXW_ALIGN_LEFT, false);
     formats_.wrap = make_format(wb, "宋体", 11, false, LXW_ALIGN_LEFT, true);
@@ -313,7 +313,9 @@ void XlsxTable::add_row(const std::vector<XlsxCell>& cells) {
             measure(x, widest_line(*s));
         } else if (const auto* v = std::get_if<double>(&cell)) {
             if (col.kind == XlsxKind::text || col.kind == XlsxKind::code) {
-                const std::string s = format_cell(*v, XlsxKind::integer);
+                char digits[64];  // a code written as a number: its digits, not grouped
+                std::snprintf(digits, sizeof digits, "%.0f", *v);
+                const std::string s = digits;
                 worksheet_write_string(sheet_, r, x, s.c_str(), fm.code);
                 measure(x, display_width(s));
             } else {

@@ -132,8 +132,8 @@ private:
     bool constant_memory_ = false;
 };
 
-// A number as the workbook shows it: integers without decimals, decimals with two, percents
-// with one (the PDF report prints the same).
+// A number as the workbook shows it: integers without decimals, decimals with two, both with
+// their digits grouped by thousands (121,000); percents with one (the PDF report prints the same).
 std::string format_cell(double v, XlsxKind kind);
 
 // Display width of text in a spreadsheet cell: East Asian wide characters count 2.
