@@ -40,7 +40,10 @@ TEST(MapCli, PngHasTheRouteColoursAndAtlasHasOnePagePerCounty) {
     cairo_surface_t* png = cairo_image_surface_create_from_png((dir / "route.png").c_str());
     ASSERT_EQ(cairo_surface_status(png), CAIRO_STATUS_SUCCESS);
     const int w = cairo_image_surface_get_width(png), h = cairo_image_surface_get_height(png);
-    EXPECT_EQ(w, static_cast<int>(420 / 25.4 * 60 + 0.5));
+    // the sample city is 1.8 times taller than wide: an A3 portrait sheet (the style's
+    // orientation is auto)
+    EXPECT_EQ(w, static_cast<int>(297 / 25.4 * 60 + 0.5));
+    EXPECT_EQ(h, static_cast<int>(420 / 25.4 * 60 + 0.5));
     const unsigned char* data = cairo_image_surface_get_data(png);
     const int stride = cairo_image_surface_get_stride(png);
     long long electric = 0, gas = 0;

@@ -168,6 +168,27 @@ TEST_F(MapSamples, TextTheFontsCannotDrawIsAnErrorNamingIt) {
     EXPECT_FALSE(test::fs::exists(dir / "m.png.partial"));
 }
 
+TEST(Map, ThePagesOrientationFollowsTheExtentUnlessTheStyleFixesIt) {
+    const auto dir = test::temp_dir();
+    auto style_with = [&](const std::string& page) {
+        std::ofstream(dir / "o.json") << R"({"title": "方向", "map_use": {"class": "internal"}, "page": )" << page
+                                      << R"(, "layers": [{"source": "villages", "fill": {"color": "#cccccc"}}]})";
+        return load_style(dir / "o.json");
+    };
+    const Box tall{0, 0, 50000, 90000}, wide{0, 0, 90000, 50000}, square{0, 0, 70000, 70000};
+    const Style automatic = style_with(R"({"size": "A3"})");
+    EXPECT_TRUE(automatic.orientation_auto);
+    EXPECT_FALSE(landscape_for(automatic, tall));
+    EXPECT_TRUE(landscape_for(automatic, wide));
+    // a square extent: the landscape sheet's frame is less tall (title above): portrait shows it larger
+    EXPECT_FALSE(landscape_for(automatic, square));
+    // just wider than tall still fits a landscape frame better
+    EXPECT_TRUE(landscape_for(automatic, Box{0, 0, 80000, 60000}));
+    EXPECT_FALSE(landscape_for(style_with(R"({"size": "A3", "orientation": "portrait"})"), wide));
+    EXPECT_TRUE(landscape_for(style_with(R"({"size": "A3", "orientation": "landscape"})"), tall));
+    EXPECT_TRUE(landscape_for(style_with(R"({"size": "A3", "orientation": "auto"})"), Box{}));  // nothing to show
+}
+
 TEST(MapClasses, QuantileEqualJenksManualBreaks) {
     const std::vector<double> v = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 50, 51, 52, 100};
     EXPECT_EQ(class_breaks(v, "equal", 2, {}), (std::vector<double>{50.5, 100}));

@@ -109,8 +109,10 @@ std::unique_ptr<PreparedMap> prepare_map(const std::string& dataset, const std::
 }
 
 PageResult draw_map_page(cairo_t* cr, const PreparedMap& map, Box extent, const std::string& date,
-                         const std::vector<std::string>& figures, const std::string& focus) {
+                         const std::vector<std::string>& figures, const std::string& focus, bool portrait) {
     PageRequest req;
+    Style upright = map.style;
+    upright.landscape = !portrait;
     if (!focus.empty()) {
         const auto it = std::find(map.units.key.begin(), map.units.key.end(), focus);
         if (it != map.units.key.end()) {
@@ -119,7 +121,7 @@ PageResult draw_map_page(cairo_t* cr, const PreparedMap& map, Box extent, const 
             req.focus_key = focus;
         }
     }
-    req.style = &map.style;
+    req.style = &upright;
     req.layers = &map.layers;
     req.extent = extent.valid() ? extent : map.extent;
     req.figures = figures;
@@ -227,7 +229,12 @@ MapResult make_map(const MapOptions& options, const Progress& progress) {
     }
     result.seconds_read = std::chrono::duration<double>(Clock::now() - started).count();
 
-    const auto [w_mm, h_mm] = page_size_mm(style);
+    // each page's orientation from what it shows, unless the style fixes it: the style as it
+    // is drawn on a landscape and on a portrait sheet
+    Style landscape_style = style, portrait_style = style;
+    landscape_style.landscape = true;
+    portrait_style.landscape = false;
+    const auto [w_mm, h_mm] = page_size_mm(landscape_style);
     // whole points: with coordinates on a 1/4 pt grid the PDF's y flip keeps them short
     const double w_pt = std::round(w_mm * kMm), h_pt = std::round(h_mm * kMm);
     const std::string date = today_text(options.date);
@@ -238,6 +245,7 @@ MapResult make_map(const MapOptions& options, const Progress& progress) {
         int focus = -1;
         std::vector<std::string> figures;
         std::string code;
+        bool landscape = true;
     };
     std::vector<Page> pages;
     if (options.atlas.empty()) {
@@ -264,10 +272,11 @@ MapResult make_map(const MapOptions& options, const Progress& progress) {
             pages.push_back(p);
         }
     }
+    for (auto& p : pages) p.landscape = landscape_for(style, p.extent);
     const auto render_started = Clock::now();
     auto request_for = [&](const Page& p, std::size_t index) {
         PageRequest req;
-        req.style = &style;
+        req.style = p.landscape ? &landscape_style : &portrait_style;
         req.layers = &layers;
         req.extent = p.extent;
         req.focus_layer = p.focus >= 0 ? &units : nullptr;
@@ -298,15 +307,18 @@ MapResult make_map(const MapOptions& options, const Progress& progress) {
     };
     if (kind == "pdf" || kind == "svg") {
         AtomicOutput out(options.output, options.overwrite, {options.dataset});
-        write_vector_pages(out.partial(), options.output, kind == "pdf", w_pt, h_pt, pages.size(), style.title,
-                           "cleanheat map",
-                           [&](cairo_t* cr, std::size_t i) { keep(render_page(cr, request_for(pages[i], i)), i); });
+        const bool svg_turned = kind == "svg" && !pages.front().landscape;  // one page
+        write_vector_pages(out.partial(), options.output, kind == "pdf", svg_turned ? h_pt : w_pt,
+                           svg_turned ? w_pt : h_pt, pages.size(), style.title, "cleanheat map",
+                           [&](cairo_t* cr, std::size_t i) { keep(render_page(cr, request_for(pages[i], i)), i); },
+                           [&](std::size_t i) { return kind == "pdf" && !pages[i].landscape; });
         out.commit();
         result.outputs.push_back(options.output);
     } else {
-        const int w_px = static_cast<int>(std::lround(w_mm / 25.4 * dpi)),
-                  h_px = static_cast<int>(std::lround(h_mm / 25.4 * dpi));
         for (std::size_t i = 0; i < pages.size(); ++i) {
+            const double page_w = pages[i].landscape ? w_mm : h_mm, page_h = pages[i].landscape ? h_mm : w_mm;
+            const int w_px = static_cast<int>(std::lround(page_w / 25.4 * dpi)),
+                      h_px = static_cast<int>(std::lround(page_h / 25.4 * dpi));
             std::filesystem::path path = options.output;
             if (pages.size() > 1)
                 path = options.output.parent_path() / (options.output.stem().string() + "-" + pages[i].code + ".png");

@@ -55,8 +55,10 @@ std::unique_ptr<PreparedMap> prepare_map(const std::string& dataset, const std::
 // points, showing `extent` (empty: everything). `date` as YYYY-MM-DD (empty: today). `focus`:
 // the code of the unit the page is about (the legend counts its features, the rest fades);
 // needs the map prepared with its unit field.
+// `portrait`: the page drawn upright on a portrait sheet of the style's size.
 PageResult draw_map_page(cairo_t* cr, const PreparedMap& map, Box extent, const std::string& date,
-                         const std::vector<std::string>& figures = {}, const std::string& focus = {});
+                         const std::vector<std::string>& figures = {}, const std::string& focus = {},
+                         bool portrait = false);
 // The extent of the villages whose `field` equals `value` (a county or township code).
 Box unit_extent(const std::string& dataset, const std::string& field, const std::string& value);
 

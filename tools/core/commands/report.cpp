@@ -89,19 +89,28 @@ std::string compare(double value, double target, const char* unit, int decimals)
     return std::string(buf) + "（完成 " + format_cell(value / target, XlsxKind::percent) + "）";
 }
 
-// A map page of a style, turned a quarter (its top to the binding edge) to fill the rest of a
-// portrait page under its heading.
+// A map page of a style under its heading, filling the rest of a portrait page: a map that is
+// wider than tall as a landscape page turned a quarter (its top to the binding edge), a tall
+// one upright as a portrait page (unless the style fixes the orientation).
 void map_page(PdfDocument& doc, const PreparedMap& map, const Box& extent, const std::string& date,
               const std::vector<std::string>& figures, const std::string& heading) {
     if (doc.remaining() < 0.75 * doc.text_height()) doc.new_page();
     doc.heading(heading, 2);
+    const bool landscape = landscape_for(map.style, extent.valid() ? extent : map.extent);
     doc.box(doc.remaining() - 2, [&](cairo_t* cr, double x, double y, double w, double h) {
-        const double map_w = 297 * 72 / 25.4, map_h = 210 * 72 / 25.4;  // A4 landscape map page
-        const double scale = std::min(h / map_w, w / map_h);
-        cairo_translate(cr, x + (w - map_h * scale) / 2, y + map_w * scale);
-        cairo_rotate(cr, -M_PI / 2);
-        cairo_scale(cr, scale, scale);
-        draw_map_page(cr, map, extent, date, figures);
+        const double long_side = 297 * 72 / 25.4, short_side = 210 * 72 / 25.4;  // an A4 map page
+        if (landscape) {
+            const double scale = std::min(h / long_side, w / short_side);
+            cairo_translate(cr, x + (w - short_side * scale) / 2, y + long_side * scale);
+            cairo_rotate(cr, -M_PI / 2);
+            cairo_scale(cr, scale, scale);
+            draw_map_page(cr, map, extent, date, figures);
+        } else {
+            const double scale = std::min(w / short_side, h / long_side);
+            cairo_translate(cr, x + (w - short_side * scale) / 2, y);
+            cairo_scale(cr, scale, scale);
+            draw_map_page(cr, map, extent, date, figures, {}, /*portrait=*/true);
+        }
     });
 }
 

@@ -21,7 +21,8 @@ void check(cairo_surface_t* s, const std::filesystem::path& shown_as) {
 
 void write_vector_pages(const std::filesystem::path& file, const std::filesystem::path& shown_as, bool pdf, double w_pt,
                         double h_pt, std::size_t pages, const std::string& title, const std::string& creator,
-                        const std::function<void(cairo_t*, std::size_t)>& draw) {
+                        const std::function<void(cairo_t*, std::size_t)>& draw,
+                        const std::function<bool(std::size_t)>& turned) {
     cairo_surface_t* surface =
         pdf ? cairo_pdf_surface_create(file.c_str(), w_pt, h_pt) : cairo_svg_surface_create(file.c_str(), w_pt, h_pt);
     check(surface, shown_as);
@@ -32,6 +33,10 @@ void write_vector_pages(const std::filesystem::path& file, const std::filesystem
     cairo_t* cr = cairo_create(surface);
     try {
         for (std::size_t i = 0; i < pages; ++i) {
+            if (pdf && turned) {
+                const bool turn = turned(i);
+                cairo_pdf_surface_set_size(surface, turn ? h_pt : w_pt, turn ? w_pt : h_pt);
+            }
             draw(cr, i);
             cairo_show_page(cr);
         }

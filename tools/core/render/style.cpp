@@ -233,6 +233,22 @@ std::pair<double, double> page_size_mm(const Style& style) {
     return style.landscape ? std::make_pair(h, w) : std::make_pair(w, h);
 }
 
+bool landscape_for(const Style& style, const Box& extent) {
+    if (!style.orientation_auto || !extent.valid()) return style.landscape;
+    const double ew = extent.max_x - extent.min_x, eh = extent.max_y - extent.min_y;
+    if (ew <= 0 || eh <= 0) return style.landscape;
+    Style s = style;
+    s.landscape = true;
+    const auto [lw, lh] = page_size_mm(s);
+    // the map frame: the page less its margins, the title above and the lines below it (about
+    // a tenth of the page's height together)
+    auto scale = [&](double w, double h) {
+        const double fw = w - 2 * style.margin_mm, fh = h * 0.9 - 2 * style.margin_mm;
+        return std::min(fw / ew, fh / eh);
+    };
+    return scale(lw, lh) >= scale(lh, lw);  // the larger map; landscape on a tie
+}
+
 Style load_style(const std::filesystem::path& file) {
     std::ifstream in(file);
     if (!in) throw UsageError("style " + file.string() + ": cannot read");
@@ -258,9 +274,11 @@ Style load_style(const std::filesystem::path& file) {
         if (s.page_size != "A0" && s.page_size != "A1" && s.page_size != "A2" && s.page_size != "A3" &&
             s.page_size != "A4")
             r.fail("page.size", "must be A0, A1, A2, A3 or A4");
-        const std::string o = r.text(j["page"], "orientation", "page", "landscape");
-        if (o != "landscape" && o != "portrait") r.fail("page.orientation", "must be landscape or portrait");
-        s.landscape = o == "landscape";
+        const std::string o = r.text(j["page"], "orientation", "page", "auto");
+        if (o != "landscape" && o != "portrait" && o != "auto")
+            r.fail("page.orientation", "must be auto, landscape or portrait");
+        s.orientation_auto = o == "auto";
+        s.landscape = o != "portrait";
         s.margin_mm = r.number(j["page"], "margin_mm", "page", s.margin_mm, 0, 100);
         s.dpi = r.number(j["page"], "dpi", "page", s.dpi, 36, 1200);
     }

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "geo/coverage.hpp"
+
 namespace cleanheat {
 
 struct Colour {
@@ -91,6 +93,7 @@ struct Style {
     std::string title, subtitle, source_note;
     std::string page_size = "A3";
     bool landscape = true;
+    bool orientation_auto = true;  // page.orientation "auto" (or none): from the map's extent
     double margin_mm = 10;
     double dpi = 300;
     std::string map_use = "internal";  // public | internal
@@ -108,5 +111,9 @@ struct Style {
 Style load_style(const std::filesystem::path& file);
 // Paper size in millimetres (width, height) for the page settings.
 std::pair<double, double> page_size_mm(const Style& style);
+// The orientation a page of the style takes to show `extent` (map units): the style's when it
+// fixes one (page.orientation landscape or portrait), else the one that shows the extent at
+// the larger scale (a tall city on a portrait sheet), landscape on a tie.
+bool landscape_for(const Style& style, const Box& extent);
 
 }  // namespace cleanheat
