@@ -265,6 +265,7 @@ void add_chart(XlsxWorkbook& book, const XlsxTable& table, const AnnexData& data
     chart_axis_set_name(chart->y_axis, "改造户数（户）");
     chart_axis_set_name_font(chart->y_axis, &font);
     chart_axis_set_num_font(chart->x_axis, &font);
+    chart_axis_set_num_format(chart->y_axis, "#,##0");  // numbers written one way: 35,000
     chart_legend_set_position(chart, LXW_CHART_LEGEND_BOTTOM);
     chart_legend_set_font(chart, &font);
     lxw_chartsheet* cs = workbook_add_chartsheet(wb, book.unique_name("图表 分县改造户数").c_str());
