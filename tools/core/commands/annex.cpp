@@ -450,7 +450,7 @@ AnnexResult annex(const AnnexOptions& options, const Progress& progress) {
         spec.total = false;
         spec.columns = {{"文件", "", XlsxKind::text, XlsxTotal::none, -1, -1, 12, 24, true},
                         {"工作表", "", XlsxKind::text},
-                        {"行", "", XlsxKind::integer},
+                        {"行", "", XlsxKind::general},
                         {"列", "", XlsxKind::text},
                         {"内容", "", XlsxKind::text, XlsxTotal::none, -1, -1, 4, 20, true},
                         {"问题代码", "", XlsxKind::code},

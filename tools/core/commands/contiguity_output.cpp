@@ -618,7 +618,7 @@ std::unique_ptr<AtomicOutput> write_contiguity_workbook(const std::string& path,
         spec.columns = {{"县（市、区）", "", XlsxKind::text},
                         {"村代码", "", XlsxKind::code},
                         {"村名", "", XlsxKind::text},
-                        {"要素号", "", XlsxKind::integer},
+                        {"要素号", "", XlsxKind::general},
                         {"问题代码", "", XlsxKind::code},
                         {"说明", "", XlsxKind::text}};
         spec.total = false;

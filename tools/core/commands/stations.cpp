@@ -531,7 +531,7 @@ std::unique_ptr<AtomicOutput> write_workbook(const StationsOptions& options, con
         XlsxTableSpec s = xlsx_table_spec("检查问题", "运维服务站检查问题清单", "",
                                {{"文件", "", XlsxKind::text, XlsxTotal::none, -1, -1, 4, 30, true},
                                 {"图层", "", XlsxKind::text},
-                                {"行", "", XlsxKind::integer},
+                                {"行", "", XlsxKind::general},
                                 {"列", "", XlsxKind::text},
                                 {"内容", "", XlsxKind::text},
                                 {"代码", "", XlsxKind::text},

@@ -459,7 +459,7 @@ std::unique_ptr<AtomicOutput> write_progress_workbook(const fs::path& path, bool
         spec.sheet = "导入记录";
         spec.title = "进度报告导入记录";
         spec.unit = "台账只追加，不覆盖历史；同一文件重复导入不改变台账";
-        spec.columns = {{"导入序号", "", XlsxKind::integer},
+        spec.columns = {{"导入序号", "", XlsxKind::general},
                         {"文件", "", XlsxKind::text, XlsxTotal::none, -1, -1, 4, 50, true},
                         {"报告日期", "", XlsxKind::text},
                         {"县（市、区）", "", XlsxKind::text},
@@ -490,7 +490,7 @@ std::unique_ptr<AtomicOutput> write_progress_workbook(const fs::path& path, bool
         spec.total = false;
         spec.columns = {{"文件", "", XlsxKind::text, XlsxTotal::none, -1, -1, 4, 40, true},
                         {"工作表", "", XlsxKind::text},
-                        {"行", "", XlsxKind::integer},
+                        {"行", "", XlsxKind::general},
                         {"列", "", XlsxKind::text},
                         {"值", "", XlsxKind::text, XlsxTotal::none, -1, -1, 4, 24, true},
                         {"代码", "", XlsxKind::text},

@@ -296,7 +296,7 @@ void XlsxTable::add_row(const std::vector<XlsxCell>& cells) {
     if (lines > 1 || spec_.min_row_height > 0)
         worksheet_set_row(sheet_, r, std::max(lines > 1 ? kWrappedLinePt * lines : 0.0, spec_.min_row_height), nullptr);
     if (spec_.serial) {
-        worksheet_write_number(sheet_, r, 0, static_cast<double>(rows_), fm.integer);
+        worksheet_write_number(sheet_, r, 0, static_cast<double>(rows_), fm.general);  // a serial number: not grouped (1001, not 1,001)
         measure(0, static_cast<double>(std::to_string(rows_).size()));
     }
     for (std::size_t c = 0; c < spec_.columns.size(); ++c) {
