@@ -10,7 +10,9 @@ mkdir -p "$out/man1" "$out/completion"
 version=$("$bin" --version)
 
 # The commands of a level: the names listed under "Subcommands:" in its help.
-commands_of() { "$@" --help | awk '/^Subcommands:/ {f = 1; next} f && !NF {exit} f {print $1}'; }
+# (awk reads to the end: a reader that stops early would kill the binary with SIGPIPE, and pipefail
+# would fail the build now and then)
+commands_of() { "$@" --help | awk '/^Subcommands:/ {f = 1; next} f && !NF {f = 0; done = 1} f && !done {print $1}'; }
 
 # roff: a backslash doubled, a line starting with . or ' protected, hyphens as \-.
 roff_text() { sed -e 's/\\/\\e/g' -e "s/^\([.']\)/\\\\\&\1/" -e 's/-/\\-/g'; }
@@ -23,7 +25,7 @@ page() {
   help=${help//$bin/cleanheat}
   local title summary
   title=$(echo "$name" | tr '[:lower:]' '[:upper:]')
-  summary=$(echo "$help" | head -1)
+  summary=${help%%$'\n'*}
   {
     echo ".TH $title 1 \"\" \"$version\" \"cleanheat manual\""
     echo ".SH NAME"
