@@ -9,7 +9,7 @@ cd "$(dirname "$0")"
 
 PACKAGES=(build-essential cmake pkg-config libgdal-dev gdal-bin libgeos-dev libproj-dev libcairo2-dev
           libpango1.0-dev libxlsxwriter-dev libcli11-dev googletest libgtest-dev nlohmann-json3-dev
-          libglib2.0-dev libsqlite3-dev libpng-dev fonts-noto-cjk poppler-utils unzip
+          libglib2.0-dev libsqlite3-dev libpng-dev zlib1g-dev fonts-noto-cjk poppler-utils unzip
           python3 python3-xlsxwriter python3-xlwt clang libclang-rt-14-dev man-db
           libpq-dev postgresql-15 postgresql-15-postgis-3 libreoffice-calc-nogui)
 JOBS=${JOBS:-$(nproc)}

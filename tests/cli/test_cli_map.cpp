@@ -67,6 +67,47 @@ TEST(MapCli, PngHasTheRouteColoursAndAtlasHasOnePagePerCounty) {
     EXPECT_NE(text.find("滨城区（371602）：规划改造14,545户"), std::string::npos);
 }
 
+// A PNG page is drawn in horizontal bands side by side and compressed band by band into one
+// stream: the pixels are those of one drawing (no seam at a band's edge, no feature lost to a
+// band or drawn twice), and the file reads back through libpng (Cairo's reader).
+TEST(MapCli, PngBandsDrawnSideBySideGiveThePixelsOfOneDrawing) {
+    const auto dir = temp_dir();
+    const auto gpkg = merge_samples(dir);
+    std::vector<std::vector<unsigned char>> pixels;
+    std::vector<long long> drawn;
+    for (const char* threads : {"1", "3"}) {
+        const auto png = dir / (std::string("route-") + threads + ".png");
+        const auto r = run_cli({"map", gpkg.string(), "--style", "route", "-o", png.string(), "--dpi", "100",
+                                "--threads", threads, "--date", "2022-09-20", "--json"});
+        ASSERT_EQ(r.exit_code, 0) << r.err;
+        drawn.push_back(nlohmann::json::parse(r.out)["features_drawn"].get<long long>());
+        cairo_surface_t* image = cairo_image_surface_create_from_png(png.c_str());
+        ASSERT_EQ(cairo_surface_status(image), CAIRO_STATUS_SUCCESS) << threads;
+        const int w = cairo_image_surface_get_width(image), h = cairo_image_surface_get_height(image);
+        EXPECT_EQ(h, static_cast<int>(420 / 25.4 * 100 + 0.5));  // over 1,024 rows: drawn in bands
+        const unsigned char* data = cairo_image_surface_get_data(image);
+        const int stride = cairo_image_surface_get_stride(image);
+        std::vector<unsigned char> rgb;
+        long long gas = 0;
+        for (int y = 0; y < h; ++y)
+            for (int x = 0; x < w; ++x) {
+                const unsigned char* p = data + y * stride + 4 * x;  // BGRA
+                rgb.insert(rgb.end(), {p[2], p[1], p[0]});
+                if (p[2] == 0xfd && p[1] == 0xae && p[0] == 0x61) ++gas;
+            }
+        cairo_surface_destroy(image);
+        EXPECT_GT(gas, 1000) << threads;
+        pixels.push_back(std::move(rgb));
+    }
+    EXPECT_EQ(drawn[0], drawn[1]);
+    EXPECT_GT(drawn[0], 3000);
+    ASSERT_EQ(pixels[0].size(), pixels[1].size());
+    std::size_t differ = 0, first = pixels[0].size();
+    for (std::size_t i = 0; i < pixels[0].size(); ++i)
+        if (pixels[0][i] != pixels[1][i] && ++differ == 1) first = i;
+    EXPECT_EQ(differ, 0u) << "first at byte " << first << " of " << pixels[0].size();
+}
+
 // The legend of an atlas page counts the villages of the page's county, by route as the
 // dataset holds them; the report's county maps do the same.
 TEST(MapCli, AtlasPagesAndTheReportsCountyMapsCountTheirOwnCounty) {

@@ -48,6 +48,8 @@ void add_map(CLI::App& app, Context& context) {
         ->required();
     cmd->add_option("-o,--output", opt->output, "Output: .pdf (vector), .png or .svg, written atomically")->required();
     cmd->add_option("--dpi", opt->dpi, "PNG resolution and generalisation (default: the style's)");
+    cmd->add_option("--threads", opt->threads, "PNG: bands drawn side by side (default: the cores, at most 4)")
+        ->check(CLI::Range(1, 64));
     cmd->add_option("--atlas", opt->atlas, "One page per county or township")
         ->check(CLI::IsMember({"county", "township"}));
     cmd->add_option("--where", opt->where, "Filter on the villages (fields, values, AND/OR/NOT, IN, LIKE, BETWEEN, IS NULL), e.g. \"county_code = '371602'\"");

@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <sstream>
+#include <thread>
 
 #include "base/text.hpp"
 #include "base/error.hpp"
@@ -81,6 +82,14 @@ std::string kind_of(const std::filesystem::path& output) {
 void check_schema(const std::string& path) {
     const SqliteDb db(path, SqliteDb::Mode::read);
     if (dataset::is_dataset(db)) dataset::check_readable(db);
+}
+
+// Bands of a PNG page drawn side by side: `threads` when given, else the cores (at most 4);
+// one for a small page, where a thread costs more than it saves.
+int png_bands(int threads, int h_px) {
+    if (h_px < 1024) return 1;
+    const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    return threads > 0 ? threads : std::min(cores, 4);
 }
 
 }  // namespace
@@ -323,8 +332,13 @@ MapResult make_map(const MapOptions& options, const Progress& progress) {
             if (pages.size() > 1)
                 path = options.output.parent_path() / (options.output.stem().string() + "-" + pages[i].code + ".png");
             AtomicOutput out(path, options.overwrite, {options.dataset});
-            write_png_page(out.partial(), path, w_px, h_px, dpi,
-                           [&](cairo_t* cr) { keep(render_page(cr, request_for(pages[i], i)), i); });
+            // bands drawn side by side: each draws the page clipped to its rows; the first one's
+            // result (scale, labels) stands for the page
+            write_png_page(out.partial(), path, w_px, h_px, dpi, png_bands(options.threads, h_px),
+                           [&](cairo_t* cr, int band) {
+                               const PageResult r = render_page(cr, request_for(pages[i], i));
+                               if (band == 0) keep(r, i);
+                           });
             out.commit();
             result.outputs.push_back(path);
         }

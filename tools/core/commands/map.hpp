@@ -24,6 +24,7 @@ struct MapOptions {
     std::string unit;              // zoom to a county or township code
     std::string extent;            // "minx,miny,maxx,maxy" in the data's CRS
     std::string date;              // the date printed (empty: today)
+    int threads = 0;               // PNG: bands drawn side by side (0: the cores, at most 4)
     bool overwrite = false;
 };
 

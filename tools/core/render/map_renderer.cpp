@@ -352,6 +352,21 @@ PageResult render_page(cairo_t* cr, const PageRequest& req) {
     cairo_clip(cr);
     cairo_set_fill_rule(cr, CAIRO_FILL_RULE_EVEN_ODD);
     cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
+    // the features drawn: those in the part of the frame this surface shows (a band of a raster
+    // page drawn on several threads: its own rows), with a margin for strokes and joins
+    Box cull = view.extent;
+    {
+        double x0 = 0, y0 = 0, x1 = 0, y1 = 0;
+        cairo_clip_extents(cr, &x0, &y0, &x1, &y1);
+        const double margin = 4 * kMm;
+        const Box shown{view.extent.min_x + (x0 - margin - view.ox) / view.scale,
+                        view.extent.min_y + (view.oy - y1 - margin) / view.scale,
+                        view.extent.min_x + (x1 + margin - view.ox) / view.scale,
+                        view.extent.min_y + (view.oy - y0 + margin) / view.scale};
+        if (x1 > x0 && y1 > y0)
+            cull = {std::max(cull.min_x, shown.min_x), std::max(cull.min_y, shown.min_y),
+                    std::min(cull.max_x, shown.max_x), std::min(cull.max_y, shown.max_y)};
+    }
     const auto& layers = *req.layers;
     for (const auto& layer : layers) {
         const LayerSpec& spec = *layer.spec;
@@ -364,10 +379,14 @@ PageResult render_page(cairo_t* cr, const PageRequest& req) {
         if (spec.fill.kind != FillSpec::Kind::none) {
             std::vector<std::vector<std::size_t>> by_class(layer.class_colours.size());
             for (std::size_t f = 0; f < c.size(); ++f)
-                if (layer.cls[f] >= 0 && c.kind(f) == FeatureKind::polygon && visible(c.box(f), view.extent))
+                if (layer.cls[f] >= 0 && c.kind(f) == FeatureKind::polygon && visible(c.box(f), view.extent)) {
+                    ++out.features_drawn;  // on the page, whichever band draws it
                     by_class[static_cast<std::size_t>(layer.cls[f])].push_back(f);
+                }
             // one path per class, in chunks (bounded memory); with a stroke, each chunk is filled
-            // and stroked as one path (PDF: one "B" operator, the path written once)
+            // and stroked as one path (PDF: one "B" operator, the path written once). The chunks
+            // are the page's whatever part is drawn, so that a band's pixels are those of the whole
+            // page (shared edges inside one fill and across two differ in their antialiasing).
             const double width = std::max(spec.stroke.width_mm * kMm, step);
             std::vector<double> dashes;
             for (double d : spec.stroke.dash_mm) dashes.push_back(d * kMm);
@@ -390,14 +409,13 @@ PageResult render_page(cairo_t* cr, const PageRequest& req) {
                 cairo_new_path(cr);
                 std::size_t in_path = 0;
                 for (std::size_t f : by_class[k]) {
-                    add_path(cr, c, f, view, step);
+                    if (visible(c.box(f), cull)) add_path(cr, c, f, view, step);
                     if (++in_path == 2048) {
                         flush(k);
                         in_path = 0;
                     }
                 }
                 flush(k);
-                out.features_drawn += static_cast<long long>(by_class[k].size());
             }
         }
         if (hairline) {
@@ -408,7 +426,7 @@ PageResult render_page(cairo_t* cr, const PageRequest& req) {
                 {spec.stroke.colour.r, spec.stroke.colour.g, spec.stroke.colour.b, spec.stroke.colour.a * spec.opacity},
                 std::max(spec.stroke.width_mm * kMm, step) * device_scale);
             for (std::size_t f = 0; f < c.size(); ++f)
-                if (c.kind(f) == FeatureKind::polygon && visible(c.box(f), view.extent))
+                if (c.kind(f) == FeatureKind::polygon && visible(c.box(f), cull))
                     hairline_feature(lines, c, f, view, ox, oy);
         } else if (spec.stroke.enabled) {
             // stroked in chunks: Cairo's stroker slows down and grows on one huge path
@@ -428,7 +446,7 @@ PageResult render_page(cairo_t* cr, const PageRequest& req) {
                 const Box& b = c.box(f);
                 if ((b.max_x - b.min_x) * view.scale < 4 * step && (b.max_y - b.min_y) * view.scale < 4 * step)
                     continue;
-                add_path(cr, c, f, view, step);
+                if (visible(b, cull)) add_path(cr, c, f, view, step);  // chunks as the page's (above)
                 if (++in_path == 256) {
                     cairo_stroke(cr);
                     in_path = 0;

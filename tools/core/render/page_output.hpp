@@ -19,5 +19,10 @@ void write_vector_pages(const std::filesystem::path& file, const std::filesystem
 // One page of w_px x h_px at `dpi`; `draw(cr)` paints in points (the context is scaled).
 void write_png_page(const std::filesystem::path& file, const std::filesystem::path& shown_as, int w_px, int h_px,
                     double dpi, const std::function<void(cairo_t*)>& draw);
+// The same in `bands` horizontal bands drawn and compressed side by side on threads:
+// `draw(cr, band)` paints the whole page (clipped to its band; band 0 on the calling thread) and
+// must be safe to run on several threads at once. The pixels are those of one drawing.
+void write_png_page(const std::filesystem::path& file, const std::filesystem::path& shown_as, int w_px, int h_px,
+                    double dpi, int bands, const std::function<void(cairo_t*, int)>& draw);
 
 }  // namespace cleanheat
