@@ -1,7 +1,9 @@
 // The dataset in PostgreSQL/PostGIS: cleanheat db init (schema, roles), cleanheat copy into the
 // database (every row, every geometry), and who sees and changes what (row-level security),
 // against the private cluster that bash make.sh test starts.
+#include <gdal_priv.h>
 #include <gtest/gtest.h>
+#include <ogrsf_frmts.h>
 #include <sqlite3.h>
 
 #include <algorithm>
@@ -206,6 +208,113 @@ TEST(DatabaseCli, ACopyIntoTheDatabaseHoldsEveryRowAndGeometry) {
     pg.admin_sql("INSERT INTO cleanheat.progress_imports (file) VALUES ('x')");
     EXPECT_EQ(pg.admin_sql("SELECT max(import_id) FROM cleanheat.progress_imports"),
               pg.admin_sql("SELECT count(*) FROM cleanheat.progress_imports"));
+}
+
+// QGIS opens a database's layers with the printed maps' styles: they are in public.layer_styles
+// (QGIS's own table, lower-case columns, QML as xml) for the dataset's schema, replaced by a new
+// copy without touching a user's own styles, readable by the viewers. Dates are dates in both
+// stores (PostgreSQL date, GeoPackage DATE read by GDAL as dates), a ledger's reported dates text.
+TEST(DatabaseCli, QgisFindsTheMapStylesAndTheDatesAreDates) {
+    PgTestDatabase pg;
+    CLEANHEAT_REQUIRE_PG(pg);
+    const auto dir = temp_dir();
+    const fs::path gpkg = full_samples(dir);
+    auto r = run_cli({"db", "init", pg.pg(), "--json"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(nlohmann::json::parse(r.out).at("qgis_styles"), "ready");
+    // a planner's own style, saved from QGIS before
+    pg.admin_sql("INSERT INTO public.layer_styles (f_table_catalog, f_table_schema, f_table_name, f_geometry_column, "
+                 "stylename, styleqml, useasdefault, owner) VALUES (current_database(), 'cleanheat', 'villages', 'geom', "
+                 "'mine', XMLPARSE(DOCUMENT '<qgis/>'), false, 'planner')");
+    for (int run = 0; run < 2; ++run) {  // a second copy replaces cleanheat's styles, not the planner's
+        r = run_cli({"copy", gpkg.string(), pg.pg(), "--overwrite", "--quiet"});
+        ASSERT_EQ(r.exit_code, 0) << r.err;
+        EXPECT_EQ(r.err.find("not published"), std::string::npos) << r.err;
+        const std::string ours = "FROM public.layer_styles WHERE f_table_catalog = current_database() AND "
+                                 "f_table_schema = 'cleanheat' AND owner = 'cleanheat'";
+        EXPECT_EQ(pg.admin_sql("SELECT count(*) " + ours), pg.admin_sql("SELECT count(*) FROM cleanheat.layer_styles"));
+        EXPECT_NE(pg.admin_sql("SELECT count(*) " + ours), "0");
+        EXPECT_EQ(pg.admin_sql("SELECT count(*) FROM public.layer_styles WHERE owner = 'planner'"), "1");
+        // one default per table, every style a well-formed QGIS document, its text the GeoPackage's
+        EXPECT_EQ(pg.admin_sql("SELECT string_agg(f_table_name || ' ' || n, ',' ORDER BY f_table_name) FROM (SELECT "
+                               "f_table_name, count(*) FILTER (WHERE useasdefault) AS n " + ours +
+                               " GROUP BY 1) d WHERE n <> 1"),
+                  "");
+        EXPECT_EQ(pg.admin_sql("SELECT count(*) " + ours + " AND NOT (xml_is_well_formed_document(styleqml::text) AND "
+                               "(xpath('/qgis/renderer-v2/@type', styleqml))[1] IS NOT NULL)"),
+                  "0");
+        sqlite3* db = nullptr;
+        ASSERT_EQ(sqlite3_open_v2(gpkg.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+        sqlite3_stmt* st = nullptr;
+        sqlite3_prepare_v2(db, "SELECT styleName, styleQML FROM layer_styles WHERE styleName LIKE 'route:%'", -1, &st, nullptr);
+        ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
+        const std::string name = reinterpret_cast<const char*>(sqlite3_column_text(st, 0)),
+                          qml = reinterpret_cast<const char*>(sqlite3_column_text(st, 1));
+        sqlite3_finalize(st);
+        sqlite3_close(db);
+        EXPECT_EQ(pg.admin_sql("SELECT styleqml::text " + ours + " AND f_table_name = 'villages' AND stylename = '" + name + "'"),
+                  qml);
+    }
+    // what QGIS asks as a viewer (publicity staff): the default style of the villages
+    const std::string viewer = pg.login_role("qgis_viewer", "cleanheat_viewer");
+    const cleanheat::PgConnection view(pg.conninfo(viewer));
+    EXPECT_NE(view.query("SELECT styleqml FROM layer_styles WHERE f_table_catalog = current_database() AND f_table_schema = "
+                         "'cleanheat' AND f_table_name = 'villages' AND f_geometry_column = 'geom' ORDER BY CASE WHEN "
+                         "useasdefault THEN 1 ELSE 2 END, update_time DESC LIMIT 1")
+                  .text(0, 0)
+                  .find("route_main"),
+              std::string::npos);
+    // a dataset written before dates were dates (text, empty when not known) goes in all the same
+    const fs::path old = dir / "old.gpkg";
+    fs::copy_file(gpkg, old);
+    {
+        sqlite3* db = nullptr;
+        ASSERT_EQ(sqlite3_open(old.c_str(), &db), SQLITE_OK);
+        ASSERT_EQ(sqlite3_exec(db, "UPDATE households SET start_date = '' WHERE start_date IS NULL", nullptr, nullptr, nullptr),
+                  SQLITE_OK);
+        sqlite3_close(db);
+    }
+    ASSERT_EQ(run_cli({"db", "init", pg.pg(), "--pg-schema", "older", "--quiet"}).exit_code, 0);
+    r = run_cli({"copy", old.string(), pg.pg(), "--pg-schema", "older", "--quiet"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(pg.admin_sql("SELECT count(*) FROM older.households WHERE start_date IS NULL"),
+              pg.admin_sql("SELECT count(*) FROM cleanheat.households WHERE start_date IS NULL"));
+    EXPECT_NE(pg.admin_sql("SELECT count(*) FROM older.households WHERE start_date IS NULL"), "0");
+    // dates
+    auto pg_type = [&](const std::string& table, const std::string& column) {
+        return pg.admin_sql("SELECT data_type FROM information_schema.columns WHERE table_schema = 'cleanheat' AND "
+                            "table_name = '" + table + "' AND column_name = '" + column + "'");
+    };
+    for (const auto& [table, column] : std::vector<std::pair<std::string, std::string>>{
+             {"villages", "status_date"}, {"progress_imports", "report_date"}, {"progress_ledger", "report_date"},
+             {"households", "start_date"}, {"households", "accept_date"}, {"households", "pledge_date"}})
+        EXPECT_EQ(pg_type(table, column), "date") << table << "." << column;
+    EXPECT_EQ(pg_type("progress_ledger", "start_date"), "text");  // as the report wrote it
+    EXPECT_NE(pg.admin_sql("SELECT count(*) FROM cleanheat.villages WHERE status_date IS NOT NULL"), "0");
+    EXPECT_EQ(pg.admin_sql("SELECT max(report_date)::text FROM cleanheat.progress_imports"), "2022-10-10");
+    GDALAllRegister();
+    GDALDatasetUniquePtr ds(GDALDataset::Open(gpkg.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY));
+    ASSERT_TRUE(ds);
+    for (const auto& [table, column] : std::vector<std::pair<std::string, std::string>>{
+             {"villages", "status_date"}, {"progress_imports", "report_date"}, {"households", "start_date"}}) {
+        OGRLayer* layer = ds->GetLayerByName(table.c_str());
+        ASSERT_TRUE(layer) << table;
+        const int i = layer->GetLayerDefn()->GetFieldIndex(column.c_str());
+        ASSERT_GE(i, 0) << table << "." << column;
+        EXPECT_EQ(layer->GetLayerDefn()->GetFieldDefn(i)->GetType(), OFTDate) << table << "." << column;
+        long long dated = 0;
+        CPLErrorReset();
+        for (auto& f : *layer)
+            if (f->IsFieldSetAndNotNull(i)) {
+                int y = 0, m = 0, d = 0, h = 0, mi = 0, tz = 0;
+                float sec = 0;
+                ASSERT_TRUE(f->GetFieldAsDateTime(i, &y, &m, &d, &h, &mi, &sec, &tz)) << table;
+                EXPECT_TRUE(y >= 2017 && y <= 2023 && m >= 1 && d >= 1) << table << " " << f->GetFieldAsString(i);
+                ++dated;
+            }
+        EXPECT_EQ(CPLGetLastErrorType(), CE_None) << CPLGetLastErrorMsg();  // no "invalid content" of an empty date
+        EXPECT_GT(dated, 0) << table << "." << column;
+    }
 }
 
 TEST(DatabaseCli, EachUnitSeesAndChangesOnlyItsOwnRowsAndTheViewerOnlyReads) {

@@ -34,10 +34,15 @@ fs::path print_workbook(const fs::path& xlsx, const fs::path& dir) {
     const fs::path out = dir / "printed";
     fs::create_directories(out);
     const std::string command = "soffice -env:UserInstallation=file://" + (dir / "office-profile").string() +
-                                " --headless --convert-to pdf --outdir " + out.string() + " " + xlsx.string() +
-                                " >/dev/null 2>&1";
-    EXPECT_EQ(std::system(command.c_str()), 0) << command;
-    return out / (xlsx.stem().string() + ".pdf");
+                                " --headless --convert-to pdf --outdir " + out.string() + " " + xlsx.string() + " >" +
+                                (dir / "office.log").string() + " 2>&1";
+    const fs::path pdf = out / (xlsx.stem().string() + ".pdf");
+    // LibreOffice's first start on a new profile now and then exits before converting (two
+    // instances starting side by side): asked again, as a print shop's script would
+    int status = -1;
+    for (int attempt = 0; attempt < 3 && (status != 0 || !fs::exists(pdf)); ++attempt) status = std::system(command.c_str());
+    EXPECT_EQ(status, 0) << command << "\n" << read_file(dir / "office.log");
+    return pdf;
 }
 
 // The number after `key` in `text` (0 when absent). Parsed by hand: <regex> does not build

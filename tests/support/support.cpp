@@ -1,5 +1,6 @@
 #include "support.hpp"
 
+#include <cstdio>
 #include <unistd.h>
 
 #include "dataset/schema.hpp"
@@ -99,8 +100,20 @@ std::vector<Record> read_layer(const fs::path& source, const std::string& layer_
     std::vector<Record> out;
     for (auto& f : *layer) {
         Record r;
-        for (int i = 0; i < f->GetFieldCount(); ++i)
-            r[f->GetFieldDefnRef(i)->GetNameRef()] = f->IsFieldSetAndNotNull(i) ? f->GetFieldAsString(i) : "";
+        for (int i = 0; i < f->GetFieldCount(); ++i) {
+            std::string& value = r[f->GetFieldDefnRef(i)->GetNameRef()];
+            if (!f->IsFieldSetAndNotNull(i)) continue;
+            value = f->GetFieldAsString(i);
+            if (f->GetFieldDefnRef(i)->GetType() == OFTDate) {  // as the dataset writes it (GDAL says 2022/06/30)
+                int y = 0, m = 0, d = 0, h = 0, mi = 0, tz = 0;
+                float sec = 0;
+                char iso[16];
+                if (f->GetFieldAsDateTime(i, &y, &m, &d, &h, &mi, &sec, &tz)) {
+                    std::snprintf(iso, sizeof iso, "%04d-%02d-%02d", y, m, d);
+                    value = iso;
+                }
+            }
+        }
         if (auto* g = f->GetGeometryRef()) r["geometry"] = g->exportToWkt();
         out.push_back(std::move(r));
     }

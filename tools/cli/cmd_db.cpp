@@ -31,6 +31,7 @@ void print_summary(const dataset::PgInitResult& r, const Context& context) {
         j["roles_present"] = r.roles_present;
         j["units"] = r.units;
         j["dataset_present"] = r.dataset_present;
+        j["qgis_styles"] = r.qgis_styles;
         std::cout << j.dump(2) << "\n";
         return;
     }
@@ -40,6 +41,7 @@ void print_summary(const dataset::PgInitResult& r, const Context& context) {
     for (const auto& role : r.roles_created) std::printf("            + %s\n", role.c_str());
     std::printf("Dataset:    %s\n", r.dataset_present ? "present: its access rights were set again"
                                                       : "none yet: cleanheat copy merged.gpkg PG:... puts one there");
+    std::printf("QGIS:       public.layer_styles %s\n", r.qgis_styles.c_str());
 }
 
 struct DbGatherOptions {

@@ -385,7 +385,7 @@ struct Reader {
                     out.null();
                 } else if (type == dataset::ColumnType::real) {
                     out.real(rows.real(at));
-                } else if (type == dataset::ColumnType::text) {
+                } else if (dataset::textual(type)) {
                     out.text(rows.bytes(at));
                 } else {
                     out.integer(rows.integer(at));

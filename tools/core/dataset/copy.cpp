@@ -13,6 +13,7 @@
 
 #include "base/text.hpp"
 #include "base/error.hpp"
+#include "base/notice.hpp"
 #include "dataset/dataset.hpp"
 #include "dataset/pg_rows.hpp"
 #include "dataset/pg_store.hpp"
@@ -106,7 +107,9 @@ CopyResult copy_to_pg(const CopyOptions& options, Progress& progress, const std:
             if (!key.empty()) names.push_back(key);
             if (table.features) names.emplace_back("geom");
             for (const auto& c : columns) names.emplace_back(c.name);
-            for (const auto& n : names) select += (select.empty() ? "" : ", ") + sql_identifier(n);
+            for (std::size_t i = 0; i < names.size() - columns.size(); ++i)  // the key, the geometry
+                select += (select.empty() ? "" : ", ") + sql_identifier(names[i]);
+            for (const auto& c : columns) select += (select.empty() ? "" : ", ") + dataset::sqlite_select(c);
             PgCopyIn copy(db, s + "." + db.identifier(table.name), names, true);
             const int geom_at = table.features ? (key.empty() ? 0 : 1) : -1;
             dataset::copy_sqlite_rows(source, "SELECT " + select + " FROM " + sql_identifier(table.name) + " ORDER BY rowid",
@@ -118,6 +121,9 @@ CopyResult copy_to_pg(const CopyOptions& options, Progress& progress, const std:
         }
         progress.update(0.9, "Indexes and access rights");
         dataset::pg_secure_dataset(db, schema);
+        // the map styles where QGIS looks for them in a database
+        std::string why;
+        if (dataset::pg_publish_qgis_styles(db, schema, why) < 0) notice(why);
         for (const auto& [name, copied] : counts) db.exec("ANALYZE " + s + "." + db.identifier(name));
         // the copy checked before it is committed: every table holds the source's rows
         result.integrity = "ok";
@@ -282,7 +288,7 @@ CopyResult copy_from_pg(const CopyOptions& options, Progress& progress, const st
                     const int field = static_cast<int>(c);
                     if (rows.null(at))
                         insert.null(field);
-                    else if (p.columns[c].type == dataset::ColumnType::text)
+                    else if (dataset::textual(p.columns[c].type))
                         insert.text(field, rows.text(at));
                     else if (p.columns[c].type == dataset::ColumnType::real)
                         insert.real(field, rows.real(at));
@@ -321,7 +327,7 @@ CopyResult copy_from_pg(const CopyOptions& options, Progress& progress, const st
                         at == 0 && offset == 1 ? dataset::ColumnType::integer64 : p.columns[static_cast<std::size_t>(at) - offset].type;
                     if (r.null(i, at))
                         insert.null(parameter);
-                    else if (type == dataset::ColumnType::text)
+                    else if (dataset::textual(type))
                         insert.text(parameter, r.text(i, at));
                     else if (type == dataset::ColumnType::real)
                         insert.real(parameter, std::stod(r.text(i, at)));

@@ -211,7 +211,7 @@ void MemoryFilter::prepare(const std::string& layer) {
     for (const auto& field : fields_) {
         const ColumnType type = field.type;
         schema += ", " + sql_identifier(field.name) +
-                  (type == ColumnType::text ? " TEXT" : type == ColumnType::real ? " REAL" : " INTEGER");
+                  (textual(type) ? " TEXT" : type == ColumnType::real ? " REAL" : " INTEGER");
     }
     static const sqlite3_module module = rows_module<Rows>();
     table_ = std::make_unique<RowsTable>();

@@ -159,8 +159,20 @@ void HouseholdWriter::add(const StoredHousehold& h) {
     s.text(5, h.township_code).text(6, h.township_name).integer(7, h.village_fid).text(8, h.village_code);
     s.text(9, h.village_name).text(10, h.holder_name).text(11, h.id_number).text(12, h.id_status).text(13, h.phone);
     s.text(14, h.address).text(15, h.route).text(16, h.route_name).text(17, h.device).text(18, h.contractor);
-    s.text(19, h.start_date).text(20, h.complete_date).text(21, h.accept_date).text(22, h.accept_result);
-    s.text(23, h.rectify_date).integer(24, h.pledge_signed ? 1 : 0).text(25, h.pledge_date).text(26, h.hardship);
+    auto date = [&](int i, const std::string& v) {  // a date column: NULL when not given
+        if (v.empty())
+            s.null(i);
+        else
+            s.text(i, v);
+    };
+    date(19, h.start_date);
+    date(20, h.complete_date);
+    date(21, h.accept_date);
+    s.text(22, h.accept_result);
+    date(23, h.rectify_date);
+    s.integer(24, h.pledge_signed ? 1 : 0);
+    date(25, h.pledge_date);
+    s.text(26, h.hardship);
     s.integer(27, h.earlier_year).integer(28, h.declined ? 1 : 0).text(29, h.decline_reason);
     optional(30, h.use_gas_m3);
     optional(31, h.use_electricity_kwh);

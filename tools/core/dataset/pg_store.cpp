@@ -82,7 +82,8 @@ bool create_role(const PgConnection& db, const std::string& role) {
 }  // namespace
 
 const char* pg_read_cast(ColumnType type) {
-    return type == ColumnType::text ? "::text" : type == ColumnType::real ? "::float8" : "::bigint";
+    // a date as text: yyyy-mm-dd (the connection's DateStyle is ISO)
+    return textual(type) ? "::text" : type == ColumnType::real ? "::float8" : "::bigint";
 }
 
 const char* pg_type(ColumnType type) {
@@ -95,6 +96,8 @@ const char* pg_type(ColumnType type) {
             return "bigint";
         case ColumnType::real:
             return "double precision";
+        case ColumnType::date:
+            return "date";
     }
     return "text";
 }
@@ -179,14 +182,74 @@ PgInitResult pg_init(const PgConnection& db, const std::string& schema, const Un
         db.exec("GRANT USAGE ON SCHEMA " + s + " TO " + readers);
         db.exec("GRANT SELECT ON " + s + ".unit_roles TO " + std::string(kCityRole) + ", " + readers);
         db.exec("GRANT EXECUTE ON FUNCTION " + s + ".my_units() TO " + std::string(kCityRole) + ", " + readers);
+        std::string why;
+        result.qgis_styles = pg_prepare_qgis_styles(db, why) ? "ready" : why;
         result.dataset_present = pg_has_dataset(db, schema);
-        if (result.dataset_present) pg_secure_dataset(db, schema);
+        if (result.dataset_present) {
+            pg_secure_dataset(db, schema);
+            if (pg_publish_qgis_styles(db, schema, why) < 0) result.qgis_styles = why;
+        }
         db.exec("COMMIT");
     } catch (...) {
         db.rollback();
         throw;
     }
     return result;
+}
+
+bool pg_prepare_qgis_styles(const PgConnection& db, std::string& why) {
+    db.exec("SAVEPOINT cleanheat_qgis");
+    try {
+        if (!pg_table_exists(db, "public", "layer_styles"))  // as QGIS makes it (QGIS 3.x)
+            db.exec("CREATE TABLE public.layer_styles (id serial PRIMARY KEY, f_table_catalog varchar, "
+                    "f_table_schema varchar, f_table_name varchar, f_geometry_column varchar, stylename text, "
+                    "styleqml xml, stylesld xml, useasdefault boolean, description text, owner varchar(63) DEFAULT "
+                    "CURRENT_USER, ui xml, update_time timestamp DEFAULT CURRENT_TIMESTAMP, type varchar)");
+        db.exec("GRANT SELECT, INSERT, UPDATE, DELETE ON public.layer_styles TO " + std::string(kCityRole));
+        const PgResult sequence = db.query("SELECT pg_get_serial_sequence('public.layer_styles', 'id')");
+        if (!sequence.null(0, 0))
+            db.exec("GRANT USAGE, SELECT ON SEQUENCE " + sequence.text(0, 0) + " TO " + std::string(kCityRole));
+        db.exec("GRANT SELECT ON public.layer_styles TO " + std::string(kViewerRole));
+        const PgResult units =
+            db.query("SELECT rolname FROM pg_catalog.pg_roles WHERE rolname LIKE 'cleanheat\\_unit\\_%' ORDER BY 1");
+        for (int i = 0; i < units.rows(); ++i)
+            db.exec("GRANT SELECT ON public.layer_styles TO " + db.identifier(units.text(i, 0)));
+    } catch (const std::exception& e) {
+        db.exec("ROLLBACK TO SAVEPOINT cleanheat_qgis");
+        db.exec("RELEASE SAVEPOINT cleanheat_qgis");
+        why = std::string("public.layer_styles cannot be prepared by this login (") + e.what() +
+              "); run 'cleanheat db init' as the database's owner";
+        return false;
+    }
+    db.exec("RELEASE SAVEPOINT cleanheat_qgis");
+    return true;
+}
+
+long long pg_publish_qgis_styles(const PgConnection& db, const std::string& schema, std::string& why) {
+    if (!pg_table_exists(db, schema, "layer_styles")) return 0;
+    if (!pg_table_exists(db, "public", "layer_styles") && !pg_prepare_qgis_styles(db, why)) return -1;
+    db.exec("SAVEPOINT cleanheat_qgis_publish");
+    try {
+        db.query("DELETE FROM public.layer_styles WHERE f_table_catalog = current_database() AND f_table_schema = $1 "
+                 "AND owner = 'cleanheat'",
+                 {schema});
+        const std::string from = db.identifier(schema) + ".layer_styles";
+        const long long n =
+            db.query("INSERT INTO public.layer_styles (f_table_catalog, f_table_schema, f_table_name, f_geometry_column, "
+                     "stylename, styleqml, useasdefault, description, owner, update_time) SELECT current_database(), "
+                     "$1, f_table_name, f_geometry_column, \"styleName\", XMLPARSE(DOCUMENT \"styleQML\"), "
+                     "\"useAsDefault\" <> 0, description, 'cleanheat', now() FROM " + from +
+                         " WHERE \"styleQML\" <> '' ORDER BY fid",
+                     {schema})
+                .affected();
+        db.exec("RELEASE SAVEPOINT cleanheat_qgis_publish");
+        return n;
+    } catch (const std::exception& e) {
+        db.exec("ROLLBACK TO SAVEPOINT cleanheat_qgis_publish");
+        db.exec("RELEASE SAVEPOINT cleanheat_qgis_publish");
+        why = std::string("QGIS styles not published to public.layer_styles: ") + e.what();
+        return -1;
+    }
 }
 
 std::vector<Column> pg_columns(const PgConnection& db, const std::string& schema, const Table& table) {

@@ -32,12 +32,23 @@ struct PgInitResult {
     std::vector<std::string> roles_created, roles_present;
     long long units = 0;
     bool dataset_present = false;  // the schema already held a dataset: its tables were secured again
+    std::string qgis_styles;       // public.layer_styles: "ready", or why not
 };
 
 // Creates (or completes: it may run again, e.g. with more units) the PostGIS extension, the
 // schema, the roles, the unit_roles table and, when a dataset is there, its policies and grants.
 // One transaction.
 PgInitResult pg_init(const PgConnection& db, const std::string& schema, const UnitRegistry& units);
+
+// QGIS's own table of layer styles in a database, public.layer_styles (QGIS finds it on its
+// search path: lower-case columns, the QML as xml), made when missing (QGIS's columns), readable by
+// every cleanheat role and written by the city office. Inside the caller's transaction; false
+// when this login may not create it (the reason in `why`).
+bool pg_prepare_qgis_styles(const PgConnection& db, std::string& why);
+// The dataset's styles (its layer_styles table) published to public.layer_styles for the schema's
+// tables, replacing those cleanheat published before (owner 'cleanheat'; a user's own styles stay).
+// Inside the caller's transaction (a savepoint); how many, or -1 when it cannot (`why` says why).
+long long pg_publish_qgis_styles(const PgConnection& db, const std::string& schema, std::string& why);
 
 // Whether db init has prepared the schema; whether a dataset is in it (a villages table).
 bool pg_initialised(const PgConnection& db, const std::string& schema);

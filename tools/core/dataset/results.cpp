@@ -234,7 +234,7 @@ RowDigests pg_row_digests(const PgConnection& db, const std::string& schema, con
             } else if (t.columns[i].type == ColumnType::real) {
                 const double v = there.real(f);
                 digest.add(2, &v, sizeof v);
-            } else if (t.columns[i].type == ColumnType::text) {
+            } else if (textual(t.columns[i].type)) {
                 const std::string_view v = there.bytes(f);
                 digest.add(3, v.data(), v.size());
             } else {

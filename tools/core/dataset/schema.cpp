@@ -12,6 +12,7 @@ constexpr ColumnType T = ColumnType::text;
 constexpr ColumnType I = ColumnType::integer;
 constexpr ColumnType L = ColumnType::integer64;
 constexpr ColumnType R = ColumnType::real;
+constexpr ColumnType D = ColumnType::date;
 
 std::vector<Column> village_columns() {
     std::vector<Column> c = {{"village_code", T}, {"village_name", T}, {"township_code", T}, {"township_name", T},
@@ -34,7 +35,7 @@ std::vector<Column> village_columns() {
                                       {"households_started", L},
                                       {"households_completed", L},
                                       {"households_accepted", L},
-                                      {"status_date", T},
+                                      {"status_date", D},
                                       {"plan_rows", I},
                                       {"matched_by", T}};
     c.insert(c.end(), rest.begin(), rest.end());
@@ -160,7 +161,7 @@ std::vector<Table> declare() {
                  Key::import_id,
                  {{"file", T},
                   {"sha256", T},
-                  {"report_date", T},
+                  {"report_date", D},
                   {"county_code", T},
                   {"county_name", T},
                   {"sheets", T},
@@ -175,7 +176,7 @@ std::vector<Table> declare() {
                  false,
                  true,
                  Key::fid,
-                 {{"import_id", I},         {"report_date", T},     {"county_code", T},
+                 {{"import_id", I},         {"report_date", D},     {"county_code", T},
                   {"village_fid", I},       {"village_code", T},    {"village_name", T},
                   {"file", T},              {"sheet", T},           {"row", I},
                   {"code_as_written", T},   {"name_as_written", T}, {"township_as_written", T},
@@ -197,19 +198,19 @@ std::vector<Table> declare() {
                  false,
                  Key::first_column,
                  {{"village_fid", I},
-                  {"report_date", T},
+                  {"report_date", D},
                   {"import_id", I},
                   {"row", I},
                   {"started", I},
                   {"completed", I},
                   {"accepted", I},
-                  {"since", T}}});
+                  {"since", D}}});
     t.push_back({"progress_trend",
                  "进度趋势（由台账算出）", "progress",
                  false,
                  false,
                  Key::first_column,
-                 {{"report_date", T}, {"planned", I}, {"started", I}, {"completed", I}, {"accepted", I}}});
+                 {{"report_date", D}, {"planned", I}, {"started", I}, {"completed", I}, {"accepted", I}}});
     t.push_back({"household_imports",
                  "到户清单导入记录", "households",
                  false,
@@ -241,9 +242,9 @@ std::vector<Table> declare() {
                   {"township_code", T},   {"township_name", T},      {"village_fid", L},     {"village_code", T},
                   {"village_name", T},    {"holder_name", T},        {"id_number", T},       {"id_status", T},
                   {"phone", T},           {"address", T},            {"route", T},           {"route_name", T},
-                  {"device", T},          {"contractor", T},         {"start_date", T},      {"complete_date", T},
-                  {"accept_date", T},     {"accept_result", T},      {"rectify_date", T},    {"pledge_signed", I},
-                  {"pledge_date", T},     {"hardship", T},           {"earlier_year", I},    {"declined", I},
+                  {"device", T},          {"contractor", T},         {"start_date", D},      {"complete_date", D},
+                  {"accept_date", D},     {"accept_result", T},      {"rectify_date", D},    {"pledge_signed", I},
+                  {"pledge_date", D},     {"hardship", T},           {"earlier_year", I},    {"declined", I},
                   {"decline_reason", T},  {"use_gas_m3", R},         {"use_electricity_kwh", R}, {"use_biomass_t", R},
                   {"blocked", I},         {"file", T},               {"sheet", T},           {"row", I},
                   {"remark", T}},
@@ -373,6 +374,8 @@ const char* sql_type(ColumnType type) {
             return "INTEGER";
         case ColumnType::real:
             return "REAL";
+        case ColumnType::date:
+            return "DATE";
     }
     return "TEXT";
 }
@@ -427,7 +430,7 @@ const std::vector<Column>& village_progress_columns() {
                                           {"households_started", L},
                                           {"households_completed", L},
                                           {"households_accepted", L},
-                                          {"status_date", T},
+                                          {"status_date", D},
                                           {"progress_stage", T},
                                           {"progress_late", I}};
     return c;
@@ -459,6 +462,7 @@ std::vector<FieldSpec> writer_fields(const Table& table) {
         if (c.type == ColumnType::integer) type = OFTInteger;
         if (c.type == ColumnType::integer64) type = OFTInteger64;
         if (c.type == ColumnType::real) type = OFTReal;
+        if (c.type == ColumnType::date) type = OFTDate;
         fields.push_back({c.name, type});
     }
     return fields;
@@ -516,6 +520,11 @@ std::string insert_sql(const Table& table, const std::vector<std::string>& colum
         values += (i ? ", ?" : "?") + std::to_string(i + 1);
     }
     return "INSERT INTO " + sql_identifier(table.name) + " (" + names + ") VALUES (" + values + ")";
+}
+
+std::string sqlite_select(const Column& column, const std::string& prefix) {
+    const std::string name = prefix + sql_identifier(column.name);
+    return column.type == ColumnType::date ? "NULLIF(" + name + ", '')" : name;
 }
 
 std::string insert_sql(const Table& table) {

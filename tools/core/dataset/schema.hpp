@@ -36,7 +36,12 @@ namespace cleanheat::dataset {
 // no longer in villages (a check rewrote every village row for them).
 constexpr int kSchemaVersion = 3;
 
-enum class ColumnType { text, integer, integer64, real };  // integer: 32-bit in GDAL's eyes (MEDIUMINT)
+// integer: 32-bit in GDAL's eyes (MEDIUMINT). date: a day, written yyyy-mm-dd (GeoPackage DATE,
+// PostgreSQL date), NULL when unknown, never empty text; for the dates the tools have checked
+// (a ledger's dates as a report wrote them stay text).
+enum class ColumnType { text, integer, integer64, real, date };
+// Bound and read as text (text and dates).
+inline bool textual(ColumnType type) { return type == ColumnType::text || type == ColumnType::date; }
 
 struct Column {
     const char* name;
@@ -103,6 +108,10 @@ void add_missing_columns(const SqliteDb& db, const std::string& table_name, cons
 // The contiguity fields a layer holds from before version 3 moved into village_contiguity (made
 // anew) and dropped from the layer, inside the caller's transaction; whether there were any.
 bool move_contiguity_fields(const SqliteDb& db, const std::string& layer);
+
+// A column as a SELECT on a GeoPackage reads it for another store: a date's empty text (datasets
+// written before dates were dates) as NULL, since a database's date takes no empty text.
+std::string sqlite_select(const Column& column, const std::string& prefix = {});
 
 // "INSERT INTO t (c1, c2 ...) VALUES (?1, ?2 ...)" over the declared columns of a table, or over
 // the ones named (in that order).

@@ -147,7 +147,7 @@ void WriteThrough::remember_before() {
     // the rows of the tables keyed by their village that the command replaces, as digests
     for (const auto& t : tables()) {
         if (t.key != Key::first_column || !t.registered || command_ != t.written_by || !gpkg.has_table(t.name) ||
-            t.columns.front().type == ColumnType::text)
+            textual(t.columns.front().type))
             continue;
         const std::vector<Column> columns = copy_columns(gpkg, t);
         auto& rows = keyed_rows_[t.name];
@@ -230,7 +230,9 @@ long long WriteThrough::add_rows(const SqliteDb& gpkg, const Table& t) {
         if (std::string(t.name) == "run_log") return 0;  // a unit's run: not in the city's log
         throw InputError(label_ + ": this login may not add rows to " + t.name);
     }
-    const std::string select = "SELECT " + joined(columns) + (t.key == Key::import_id ? ", " + key : std::string()) +
+    std::string selected;  // the copy's columns as the database takes them (dates: NULL, not '')
+    for (const auto& c : columns) selected += (selected.empty() ? "" : ", ") + sqlite_select(c);
+    const std::string select = "SELECT " + selected + (t.key == Key::import_id ? ", " + key : std::string()) +
                                " FROM " + sql_identifier(t.name) + " WHERE " + key + " > " + after + " ORDER BY " + key;
     if (t.key == Key::import_id) {  // a few rows, each numbered by the database; later tables follow its numbers
         std::string placeholders;

@@ -64,7 +64,7 @@ PgConnection::PgConnection(const std::string& conninfo) : label_(pg_label(connin
     PQsetClientEncoding(conn_, "UTF8");
     try {
         // every digit of a double printed (the same value read back); notices not on stderr
-        exec("SET client_min_messages = warning; SET extra_float_digits = 3");
+        exec("SET client_min_messages = warning; SET extra_float_digits = 3; SET DateStyle = ISO, YMD");
     } catch (...) {
         PQfinish(conn_);
         conn_ = nullptr;
