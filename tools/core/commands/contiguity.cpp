@@ -29,6 +29,7 @@
 #include "base/error.hpp"
 #include "io/file_info.hpp"
 #include "io/gpkg_sql.hpp"
+#include "io/read_runs.hpp"
 #include "geo/crs.hpp"
 #include "geo/geos_util.hpp"
 #include "io/atomic_output.hpp"
@@ -179,44 +180,6 @@ std::size_t run_count(const std::vector<std::string>& filter_words, const std::s
     return static_cast<std::size_t>(std::clamp(threads, 1, 4));
 }
 
-// The condition on the fid of run `r` of the runs starting at `starts`: the first has no lower
-// bound and the last no upper one (every fid is in one run, whatever the range was taken from).
-std::string run_range(const std::string& fid, const std::vector<long long>& starts, std::size_t r) {
-    std::string where;
-    if (r > 0) where = fid + " >= " + std::to_string(starts[r]);
-    if (r + 1 < starts.size()) where += (where.empty() ? "" : " AND ") + fid + " < " + std::to_string(starts[r + 1]);
-    if (r == 0 && !where.empty()) where += " OR " + fid + " IS NULL";  // first in fid order, as in one run
-    return where.empty() ? where : " WHERE " + where;
-}
-
-// The fid ranges [first, next first) of `runs` runs between `min` and `max`: [min, ...), ..., [..., max].
-std::vector<long long> run_starts(long long min, long long max, std::size_t runs) {
-    std::vector<long long> starts;
-    const __int128 span = static_cast<__int128>(max) - min + 1;
-    for (std::size_t r = 0; r < runs; ++r)
-        starts.push_back(static_cast<long long>(min + span * static_cast<__int128>(r) / static_cast<__int128>(runs)));
-    return starts;
-}
-
-// Work of the runs, side by side; the first error once every run has stopped.
-void side_by_side(std::size_t runs, const std::function<void(std::size_t)>& read) {
-    std::vector<std::future<void>> work;
-    for (std::size_t r = 1; r < runs; ++r) work.push_back(std::async(std::launch::async, read, r));
-    std::exception_ptr error;
-    try {
-        read(0);
-    } catch (...) {
-        error = std::current_exception();
-    }
-    for (auto& w : work) {
-        try {
-            w.get();
-        } catch (...) {
-            if (!error) error = std::current_exception();
-        }
-    }
-    if (error) std::rethrow_exception(error);
-}
 
 struct Reader {
     Reader(const ContiguityOptions& o, ContiguityData& d, ContiguityResult& r) : options(o), data(d), result(r) {}
@@ -416,9 +379,7 @@ struct Reader {
                 return sqlite3_open_v2(path.c_str(), &db, flags | SQLITE_OPEN_NOMUTEX, nullptr) == SQLITE_OK;
             }
         };
-        std::vector<std::unique_ptr<Scan>> scans;
-        scans.push_back(std::make_unique<Scan>());
-        Scan& first = *scans.front();
+        Scan first;  // the checks, and the read when it is one run
         if (!first.open(options.dataset, SQLITE_OPEN_READONLY) || sqlite3_busy_timeout(first.db, 60000) != SQLITE_OK)
             return false;
         const std::string fid = sql_identifier(layer->GetFIDColumn()), geom = layer->GetGeometryColumn();
@@ -438,48 +399,43 @@ struct Reader {
         data.srs_id = static_cast<int>(
             sql_scalar(first.db, "SELECT srs_id FROM gpkg_geometry_columns WHERE table_name = " + sql_literal(result.layer)));
         // several runs over a table only (its fid the rowid: every row in one range), with SQLite
-        // built for threads
+        // built for threads, all beginning their reads in one state of the file (SqliteRuns)
         const bool table = sql_scalar(first.db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = " +
                                                     sql_literal(result.layer)) == 1;
-        Scan lock;
-        if (table && sqlite3_threadsafe() != 0 && run_count(filter_words(options.planned), result.layer, threads) > 1 &&
-            lock.open(options.dataset, SQLITE_OPEN_READWRITE) &&
-            sqlite3_exec(lock.db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) == SQLITE_OK) {
+        const std::size_t runs = table ? run_count(filter_words(options.planned), result.layer, threads) : 1;
+        SqliteRuns side;
+        if (runs > 1) {
             sqlite3_stmt* range = nullptr;
             if (sqlite3_prepare_v2(first.db, ("SELECT min(" + fid + "), max(" + fid + ") FROM " + sql_identifier(result.layer)).c_str(), -1,
                                    &range, nullptr) == SQLITE_OK &&
                 sqlite3_step(range) == SQLITE_ROW && sqlite3_column_type(range, 0) != SQLITE_NULL)
-                starts = run_starts(sqlite3_column_int64(range, 0), sqlite3_column_int64(range, 1),
-                                    run_count(filter_words(options.planned), result.layer, threads));
+                starts = run_starts(sqlite3_column_int64(range, 0), sqlite3_column_int64(range, 1), runs);
             sqlite3_finalize(range);
+            std::vector<std::string> statements;
+            for (std::size_t r = 0; r < starts.size(); ++r)
+                statements.push_back(sql + run_range(fid, starts, r) + " ORDER BY " + fid);
+            if (!side.begin(options.dataset, statements, 60000)) starts = {0};
         }
-        for (std::size_t r = 0; r < starts.size(); ++r) {
-            if (r > 0) {
-                scans.push_back(std::make_unique<Scan>());
-                if (!scans[r]->open(options.dataset, SQLITE_OPEN_READONLY) ||
-                    sqlite3_busy_timeout(scans[r]->db, 60000) != SQLITE_OK)
-                    throw InputError(options.dataset + ": cannot open: " + sqlite3_errmsg(scans[r]->db));
-            }
-            Scan& scan = *scans[r];
-            prepare(scan, r);
-            scan.rc = sqlite3_step(scan.st);  // the run's read begins: with the lock held, in the same state as the others
+        if (side.size() == 0) {  // one run, on the first connection
+            prepare(first, 0);
+            first.rc = sqlite3_step(first.st);
         }
-        if (lock.db) sqlite3_exec(lock.db, "ROLLBACK", nullptr, nullptr, nullptr);
         std::vector<VillageRun> parts(starts.size());
         side_by_side(starts.size(), [&](std::size_t r) {
-            Scan& scan = *scans[r];
+            sqlite3* db = side.size() ? side.run(r).db : first.db;
+            sqlite3_stmt* st = side.size() ? side.run(r).st : first.st;
+            int& rc = side.size() ? side.run(r).rc : first.rc;
             VillageRun& run = parts[r];
-            sqlite3_stmt* st = scan.st;
             auto text = [&](int i) { return reinterpret_cast<const char*>(sqlite3_column_text(st, i)); };
-            for (; scan.rc == SQLITE_ROW; scan.rc = sqlite3_step(st)) {
+            for (; rc == SQLITE_ROW; rc = sqlite3_step(st)) {
                 run.add_blob(static_cast<const unsigned char*>(sqlite3_column_blob(st, 1)),
                              static_cast<std::size_t>(sqlite3_column_bytes(st, 1)));
                 run.add_attributes(fields, sqlite3_column_int64(st, 0), sqlite3_column_int(st, 2) != 0, text(3), text(4),
                                    sqlite3_column_type(st, 5) == SQLITE_NULL ? 0.0 : sqlite3_column_double(st, 5),
                                    text(6), text(7), text(8), text(9), text(10));
             }
-            if (scan.rc != SQLITE_DONE)
-                throw InputError(options.dataset + ": cannot read layer " + result.layer + ": " + sqlite3_errmsg(scan.db));
+            if (rc != SQLITE_DONE)
+                throw InputError(options.dataset + ": cannot read layer " + result.layer + ": " + sqlite3_errmsg(db));
         });
         join(parts);
         return true;

@@ -181,7 +181,8 @@ MapResult make_map(const MapOptions& options, const Progress& progress) {
     if (!options.atlas.empty() && kind == "svg") throw UsageError("--atlas writes PDF or PNG, not SVG");
     const Style style = load_style(options.style);
     const double dpi = options.dpi > 0 ? options.dpi : style.dpi;
-    const MapSource source(options.dataset);
+    MapSource source(options.dataset);
+    source.set_read_threads(options.threads);
     check_schema(options.dataset);
     progress.update(0.0, "reading");
     // an atlas page's unit: each feature's is read, for the page's legend counts and fading

@@ -8,15 +8,53 @@
 #include <cmath>
 #include <cstdio>
 #include <map>
+#include <thread>
 #include <unordered_map>
 
 #include "base/error.hpp"
 #include "geo/geos_util.hpp"
 #include "io/gpkg_sql.hpp"
+#include "io/read_runs.hpp"
 #include "io/sqlite_util.hpp"
 
 namespace cleanheat {
 namespace {
+
+constexpr long long kRowsForRuns = 100000;  // a layer read in runs side by side from this many fids
+
+// The attribute values of a layer's features as text, row after row in one block (no allocation
+// per row: a national layer has 620,000).
+class Cells {
+public:
+    explicit Cells(std::size_t width = 0) : width_(width) {}
+    std::size_t size() const { return rows_; }
+    const std::string& at(std::size_t row, std::size_t i) const { return cells_[row * width_ + i]; }
+    void add_row(sqlite3_stmt* st, int first) {
+        for (std::size_t i = 0; i < width_; ++i) {
+            const auto* t = sqlite3_column_text(st, first + static_cast<int>(i));
+            cells_.emplace_back(t ? reinterpret_cast<const char*>(t) : "");
+        }
+        ++rows_;
+    }
+    void add_row(std::vector<std::string>&& row) {
+        cells_.insert(cells_.end(), std::make_move_iterator(row.begin()), std::make_move_iterator(row.end()));
+        ++rows_;
+    }
+    void append(Cells&& other) {
+        if (rows_ == 0) {
+            *this = std::move(other);
+            return;
+        }
+        cells_.insert(cells_.end(), std::make_move_iterator(other.cells_.begin()),
+                      std::make_move_iterator(other.cells_.end()));
+        rows_ += other.rows_;
+        other = Cells(width_);
+    }
+
+private:
+    std::size_t width_ = 0, rows_ = 0;
+    std::vector<std::string> cells_;
+};
 
 std::string column_text(sqlite3_stmt* st, int i) {
     const auto* t = sqlite3_column_text(st, i);
@@ -224,38 +262,85 @@ MapLayer read_map_layer(const MapSource& source, const LayerSpec& spec, const st
     if (!extra_where.empty() && spec.source == extra_table)
         filters.push_back(parse_sql_filter(extra_where, is_field, "--where"));
     for (std::size_t i = 0; i < filters.size(); ++i) sql += (i ? " AND " : " WHERE ") + filters[i].sql;
-    sqlite3_stmt* st = nullptr;
-    if (sqlite3_prepare_v2(source.db(), sql.c_str(), -1, &st, nullptr) != SQLITE_OK)
-        fail(std::string("cannot read: ") + sqlite3_errmsg(source.db()) + " (where: " + spec.where +
-             (extra_where.empty() ? "" : "; --where: " + extra_where) + ")");
-    int bind = 0;
-    for (const auto& filter : filters)
-        for (const auto& v : filter.values) {
-            ++bind;
-            if (const auto* text = std::get_if<std::string>(&v))
-                sqlite3_bind_text(st, bind, text->c_str(), static_cast<int>(text->size()), SQLITE_TRANSIENT);
-            else if (const auto* whole = std::get_if<long long>(&v))
-                sqlite3_bind_int64(st, bind, *whole);
-            else
-                sqlite3_bind_double(st, bind, std::get<double>(v));
-        }
     MapLayer layer;
     layer.spec = &spec;
-    std::vector<std::vector<std::string>> values;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        const auto* blob = static_cast<const unsigned char*>(sqlite3_column_blob(st, 0));
-        if (!blob || !layer.coverage.add_gpkg_blob(blob, static_cast<std::size_t>(sqlite3_column_bytes(st, 0))))
-            layer.coverage.add_empty();
-        std::vector<std::string> row;
-        for (std::size_t i = 0; i < fields.size(); ++i) row.push_back(column_text(st, static_cast<int>(i + 1)));
-        values.push_back(std::move(row));
+    Cells values(fields.size());
+    // The rows: a big layer without a filter in runs of fids side by side (each on a connection of
+    // its own, all in one state of the file; joined in fid order, as one scan gives them), else
+    // in one statement.
+    struct Part {
+        Coverage coverage;
+        Cells values;
+    };
+    auto read_rows = [&](sqlite3_stmt* st, int& rc, Part& part) {
+        for (; rc == SQLITE_ROW; rc = sqlite3_step(st)) {
+            const auto* blob = static_cast<const unsigned char*>(sqlite3_column_blob(st, 0));
+            if (!blob || !part.coverage.add_gpkg_blob(blob, static_cast<std::size_t>(sqlite3_column_bytes(st, 0))))
+                part.coverage.add_empty();
+            part.values.add_row(st, 1);
+        }
+    };
+    std::vector<long long> starts = {0};
+    SqliteRuns side;
+    if (filters.empty() && source.read_threads() != 1 &&
+        sql_scalar(source.db(), "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = " +
+                                    sql_literal(spec.source)) == 1) {
+        const std::string rowid = sql_identifier(spec.source) + ".rowid";
+        sqlite3_stmt* range = nullptr;
+        if (sqlite3_prepare_v2(source.db(), ("SELECT min(rowid), max(rowid) FROM " + sql_identifier(spec.source)).c_str(), -1,
+                               &range, nullptr) == SQLITE_OK &&
+            sqlite3_step(range) == SQLITE_ROW && sqlite3_column_type(range, 0) != SQLITE_NULL) {
+            const long long min = sqlite3_column_int64(range, 0), max = sqlite3_column_int64(range, 1);
+            const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+            const int runs = source.read_threads() > 0 ? source.read_threads()
+                             : max - min >= kRowsForRuns ? std::min(cores, 4)
+                                                         : 1;
+            if (runs > 1) starts = run_starts(min, max, static_cast<std::size_t>(runs));
+        }
+        sqlite3_finalize(range);
+        std::vector<std::string> statements;
+        for (std::size_t r = 0; starts.size() > 1 && r < starts.size(); ++r)
+            statements.push_back(sql + run_range(rowid, starts, r) + " ORDER BY " + rowid);
+        if (!side.begin(source.path(), statements, kBusyWaitMilliseconds)) starts = {0};
     }
-    const std::string step_error = rc == SQLITE_DONE ? "" : sqlite3_errmsg(source.db());
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE) {
-        if (is_damage(rc)) throw damaged_dataset(source.path(), step_error);
-        fail("cannot read: " + step_error);
+    std::vector<Part> parts(starts.size(), Part{Coverage(), Cells(fields.size())});
+    if (side.size() > 0) {
+        side_by_side(side.size(), [&](std::size_t r) {
+            SqliteRuns::Run& run = side.run(r);
+            read_rows(run.st, run.rc, parts[r]);
+            if (run.rc != SQLITE_DONE) {
+                if (is_damage(run.rc)) throw damaged_dataset(source.path(), sqlite3_errmsg(run.db));
+                fail(std::string("cannot read: ") + sqlite3_errmsg(run.db));
+            }
+        });
+    } else {
+        sqlite3_stmt* st = nullptr;
+        if (sqlite3_prepare_v2(source.db(), sql.c_str(), -1, &st, nullptr) != SQLITE_OK)
+            fail(std::string("cannot read: ") + sqlite3_errmsg(source.db()) + " (where: " + spec.where +
+                 (extra_where.empty() ? "" : "; --where: " + extra_where) + ")");
+        int bind = 0;
+        for (const auto& filter : filters)
+            for (const auto& v : filter.values) {
+                ++bind;
+                if (const auto* text = std::get_if<std::string>(&v))
+                    sqlite3_bind_text(st, bind, text->c_str(), static_cast<int>(text->size()), SQLITE_TRANSIENT);
+                else if (const auto* whole = std::get_if<long long>(&v))
+                    sqlite3_bind_int64(st, bind, *whole);
+                else
+                    sqlite3_bind_double(st, bind, std::get<double>(v));
+            }
+        int rc = sqlite3_step(st);
+        read_rows(st, rc, parts[0]);
+        const std::string step_error = rc == SQLITE_DONE ? "" : sqlite3_errmsg(source.db());
+        sqlite3_finalize(st);
+        if (rc != SQLITE_DONE) {
+            if (is_damage(rc)) throw damaged_dataset(source.path(), step_error);
+            fail("cannot read: " + step_error);
+        }
+    }
+    for (auto& part : parts) {
+        layer.coverage.append(std::move(part.coverage));
+        values.append(std::move(part.values));
     }
     auto index = [&](const std::string& f) {
         return static_cast<int>(std::find(fields.begin(), fields.end(), f) - fields.begin());
@@ -267,16 +352,16 @@ MapLayer read_map_layer(const MapSource& source, const LayerSpec& spec, const st
         std::map<std::string, std::vector<std::size_t>> groups;
         for (std::size_t f = 0; f < values.size(); ++f)
             if (layer.coverage.kind(f) == FeatureKind::polygon)
-                groups[values[f][static_cast<std::size_t>(k)]].push_back(f);
+                groups[values.at(f, static_cast<std::size_t>(k))].push_back(f);
         GeosContext ctx;
         Coverage dissolved;
-        std::vector<std::vector<std::string>> merged;
+        Cells merged(fields.size());
         const int unit_index = with_unit ? index(unit_field) : -1;
         for (const auto& [key, members] : groups) {
             if (unit_index >= 0)  // a dissolved feature across two units has no unit
                 for (std::size_t f : members)
-                    if (values[f][static_cast<std::size_t>(unit_index)] !=
-                        values[members.front()][static_cast<std::size_t>(unit_index)])
+                    if (values.at(f, static_cast<std::size_t>(unit_index)) !=
+                        values.at(members.front(), static_cast<std::size_t>(unit_index)))
                         mixed_units = true;
             std::vector<GEOSGeometry*> parts;
             for (std::size_t f : members) parts.push_back(layer.coverage.to_geos(ctx, f));
@@ -291,19 +376,19 @@ MapLayer read_map_layer(const MapSource& source, const LayerSpec& spec, const st
                 const bool summed = std::find(spec.sum.begin(), spec.sum.end(), fields[i]) != spec.sum.end();
                 if (summed) {
                     double s = 0;
-                    for (std::size_t f : members) s += std::atof(values[f][i].c_str());
+                    for (std::size_t f : members) s += std::atof(values.at(f, i).c_str());
                     char buf[64];
                     std::snprintf(buf, sizeof buf, "%.10g", s);
                     row[i] = buf;
                 } else {
                     for (std::size_t f : members)
-                        if (!values[f][i].empty()) {
-                            row[i] = values[f][i];
+                        if (!values.at(f, i).empty()) {
+                            row[i] = values.at(f, i);
                             break;
                         }
                 }
             }
-            merged.push_back(std::move(row));
+            merged.add_row(std::move(row));
         }
         layer.coverage = std::move(dissolved);
         values = std::move(merged);
@@ -323,10 +408,10 @@ MapLayer read_map_layer(const MapSource& source, const LayerSpec& spec, const st
     auto number = [&](std::size_t f, const std::string& name) -> double {
         if (name == "$area_km2") return layer.coverage.area(f) / 1e6;
         if (spec.join.enabled && name == spec.join.as) {
-            auto it = joined.find(values[f][static_cast<std::size_t>(index(spec.join.key))]);
+            auto it = joined.find(values.at(f, static_cast<std::size_t>(index(spec.join.key))));
             return it == joined.end() ? std::nan("") : it->second;
         }
-        const std::string& t = values[f][static_cast<std::size_t>(index(name))];
+        const std::string& t = values.at(f, static_cast<std::size_t>(index(name)));
         return t.empty() ? std::nan("") : std::atof(t.c_str());
     };
     auto text = [&](std::size_t f, const std::string& name) -> std::string {
@@ -335,7 +420,7 @@ MapLayer read_map_layer(const MapSource& source, const LayerSpec& spec, const st
             const double v = number(f, name);
             return std::isfinite(v) ? format_value(v, spec.fill) : "";
         }
-        return values[f][static_cast<std::size_t>(index(name))];
+        return values.at(f, static_cast<std::size_t>(index(name)));
     };
     layer.cls.assign(n, -1);
     layer.value.assign(n, std::nan(""));
@@ -398,7 +483,7 @@ MapLayer read_map_layer(const MapSource& source, const LayerSpec& spec, const st
         }
     }
     for (std::size_t f = 0; f < n; ++f) {
-        layer.key.push_back(spec.dissolve.empty() ? "" : values[f][static_cast<std::size_t>(index(spec.dissolve))]);
+        layer.key.push_back(spec.dissolve.empty() ? "" : values.at(f, static_cast<std::size_t>(index(spec.dissolve))));
         layer.label.push_back(spec.labels.enabled ? text(f, spec.labels.field) : "");
         if (slash != std::string::npos && spec.labels.extra[0] != '$') {
             const double a = number(f, spec.labels.extra.substr(0, slash)),
