@@ -405,12 +405,8 @@ struct Reader {
         const std::size_t runs = table ? run_count(filter_words(options.planned), result.layer, threads) : 1;
         SqliteRuns side;
         if (runs > 1) {
-            sqlite3_stmt* range = nullptr;
-            if (sqlite3_prepare_v2(first.db, ("SELECT min(" + fid + "), max(" + fid + ") FROM " + sql_identifier(result.layer)).c_str(), -1,
-                                   &range, nullptr) == SQLITE_OK &&
-                sqlite3_step(range) == SQLITE_ROW && sqlite3_column_type(range, 0) != SQLITE_NULL)
-                starts = run_starts(sqlite3_column_int64(range, 0), sqlite3_column_int64(range, 1), runs);
-            sqlite3_finalize(range);
+            long long min = 0, max = 0;
+            if (fid_range(first.db, result.layer, fid, min, max)) starts = run_starts(min, max, runs);
             std::vector<std::string> statements;
             for (std::size_t r = 0; r < starts.size(); ++r)
                 statements.push_back(sql + run_range(fid, starts, r) + " ORDER BY " + fid);

@@ -11,7 +11,6 @@
 #include <map>
 #include <memory>
 #include <sstream>
-#include <thread>
 
 #include "base/text.hpp"
 #include "base/error.hpp"
@@ -19,6 +18,7 @@
 #include "io/pg_connection.hpp"
 #include "dataset/dataset.hpp"
 #include "io/atomic_output.hpp"
+#include "io/read_runs.hpp"
 #include "io/sqlite_util.hpp"
 #include "render/map_data.hpp"
 #include "render/map_renderer.hpp"
@@ -87,9 +87,7 @@ void check_schema(const std::string& path) {
 // Bands of a PNG page drawn side by side: `threads` when given, else the cores (at most 4);
 // one for a small page, where a thread costs more than it saves.
 int png_bands(int threads, int h_px) {
-    if (h_px < 1024) return 1;
-    const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-    return threads > 0 ? threads : std::min(cores, 4);
+    return h_px < 1024 ? 1 : side_by_side_threads(threads);
 }
 
 }  // namespace

@@ -1,9 +1,31 @@
 #include "io/read_runs.hpp"
 
 #include <exception>
+#include <algorithm>
 #include <future>
+#include <thread>
+
+#include "io/gpkg_sql.hpp"
 
 namespace cleanheat {
+
+int side_by_side_threads(int asked) {
+    return asked > 0 ? asked : std::min(4, static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+}
+
+bool fid_range(sqlite3* db, const std::string& table, const std::string& fid, long long& min, long long& max) {
+    sqlite3_stmt* range = nullptr;
+    const bool found =
+        sqlite3_prepare_v2(db, ("SELECT min(" + fid + "), max(" + fid + ") FROM " + sql_identifier(table)).c_str(), -1,
+                           &range, nullptr) == SQLITE_OK &&
+        sqlite3_step(range) == SQLITE_ROW && sqlite3_column_type(range, 0) != SQLITE_NULL;
+    if (found) {
+        min = sqlite3_column_int64(range, 0);
+        max = sqlite3_column_int64(range, 1);
+    }
+    sqlite3_finalize(range);
+    return found;
+}
 
 std::vector<long long> run_starts(long long min, long long max, std::size_t runs) {
     std::vector<long long> starts;

@@ -11,6 +11,10 @@
 
 namespace cleanheat {
 
+// Threads for work side by side: `asked` when given (> 0), else the cores, at most 4.
+int side_by_side_threads(int asked);
+// The lowest and highest fid of a table (`fid` a column expression); false when it has no rows.
+bool fid_range(sqlite3* db, const std::string& table, const std::string& fid, long long& min, long long& max);
 // The fid ranges [first, next first) of `runs` runs between `min` and `max`: [min, ...), ..., [..., max].
 std::vector<long long> run_starts(long long min, long long max, std::size_t runs);
 // The condition on the fid of run `r` of the runs starting at `starts` (" WHERE ...", or "" for a

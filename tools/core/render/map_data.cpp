@@ -8,7 +8,6 @@
 #include <cmath>
 #include <cstdio>
 #include <map>
-#include <thread>
 #include <unordered_map>
 
 #include "base/error.hpp"
@@ -22,6 +21,11 @@ namespace {
 
 constexpr long long kRowsForRuns = 100000;  // a layer read in runs side by side from this many fids
 
+std::string column_text(sqlite3_stmt* st, int i) {
+    const auto* t = sqlite3_column_text(st, i);
+    return t ? reinterpret_cast<const char*>(t) : "";
+}
+
 // The attribute values of a layer's features as text, row after row in one block (no allocation
 // per row: a national layer has 620,000).
 class Cells {
@@ -30,10 +34,7 @@ public:
     std::size_t size() const { return rows_; }
     const std::string& at(std::size_t row, std::size_t i) const { return cells_[row * width_ + i]; }
     void add_row(sqlite3_stmt* st, int first) {
-        for (std::size_t i = 0; i < width_; ++i) {
-            const auto* t = sqlite3_column_text(st, first + static_cast<int>(i));
-            cells_.emplace_back(t ? reinterpret_cast<const char*>(t) : "");
-        }
+        for (std::size_t i = 0; i < width_; ++i) cells_.push_back(column_text(st, first + static_cast<int>(i)));
         ++rows_;
     }
     void add_row(std::vector<std::string>&& row) {
@@ -55,11 +56,6 @@ private:
     std::size_t width_ = 0, rows_ = 0;
     std::vector<std::string> cells_;
 };
-
-std::string column_text(sqlite3_stmt* st, int i) {
-    const auto* t = sqlite3_column_text(st, i);
-    return t ? reinterpret_cast<const char*>(t) : "";
-}
 
 std::string format_value(double v, const FillSpec& fill) {
     char buf[64];
@@ -286,18 +282,13 @@ MapLayer read_map_layer(const MapSource& source, const LayerSpec& spec, const st
         sql_scalar(source.db(), "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = " +
                                     sql_literal(spec.source)) == 1) {
         const std::string rowid = sql_identifier(spec.source) + ".rowid";
-        sqlite3_stmt* range = nullptr;
-        if (sqlite3_prepare_v2(source.db(), ("SELECT min(rowid), max(rowid) FROM " + sql_identifier(spec.source)).c_str(), -1,
-                               &range, nullptr) == SQLITE_OK &&
-            sqlite3_step(range) == SQLITE_ROW && sqlite3_column_type(range, 0) != SQLITE_NULL) {
-            const long long min = sqlite3_column_int64(range, 0), max = sqlite3_column_int64(range, 1);
-            const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-            const int runs = source.read_threads() > 0 ? source.read_threads()
-                             : max - min >= kRowsForRuns ? std::min(cores, 4)
-                                                         : 1;
+        long long min = 0, max = 0;
+        if (fid_range(source.db(), spec.source, "rowid", min, max)) {
+            const int runs = source.read_threads() > 0 || max - min >= kRowsForRuns
+                                 ? side_by_side_threads(source.read_threads())
+                                 : 1;
             if (runs > 1) starts = run_starts(min, max, static_cast<std::size_t>(runs));
         }
-        sqlite3_finalize(range);
         std::vector<std::string> statements;
         for (std::size_t r = 0; starts.size() > 1 && r < starts.size(); ++r)
             statements.push_back(sql + run_range(rowid, starts, r) + " ORDER BY " + rowid);
