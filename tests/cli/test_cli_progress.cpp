@@ -23,12 +23,6 @@ std::vector<std::string> sample_reports() {
     return files;
 }
 
-std::string pdf_text(const fs::path& pdf) {
-    std::string text = shell_output("pdftotext " + pdf.string() + " - 2>/dev/null");
-    text.erase(std::remove_if(text.begin(), text.end(), [](char c) { return c == ' ' || c == '\n'; }), text.end());
-    return text;
-}
-
 CliResult progress(const fs::path& gpkg, const std::vector<std::string>& extra, bool reports = true) {
     std::vector<std::string> args = {"progress", gpkg.string()};
     if (reports) {

@@ -14,12 +14,6 @@ using namespace cleanheat::test;
 
 namespace {
 
-std::string pdf_text(const fs::path& pdf, const std::string& pages = {}) {
-    std::string text = shell_output("pdftotext " + pages + " " + pdf.string() + " - 2>/dev/null");
-    text.erase(std::remove_if(text.begin(), text.end(), [](char c) { return c == ' ' || c == '\n'; }), text.end());
-    return text;
-}
-
 TEST(ReportCli, SamplesReportHasEverySectionCountyAndTheWorkbookTotals) {
     const auto dir = temp_dir();
     const auto gpkg = merge_samples(dir);

@@ -9,7 +9,7 @@ seconds=${1:-60}
 targets=(fuzz_header_grid fuzz_plan_csv fuzz_plan_workbook fuzz_settings_json)
 
 CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCLEANHEAT_FUZZ=ON \
-  -DCLEANHEAT_TESTS=OFF >/dev/null
+  -DCLEANHEAT_TESTS=OFF "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g1" >/dev/null
 cmake --build build-fuzz -j "${JOBS:-$(nproc)}" --target "${targets[@]}"
 
 work=$(mktemp -d)

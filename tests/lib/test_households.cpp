@@ -14,13 +14,11 @@
 namespace cleanheat {
 namespace {
 
-std::string valid_id(const std::string& first17) { return test::resident_id(first17); }
-
 // An ID number of a county, the n-th of a birth date.
 std::string id_number(const std::string& county, int n) {
     char first17[32];
     std::snprintf(first17, sizeof first17, "%s1970%02d%02d%03d", county.c_str(), 1 + n / 28 % 12, 1 + n % 28, 1 + n % 999);
-    return valid_id(first17);
+    return test::resident_id(first17);
 }
 
 struct Household {

@@ -30,83 +30,79 @@ std::vector<TestVillage> test_villages() {
 XlsxCell n(int r, int c, const std::string& v) {
     return number_cell(r, c, v);
 }
-XlsxCell s(int r, int c, const std::string& v) {
-    return text_cell(r, c, v);
-}
-
 // Layout A: routes in columns under a merged 改造户数 header, with faults.
 fs::path write_plan_a(const fs::path& dir) {
     XlsxSheet sheet;
     sheet.name = "滨城区";
     sheet.merges = {{0, 0, 0, 9, "滨城区2022年农村清洁取暖建设计划表"}, {2, 4, 2, 8, "改造户数"}};
     sheet.cells = {
-        s(1, 0, "填报单位：滨城区住房和城乡建设局"),
-        s(1, 6, "填报日期：2022年6月10日"),
-        s(2, 0, "序号"),
-        s(2, 1, "乡镇（街道）"),
-        s(2, 2, "村（居）"),
-        s(2, 3, "村代码"),
-        s(2, 9, "计划完工日期"),
-        s(3, 4, "合计"),
-        s(3, 5, "集中供热"),
-        s(3, 6, "煤改气"),
-        s(3, 7, "煤改电"),
-        s(3, 8, "生物质"),
+        text_cell(1, 0, "填报单位：滨城区住房和城乡建设局"),
+        text_cell(1, 6, "填报日期：2022年6月10日"),
+        text_cell(2, 0, "序号"),
+        text_cell(2, 1, "乡镇（街道）"),
+        text_cell(2, 2, "村（居）"),
+        text_cell(2, 3, "村代码"),
+        text_cell(2, 9, "计划完工日期"),
+        text_cell(3, 4, "合计"),
+        text_cell(3, 5, "集中供热"),
+        text_cell(3, 6, "煤改气"),
+        text_cell(3, 7, "煤改电"),
+        text_cell(3, 8, "生物质"),
         // row 5: fine, code as number
         n(4, 0, "1"),
-        s(4, 1, "滨北街道"),
-        s(4, 2, "段家庄"),
+        text_cell(4, 1, "滨北街道"),
+        text_cell(4, 2, "段家庄"),
         n(4, 3, "371602001001"),
         n(4, 4, "30"),
         n(4, 6, "10"),
         n(4, 7, "20"),
-        s(4, 9, "2022.9.20"),
+        text_cell(4, 9, "2022.9.20"),
         // row 6: full-width code, total disagrees with the route cells (40 vs 45)
         n(5, 0, "2"),
-        s(5, 2, "李家"),
-        s(5, 3, "３７１６０２００１００２"),
+        text_cell(5, 2, "李家"),
+        text_cell(5, 3, "３７１６０２００１００２"),
         n(5, 4, "40"),
         n(5, 7, "45"),
         // row 7: 约120户 -> rejected
         n(6, 0, "3"),
-        s(6, 2, "王村"),
-        s(6, 3, "371602001003"),
-        s(6, 4, "约120户"),
-        s(6, 7, "约120户"),
+        text_cell(6, 2, "王村"),
+        text_cell(6, 3, "371602001003"),
+        text_cell(6, 4, "约120户"),
+        text_cell(6, 7, "约120户"),
         // row 8: 小计 (wrong: 30 + 45 = 75 data, written 80)
-        s(7, 0, "小计"),
+        text_cell(7, 0, "小计"),
         n(7, 4, "80"),
         // row 9: blank row 9 left empty; row 10: no code, matched by name in 市西街道
         n(9, 0, "4"),
-        s(9, 1, "市西街道"),
-        s(9, 2, "新苑社区"),
+        text_cell(9, 1, "市西街道"),
+        text_cell(9, 2, "新苑社区"),
         n(9, 4, "15"),
         n(9, 8, "15"),
         // row 11: unknown code, unknown name -> rejected
         n(10, 0, "5"),
-        s(10, 1, "市西街道"),
-        s(10, 2, "不存在村"),
-        s(10, 3, "371602009999"),
+        text_cell(10, 1, "市西街道"),
+        text_cell(10, 2, "不存在村"),
+        text_cell(10, 3, "371602009999"),
         n(10, 4, "12"),
         n(10, 6, "12"),
         // row 12: negative -> rejected
         n(11, 0, "6"),
-        s(11, 1, "市西街道"),
-        s(11, 2, "张家"),
-        s(11, 3, "'371602002002"),
+        text_cell(11, 1, "市西街道"),
+        text_cell(11, 2, "张家"),
+        text_cell(11, 3, "'371602002002"),
         n(11, 4, "-5"),
         n(11, 5, "-5"),
         // row 13: 合计 (right for the data rows as written: 30+40+15+12-5 = 92)
-        s(12, 0, "合计"),
+        text_cell(12, 0, "合计"),
         n(12, 4, "92"),
         // row 14: note
-        s(13, 0, "说明：本表由各乡镇填报，县住建局汇总。"),
+        text_cell(13, 0, "说明：本表由各乡镇填报，县住建局汇总。"),
         // row 15: late 补报 row repeating 段家庄 gas -> duplicate
         n(14, 0, "7"),
-        s(14, 2, "段家庄"),
-        s(14, 3, "371602001001"),
+        text_cell(14, 2, "段家庄"),
+        text_cell(14, 3, "371602001001"),
         n(14, 6, "10"),
-        s(14, 9, "补报"),
+        text_cell(14, 9, "补报"),
     };
     const fs::path path = dir / "滨城区计划.xlsx";
     write_xlsx(path, {sheet, XlsxSheet{"Sheet2", {}, {}}});
@@ -136,25 +132,25 @@ fs::path write_heating(const fs::path& dir) {
     XlsxSheet sheet;
     sheet.name = "附件2";
     sheet.merges = {{0, 0, 0, 4, "2022年城市（县城）新增集中供热计划表"}};
-    sheet.cells = {s(1, 0, "单位：万平方米"),
-                   s(2, 0, "序号"),
-                   s(2, 1, "县（市、区）"),
-                   s(2, 2, "新增集中供热面积（万平方米）"),
-                   s(2, 3, "热源"),
-                   s(2, 4, "备注"),
+    sheet.cells = {text_cell(1, 0, "单位：万平方米"),
+                   text_cell(2, 0, "序号"),
+                   text_cell(2, 1, "县（市、区）"),
+                   text_cell(2, 2, "新增集中供热面积（万平方米）"),
+                   text_cell(2, 3, "热源"),
+                   text_cell(2, 4, "备注"),
                    n(3, 0, "1"),
-                   s(3, 1, "滨城"),
+                   text_cell(3, 1, "滨城"),
                    n(3, 2, "12.5"),
-                   s(3, 3, "热电联产"),
+                   text_cell(3, 3, "热电联产"),
                    n(4, 0, "2"),
-                   s(4, 1, "沾化区"),
+                   text_cell(4, 1, "沾化区"),
                    n(4, 2, "7.25"),
-                   s(4, 3, "工业余热"),
+                   text_cell(4, 3, "工业余热"),
                    n(5, 0, "3"),
-                   s(5, 1, "滨州经济技术开发区"),
-                   s(5, 2, "约3"),
-                   s(5, 3, "燃气锅炉房"),
-                   s(6, 0, "合计"),
+                   text_cell(5, 1, "滨州经济技术开发区"),
+                   text_cell(5, 2, "约3"),
+                   text_cell(5, 3, "燃气锅炉房"),
+                   text_cell(6, 0, "合计"),
                    n(6, 2, "19.75")};
     const fs::path path = dir / "heating.xlsx";
     write_xlsx(path, {sheet});
@@ -172,10 +168,6 @@ struct Fixture {
         options.output = dir / "out.gpkg";
     }
 };
-
-std::vector<Issue> with_code(const MergeResult& r, const std::string& code) {
-    return issues_with_code(r.issues, code);
-}
 
 }  // namespace
 
@@ -207,7 +199,7 @@ TEST(Merge, EveryFaultIsReportedWithItsRow) {
     const auto r = merge(f.options, progress);
     const std::string a = f.options.plan_tables[0], b = f.options.plan_tables[1];
     auto expect_one = [&](const std::string& code, const std::string& file, int row, const std::string& column) {
-        const auto found = with_code(r, code);
+        const auto found = issues_with_code(r.issues, code);
         ASSERT_EQ(found.size(), 1u) << code;
         EXPECT_EQ(found[0].file, file) << code;
         EXPECT_EQ(found[0].row, row) << code;
@@ -221,11 +213,11 @@ TEST(Merge, EveryFaultIsReportedWithItsRow) {
     expect_one("E_COUNT_NEGATIVE", a, 12, "F");
     expect_one("E_DUPLICATE", a, 15, "D");
     expect_one("W_ROUTE_OTHER", b, 5, "E");
-    const auto subtotal = with_code(r, "W_SUBTOTAL_MISMATCH");
+    const auto subtotal = issues_with_code(r.issues, "W_SUBTOTAL_MISMATCH");
     ASSERT_EQ(subtotal.size(), 1u);  // the 小计 is wrong, the 合计 and the CSV total are right
     EXPECT_EQ(subtotal[0].row, 8);
     EXPECT_EQ(subtotal[0].value, "80");
-    const auto unreadable_area = with_code(r, "E_AREA_UNREADABLE");
+    const auto unreadable_area = issues_with_code(r.issues, "E_AREA_UNREADABLE");
     ASSERT_EQ(unreadable_area.size(), 1u);
     EXPECT_EQ(unreadable_area[0].row, 6);
     for (const auto& issue : r.issues) EXPECT_FALSE(issue.message.empty());
@@ -343,7 +335,7 @@ TEST(Merge, OdsTableWithOtherHeadersAndOrderMergesWithoutMapping) {
     EXPECT_EQ(r.households_by_route[static_cast<int>(Route::electric)], 12);
     EXPECT_EQ(r.households_by_route[static_cast<int>(Route::gas)], 8);
     EXPECT_EQ(r.households_by_route[static_cast<int>(Route::other)], 20);  // 地热
-    const auto by_name = with_code(r, "W_MATCHED_BY_NAME");
+    const auto by_name = issues_with_code(r.issues, "W_MATCHED_BY_NAME");
     ASSERT_EQ(by_name.size(), 1u);
     EXPECT_EQ(by_name[0].row, 4);  // the header is row 1
     for (const auto& v : read_layer(f.options.output, "villages"))
@@ -361,7 +353,7 @@ TEST(Merge, DuplicatedCodeInTheGeodataKeepsTheFirstAndSaysSo) {
     f.options.villages = (f.dir / "dup.gpkg").string();
     Progress progress;
     const auto r = merge(f.options, progress);
-    const auto dup = with_code(r, "W_VILLAGE_CODE_DUPLICATE");
+    const auto dup = issues_with_code(r.issues, "W_VILLAGE_CODE_DUPLICATE");
     ASSERT_EQ(dup.size(), 1u);
     EXPECT_EQ(dup[0].row, 3);  // the FID of the second 371602001001
     const auto out = read_layer(f.options.output, "villages");
@@ -411,8 +403,8 @@ TEST(Merge, ShapefileWithoutPrjIsJudgedFromItsCoordinates) {
     f.options.villages = shp.string();
     Progress progress;
     const auto r = merge(f.options, progress);
-    EXPECT_EQ(with_code(r, "W_CRS_ASSUMED").size(), 1u);
-    EXPECT_TRUE(with_code(r, "W_NAME_MISMATCH").empty());  // the GBK names were read right
+    EXPECT_EQ(issues_with_code(r.issues, "W_CRS_ASSUMED").size(), 1u);
+    EXPECT_TRUE(issues_with_code(r.issues, "W_NAME_MISMATCH").empty());  // the GBK names were read right
     EXPECT_NE(r.working_crs.find("4527"), std::string::npos) << r.working_crs;
     EXPECT_EQ(r.households_total, 145);
     const auto villages = read_layer(f.options.output, "villages");

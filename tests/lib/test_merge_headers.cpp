@@ -30,10 +30,6 @@ std::vector<TestVillage> villages() {
 XlsxCell n(int r, int c, long long v) {
     return number_cell(r, c, std::to_string(v));
 }
-XlsxCell s(int r, int c, const std::string& v) {
-    return text_cell(r, c, v);
-}
-
 // A two-level table: 村（居） 村代码 | 改造户数: 合计 + the given route headers.
 // rows: {name, code, total (-1: blank), route cells (-1: blank)...}
 struct Row {
@@ -47,12 +43,12 @@ fs::path wide_table(const fs::path& path, const std::vector<std::string>& route_
     sheet.name = "滨城区";
     const int last = 2 + static_cast<int>(route_headers.size());
     sheet.merges = {{0, 0, 0, last, "滨城区2022年农村清洁取暖建设计划表"}, {1, 2, 1, last, group}};
-    sheet.cells = {s(1, 0, "村（居）"), s(1, 1, "村代码"), s(2, 2, "合计")};
-    for (std::size_t k = 0; k < route_headers.size(); ++k) sheet.cells.push_back(s(2, 3 + static_cast<int>(k), route_headers[k]));
+    sheet.cells = {text_cell(1, 0, "村（居）"), text_cell(1, 1, "村代码"), text_cell(2, 2, "合计")};
+    for (std::size_t k = 0; k < route_headers.size(); ++k) sheet.cells.push_back(text_cell(2, 3 + static_cast<int>(k), route_headers[k]));
     int r = 3;
     for (const auto& row : rows) {
-        sheet.cells.push_back(s(r, 0, row.name));
-        sheet.cells.push_back(s(r, 1, row.code));
+        sheet.cells.push_back(text_cell(r, 0, row.name));
+        sheet.cells.push_back(text_cell(r, 1, row.code));
         if (row.total >= 0) sheet.cells.push_back(n(r, 2, row.total));
         for (std::size_t k = 0; k < row.routes.size(); ++k)
             if (row.routes[k] >= 0) sheet.cells.push_back(n(r, 3 + static_cast<int>(k), row.routes[k]));
@@ -84,10 +80,6 @@ struct MergeRun {
     }
 };
 
-std::vector<Issue> with_code(const MergeResult& r, const std::string& code) {
-    return issues_with_code(r.issues, code);
-}
-
 long long route(const MergeResult& r, Route which) {
     return r.households_by_route[static_cast<int>(which)];
 }
@@ -100,7 +92,7 @@ TEST(MergeHeaders, UnknownColumnUnderTheGroupStopsThatFileOnly) {
                                 {{"段家庄", "371602001001", 30, {20, 10}}, {"李家", "371602001002", 5, {5, -1}}});
     const auto good = wide_table(run.dir / "good.xlsx", {"煤改气"}, {{"王村", "371602001003", 7, {7}}});
     const auto r = run.merge_tables({bad, good});
-    const auto unmapped = with_code(r, "E_HEADER_UNMAPPED");
+    const auto unmapped = issues_with_code(r.issues, "E_HEADER_UNMAPPED");
     ASSERT_EQ(unmapped.size(), 1u);
     EXPECT_EQ(unmapped[0].file, bad.string());
     EXPECT_EQ(unmapped[0].sheet, "滨城区");
@@ -130,7 +122,7 @@ TEST(MergeHeaders, UnknownOneLevelHeaderHoldingCountsStopsTheFileButTextDoesNot)
     const auto text = write_text(run.dir / "text.csv",
                                  "乡镇,村名,村代码,煤改电,包村干部,联系电话\n滨北,王村,371602001003,6,张三,13812345678\n");
     const auto r = run.merge_tables({counts, text});
-    const auto unmapped = with_code(r, "E_HEADER_UNMAPPED");
+    const auto unmapped = issues_with_code(r.issues, "E_HEADER_UNMAPPED");
     ASSERT_EQ(unmapped.size(), 1u);
     EXPECT_EQ(unmapped[0].file, counts.string());
     EXPECT_EQ(unmapped[0].column, "E");
@@ -144,8 +136,8 @@ TEST(MergeHeaders, ASecondTotalColumnIsNotGuessed) {
     const auto t = write_text(run.dir / "t.csv",
                               "村名,村代码,合计,煤改电,煤改气,总户数\n段家庄,371602001001,30,20,10,32\n");
     const auto r = run.merge_tables({t});
-    ASSERT_EQ(with_code(r, "E_HEADER_UNMAPPED").size(), 1u);
-    EXPECT_EQ(with_code(r, "E_HEADER_UNMAPPED")[0].column, "F");
+    ASSERT_EQ(issues_with_code(r.issues, "E_HEADER_UNMAPPED").size(), 1u);
+    EXPECT_EQ(issues_with_code(r.issues, "E_HEADER_UNMAPPED")[0].column, "F");
     EXPECT_EQ(r.households_total, 0);
 }
 
@@ -154,7 +146,7 @@ TEST(MergeHeaders, TwoHouseholdCountsOfOneRowAreNotToldApart) {
     // a route cell and two household columns: 户数 and 合计 may differ, neither is guessed
     const auto t = write_text(run.dir / "t.csv", "村名,村代码,改造方式,户数,合计\n段家庄,371602001001,煤改电,10,12\n");
     const auto r = run.merge_tables({t});
-    ASSERT_EQ(with_code(r, "E_HEADER_UNMAPPED").size(), 1u);
+    ASSERT_EQ(issues_with_code(r.issues, "E_HEADER_UNMAPPED").size(), 1u);
     EXPECT_EQ(r.households_total, 0);
 }
 
@@ -167,10 +159,10 @@ TEST(MergeHeaders, ManyRowsDisagreeingWithTheirTotalStopTheFileOnce) {
                                {"王村", "371602001003", 9, {4, 4}},
                                {"新苑社区", "371602002001", 5, {5, -1}}});
     const auto r = run.merge_tables({t});
-    const auto found = with_code(r, "E_TOTALS_DISAGREE");
+    const auto found = issues_with_code(r.issues, "E_TOTALS_DISAGREE");
     ASSERT_EQ(found.size(), 1u);
     EXPECT_EQ(found[0].row, 0);
-    EXPECT_TRUE(with_code(r, "W_TOTAL_MISMATCH").empty());  // said once, not per row
+    EXPECT_TRUE(issues_with_code(r.issues, "W_TOTAL_MISMATCH").empty());  // said once, not per row
     EXPECT_EQ(r.households_total, 0);
     EXPECT_EQ(r.plan_rows.rejected, 4);
 }
@@ -184,9 +176,9 @@ TEST(MergeHeaders, OneRowDisagreeingIsLoadedByItsRoutesAndARowWithoutRoutesIsRej
                                {"新苑社区", "371602002001", 5, {5, -1}},
                                {"张家", "371602002002", 8, {8, 0}}});
     const auto r = run.merge_tables({t});
-    ASSERT_EQ(with_code(r, "W_TOTAL_MISMATCH").size(), 1u);
-    EXPECT_EQ(with_code(r, "W_TOTAL_MISMATCH")[0].row, 4);
-    const auto missing = with_code(r, "E_ROUTE_MISSING");
+    ASSERT_EQ(issues_with_code(r.issues, "W_TOTAL_MISMATCH").size(), 1u);
+    EXPECT_EQ(issues_with_code(r.issues, "W_TOTAL_MISMATCH")[0].row, 4);
+    const auto missing = issues_with_code(r.issues, "E_ROUTE_MISSING");
     ASSERT_EQ(missing.size(), 1u);
     EXPECT_EQ(missing[0].row, 6);
     EXPECT_EQ(missing[0].column, "C");
@@ -204,15 +196,15 @@ TEST(MergeHeaders, RouteCellsThatNameNoRouteOrCoalAreRejectedAndOtherCleanRoutes
                               "市西,新苑社区,371602002001,太阳能,13\n"
                               "市西,张家,371602002002,空气源热泵,14\n");
     const auto r = run.merge_tables({t});
-    ASSERT_EQ(with_code(r, "E_ROUTE_NOT_CLEAN").size(), 1u);
-    EXPECT_EQ(with_code(r, "E_ROUTE_NOT_CLEAN")[0].row, 2);
-    EXPECT_EQ(with_code(r, "E_ROUTE_NOT_CLEAN")[0].column, "D");
-    ASSERT_EQ(with_code(r, "E_ROUTE_MISSING").size(), 1u);
-    EXPECT_EQ(with_code(r, "E_ROUTE_MISSING")[0].row, 3);
-    ASSERT_EQ(with_code(r, "E_ROUTE_UNKNOWN").size(), 1u);
-    EXPECT_EQ(with_code(r, "E_ROUTE_UNKNOWN")[0].value, "待定");
-    ASSERT_EQ(with_code(r, "W_ROUTE_OTHER").size(), 1u);
-    EXPECT_EQ(with_code(r, "W_ROUTE_OTHER")[0].row, 5);
+    ASSERT_EQ(issues_with_code(r.issues, "E_ROUTE_NOT_CLEAN").size(), 1u);
+    EXPECT_EQ(issues_with_code(r.issues, "E_ROUTE_NOT_CLEAN")[0].row, 2);
+    EXPECT_EQ(issues_with_code(r.issues, "E_ROUTE_NOT_CLEAN")[0].column, "D");
+    ASSERT_EQ(issues_with_code(r.issues, "E_ROUTE_MISSING").size(), 1u);
+    EXPECT_EQ(issues_with_code(r.issues, "E_ROUTE_MISSING")[0].row, 3);
+    ASSERT_EQ(issues_with_code(r.issues, "E_ROUTE_UNKNOWN").size(), 1u);
+    EXPECT_EQ(issues_with_code(r.issues, "E_ROUTE_UNKNOWN")[0].value, "待定");
+    ASSERT_EQ(issues_with_code(r.issues, "W_ROUTE_OTHER").size(), 1u);
+    EXPECT_EQ(issues_with_code(r.issues, "W_ROUTE_OTHER")[0].row, 5);
     EXPECT_EQ(route(r, Route::other), 13);
     EXPECT_EQ(route(r, Route::electric), 14);
     EXPECT_EQ(r.households_total, 27);
@@ -225,8 +217,8 @@ TEST(MergeHeaders, ACoalColumnRejectsTheRowsThatUseIt) {
     const auto t = wide_table(run.dir / "t.xlsx", {"煤改电", "洁净型煤"},
                               {{"段家庄", "371602001001", 30, {20, 10}}, {"李家", "371602001002", 12, {12, 0}}});
     const auto r = run.merge_tables({t});
-    ASSERT_EQ(with_code(r, "E_ROUTE_NOT_CLEAN").size(), 1u);
-    EXPECT_EQ(with_code(r, "E_ROUTE_NOT_CLEAN")[0].column, "E");
+    ASSERT_EQ(issues_with_code(r.issues, "E_ROUTE_NOT_CLEAN").size(), 1u);
+    EXPECT_EQ(issues_with_code(r.issues, "E_ROUTE_NOT_CLEAN")[0].column, "E");
     EXPECT_EQ(r.households_total, 12);
 }
 
@@ -237,17 +229,17 @@ TEST(MergeHeaders, PartsOfAVillageAddUpAndAreSaid) {
                               "段家庄（二）,371602001001,7\n");
     const auto r = run.merge_tables({t});
     EXPECT_EQ(route(r, Route::electric), 17);
-    EXPECT_EQ(with_code(r, "W_VILLAGE_PART").size(), 2u);
-    ASSERT_EQ(with_code(r, "E_DUPLICATE").size(), 1u);  // the second （二） is the same part again
-    EXPECT_EQ(with_code(r, "E_DUPLICATE")[0].row, 4);
-    EXPECT_TRUE(with_code(r, "W_NAME_MISMATCH").empty());
+    EXPECT_EQ(issues_with_code(r.issues, "W_VILLAGE_PART").size(), 2u);
+    ASSERT_EQ(issues_with_code(r.issues, "E_DUPLICATE").size(), 1u);  // the second （二） is the same part again
+    EXPECT_EQ(issues_with_code(r.issues, "E_DUPLICATE")[0].row, 4);
+    EXPECT_TRUE(issues_with_code(r.issues, "W_NAME_MISMATCH").empty());
 }
 
 TEST(MergeHeaders, NameThatDiffersBeyondTheSuffixesIsSaid) {
     MergeRun run;
     const auto t = write_text(run.dir / "t.csv", "村名,村代码,煤改电\n段家,371602001001,10\n李家村,371602001002,3\n");
     const auto r = run.merge_tables({t});
-    const auto mismatch = with_code(r, "W_NAME_MISMATCH");
+    const auto mismatch = issues_with_code(r.issues, "W_NAME_MISMATCH");
     ASSERT_EQ(mismatch.size(), 1u);
     EXPECT_EQ(mismatch[0].value, "段家");
     EXPECT_NE(mismatch[0].message.find("段家庄村委会"), std::string::npos);
@@ -258,12 +250,12 @@ TEST(MergeHeaders, VillageInTwoFilesIsSaidAndTheSameRouteCountedOnce) {
     const auto a = write_text(run.dir / "a.csv", "村名,村代码,煤改电\n段家庄,371602001001,10\n李家,371602001002,4\n");
     const auto b = write_text(run.dir / "b.csv", "村名,村代码,煤改气,煤改电\n段家庄,371602001001,3,\n李家,371602001002,,6\n");
     const auto r = run.merge_tables({a, b});
-    const auto two = with_code(r, "W_VILLAGE_IN_TWO_FILES");
+    const auto two = issues_with_code(r.issues, "W_VILLAGE_IN_TWO_FILES");
     ASSERT_EQ(two.size(), 1u);
     EXPECT_EQ(two[0].file, b.string());
     EXPECT_EQ(two[0].row, 2);
     EXPECT_NE(two[0].message.find(a.string() + "第2行"), std::string::npos) << two[0].message;
-    const auto dup = with_code(r, "E_DUPLICATE");
+    const auto dup = issues_with_code(r.issues, "E_DUPLICATE");
     ASSERT_EQ(dup.size(), 1u);
     EXPECT_EQ(dup[0].row, 3);
     // a different count for the same village and route is still counted once, and said
@@ -280,7 +272,7 @@ TEST(MergeHeaders, AnEditedMappingMakesARefusedTableMerge) {
                R"({"table": "bad.xlsx", "columns": {"E": "route:gas"}})");
     run.options.mapping_files = {(run.dir / "bad.mapping.json").string()};
     const auto r = run.merge_tables({bad});
-    EXPECT_TRUE(with_code(r, "E_HEADER_UNMAPPED").empty());
+    EXPECT_TRUE(issues_with_code(r.issues, "E_HEADER_UNMAPPED").empty());
     EXPECT_EQ(route(r, Route::electric), 25);
     EXPECT_EQ(route(r, Route::gas), 10);
     // a mapping for another table does not apply
@@ -366,7 +358,7 @@ TEST(MergeVillages, LandSurveyFieldsMergeWithoutOptions) {
     const auto t = write_text(run.dir / "t.csv", "村名,村代码,煤改电\n段家庄,371602001001,10\n");
     const auto r = run.merge_tables({t});
     EXPECT_EQ(r.households_total, 10);
-    EXPECT_TRUE(with_code(r, "W_NAME_MISMATCH").empty());
+    EXPECT_TRUE(issues_with_code(r.issues, "W_NAME_MISMATCH").empty());
 }
 
 TEST(MergeVillages, FieldsFoundByContentOrNamedOnTheCommandLine) {
@@ -377,7 +369,7 @@ TEST(MergeVillages, FieldsFoundByContentOrNamedOnTheCommandLine) {
     const auto t = write_text(run.dir / "t.csv", "村名,村代码,煤改电\n段家庄,371602001001,10\n");
     auto r = run.merge_tables({t});  // BM holds 12-digit codes, MC village names
     EXPECT_EQ(r.households_total, 10);
-    EXPECT_TRUE(with_code(r, "W_NAME_MISMATCH").empty());
+    EXPECT_TRUE(issues_with_code(r.issues, "W_NAME_MISMATCH").empty());
     run.options.villages_fields = "code=BM,name=MC,township=XZ";
     r = run.merge_tables({t});
     EXPECT_EQ(r.households_total, 10);

@@ -38,10 +38,6 @@ struct OddRun {
     }
 };
 
-std::vector<Issue> with_code(const MergeResult& r, const std::string& code) {
-    return issues_with_code(r.issues, code);
-}
-
 // UTF-8 text as UTF-16 code units, little or big endian.
 std::string utf16(const std::string& utf8, bool little, bool bom) {
     std::string out;
@@ -77,7 +73,7 @@ TEST(MergeOddFiles, ImplausibleCountsAreRejectedNotSummed) {
                              "村名,村代码,煤改电\n段家庄,371602001001,2147483648\n李家,371602001002,60000\n"
                              "王村,371602001003,50000\n");
     const auto r = run.merge_file(t);
-    const auto found = with_code(r, "E_COUNT_IMPLAUSIBLE");
+    const auto found = issues_with_code(r.issues, "E_COUNT_IMPLAUSIBLE");
     ASSERT_EQ(found.size(), 2u);
     EXPECT_EQ(found[0].row, 2);
     EXPECT_EQ(found[0].value, "2147483648");
@@ -92,7 +88,7 @@ TEST(MergeOddFiles, CountsWithSpacesOrUnitsAreReadAndSaidHow) {
                              "村名,村代码,煤改电\n段家庄,371602001001,1 234\n李家,371602001002,12户\n"
                              "王村,371602001003,\"1,200\"\n");
     const auto r = run.merge_file(t);
-    const auto said = with_code(r, "W_COUNT_REFORMATTED");
+    const auto said = issues_with_code(r.issues, "W_COUNT_REFORMATTED");
     ASSERT_EQ(said.size(), 2u);  // "1,200" is how numbers are written: not said
     EXPECT_EQ(said[0].value, "1 234");
     EXPECT_NE(said[0].message.find("1234户"), std::string::npos) << said[0].message;
@@ -106,7 +102,7 @@ TEST(MergeOddFiles, ImpossibleDatesAreNotKeptAndSaid) {
                              "村名,村代码,煤改电,计划完工日期\n段家庄,371602001001,10,2022-02-30\n"
                              "李家,371602001002,3,99999999\n王村,371602001003,4,2022年9月20日\n");
     const auto r = run.merge_file(t);
-    const auto said = with_code(r, "W_DATE_INVALID");
+    const auto said = issues_with_code(r.issues, "W_DATE_INVALID");
     ASSERT_EQ(said.size(), 2u);
     EXPECT_EQ(said[0].value, "2022-02-30");
     EXPECT_EQ(said[1].value, "99999999");
@@ -119,11 +115,11 @@ TEST(MergeOddFiles, AnEmptyFileIsAnErrorAndABlankSheetIsSaid) {
     OddRun run;
     const auto empty = run.write("empty.csv", "");
     auto r = run.merge_file(empty);
-    ASSERT_EQ(with_code(r, "E_TABLE_EMPTY").size(), 1u);
+    ASSERT_EQ(issues_with_code(r.issues, "E_TABLE_EMPTY").size(), 1u);
     EXPECT_GT(r.errors, 0);
     const auto blank = run.write("blank.csv", "\n,,\n\n");
     r = run.merge_file(blank);
-    EXPECT_EQ(with_code(r, "E_TABLE_EMPTY").size(), 1u);
+    EXPECT_EQ(issues_with_code(r.issues, "E_TABLE_EMPTY").size(), 1u);
     // a workbook with a table and a blank extra sheet
     write_xlsx(run.dir / "two.xlsx", {XlsxSheet{"计划",
                                                 {text_cell(0, 0, "村名"), text_cell(0, 1, "村代码"),
@@ -133,7 +129,7 @@ TEST(MergeOddFiles, AnEmptyFileIsAnErrorAndABlankSheetIsSaid) {
                                       XlsxSheet{"Sheet2", {text_cell(0, 0, " ")}, {}}});
     r = run.merge_file(run.dir / "two.xlsx");
     EXPECT_EQ(r.households_total, 10);
-    const auto sheets = with_code(r, "W_SHEET_EMPTY");
+    const auto sheets = issues_with_code(r.issues, "W_SHEET_EMPTY");
     ASSERT_EQ(sheets.size(), 1u);
     EXPECT_EQ(sheets[0].sheet, "Sheet2");
     EXPECT_EQ(r.errors, 0);
@@ -192,7 +188,7 @@ TEST(MergeOddFiles, IdAndPhoneNumbersInFreeTextAreMaskedWhenStoredAndSaidOncePer
                              "村名,村代码,煤改电,备注\n段家庄,371602001001,10,户主身份证371602198001011235 电话13905431234\n"
                              "李家,371602001002,3,无\n王村,371602001003,4,联系0543-3211234\n");
     const auto r = run.merge_file(t);
-    const auto said = with_code(r, "W_PERSONAL_DATA_MASKED");
+    const auto said = issues_with_code(r.issues, "W_PERSONAL_DATA_MASKED");
     ASSERT_EQ(said.size(), 1u);
     EXPECT_NE(said[0].message.find("2个单元格"), std::string::npos) << said[0].message;
     EXPECT_EQ(r.households_total, 17);  // the rows are loaded as they are

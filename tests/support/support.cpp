@@ -208,6 +208,12 @@ std::string shell_output(const std::string& command) {
     return out;
 }
 
+std::string pdf_text(const fs::path& pdf, const std::string& pages) {
+    std::string text = shell_output("pdftotext " + pages + " " + pdf.string() + " - 2>/dev/null");
+    text.erase(std::remove_if(text.begin(), text.end(), [](char c) { return c == ' ' || c == '\n'; }), text.end());
+    return text;
+}
+
 std::vector<Issue> issues_with_code(const std::vector<Issue>& issues, const std::string& code) {
     std::vector<Issue> out;
     for (const auto& i : issues)

@@ -73,6 +73,8 @@ std::string resident_id(const std::string& first17);
 
 // Standard output of a shell command (poppler and unzip checks).
 std::string shell_output(const std::string& command);
+// The text of a PDF (pdftotext, PAGES like "-f 2 -l 2"), spaces and line ends taken out.
+std::string pdf_text(const fs::path& pdf, const std::string& pages = {});
 
 // Every village of a GeoPackage with its fields and the contiguity check's (village_contiguity,
 // joined by fid), in fid order; the geometry left out.

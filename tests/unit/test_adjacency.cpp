@@ -13,8 +13,6 @@
 namespace cleanheat {
 namespace {
 
-Coverage from_wkt(const std::vector<std::string>& wkts) { return test::coverage_from_wkt(wkts); }
-
 std::string square(double x, double y, double s = 1) {
     auto p = [](double a, double b) { return std::to_string(a) + " " + std::to_string(b); };
     return "POLYGON((" + p(x, y) + "," + p(x + s, y) + "," + p(x + s, y + s) + "," + p(x, y + s) + "," + p(x, y) + "))";
@@ -35,7 +33,7 @@ Adjacency adjacency(const Coverage& c, AdjacencyKind kind, double tolerance = 0)
 }
 
 TEST(Adjacency, GridQueenCountsCornersRookOnlyEdges) {
-    const Coverage c = from_wkt(grid(3));
+    const Coverage c = test::coverage_from_wkt(grid(3));
     const Adjacency queen = adjacency(c, AdjacencyKind::queen);
     const Adjacency rook = adjacency(c, AdjacencyKind::rook);
     EXPECT_EQ(queen.edges, 20u);  // 12 edges + 8 diagonals
@@ -50,7 +48,7 @@ TEST(Adjacency, GridQueenCountsCornersRookOnlyEdges) {
 
 TEST(Adjacency, TJunctionWithoutSharedVertexIsFoundExactly) {
     // a 2x2 block on the left; two unit squares on its right: (2,1) is no vertex of the block
-    const Coverage c = from_wkt({"POLYGON((0 0,2 0,2 2,0 2,0 0))", square(2, 0), square(2, 1)});
+    const Coverage c = test::coverage_from_wkt({"POLYGON((0 0,2 0,2 2,0 2,0 0))", square(2, 0), square(2, 1)});
     const Adjacency queen = adjacency(c, AdjacencyKind::queen);
     EXPECT_EQ(queen.edges, 3u);
     EXPECT_TRUE(queen.adjacent(0, 1));
@@ -60,7 +58,7 @@ TEST(Adjacency, TJunctionWithoutSharedVertexIsFoundExactly) {
 }
 
 TEST(Adjacency, SliverGapJoinsOnlyWithTolerance) {
-    const Coverage c = from_wkt({square(0, 0), square(1.4, 0)});  // 0.4 apart
+    const Coverage c = test::coverage_from_wkt({square(0, 0), square(1.4, 0)});  // 0.4 apart
     EXPECT_EQ(adjacency(c, AdjacencyKind::queen).edges, 0u);
     const Adjacency with = adjacency(c, AdjacencyKind::queen, 0.5);
     EXPECT_EQ(with.edges, 1u);
@@ -70,7 +68,7 @@ TEST(Adjacency, SliverGapJoinsOnlyWithTolerance) {
 }
 
 TEST(Adjacency, OverlappingPolygonsAreNeighboursAndReported) {
-    const Coverage c = from_wkt({square(0, 0, 2), square(1, 1, 2), square(10, 10)});
+    const Coverage c = test::coverage_from_wkt({square(0, 0, 2), square(1, 1, 2), square(10, 10)});
     const Adjacency a = adjacency(c, AdjacencyKind::queen);
     EXPECT_EQ(a.edges, 1u);
     ASSERT_EQ(a.overlaps.size(), 1u);
@@ -78,12 +76,12 @@ TEST(Adjacency, OverlappingPolygonsAreNeighboursAndReported) {
 }
 
 TEST(Adjacency, PolygonInsideAnotherWithoutTouchingIsANeighbour) {
-    const Coverage c = from_wkt({square(0, 0, 10), square(4, 4, 1)});
+    const Coverage c = test::coverage_from_wkt({square(0, 0, 10), square(4, 4, 1)});
     EXPECT_EQ(adjacency(c, AdjacencyKind::queen).edges, 1u);
 }
 
 TEST(Adjacency, HoleFilledByAnotherPolygonSharesItsRing) {
-    const Coverage c = from_wkt({"POLYGON((0 0,9 0,9 9,0 9,0 0),(3 3,6 3,6 6,3 6,3 3))", square(3, 3, 3)});
+    const Coverage c = test::coverage_from_wkt({"POLYGON((0 0,9 0,9 9,0 9,0 0),(3 3,6 3,6 6,3 6,3 3))", square(3, 3, 3)});
     const Adjacency a = adjacency(c, AdjacencyKind::rook);
     EXPECT_EQ(a.edges, 1u);
     EXPECT_TRUE(a.overlaps.empty());
@@ -92,14 +90,14 @@ TEST(Adjacency, HoleFilledByAnotherPolygonSharesItsRing) {
 
 TEST(Adjacency, RingOrientationDoesNotMatter) {
     // the right square drawn clockwise
-    const Coverage c = from_wkt({square(0, 0), "POLYGON((1 0,1 1,2 1,2 0,1 0))"});
+    const Coverage c = test::coverage_from_wkt({square(0, 0), "POLYGON((1 0,1 1,2 1,2 0,1 0))"});
     const Adjacency a = adjacency(c, AdjacencyKind::rook);
     EXPECT_EQ(a.edges, 1u);
     EXPECT_TRUE(a.overlaps.empty());
 }
 
 TEST(Adjacency, PointsLinkDelaunayNeighboursWithinDistance) {
-    const Coverage c = from_wkt({"POINT(0 0)", "POINT(1000 0)", "POINT(0 1000)", "POINT(9000 9000)", "POINT(0 0)"});
+    const Coverage c = test::coverage_from_wkt({"POINT(0 0)", "POINT(1000 0)", "POINT(0 1000)", "POINT(9000 9000)", "POINT(0 0)"});
     AdjacencyOptions o;
     o.max_distance = 1500;
     const Adjacency a = point_adjacency(c, o, Progress());
@@ -117,7 +115,7 @@ TEST(Adjacency, PointsLinkDelaunayNeighboursWithinDistance) {
 
 TEST(Coverage, SuspectsAreInvalidOrNeedGeos) {
     const Coverage c =
-        from_wkt({square(0, 0), "POLYGON((0 0,2 2,2 0,0 2,0 0))", "POLYGON((0 0,4 0,4 4,0 4,0 0),(5 5,6 5,6 6,5 5))",
+        test::coverage_from_wkt({square(0, 0), "POLYGON((0 0,2 2,2 0,0 2,0 0))", "POLYGON((0 0,4 0,4 4,0 4,0 0),(5 5,6 5,6 6,5 5))",
                   "MULTIPOLYGON(((0 0,1 0,1 1,0 0)),((5 5,6 5,6 6,5 5)))"});
     const auto suspects = suspect_features(c, 2);
     EXPECT_EQ(suspects, (std::vector<std::uint32_t>{1, 2, 3}));
@@ -139,7 +137,7 @@ TEST(Coverage, ReadsGeoPackageBlobAndBigEndianWkb) {
 
 TEST(Adjacency, AStopAskedDuringTheParallelExactChecksReachesTheCallerAsCancelled) {
     // the T-junction needs exact checks, done on two threads; the sink says stop once they begin
-    const Coverage c = from_wkt({"POLYGON((0 0,2 0,2 2,0 2,0 0))", square(2, 0), square(2, 1)});
+    const Coverage c = test::coverage_from_wkt({"POLYGON((0 0,2 0,2 2,0 2,0 0))", square(2, 0), square(2, 1)});
     AdjacencyOptions o;
     o.kind = AdjacencyKind::queen;
     o.threads = 2;

@@ -19,7 +19,7 @@ std::vector<TestVillage> random_villages(int n) {
     std::uniform_real_distribution<double> x(39400000, 39460000), y(4100000, 4160000);
     std::vector<TestVillage> out;
     for (int i = 0; i < n; ++i) {
-        char code[16];
+        char code[24];
         std::snprintf(code, sizeof code, "371602%06d", i);
         out.push_back({code, "村" + std::to_string(i), "镇", "滨城区", x(rng), y(rng)});
     }

@@ -17,8 +17,6 @@
 namespace cleanheat {
 namespace {
 
-Coverage from_wkt(const std::vector<std::string>& wkts) { return test::coverage_from_wkt(wkts); }
-
 // Projected-size coordinates, so that rounding would show.
 std::string square(int x, int y, bool clockwise = false) {
     auto p = [](double a, double b) { return std::to_string(a) + " " + std::to_string(b); };
@@ -37,7 +35,7 @@ Coverage cells_where(int n, Take take) {
     for (int y = 0; y < n; ++y)
         for (int x = 0; x < n; ++x)
             if (take(x, y)) cells.push_back(square(x, y, (x + y) % 2 == 1));  // mixed ring orientations
-    return from_wkt(cells);
+    return test::coverage_from_wkt(cells);
 }
 
 Adjacency queen(const Coverage& c) {
@@ -102,7 +100,7 @@ TEST(Outline, RingOfCellsIsOnePolygonWithOneHole) {
 }
 
 TEST(Outline, CellsTouchingAtACornerAreTwoPolygons) {
-    const Coverage c = from_wkt({square(0, 0), square(1, 1)});
+    const Coverage c = test::coverage_from_wkt({square(0, 0), square(1, 1)});
     const Compared r = compare(c, all_of(c));
     expect_general_union(r);
     EXPECT_EQ(r.polygons, 2);
@@ -161,21 +159,21 @@ TEST(Outline, NeighboursNotSharingTheirVerticesAreRefused) {
     // a wide cell under two cells whose common corner lies inside its top edge
     const std::string wide = "POLYGON((39500000 4100000,39502000 4100000,39502000 4101000,39500000 4101000,"
                              "39500000 4100000))";
-    const Coverage c = from_wkt({wide, square(0, 1), square(1, 1)});
+    const Coverage c = test::coverage_from_wkt({wide, square(0, 1), square(1, 1)});
     EXPECT_FALSE(compare(c, all_of(c)).made);
     // the two upper cells alone share their edge whole
     EXPECT_TRUE(compare(c, {1, 2}).made);
 }
 
 TEST(Outline, OverlappingMembersAreRefused) {
-    const Coverage c = from_wkt({square(0, 0), square(0, 0), square(1, 0)});
+    const Coverage c = test::coverage_from_wkt({square(0, 0), square(0, 0), square(1, 0)});
     EXPECT_FALSE(compare(c, all_of(c)).made);
 }
 
 TEST(Outline, AMemberInsideAnotherIsRefused) {
     const std::string inner = "POLYGON((39500200 4100200,39500400 4100200,39500400 4100400,39500200 4100400,"
                               "39500200 4100200))";
-    const Coverage c = from_wkt({square(0, 0), inner});
+    const Coverage c = test::coverage_from_wkt({square(0, 0), inner});
     EXPECT_FALSE(compare(c, all_of(c)).made);
 }
 

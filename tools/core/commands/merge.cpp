@@ -42,7 +42,7 @@ namespace {
 const std::string kEmpty, kGeom = "geom";  // (layer_styles: no catalog or schema in a GeoPackage)
 
 // What the plan says for one village, summed over its loaded rows.
-struct VillagePlan {
+struct PlannedVillage {
     std::array<long long, kRouteCount> households{};
     std::vector<std::string> devices, other_routes;  // distinct, in order of appearance
     std::string start, end;
@@ -370,7 +370,7 @@ MergeResult merge(const MergeOptions& options, Progress& progress) {
     }
 
     // Per-village plan.
-    std::vector<VillagePlan> plan_of(index.size());
+    std::vector<PlannedVillage> plan_of(index.size());
     for (const auto& e : matcher.entries) {
         auto& p = plan_of[index.position(e.village)];
         p.households[static_cast<int>(e.route->route)] += e.route->households;
@@ -432,7 +432,7 @@ MergeResult merge(const MergeOptions& options, Progress& progress) {
         std::size_t done = 0;
         auto write_village = [&](std::size_t position, std::string blob) {
             const Village& v = index.villages()[position];
-            const VillagePlan& p = plan_of[position];
+            const PlannedVillage& p = plan_of[position];
             insert.fid(v.fid);
             int f = 0;
             insert.text_ref(f++, v.code);
@@ -698,7 +698,7 @@ MergeResult merge(const MergeOptions& options, Progress& progress) {
     struct Garbage {
         ReadTables tables;
         VillageIndex index;
-        std::vector<VillagePlan> plan_of;
+        std::vector<PlannedVillage> plan_of;
         std::vector<LoadedEntry> entries;
     };
     auto garbage = std::make_unique<Garbage>(

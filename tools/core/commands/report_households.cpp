@@ -15,7 +15,7 @@ struct UnitRow {
     double due = 0, paid = 0, withheld = 0;
 };
 
-std::string integer(double v) { return format_cell(v, XlsxKind::integer); }
+std::string count_text(double v) { return format_cell(v, XlsxKind::integer); }
 std::string money(double v) { return format_cell(v, XlsxKind::decimal); }
 std::string share(double part, double whole) { return whole > 0 ? format_cell(part / whole, XlsxKind::percent) : "-"; }
 
@@ -65,10 +65,10 @@ void add_household_section(PdfDocument& doc, const SqliteDb& db, const std::stri
     doc.heading(heading);
     std::string text;
     if (lists)
-        text += "各县（市、区）到户清单共列" + std::to_string(plan_year) + "年改造户 " + integer(static_cast<double>(city.listed)) +
-                " 户，已验收合格（含整改后合格） " + integer(static_cast<double>(city.accepted)) + " 户（" +
+        text += "各县（市、区）到户清单共列" + std::to_string(plan_year) + "年改造户 " + count_text(static_cast<double>(city.listed)) +
+                " 户，已验收合格（含整改后合格） " + count_text(static_cast<double>(city.accepted)) + " 户（" +
                 share(static_cast<double>(city.accepted), static_cast<double>(city.listed)) + "），验收不合格待整改 " +
-                integer(static_cast<double>(city.failed)) + " 户，放弃改造 " + integer(static_cast<double>(city.declined)) + " 户。";
+                count_text(static_cast<double>(city.failed)) + " 户，放弃改造 " + count_text(static_cast<double>(city.declined)) + " 户。";
     else
         text += "到户清单含个人信息，本报告所用账号无权读取，验收情况从略。";
     if (!season.empty())
@@ -85,11 +85,11 @@ void add_household_section(PdfDocument& doc, const SqliteDb& db, const std::stri
                  {"应发补贴", "补贴", 1.3, true}, {"本次拨付", "补贴", 1.3, true}, {"暂缓或不予拨付", "补贴", 1.3, true}};
     auto row = [&](const UnitRow& u) {
         return std::vector<std::string>{u.name,
-                                        integer(static_cast<double>(u.listed)),
-                                        integer(static_cast<double>(u.accepted)),
+                                        count_text(static_cast<double>(u.listed)),
+                                        count_text(static_cast<double>(u.accepted)),
                                         share(static_cast<double>(u.accepted), static_cast<double>(u.listed)),
-                                        integer(static_cast<double>(u.failed)),
-                                        integer(static_cast<double>(u.declined)),
+                                        count_text(static_cast<double>(u.failed)),
+                                        count_text(static_cast<double>(u.declined)),
                                         money(u.due),
                                         money(u.paid),
                                         money(u.withheld)};

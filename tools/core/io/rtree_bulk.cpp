@@ -39,7 +39,7 @@ void put_f32(unsigned char* p, float f) {
     for (int i = 0; i < 4; ++i) p[i] = static_cast<unsigned char>(v >> (24 - 8 * i));
 }
 
-struct Box {
+struct NodeBox {
     float min_x, max_x, min_y, max_y;
     double cx() const { return (static_cast<double>(min_x) + max_x) / 2; }
     double cy() const { return (static_cast<double>(min_y) + max_y) / 2; }
@@ -47,12 +47,12 @@ struct Box {
 
 struct Item {  // an entry (leaf level) or a child node (upper levels)
     long long id;
-    Box box;
+    NodeBox box;
 };
 
 struct Node {
     std::vector<Item> cells;
-    Box box;
+    NodeBox box;
     long long number = 0;  // nodeno, assigned later
 };
 
@@ -75,8 +75,8 @@ std::vector<std::vector<Item>> pack(std::vector<Item> items, std::size_t capacit
     return out;
 }
 
-Box union_of(const std::vector<Item>& cells) {
-    Box b = cells.front().box;
+NodeBox union_of(const std::vector<Item>& cells) {
+    NodeBox b = cells.front().box;
     for (const auto& c : cells) {
         b.min_x = std::min(b.min_x, c.box.min_x);
         b.max_x = std::max(b.max_x, c.box.max_x);
