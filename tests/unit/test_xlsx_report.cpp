@@ -121,5 +121,49 @@ TEST(XlsxReport, ColumnsUnderAGroupHeaderKeepTheirMinimumWidth) {
     EXPECT_NE(sheet.find("<col min=\"4\" max=\"4\" width=\"23.7109375\""), std::string::npos);
 }
 
+TEST(XlsxReport, PagesBeyondASheetsPageBreaksGoOnAContinuedSheetEachStillOnItsOwnPage) {
+    // a notice list of 1,100 villages, one page each: Excel keeps 1,023 manual breaks a sheet
+    const auto dir = test::temp_dir();
+    const auto path = dir / "p.xlsx";
+    std::vector<std::string> sheets;
+    {
+        XlsxWorkbook book(path, false, {}, true);
+        XlsxTableSpec spec = spec_with(0);
+        spec.total = false;
+        XlsxTable table = book.table(spec);
+        for (int village = 0; village < 1100; ++village) {
+            if (village > 0) table.break_page();
+            for (int i = 0; i < 2; ++i)
+                table.add_row({std::string("村") + std::to_string(village), std::string("1"), 2.0, 1.0, 0.5});
+        }
+        sheets = table.finish();
+        book.close();
+    }
+    ASSERT_EQ(sheets.size(), 2u);
+    long long rows = 0;
+    for (const auto& sheet : sheets)
+        for (const auto& r : sheet_rows(path.string(), sheet))
+            if (r.size() > 1 && r[1].rfind("村", 0) == 0) ++rows;  // after the 序号 column
+    EXPECT_EQ(rows, 2200);
+    auto breaks = [&](int n) {
+        const std::string xml = test::shell_output("unzip -p " + path.string() + " xl/worksheets/sheet" + std::to_string(n) + ".xml");
+        std::size_t count = 0;
+        for (std::size_t at = xml.find("<brk "); at != std::string::npos; at = xml.find("<brk ", at + 1)) ++count;
+        return count;
+    };
+    EXPECT_EQ(breaks(1), 1023u);  // villages 1 to 1,024 on the first sheet
+    EXPECT_EQ(breaks(2), 1100u - 1024u - 1u);
+    // the second sheet begins with the 1,025th village
+    const auto second = sheet_rows(path.string(), sheets[1]);
+    bool found = false;
+    for (const auto& r : second)
+        if (r.size() > 1 && r[1].rfind("村", 0) == 0) {
+            EXPECT_EQ(r[1], "村1024");
+            found = true;
+            break;
+        }
+    EXPECT_TRUE(found);
+}
+
 }  // namespace
 }  // namespace cleanheat

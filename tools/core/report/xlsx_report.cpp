@@ -11,6 +11,7 @@ namespace cleanheat {
 namespace {
 
 constexpr long long kExcelRows = 1048576;
+constexpr std::size_t kMaxPageBreaks = 1023;  // manual page breaks a sheet may hold (Excel's limit, and libxlsxwriter's)
 
 std::string cell_ref(long long row, int col) {
     std::string letters;
@@ -404,8 +405,7 @@ void XlsxTable::finish_sheet(bool last) {
     worksheet_set_footer(sheet_, "&C第 &P 页 共 &N 页");
     if (!spec_.page_header.empty()) worksheet_set_header(sheet_, spec_.page_header.c_str());
     if (!page_breaks_.empty()) {
-        std::vector<lxw_row_t> breaks(page_breaks_.begin(),
-                                      page_breaks_.begin() + static_cast<long>(std::min<std::size_t>(page_breaks_.size(), 1023)));
+        std::vector<lxw_row_t> breaks(page_breaks_);
         breaks.push_back(0);  // the list's end
         worksheet_set_h_pagebreaks(sheet_, breaks.data());
         page_breaks_.clear();
@@ -413,7 +413,13 @@ void XlsxTable::finish_sheet(bool last) {
 }
 
 void XlsxTable::break_page() {
-    if (row_ > first_data_row_) page_breaks_.push_back(static_cast<lxw_row_t>(row_));
+    if (row_ <= first_data_row_) return;
+    if (page_breaks_.size() >= kMaxPageBreaks) {  // the sheet holds no more breaks: the next page on a new sheet
+        finish_sheet(false);
+        start_sheet();
+        return;
+    }
+    page_breaks_.push_back(static_cast<lxw_row_t>(row_));
 }
 
 std::vector<std::string> XlsxTable::finish() {
