@@ -61,6 +61,9 @@ TEST(NameKeys, ShortAndOfficialVillageNamesMeet) {
     EXPECT_EQ(village_name_key("博华佳苑社区村"), village_name_key("博华佳苑社区村民委员会"));
     EXPECT_EQ(village_name_key("新苑社区居民委员会"), village_name_key("新苑社区"));
     EXPECT_EQ(village_name_key("王村村委会"), village_name_key("王村"));
+    EXPECT_EQ(village_name_key("张家村社区"), village_name_key("张家村社区居民委员会"));
+    EXPECT_EQ(village_name_key("张家村社区"), village_name_key("张家村"));
+    EXPECT_NE(village_name_key("张家村社区"), village_name_key("李家村社区"));
     EXPECT_EQ(township_name_key("滨北街道办事处"), "滨北");
     EXPECT_EQ(township_name_key("杨柳雪镇"), "杨柳雪");
     EXPECT_EQ(unit_name_key("滨城区"), "滨城");

@@ -320,7 +320,8 @@ std::string village_name_key(std::string_view name) {
     std::string s = strip_spaces(to_halfwidth(name));
     // keep at least one character (two bytes of CJK at least) before a suffix
     s = strip_suffix_once(s, {"社区居民委员会", "村民委员会", "居民委员会", "社区居委会", "村委会", "居委会"}, 3);
-    s = strip_suffix_once(s, {"社区村", "社区", "村"}, 3);  // 博华佳苑社区村 is 博华佳苑社区村民委员会
+    s = strip_suffix_once(s, {"社区村", "社区"}, 3);  // 博华佳苑社区村 is 博华佳苑社区村民委员会
+    s = strip_suffix_once(s, {"村"}, 3);              // 张家村社区 is 张家村社区居民委员会 and 张家村
     return s;
 }
 
