@@ -334,6 +334,9 @@ HouseholdListRead read_household_list(const Table& table, int plan_year, bool pr
         return read;
     }
     std::vector<HouseholdRecord> rows;
+    std::size_t table_rows = 0;
+    for (const auto& sheet : table.sheets) table_rows += sheet.rows.size();
+    rows.reserve(table_rows);
     for (const auto& sheet : table.sheets) {
         if (std::all_of(sheet.rows.begin(), sheet.rows.end(), [](const TableRow& r) { return r.blank(); })) continue;
         const auto layout = detect_household_layout(sheet);

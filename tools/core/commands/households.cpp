@@ -159,6 +159,7 @@ ListRun read_list(const std::string& path, bool prior, int plan_year, const Vill
         return run;
     }
     std::unordered_map<std::string, const Unit*> unit_of_text;
+    run.rows.reserve(read.rows.size());
     for (auto& row : read.rows) {
         if (!row.county_text.empty()) {
             auto it = unit_of_text.find(row.county_text);
@@ -190,34 +191,34 @@ ListRun read_list(const std::string& path, bool prior, int plan_year, const Vill
         h.village_fid = v.fid;
         h.village_code = v.code;
         h.village_name = v.name;
-        h.holder_name = row.holder;
-        h.id_number = row.id_number;
+        h.holder_name = std::move(row.holder);
+        h.id_number = std::move(row.id_number);
         h.id_status = row.id_status == IdStatus::ok ? "ok" : id_status_text(row.id_status);
-        h.phone = row.phone;
-        h.address = row.address;
+        h.phone = std::move(row.phone);
+        h.address = std::move(row.address);
         h.route = route_key(row.route);
         h.route_name = route_name(row.route);
         h.device = row.device.empty() ? (row.route_text != h.route_name ? row.route_text : std::string()) : row.device;
-        h.contractor = row.contractor;
-        h.start_date = row.start_date;
-        h.complete_date = row.complete_date;
-        h.accept_date = row.accept_date;
+        h.contractor = std::move(row.contractor);
+        h.start_date = std::move(row.start_date);
+        h.complete_date = std::move(row.complete_date);
+        h.accept_date = std::move(row.accept_date);
         h.accept_result = accept_result_name(row.accept_result);
-        h.rectify_date = row.rectify_date;
+        h.rectify_date = std::move(row.rectify_date);
         h.pledge_signed = row.pledge_signed;
-        h.pledge_date = row.pledge_date;
-        h.hardship = row.hardship;
+        h.pledge_date = std::move(row.pledge_date);
+        h.hardship = std::move(row.hardship);
         h.earlier_year = row.earlier_year;
         h.declined = row.declined;
-        h.decline_reason = row.decline_reason;
+        h.decline_reason = std::move(row.decline_reason);
         h.use_gas_m3 = row.use_gas;
         h.use_electricity_kwh = row.use_electricity;
         h.use_biomass_t = row.use_biomass;
         h.blocked = row.blocked;
-        h.file = row.file;
-        h.sheet = row.sheet;
+        h.file = std::move(row.file);
+        h.sheet = std::move(row.sheet);
         h.row = row.row;
-        h.remark = row.remark;
+        h.remark = std::move(row.remark);
         run.rows.push_back(std::move(h));
     }
     // the unit of the list: the county of all its villages, when there is one
@@ -466,6 +467,9 @@ HouseholdsResult import_households(const HouseholdsOptions& options, Progress& p
         }
         dataset::HouseholdWriter writer(db);
         std::vector<long long> import_of_run(runs.size(), 0);
+        std::size_t new_rows = 0;
+        for (const auto& run : runs) new_rows += run.rows.size();
+        all.reserve(all.size() + new_rows);
         for (std::size_t k = 0; k < runs.size(); ++k) {
             auto& run = runs[k];
             auto& import = run.summary.import;
@@ -502,8 +506,9 @@ HouseholdsResult import_households(const HouseholdsOptions& options, Progress& p
             for (auto& h : run.rows) {
                 h.import_id = import.import_id;
                 latest[{h.list_year, h.village_fid}] = import.import_id;
-                all.push_back(h);
+                all.push_back(std::move(h));
             }
+            run.rows.clear();
         }
         const HouseholdState state = household_state(all);
         auto cross = check_across_lists(all, first_new, state, result.plan_year, villages.plan);

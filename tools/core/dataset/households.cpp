@@ -59,7 +59,7 @@ std::vector<StoredHousehold> read_households(const SqliteDb& db) {
     out.reserve(static_cast<std::size_t>(db.scalar("SELECT count(*) FROM households")));
     db.each(std::string("SELECT fid, ") + kHouseholdColumns + " FROM households ORDER BY import_id, fid",
             [&](sqlite3_stmt* st) {
-                StoredHousehold h;
+                StoredHousehold& h = out.emplace_back();
                 int c = 0;
                 h.fid = sqlite3_column_int64(st, c++);
                 h.import_id = sqlite3_column_int64(st, c++);
@@ -99,7 +99,6 @@ std::vector<StoredHousehold> read_households(const SqliteDb& db) {
                 h.sheet = sql_text(st, c++);
                 h.row = sqlite3_column_int(st, c++);
                 h.remark = sql_text(st, c++);
-                out.push_back(std::move(h));
             });
     return out;
 }
