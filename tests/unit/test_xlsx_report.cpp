@@ -121,6 +121,28 @@ TEST(XlsxReport, ColumnsUnderAGroupHeaderKeepTheirMinimumWidth) {
     EXPECT_NE(sheet.find("<col min=\"4\" max=\"4\" width=\"23.7109375\""), std::string::npos);
 }
 
+TEST(XlsxReport, NumberColumnsAreAsWideAsTheirWidestNumberAsWritten) {
+    const auto dir = test::temp_dir();
+    const auto path = dir / "w.xlsx";
+    {
+        XlsxWorkbook book(path, false, {}, true);
+        XlsxTableSpec spec;
+        spec.sheet = "表";
+        spec.title = "表";
+        spec.total = false;
+        spec.columns = {{"名", "", XlsxKind::text}, {"金额", "", XlsxKind::decimal}, {"值", "", XlsxKind::general}};
+        XlsxTable table = book.table(spec);
+        table.add_row({std::string("a"), 12.0, 1.0});
+        table.add_row({std::string("b"), 1234567.5, 0.123456789});  // 1,234,567.50 and 0.123456789
+        table.add_row({std::string("c"), 99.0, 2.0});
+        table.finish();
+        book.close();
+    }
+    const std::string sheet = test::shell_output("unzip -p " + path.string() + " xl/worksheets/sheet1.xml");
+    EXPECT_NE(sheet.find("<col min=\"3\" max=\"3\" width=\"14.7109375\""), std::string::npos) << sheet.substr(0, 600);
+    EXPECT_NE(sheet.find("<col min=\"4\" max=\"4\" width=\"13.7109375\""), std::string::npos) << sheet.substr(0, 600);
+}
+
 TEST(XlsxReport, PagesBeyondASheetsPageBreaksGoOnAContinuedSheetEachStillOnItsOwnPage) {
     // a notice list of 1,100 villages, one page each: Excel keeps 1,023 manual breaks a sheet
     const auto dir = test::temp_dir();

@@ -160,6 +160,7 @@ XlsxTable::XlsxTable(XlsxWorkbook& book, XlsxTableSpec spec) : book_(book), spec
     if (book_.constant_memory()) spec_.total_first = false;
     const std::size_t columns = spec_.columns.size() + (spec_.serial ? 1 : 0);
     widths_.assign(columns, 4);
+    measured_.assign(columns, -1);
     sums_.assign(spec_.columns.size(), 0);
     start_sheet();
 }
@@ -321,7 +322,12 @@ void XlsxTable::add_row(const std::vector<XlsxCell>& cells) {
                 measure(x, display_width(s));
             } else {
                 worksheet_write_number(sheet_, r, x, *v, number_format);
-                measure(x, display_width(format_cell(*v, col.kind)));
+                // a number no larger than one measured is no wider (grouped, fixed decimals); general
+                // numbers ("%.10g": 0.125 is wider than 1) and negatives always measured
+                if (col.kind == XlsxKind::general || *v < 0 || *v > measured_[x]) {
+                    measure(x, display_width(format_cell(*v, col.kind)));
+                    if (col.kind != XlsxKind::general && *v >= 0) measured_[x] = *v;
+                }
                 if (col.total == XlsxTotal::sum) sums_[c] += *v;
             }
         } else {

@@ -89,6 +89,7 @@ private:
     lxw_worksheet* sheet_ = nullptr;
     std::vector<std::string> sheets_;
     std::vector<double> widths_, sums_;
+    std::vector<double> measured_;  // per column, the largest number measured (none wider below it)
     std::vector<lxw_row_t> page_breaks_;  // rows of the current sheet that start a page
     int first_data_row_ = 0, header_rows_ = 0;
     long long row_ = 0;         // next row on the current sheet
