@@ -182,7 +182,7 @@ ListRun read_list(const std::string& path, bool prior, int plan_year, const Vill
         }
         for (auto& f : row.findings) run.issues.push_back(std::move(f));
         const Village& v = *match.village;
-        StoredHousehold h;
+        StoredHousehold& h = run.rows.emplace_back();
         h.list_year = row.list_year;
         h.county_code = v.county_code;
         h.county_name = v.county_name;
@@ -219,7 +219,6 @@ ListRun read_list(const std::string& path, bool prior, int plan_year, const Vill
         h.sheet = std::move(row.sheet);
         h.row = row.row;
         h.remark = std::move(row.remark);
-        run.rows.push_back(std::move(h));
     }
     // the unit of the list: the county of all its villages, when there is one
     std::set<std::string> counties;
@@ -508,7 +507,7 @@ HouseholdsResult import_households(const HouseholdsOptions& options, Progress& p
                 latest[{h.list_year, h.village_fid}] = import.import_id;
                 all.push_back(std::move(h));
             }
-            run.rows.clear();
+            std::vector<StoredHousehold>().swap(run.rows);  // its memory back before the next run's rows come over
         }
         const HouseholdState state = household_state(all);
         auto cross = check_across_lists(all, first_new, state, result.plan_year, villages.plan);
