@@ -255,7 +255,7 @@ TEST(MergeCli, Gcj02ShiftedPointsAreSpottedAgainstReferencePolygons) {
 
 TEST(MergeCli, SigtermStopsTheMergeLikeCtrlCAndLeavesNoPartialOutput) {
     // enough tables to be still reading when the signal comes: the samples' tables 20 times over;
-    // the signal is sent 0.1 s after the first progress line (the handler is in place by then)
+    // the signal is sent 0.02 s after the first progress line (the handler is in place by then)
     const auto dir = temp_dir();
     std::string tables;
     for (int copy = 0; copy < 20; ++copy)
@@ -270,7 +270,7 @@ TEST(MergeCli, SigtermStopsTheMergeLikeCtrlCAndLeavesNoPartialOutput) {
                                     "' merge" + tables + " --villages data-samples/villages.gpkg -o '" +
                                     output.string() + "' --overwrite --progress >/dev/null 2>'" + (dir / "err").string() +
                                     "' & pid=$!; for i in $(seq 500); do [ -s '" + (dir / "err").string() +
-                                    "' ] && break; sleep 0.01; done; sleep 0.1; kill -" + signal +
+                                    "' ] && break; sleep 0.01; done; sleep 0.02; kill -" + signal +
                                     " $pid; wait $pid; echo \"exit=$?\"; }";
         const std::string out = shell_output(command);
         // said by cleanheat on its way out (a process killed outright would say nothing)

@@ -1,7 +1,5 @@
 // The cleanheat binary: one subcommand per tool; the only place that catches errors
 // and maps them to exit codes (docs/exit-codes.md).
-#include <malloc.h>
-
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <algorithm>
@@ -12,16 +10,13 @@
 #include "usage.hpp"
 #include "base/stop.hpp"
 #include "base/error.hpp"
+#include "base/memory.hpp"
 #include "io/gdal_context.hpp"
 #include "io/pg_connection.hpp"
 
 int main(int argc, char** argv) {
     using namespace cleanheat;
-    // Large runs allocate hundreds of MB in small pieces: grow the heap in big steps, and keep
-    // what is freed (a national map's arrays grow and are freed within seconds: with 64 MB steps
-    // a fifth of a 620,000-village PNG went to the kernel's page faults).
-    mallopt(M_TOP_PAD, 256 << 20);
-    mallopt(M_TRIM_THRESHOLD, 256 << 20);
+    tune_memory(argv);  // may start the process again, once (base/memory.hpp)
     cli::install_interrupt_handlers();
     cli::Context context;
     // as recorded in datasets (run_info, run_log): a database named without its password

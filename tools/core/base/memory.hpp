@@ -1,0 +1,24 @@
+// How the process asks for memory: big heap steps, and transparent huge pages where the kernel
+// gives them only on request. Called first thing in main().
+#pragma once
+#include <optional>
+#include <string>
+
+namespace cleanheat {
+
+// Large runs touch hundreds of MB of fresh memory; on a kernel whose transparent huge pages are
+// "madvise" (not "always"), each 4 KB page is a fault of its own (a third of a 620,000-village
+// contiguity check went to them). glibc backs its heap with huge pages when its tunable
+// glibc.malloc.hugetlb=1 is set, and reads tunables only when a process starts: so the process
+// starts itself again, once, with it set (same pid, arguments and environment otherwise).
+// Nothing happens for --version and help, when the tunable is already named, when
+// CLEANHEAT_HUGE_PAGES=0, or in a sanitizer build; a failed restart goes on as before.
+void tune_memory(char** argv);
+
+// The GLIBC_TUNABLES value to start again with, or none: `thp_enabled` is the text of
+// /sys/kernel/mm/transparent_hugepage/enabled (e.g. "always [madvise] never"), `tunables` and
+// `opt_out` the values of GLIBC_TUNABLES and CLEANHEAT_HUGE_PAGES (nullptr when unset).
+std::optional<std::string> huge_page_tunables(const std::string& thp_enabled, const char* tunables,
+                                              const char* opt_out);
+
+}  // namespace cleanheat
