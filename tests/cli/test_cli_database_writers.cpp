@@ -535,3 +535,33 @@ TEST(DatabaseWriters, CopiesDuringContiguityRunsHoldEveryVillagesRow) {
     again.join();
     EXPECT_GT(runs, 1);
 }
+
+// A database's geometry is read as PostGIS sends it (EWKB, its SRID inside); a geometry the
+// check's own reader does not take (curves) goes through OGR without that SRID, and counts as the
+// polygon it is: the same results as before, nothing unreadable.
+TEST(DatabaseWriters, ContiguityOnTheDatabaseReadsCurvedVillagesAsTheirPolygons) {
+    PgTestDatabase pg;
+    CLEANHEAT_REQUIRE_PG(pg);
+    const Stores stores = both_stores(pg);
+    auto totals = [&] {
+        const auto r = run_cli({"contiguity", pg.pg(), "--json", "--quiet"});
+        EXPECT_EQ(r.exit_code, 0) << r.err;
+        auto j = nlohmann::json::parse(r.out);
+        return std::make_pair(j["total"], j.at("geometry").at("empty").get<long long>());
+    };
+    const auto before = totals();
+    cleanheat::PgConnection db(pg.conninfo());
+    const long long srid = db.query("SELECT Find_SRID('cleanheat', 'villages', 'geom')").integer(0, 0);
+    db.exec("ALTER TABLE cleanheat.villages ALTER COLUMN geom TYPE geometry(Geometry, " + std::to_string(srid) + ")");
+    // every planned village of one county curved (CURVEPOLYGON / MULTISURFACE of its own rings)
+    const long long curved = db.query("WITH c AS (UPDATE cleanheat.villages SET geom = ST_ForceCurve(geom) WHERE county_code = "
+                                      "(SELECT min(county_code) FROM cleanheat.villages WHERE households_total > 0) "
+                                      "RETURNING 1) SELECT count(*) FROM c").integer(0, 0);
+    ASSERT_GT(curved, 10);
+    ASSERT_GT(db.query("SELECT count(*) FROM cleanheat.villages WHERE GeometryType(geom) IN ('CURVEPOLYGON', 'MULTISURFACE')")
+                  .integer(0, 0), 10);
+    const auto after = totals();
+    EXPECT_EQ(after.second, before.second);
+    EXPECT_EQ(after.first, before.first);
+    EXPECT_GT(before.first["planned"].get<long long>(), curved);
+}
