@@ -134,14 +134,50 @@ PgCopyIn::PgCopyIn(const PgConnection& connection, const std::string& qualified_
         throw OutputError(connection.label() + ": " + message + " (" + sql + ")");
     }
     PQclear(r);
-    buffer_.reserve(1 << 20);
+    buffer_.reserve(1 << 21);
+    sending_.reserve(1 << 21);
+    sender_ = std::thread([this] { send_chunks(); });
 }
 
 PgCopyIn::~PgCopyIn() {
+    stop_sender();
     if (!done_) {
         PQputCopyEnd(connection_.handle(), "aborted");
         while (PGresult* r = PQgetResult(connection_.handle())) PQclear(r);
     }
+}
+
+void PgCopyIn::send_chunks() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    for (;;) {
+        changed_.wait(lock, [this] { return chunk_ready_ || stopping_; });
+        if (!chunk_ready_) return;
+        lock.unlock();
+        std::string error;
+        if (PQputCopyData(connection_.handle(), sending_.data(), static_cast<int>(sending_.size())) != 1)
+            error = PQerrorMessage(connection_.handle());
+        lock.lock();
+        if (!error.empty() && send_error_.empty()) send_error_ = error;
+        chunk_ready_ = false;
+        changed_.notify_all();
+    }
+}
+
+void PgCopyIn::wait_for_sender_idle() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    changed_.wait(lock, [this] { return !chunk_ready_; });
+    if (!send_error_.empty()) throw OutputError(connection_.label() + ": COPY: " + send_error_);
+}
+
+void PgCopyIn::stop_sender() {
+    if (!sender_.joinable()) return;
+    {
+        std::unique_lock<std::mutex> lock(mutex_);
+        changed_.wait(lock, [this] { return !chunk_ready_; });
+        stopping_ = true;
+        changed_.notify_all();
+    }
+    sender_.join();
 }
 
 void PgCopyIn::separator() {
@@ -153,14 +189,18 @@ void PgCopyIn::field(const std::string& value) { field(value.data(), value.size(
 
 void PgCopyIn::field(const char* data, std::size_t size) {
     separator();
-    for (std::size_t i = 0; i < size; ++i) {
-        const char c = data[i];
-        switch (c) {
+    const char* p = data;
+    const char* const end = data + size;
+    while (p < end) {  // runs of plain characters appended at once, the four specials escaped
+        const char* run = p;
+        while (p < end && *p != '\\' && *p != '\t' && *p != '\n' && *p != '\r') ++p;
+        buffer_.append(run, static_cast<std::size_t>(p - run));
+        if (p == end) break;
+        switch (*p++) {
             case '\\': buffer_ += "\\\\"; break;
             case '\t': buffer_ += "\\t"; break;
             case '\n': buffer_ += "\\n"; break;
-            case '\r': buffer_ += "\\r"; break;
-            default: buffer_.push_back(c);
+            default: buffer_ += "\\r"; break;
         }
     }
 }
@@ -179,14 +219,21 @@ void PgCopyIn::end_row() {
 
 void PgCopyIn::flush() {
     if (buffer_.empty()) return;
-    if (PQputCopyData(connection_.handle(), buffer_.data(), static_cast<int>(buffer_.size())) != 1)
-        throw OutputError(connection_.label() + ": COPY: " + PQerrorMessage(connection_.handle()));
-    buffer_.clear();
     throw_if_stop_requested();
+    wait_for_sender_idle();  // the chunk before is sent: its buffer takes this one's place
+    {
+        const std::lock_guard<std::mutex> lock(mutex_);
+        sending_.swap(buffer_);
+        chunk_ready_ = true;
+    }
+    changed_.notify_all();
+    buffer_.clear();
 }
 
 long long PgCopyIn::finish() {
     flush();
+    wait_for_sender_idle();
+    stop_sender();  // the connection is the caller's again
     done_ = true;
     if (PQputCopyEnd(connection_.handle(), nullptr) != 1)
         throw OutputError(connection_.label() + ": COPY: " + PQerrorMessage(connection_.handle()));

@@ -4,9 +4,12 @@
 #pragma once
 #include <libpq-fe.h>
 
+#include <condition_variable>
+#include <mutex>
 #include <optional>
 #include <string_view>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace cleanheat {
@@ -77,6 +80,9 @@ class PgCopyIn {
 public:
     // `freeze`: COPY ... WITH (FREEZE), for a table made (or emptied by TRUNCATE) in this transaction:
     // its rows written frozen, no later reader sets their hint bits.
+    // The rows are sent by a thread of their own, a chunk of about 1 MB at a time, while the next
+    // chunk is made: making rows and the server's reading of them go side by side. The connection
+    // is the sender's until finish() (or the destructor): the caller does not use it meanwhile.
     PgCopyIn(const PgConnection& connection, const std::string& qualified_table,
              const std::vector<std::string>& columns, bool freeze = false);
     ~PgCopyIn();
@@ -90,12 +96,20 @@ public:
 
 private:
     void flush();
+    void send_chunks();          // the sender thread
+    void wait_for_sender_idle();  // the chunk before sent (or the sender failed)
+    void stop_sender();
     void separator();
     const PgConnection& connection_;
-    std::string buffer_;
+    std::string buffer_, sending_;
     bool row_started_ = false;
     bool done_ = false;
     long long rows_ = 0;
+    std::mutex mutex_;
+    std::condition_variable changed_;
+    bool chunk_ready_ = false, stopping_ = false;
+    std::string send_error_;  // the sender's failure, said by the next flush or finish
+    std::thread sender_;
 };
 
 // The rows of a query streamed with COPY (...) TO STDOUT (FORMAT binary): the server writes
