@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <utility>
 
 #include "base/error.hpp"
 #include "base/progress.hpp"
@@ -31,11 +32,11 @@ std::string copy_out(const std::string& name, const std::string& pg_schema, cons
     return copy_dataset(part, quiet).source;
 }
 
-Snapshot::Snapshot(const std::string& name, const std::string& pg_schema) : path_(name), label_(name) {
+Snapshot::Snapshot(const std::string& name, const std::string& pg_schema, CopyOptions part) : path_(name), label_(name) {
     if (!is_pg_name(name)) return;
     folder_ = std::make_unique<TempFolder>();
     path_ = (fs::path(folder_->path()) / "snapshot.gpkg").string();
-    label_ = copy_out(name, pg_schema, path_);
+    label_ = copy_out(name, pg_schema, path_, std::move(part));
 }
 
 Snapshot::~Snapshot() = default;

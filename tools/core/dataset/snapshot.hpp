@@ -34,7 +34,8 @@ std::string copy_out(const std::string& name, const std::string& pg_schema, cons
 
 class Snapshot {
 public:
-    Snapshot(const std::string& name, const std::string& pg_schema);
+    // `part`: what the command reads, when not all (copy_out).
+    Snapshot(const std::string& name, const std::string& pg_schema, CopyOptions part = {});
     ~Snapshot();
     Snapshot(const Snapshot&) = delete;
     Snapshot& operator=(const Snapshot&) = delete;
