@@ -135,6 +135,32 @@ TEST(Coverage, ReadsGeoPackageBlobAndBigEndianWkb) {
     EXPECT_DOUBLE_EQ(c.box(0).max_x, 1.0);
 }
 
+TEST(Coverage, AppendedRunsEqualOneReadWhetherTakenWholeOrCopiedIntoRoomMadeBefore) {
+    const std::vector<std::string> first = {square(0, 0), "POLYGON((1 0,3 0,3 2,1 2,1 0),(1.5 0.5,2 0.5,2 1,1.5 0.5))"};
+    const std::vector<std::string> second = {"MULTIPOLYGON(((5 5,6 5,6 6,5 5)),((7 7,8 7,8 8,7 7)))", square(9, 0, 2)};
+    std::vector<std::string> all = first;
+    all.insert(all.end(), second.begin(), second.end());
+    const Coverage one = test::coverage_from_wkt(all);
+    for (const bool room : {false, true}) {
+        Coverage joined;
+        if (room) joined.reserve(100, 1000);  // more room than the first run: copied, not taken
+        joined.append(test::coverage_from_wkt(first));
+        joined.append(test::coverage_from_wkt(second));
+        ASSERT_EQ(joined.size(), one.size()) << "room " << room;
+        ASSERT_EQ(joined.point_count(), one.point_count());
+        for (std::size_t f = 0; f < one.size(); ++f) {
+            EXPECT_EQ(joined.kind(f), one.kind(f));
+            EXPECT_DOUBLE_EQ(joined.area(f), one.area(f)) << "feature " << f << " room " << room;
+            EXPECT_DOUBLE_EQ(joined.box(f).max_x, one.box(f).max_x);
+            EXPECT_EQ(joined.ring_end(f) - joined.ring_begin(f), one.ring_end(f) - one.ring_begin(f));
+        }
+        for (std::uint32_t r = 0; r < one.ring_end(one.size() - 1); ++r) {
+            EXPECT_EQ(joined.point_begin(r), one.point_begin(r));
+            EXPECT_EQ(joined.ring_is_shell(r), one.ring_is_shell(r));
+        }
+    }
+}
+
 TEST(Adjacency, AStopAskedDuringTheParallelExactChecksReachesTheCallerAsCancelled) {
     // the T-junction needs exact checks, done on two threads; the sink says stop once they begin
     const Coverage c = test::coverage_from_wkt({"POLYGON((0 0,2 0,2 2,0 2,0 0))", square(2, 0), square(2, 1)});

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "base/text.hpp"
+#include "base/text_column.hpp"
 
 using namespace cleanheat;
 
@@ -141,4 +142,32 @@ TEST(Text, NumbersAreWrittenWithTheirDigitsGroupedByThousands) {
     EXPECT_EQ(group_thousands(1234567.891, 2), "1,234,567.89");
     EXPECT_EQ(group_thousands(292, 2), "292.00");
     EXPECT_EQ(group_thousands(999.996, 2), "1,000.00");
+}
+
+TEST(TextColumn, RowsReadBackAsGivenRepeatsSharedAppendedInOrder) {
+    TextColumn towns;
+    for (const char* t : {"滨城镇", "滨城镇", "", "杜店街道办事处", "杜店街道办事处", "滨城镇"}) towns.push_back(t);
+    ASSERT_EQ(towns.size(), 6u);
+    EXPECT_EQ(towns[0], "滨城镇");
+    EXPECT_EQ(towns[1], "滨城镇");
+    EXPECT_EQ(towns[2], "");
+    EXPECT_EQ(towns.view(4), "杜店街道办事处");
+    EXPECT_EQ(towns[5], "滨城镇");
+
+    TextColumn more;
+    more.push_back("杜店街道办事处");  // repeats the last row of `towns`: a run of its own after the append
+    more.push_back("里则街道");
+    TextColumn spare;
+    spare.reserve(100, 1000);  // empty, with more room than `towns`: appended into, not replaced
+    spare.append(std::move(towns));
+    spare.append(std::move(more));
+    const std::vector<std::string> expected = {"滨城镇", "滨城镇", "", "杜店街道办事处", "杜店街道办事处",
+                                               "滨城镇", "杜店街道办事处", "里则街道"};
+    ASSERT_EQ(spare.size(), expected.size());
+    for (std::size_t i = 0; i < expected.size(); ++i) EXPECT_EQ(spare[i], expected[i]) << "row " << i;
+
+    TextColumn taken;  // empty without room: takes the first whole
+    taken.append(std::move(spare));
+    ASSERT_EQ(taken.size(), expected.size());
+    EXPECT_EQ(taken[7], "里则街道");
 }

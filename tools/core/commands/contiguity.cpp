@@ -136,10 +136,26 @@ struct VillageRun {
     std::vector<std::uint8_t> planned;
     std::vector<std::int32_t> group, route, within;
     std::vector<double> households;
-    std::vector<std::string> code, name, township, county;
+    TextColumn code, name, township, county;
     Interned group_values, route_values, within_values;
     std::unordered_map<std::string, std::string> county_names;
     std::unordered_set<std::size_t> unreadable;  // features whose geometry could not be read
+
+    // Room for `rows` villages of about `points` points each (nothing when not known).
+    void reserve(std::size_t rows, std::size_t points) {
+        if (rows == 0) return;
+        coverage.reserve(rows, rows * points);
+        fids.reserve(rows);
+        planned.reserve(rows);
+        group.reserve(rows);
+        route.reserve(rows);
+        within.reserve(rows);
+        households.reserve(rows);
+        code.reserve(rows, rows * 12);
+        name.reserve(rows, rows * 12);
+        township.reserve(rows, rows);
+        county.reserve(rows, rows / 16);
+    }
 
     // One feature's geometry from WKB (NULL: empty).
     void add_geometry(const unsigned char* wkb, std::size_t size) {
@@ -175,10 +191,10 @@ struct VillageRun {
         route.push_back(route_value && *route_value ? route_values.of(route_value) : -1);
         within.push_back(fields.within.empty() ? -1 : within_values.of(within_value));
         households.push_back(household_count);
-        code.emplace_back(code_value ? code_value : "");
-        name.emplace_back(name_value ? name_value : "");
-        township.emplace_back(township_value ? township_value : "");
-        county.emplace_back(county_value ? county_value : "");
+        code.push_back(code_value ? code_value : "");
+        name.push_back(name_value ? name_value : "");
+        township.push_back(township_value ? township_value : "");
+        county.push_back(county_value ? county_value : "");
         // the group's county name: the first one given
         if (g >= 0 && county_value && *county_value && !county_names.count(group_values.last))
             county_names.emplace(group_values.last, county_value);
@@ -219,16 +235,19 @@ struct Reader {
 
     // The runs, in fid order, after the villages joined before; their values indexed among theirs.
     void join(std::vector<VillageRun>& runs) {
+        if (runs.empty()) return;
+        // the first run taken whole when nothing is joined yet (its arrays may hold room for all)
+        std::size_t from = 0;
+        if (data.fids.empty()) join(std::move(runs[from++]));
         std::size_t features = data.fids.size();
-        for (const auto& run : runs) features += run.fids.size();
+        for (std::size_t r = from; r < runs.size(); ++r) features += runs[r].fids.size();
         data.fids.reserve(features);
         data.planned.reserve(features);
         data.households.reserve(features);
         data.group.reserve(features);
         data.route.reserve(features);
         data.within.reserve(features);
-        for (auto* v : {&data.code, &data.name, &data.township, &data.county}) v->reserve(features);
-        for (auto& run : runs) join(std::move(run));
+        for (std::size_t r = from; r < runs.size(); ++r) join(std::move(runs[r]));
     }
 
     void join(VillageRun&& run) {
@@ -257,13 +276,32 @@ struct Reader {
         append(data.fids, run.fids);
         append(data.planned, run.planned);
         append(data.households, run.households);
-        append(data.code, run.code);
-        append(data.name, run.name);
-        append(data.township, run.township);
-        append(data.county, run.county);
+        data.code.append(std::move(run.code));
+        data.name.append(std::move(run.name));
+        data.township.append(std::move(run.township));
+        data.county.append(std::move(run.county));
         data.coverage.append(std::move(run.coverage));
         for (auto& [value, name] : run.county_names) county_names.emplace(value, name);
         for (std::size_t f : run.unreadable) unreadable.insert(base + f);
+    }
+
+    // Room in the runs starting at `starts` (the last fid `max`) for the rows each may hold: its
+    // fids' range, at most the `rows` the layer is thought to hold (an estimate: none when not
+    // positive), of about `points` points each. The first run gets room for every run's rows: the
+    // others join its arrays, which are taken whole (no copy of them, no room left unused).
+    static void make_room(std::vector<VillageRun>& parts, const std::vector<long long>& starts, long long max,
+                          double rows, double points) {
+        if (!(rows > 0) || parts.size() != starts.size()) return;
+        rows = rows * 1.05 + 1024;  // the estimate and a little
+        std::vector<std::size_t> each(parts.size());
+        std::size_t all = 0;
+        for (std::size_t r = 0; r < parts.size(); ++r) {
+            const double span = (r + 1 < parts.size() ? double(starts[r + 1]) : double(max) + 1) - double(starts[r]);
+            all += each[r] = static_cast<std::size_t>(std::max(0.0, std::min(span, rows)));
+        }
+        const auto per_row = static_cast<std::size_t>(std::clamp(points, 1.0, 1e6));
+        parts[0].reserve(std::min(all, static_cast<std::size_t>(rows)), per_row);
+        for (std::size_t r = 1; r < parts.size(); ++r) parts[r].reserve(each[r], per_row);
     }
 
     // The villages of a dataset in a database, ordered by fid, in the snapshot of the caller's
@@ -310,10 +348,19 @@ struct Reader {
         const PgResult range = db.query("SELECT min(fid), max(fid) FROM " + table);
         if (range.null(0, 0)) return false;
         const std::vector<long long> starts = run_starts(range.integer(0, 0), range.integer(0, 1), runs);
+        std::vector<VillageRun> parts(runs);
+        const PgResult size =
+            db.query("SELECT c.reltuples::bigint, (SELECT s.avg_width FROM pg_stats s WHERE s.schemaname = "
+                     "n.nspname AND s.tablename = c.relname AND s.attname = 'geom') FROM pg_class c JOIN pg_namespace "
+                     "n ON n.oid = c.relnamespace WHERE c.oid = $1::regclass",
+                     {table});
+        // (a stored geometry of n points: a header of ~40 bytes and 16 bytes a point)
+        if (size.rows() == 1 && !size.null(0, 0))
+            make_room(parts, starts, range.integer(0, 1), double(size.integer(0, 0)),
+                      size.null(0, 1) ? 8.0 : double(size.integer(0, 1)) / 16 + 1);
         const std::string snapshot = db.query("SELECT pg_export_snapshot()").text(0, 0);
         std::vector<std::unique_ptr<dataset::MemoryFilter>> filters;
         std::vector<std::unique_ptr<PgConnection>> readers;
-        std::vector<VillageRun> parts(runs);
         try {
             for (std::size_t r = 0; r < runs; ++r) {  // every connection in the snapshot before any reads
                 filters.push_back(std::make_unique<dataset::MemoryFilter>("villages", options.planned, columns, words));
@@ -418,8 +465,8 @@ struct Reader {
                                                     sql_literal(result.layer)) == 1;
         const std::size_t runs = table ? run_count(filter_words(options.planned), result.layer, threads) : 1;
         SqliteRuns side;
+        long long min = 0, max = 0;
         if (runs > 1) {
-            long long min = 0, max = 0;
             if (fid_range(first.db, result.layer, fid, min, max)) starts = run_starts(min, max, runs);
             std::vector<std::string> statements;
             for (std::size_t r = 0; r < starts.size(); ++r)
@@ -431,6 +478,18 @@ struct Reader {
             first.rc = sqlite3_step(first.st);
         }
         std::vector<VillageRun> parts(starts.size());
+        if (starts.size() > 1) {  // the rows GDAL counted, the size of the first geometries
+            const std::string q = sql_literal(result.layer);
+            const bool counted =
+                sql_scalar(first.db, "SELECT count(*) FROM sqlite_master WHERE name = 'gpkg_ogr_contents'") == 1;
+            make_room(parts, starts, max,
+                      counted ? double(sql_scalar(first.db, "SELECT ifnull(max(feature_count), 0) FROM "
+                                                            "gpkg_ogr_contents WHERE table_name = " + q))
+                              : 0.0,
+                      double(sql_scalar(first.db, "SELECT ifnull(avg(length(g)), 0) FROM (SELECT " +
+                                                      sql_identifier(geom) + " AS g FROM " +
+                                                      sql_identifier(result.layer) + " LIMIT 256)")) / 16 + 1);
+        }
         side_by_side(starts.size(), [&](std::size_t r) {
             sqlite3* db = side.size() ? side.run(r).db : first.db;
             sqlite3_stmt* st = side.size() ? side.run(r).st : first.st;

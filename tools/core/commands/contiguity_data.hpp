@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "base/text_column.hpp"
 #include "commands/contiguity.hpp"
 #include "dataset/results.hpp"
 #include "geo/adjacency.hpp"
@@ -25,7 +26,7 @@ struct ContiguityData {
     std::vector<std::int32_t> route;   // index into route_values; -1 none
     std::vector<std::int32_t> within;  // points: index of the --within-field value
     std::vector<double> households;
-    std::vector<std::string> code, name, township, county;
+    TextColumn code, name, township, county;
     std::vector<std::string> group_values, route_values;
     std::vector<std::string> group_names;  // county name for a group value, when known
     std::unique_ptr<OGRSpatialReference> srs;

@@ -167,7 +167,7 @@ void Coverage::end_feature() {
 }
 
 void Coverage::append(Coverage&& other) {
-    if (kinds_.empty()) {
+    if (kinds_.empty() && xy_.capacity() <= other.xy_.capacity()) {
         *this = std::move(other);
         return;
     }
@@ -180,6 +180,15 @@ void Coverage::append(Coverage&& other) {
     ring_shell_.insert(ring_shell_.end(), other.ring_shell_.begin(), other.ring_shell_.end());
     xy_.insert(xy_.end(), other.xy_.begin(), other.xy_.end());
     other = Coverage();
+}
+
+void Coverage::reserve(std::size_t features, std::size_t points) {
+    kinds_.reserve(kinds_.size() + features);
+    boxes_.reserve(boxes_.size() + features);
+    feature_ring_.reserve(feature_ring_.size() + features);
+    ring_point_.reserve(ring_point_.size() + features);
+    ring_shell_.reserve(ring_shell_.size() + features);
+    xy_.reserve(xy_.size() + 2 * points);
 }
 
 void Coverage::add_empty() {

@@ -39,6 +39,8 @@ public:
     void add_geos(GEOSContextHandle_t context, const GEOSGeometry* geometry);
     // Appends the features of `other` after these (taken whole when this one is empty).
     void append(Coverage&& other);
+    // Room for `features` more features of `points` points in all (one ring each, as a guess).
+    void reserve(std::size_t features, std::size_t points);
 
     std::size_t size() const { return kinds_.size(); }
     FeatureKind kind(std::size_t f) const { return kinds_[f]; }
