@@ -280,12 +280,8 @@ void add_chart(XlsxWorkbook& book, const XlsxTable& table, const AnnexData& data
 
 AnnexResult annex(const AnnexOptions& options, const Progress& progress) {
     if (is_pg_name(options.merged.string())) {  // a database: read through one snapshot of it (dataset/snapshot.hpp)
-        // what the annex reads: the villages without their geometry, the plan rows, heating and issues
-        CopyOptions part;
-        part.without_geometry = true;
-        part.working_copy = true;
-        part.only_tables = {"villages", "run_info", "inputs", "plan_rows", "heating", "issues"};
-        const dataset::Snapshot snapshot(options.merged.string(), options.pg_schema, std::move(part));
+        const dataset::Snapshot snapshot(options.merged.string(), options.pg_schema,
+                                         command_reads("annex", dataset::kSchemaVersion));
         AnnexOptions local = options;
         local.merged = snapshot.path();
         return annex(local, progress);

@@ -360,6 +360,33 @@ CopyResult copy_from_pg(const CopyOptions& options, Progress& progress, const st
     return finish_file_copy(output, result, started, progress);
 }
 
+CopyOptions command_reads(const std::string& command, int schema_version, std::vector<std::string> village_fields) {
+    CopyOptions part;
+    part.working_copy = true;
+    if (command == "progress") {  // no geometry: the villages, the ledger and the files the dataset was made from
+        part.without_geometry = true;
+        part.only_tables = {"villages", "run_info", "inputs", "progress_imports", "progress_ledger", "progress_issues"};
+    } else if (command == "households") {  // the villages' plan and the lists so far
+        part.without_geometry = true;
+        part.only_tables = {"villages", "run_info", "inputs", "household_imports", "households", "household_issues"};
+    } else if (command == "subsidy") {  // the lists, and the other seasons' subsidies it keeps
+        part.without_geometry = true;
+        part.only_tables = {"villages", "run_info", "inputs", "household_imports", "households", "household_issues",
+                            "subsidies"};
+    } else if (command == "stations") {  // the villages and their geometry; its own tables are made anew
+        part.only_tables = {"villages", "run_info", "inputs"};
+    } else if (command == "contiguity" && schema_version == dataset::kSchemaVersion) {
+        // the villages' geometry and the fields it names; its results replace what there was (a
+        // dataset of an older version whole, for the upgrade)
+        part.only_tables = {"villages", "run_info", "village_contiguity"};
+        part.village_columns = std::move(village_fields);
+    } else if (command == "annex") {  // the villages without their geometry, the plan rows, heating and issues
+        part.without_geometry = true;
+        part.only_tables = {"villages", "run_info", "inputs", "plan_rows", "heating", "issues"};
+    }
+    return part;
+}
+
 CopyResult copy_dataset(const CopyOptions& options, Progress& progress) {
     const auto started = std::chrono::steady_clock::now();
     if (is_pg_name(options.source) && is_pg_name(options.destination))

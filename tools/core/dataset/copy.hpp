@@ -33,6 +33,14 @@ struct CopyResult {
     double seconds = 0;
 };
 
+// What a command reads of a dataset in a database, as the part of it copied out for the command
+// (a working copy, or one snapshot of it): the tables, with or without the geometry, which of the
+// villages' fields (`village_fields`: contiguity's; empty: all). `schema_version`: the dataset's
+// there (contiguity reads one of an older version whole, for its upgrade). A command not named
+// here reads the whole dataset.
+CopyOptions command_reads(const std::string& command, int schema_version,
+                          std::vector<std::string> village_fields = {});
+
 // Throws UsageError for PG: to PG: (pg_dump's work) and a destination that is neither .gpkg nor PG:,
 // InputError for a source that is missing, damaged, journalled or no dataset of cleanheat merge,
 // OutputError when the copy cannot be written or does not check out.

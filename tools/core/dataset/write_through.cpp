@@ -86,29 +86,9 @@ WriteThrough::WriteThrough(const std::string& name, const std::string& pg_schema
     // the dataset as it is now (every run before this one committed), copied out
     folder_ = std::make_unique<TempFolder>();
     path_ = (fs::path(folder_->path()) / "dataset.gpkg").string();
-    // what the command reads, into a working copy of its own (no spatial indexes): progress no
-    // geometry, only the villages, the ledger and the files the dataset was made from (its
-    // outputs never replace one of them); contiguity only the villages' geometry and the fields
-    // it names (its results replace what there was), of a dataset of this version (an older one
-    // whole, for the upgrade)
-    CopyOptions part;
-    part.working_copy = true;
-    if (command_ == "progress") {
-        part.without_geometry = true;
-        part.only_tables = {"villages", "run_info", "inputs", "progress_imports", "progress_ledger", "progress_issues"};
-    } else if (command_ == "households") {  // the villages' plan and the lists so far
-        part.without_geometry = true;
-        part.only_tables = {"villages", "run_info", "inputs", "household_imports", "households", "household_issues"};
-    } else if (command_ == "subsidy") {  // the lists, and the other seasons' subsidies it keeps
-        part.without_geometry = true;
-        part.only_tables = {"villages", "run_info", "inputs", "household_imports", "households", "household_issues",
-                            "subsidies"};
-    } else if (command_ == "stations") {  // the villages and their geometry; its own tables are made anew
-        part.only_tables = {"villages", "run_info", "inputs"};
-    } else if (command_ == "contiguity" && pg_schema_version(*db_, schema_) == kSchemaVersion) {
-        part.only_tables = {"villages", "run_info", "village_contiguity"};
-        part.village_columns = std::move(village_fields);
-    }
+    // what the command reads, into a working copy of its own (no spatial indexes; its outputs
+    // never replace a table it did not read)
+    const CopyOptions part = command_reads(command_, pg_schema_version(*db_, schema_), std::move(village_fields));
     copy_out(name, schema_, path_, part);
     remember_before();
 }
