@@ -9,6 +9,7 @@
 #include <gdal.h>
 #include <sqlite3.h>
 #include <ogrsf_frmts.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <gtest/gtest.h>
@@ -63,13 +64,17 @@ std::string read_file(const fs::path& path) {
     return s.str();
 }
 
-CliResult run_cli(const std::vector<std::string>& args) {
+CliResult run_cli(const std::vector<std::string>& args) { return run_cli_within(0, args); }
+
+CliResult run_cli_within(std::size_t bytes, const std::vector<std::string>& args) {
     const fs::path dir = temp_dir();
     const fs::path out_path = dir / "stdout", err_path = dir / "stderr";
     const pid_t pid = fork();
     if (pid < 0) throw std::runtime_error("fork failed");
     if (pid == 0) {
         if (chdir(CLEANHEAT_SOURCE_DIR) != 0) _exit(127);
+        const rlimit limit{bytes, bytes};
+        if (bytes && setrlimit(RLIMIT_AS, &limit) != 0) _exit(127);
         FILE* o = std::freopen(out_path.c_str(), "w", stdout);
         FILE* e = std::freopen(err_path.c_str(), "w", stderr);
         if (!o || !e) _exit(127);

@@ -25,6 +25,8 @@ struct CliResult {
 };
 // Runs the cleanheat binary with `args` (no shell), in the source folder.
 CliResult run_cli(const std::vector<std::string>& args);
+// The same with the binary's address space limited to `bytes` (RLIMIT_AS).
+CliResult run_cli_within(std::size_t bytes, const std::vector<std::string>& args);
 
 // A coverage of the geometries written as WKT, in order.
 Coverage coverage_from_wkt(const std::vector<std::string>& wkts);

@@ -285,23 +285,38 @@ struct Reader {
         for (std::size_t f : run.unreadable) unreadable.insert(base + f);
     }
 
-    // Room in the runs starting at `starts` (the last fid `max`) for the rows each may hold: its
-    // fids' range, at most the `rows` the layer is thought to hold (an estimate: none when not
-    // positive), of about `points` points each. The first run gets room for every run's rows: the
-    // others join its arrays, which are taken whole (no copy of them, no room left unused).
+    // Room in the runs starting at `starts` (the last fid `max`) for the rows each may hold: the
+    // `rows` the layer is thought to hold (an estimate: none when not positive) shared by the
+    // runs' fid ranges, at most each range, of about `points` points each. The first run gets room
+    // for every run's rows: the others join its arrays, which are taken whole (no copy of them, no
+    // room left unused). Only a hint: an estimate far off costs time, not the result, and room
+    // that cannot be had (a strict overcommit, a ulimit) is not asked for.
     static void make_room(std::vector<VillageRun>& parts, const std::vector<long long>& starts, long long max,
                           double rows, double points) {
-        if (!(rows > 0) || parts.size() != starts.size()) return;
-        rows = rows * 1.05 + 1024;  // the estimate and a little
+        if (!(rows > 0) || parts.empty() || parts.size() != starts.size()) return;
+        rows = std::min(rows * 1.05 + 1024, 1e9);  // the estimate and a little
+        const double total = double(max) + 1 - double(starts.front());
+        if (!(total > 0)) return;
         std::vector<std::size_t> each(parts.size());
-        std::size_t all = 0;
+        double all = 0;
         for (std::size_t r = 0; r < parts.size(); ++r) {
             const double span = (r + 1 < parts.size() ? double(starts[r + 1]) : double(max) + 1) - double(starts[r]);
-            all += each[r] = static_cast<std::size_t>(std::max(0.0, std::min(span, rows)));
+            const double share = std::clamp(std::min(span, rows * span / total * 1.05 + 1024), 0.0, rows);
+            each[r] = static_cast<std::size_t>(share);
+            all += share;
         }
-        const auto per_row = static_cast<std::size_t>(std::clamp(points, 1.0, 1e6));
-        parts[0].reserve(std::min(all, static_cast<std::size_t>(rows)), per_row);
-        for (std::size_t r = 1; r < parts.size(); ++r) parts[r].reserve(each[r], per_row);
+        // points a row: as sampled, at most 10,000; points in all: at most 2^28 (4 GB of coordinates)
+        const double per_row = std::clamp(points, 1.0, 1e4);
+        const double scale = std::min(1.0, double(1 << 28) / (std::min(all, rows) * per_row));
+        try {
+            parts[0].reserve(static_cast<std::size_t>(std::min(all, rows) * scale), static_cast<std::size_t>(per_row));
+            for (std::size_t r = 1; r < parts.size(); ++r)
+                parts[r].reserve(static_cast<std::size_t>(double(each[r]) * scale), static_cast<std::size_t>(per_row));
+        } catch (const std::bad_alloc&) {
+            for (auto& part : parts) part = VillageRun();
+        } catch (const std::length_error&) {
+            for (auto& part : parts) part = VillageRun();
+        }
     }
 
     // The villages of a dataset in a database, ordered by fid, in the snapshot of the caller's
@@ -351,7 +366,7 @@ struct Reader {
         std::vector<VillageRun> parts(runs);
         const PgResult size =
             db.query("SELECT c.reltuples::bigint, (SELECT s.avg_width FROM pg_stats s WHERE s.schemaname = "
-                     "n.nspname AND s.tablename = c.relname AND s.attname = 'geom') FROM pg_class c JOIN pg_namespace "
+                     "n.nspname AND s.tablename = c.relname AND s.attname = 'geom' AND NOT s.inherited) FROM pg_class c JOIN pg_namespace "
                      "n ON n.oid = c.relnamespace WHERE c.oid = $1::regclass",
                      {table});
         // (a stored geometry of n points: a header of ~40 bytes and 16 bytes a point)
@@ -482,13 +497,14 @@ struct Reader {
             const std::string q = sql_literal(result.layer);
             const bool counted =
                 sql_scalar(first.db, "SELECT count(*) FROM sqlite_master WHERE name = 'gpkg_ogr_contents'") == 1;
-            make_room(parts, starts, max,
-                      counted ? double(sql_scalar(first.db, "SELECT ifnull(max(feature_count), 0) FROM "
-                                                            "gpkg_ogr_contents WHERE table_name = " + q))
-                              : 0.0,
-                      double(sql_scalar(first.db, "SELECT ifnull(avg(length(g)), 0) FROM (SELECT " +
-                                                      sql_identifier(geom) + " AS g FROM " +
-                                                      sql_identifier(result.layer) + " LIMIT 256)")) / 16 + 1);
+            const double rows = counted ? double(sql_scalar(first.db, "SELECT ifnull(max(feature_count), 0) FROM "
+                                                                      "gpkg_ogr_contents WHERE table_name = " + q))
+                                        : 0.0;
+            if (rows > 0)
+                make_room(parts, starts, max, rows,
+                          double(sql_scalar(first.db, "SELECT ifnull(avg(length(g)), 0) FROM (SELECT " +
+                                                          sql_identifier(geom) + " AS g FROM " +
+                                                          sql_identifier(result.layer) + " LIMIT 256)")) / 16 + 1);
         }
         side_by_side(starts.size(), [&](std::size_t r) {
             sqlite3* db = side.size() ? side.run(r).db : first.db;
