@@ -565,3 +565,42 @@ TEST(DatabaseWriters, ContiguityOnTheDatabaseReadsCurvedVillagesAsTheirPolygons)
     EXPECT_EQ(after.first, before.first);
     EXPECT_GT(before.first["planned"].get<long long>(), curved);
 }
+
+// A first run fills village_contiguity on a connection of its own under a staging name and takes
+// it in: the rows are the file's, the table is keyed and secured like the others, and no staging
+// table is left; one that a killed run left behind is dropped by the next run.
+TEST(DatabaseWriters, AFirstContiguityRunTakesInItsStagedTableAndDropsOneLeftBehind) {
+    PgTestDatabase pg;
+    CLEANHEAT_REQUIRE_PG(pg);
+    const Stores stores = both_stores(pg);
+    cleanheat::PgConnection db(pg.conninfo());
+    ASSERT_EQ(db.query("SELECT to_regclass('cleanheat.village_contiguity') IS NULL").text(0, 0), "t");
+    db.exec("CREATE TABLE cleanheat.village_contiguity_staging_1_1 (village_fid bigint)");
+    db.exec("INSERT INTO cleanheat.village_contiguity_staging_1_1 VALUES (1)");
+    for (const std::string& target : {stores.file.string(), pg.pg()}) {
+        const auto r = run_cli({"contiguity", target, "--quiet"});
+        ASSERT_EQ(r.exit_code, 0) << target << r.err;
+    }
+    EXPECT_EQ(db.query("SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE "
+                       "n.nspname = 'cleanheat' AND c.relname LIKE 'village\\_contiguity\\_staging%'")
+                  .integer(0, 0),
+              0);
+    // keyed by the village, owned by the city office's role, under row-level security with its policies
+    EXPECT_EQ(db.query("SELECT string_agg(a.attname, ',') FROM pg_index i JOIN pg_attribute a ON a.attrelid = "
+                       "i.indrelid AND a.attnum = ANY(i.indkey) WHERE i.indisprimary AND i.indrelid = "
+                       "'cleanheat.village_contiguity'::regclass")
+                  .text(0, 0),
+              "village_fid");
+    EXPECT_EQ(db.query("SELECT to_regclass('cleanheat.village_contiguity_pkey') IS NOT NULL").text(0, 0), "t");
+    EXPECT_EQ(db.query("SELECT relrowsecurity::text || ' ' || pg_get_userbyid(relowner) FROM pg_class WHERE oid = "
+                       "'cleanheat.village_contiguity'::regclass")
+                  .text(0, 0),
+              "true cleanheat_city");
+    EXPECT_EQ(db.query("SELECT count(*) FROM pg_policies WHERE schemaname = 'cleanheat' AND tablename = "
+                       "'village_contiguity'")
+                  .integer(0, 0),
+              3);  // city_all, viewer_read, unit_own
+    const fs::path back = copy_back(pg, "cleanheat", stores.dir / "back.gpkg");
+    EXPECT_EQ(rows_of(stores.file, "village_contiguity", {}), rows_of(back, "village_contiguity", {}));
+    EXPECT_EQ(rows_of(back, "village_contiguity", {}).size(), read_layer(stores.file, "villages").size());
+}

@@ -980,6 +980,33 @@ void finish_written(ContiguityResult& result, AtomicOutput* workbook, const std:
     result.seconds_write = seconds_since(write_started);
 }
 
+// village_contiguity made afresh (none there yet) on a connection of its own, its planned villages'
+// rows sent at once (dataset::PgStagedTable). None when the table is there (the run writes the rows
+// that changed), when this login may not make tables (the write says so), or when that connection
+// cannot be had: the rows are written on `db` then.
+std::unique_ptr<dataset::PgStagedTable> stage_village_rows(const PgConnection& db, const ContiguityOptions& options,
+                                                           const std::string& schema, const ContiguityData& data) {
+    if (dataset::pg_table_exists(db, schema, "village_contiguity") ||
+        db.query("SELECT has_schema_privilege($1, 'CREATE')", {schema}).text(0, 0) != "t")
+        return nullptr;
+    std::unique_ptr<dataset::PgStagedTable> staged;
+    try {
+        staged = std::make_unique<dataset::PgStagedTable>(db, pg_conninfo(options.dataset), schema,
+                                                          dataset::table("village_contiguity"));
+    } catch (const std::exception& e) {
+        throw_if_stop_requested();
+        notice(db.label() + ": village_contiguity written on one connection: " + e.what());
+        return nullptr;
+    }
+    std::vector<std::size_t> planned;
+    for (std::size_t f = 0; f < data.fids.size(); ++f)
+        if (data.planned[f]) planned.push_back(f);
+    staged->send(std::move(planned), [&options, &data](std::size_t f, dataset::RowOut& out) {
+        village_contiguity_row(options, data, f, out);
+    });
+    return staged;
+}
+
 // The check on a dataset in a database, its villages read and its results written there directly
 // (no working copy), in one transaction holding the dataset's write lock. Nullopt, with nothing
 // changed, when the run needs a working copy: an older schema version (upgraded on the way), lon/lat
@@ -1043,13 +1070,21 @@ std::optional<ContiguityResult> contiguity_in_database(const ContiguityOptions& 
     analyse(options, label, reader, data, result, thread_count(options), started, progress);
 
     const auto write_started = Clock::now();
+    // a first run: the planned villages' rows (final now) sent while the outlines are drawn, the
+    // others' once the outlines say which are enclosed
+    std::unique_ptr<dataset::PgStagedTable> staged = stage_village_rows(db, options, schema, data);
     const auto outlines = outlines_of(options, data, result, thread_count(options), progress);
     result.seconds_outlines = seconds_since(write_started);
+    if (staged) {
+        std::vector<std::size_t> others;
+        for (std::size_t f = 0; f < data.fids.size(); ++f)
+            if (!data.planned[f]) others.push_back(f);
+        staged->rest(std::move(others));
+    }
     // the workbook first: a workbook that cannot be written leaves the dataset as it was
     std::unique_ptr<AtomicOutput> workbook;
     if (!options.xlsx.empty()) workbook = write_contiguity_workbook(options.xlsx, options, data, result);
-    if (write_contiguity_tables(db, schema, srid, options, data, result, outlines, village_rows.get()))
-        dataset::pg_secure_dataset(db, schema);
+    write_contiguity_tables(db, schema, srid, options, data, result, outlines, village_rows.get(), staged.get());
     throw_if_stop_requested();
     db.exec("COMMIT");
     result.output = label;

@@ -57,12 +57,16 @@ void write_contiguity_layers(const std::string& path, const std::string& layer, 
                              const std::vector<std::vector<unsigned char>>& outlines);
 // The same results into a dataset in a database (dataset/results.hpp), inside the caller's
 // transaction: village_contiguity by its changed rows, the other tables replaced, the run logged.
-// True when a result table was made (the dataset is to be secured again before the commit).
-// `village_rows`: the digests of village_contiguity's rows there, when read already.
-bool write_contiguity_tables(const PgConnection& db, const std::string& schema, int srid,
+// Tables made are secured (dataset::pg_secure_dataset).
+// `village_rows`: the digests of village_contiguity's rows there, when read already; `staged`:
+// village_contiguity's rows being filled on a connection of their own (a first run), when given.
+void write_contiguity_tables(const PgConnection& db, const std::string& schema, int srid,
                              const ContiguityOptions& options, const ContiguityData& data,
                              const ContiguityResult& result, const std::vector<std::vector<unsigned char>>& outlines,
-                             std::optional<dataset::RowDigests> village_rows);
+                             std::optional<dataset::RowDigests> village_rows, dataset::PgStagedTable* staged);
+// One village's row of village_contiguity (its fid, clusters, flags and class).
+void village_contiguity_row(const ContiguityOptions& options, const ContiguityData& data, std::size_t f,
+                            dataset::RowOut& out);
 // The workbook: per-group summary, isolated villages, holes, rule findings.
 // The workbook, complete in its .partial file, renamed by the caller once the dataset is written.
 std::unique_ptr<AtomicOutput> write_contiguity_workbook(const std::string& path, const ContiguityOptions& options,

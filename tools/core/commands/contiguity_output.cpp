@@ -15,7 +15,9 @@
 
 #include "commands/contiguity_data.hpp"
 #include "base/error.hpp"
+#include "base/notice.hpp"
 #include "dataset/dataset.hpp"
+#include "dataset/pg_store.hpp"
 #include "dataset/results.hpp"
 #include "geo/geos_util.hpp"
 #include "geo/outline.hpp"
@@ -387,6 +389,19 @@ void check_rules(const ContiguityOptions& options, ContiguityData& data, Contigu
     }
 }
 
+void village_contiguity_row(const ContiguityOptions& options, const ContiguityData& data, std::size_t f,
+                            dataset::RowOut& out) {
+    out.integer(data.fids[f]);
+    out.integer_or_null(data.cluster[f], data.cluster[f] > 0);
+    out.integer_or_null(data.cluster_size[f], data.cluster_size[f] > 0);
+    out.integer_or_null(data.route_cluster[f], data.route_cluster[f] > 0);
+    out.integer_or_null(data.group_cluster[f], data.group_cluster[f] > 0);
+    out.integer(data.isolated[f]);
+    out.integer(data.hole[f]);
+    out.integer(data.enclosed[f]);
+    out.text(contiguity_class(data, f, options.min_villages));
+}
+
 namespace {
 
 // The rows of the check's result tables, as both stores take them (dataset/results.hpp).
@@ -406,17 +421,7 @@ public:
     std::size_t findings() const { return findings_.size(); }
 
     // village_contiguity: each village's cluster and class
-    void village(std::size_t f, dataset::RowOut& out) const {
-        out.integer(data_.fids[f]);
-        out.integer_or_null(data_.cluster[f], data_.cluster[f] > 0);
-        out.integer_or_null(data_.cluster_size[f], data_.cluster_size[f] > 0);
-        out.integer_or_null(data_.route_cluster[f], data_.route_cluster[f] > 0);
-        out.integer_or_null(data_.group_cluster[f], data_.group_cluster[f] > 0);
-        out.integer(data_.isolated[f]);
-        out.integer(data_.hole[f]);
-        out.integer(data_.enclosed[f]);
-        out.text(contiguity_class(data_, f, options_.min_villages));
-    }
+    void village(std::size_t f, dataset::RowOut& out) const { village_contiguity_row(options_, data_, f, out); }
     // clusters: the outline and counts of each cluster, keyed by its id
     void cluster(std::size_t c, dataset::RowOut& out) const {
         static const std::vector<unsigned char> none;
@@ -518,10 +523,10 @@ void write_contiguity_layers(const std::string& path, const std::string& layer, 
     }
 }
 
-bool write_contiguity_tables(const PgConnection& db, const std::string& schema, int srid,
+void write_contiguity_tables(const PgConnection& db, const std::string& schema, int srid,
                              const ContiguityOptions& options, const ContiguityData& data,
                              const ContiguityResult& result, const std::vector<std::vector<unsigned char>>& outlines,
-                             std::optional<dataset::RowDigests> village_rows) {
+                             std::optional<dataset::RowDigests> village_rows, dataset::PgStagedTable* staged) {
     const std::set<std::string> made = dataset::pg_prepare_result_tables(
         db, schema, "contiguity", std::vector<std::string>(std::begin(kResultTables), std::end(kResultTables)), srid);
     auto is_made = [&](const char* name) { return made.count(name) > 0; };
@@ -529,17 +534,29 @@ bool write_contiguity_tables(const PgConnection& db, const std::string& schema, 
     auto source = [&](void (ContiguityRows::*row)(std::size_t, dataset::RowOut&) const) -> dataset::RowSource {
         return [&rows, row](std::size_t i, dataset::RowOut& out) { (rows.*row)(i, out); };
     };
-    dataset::pg_replace_changed_rows(db, schema, dataset::table("village_contiguity"), rows.villages(),
-                                     source(&ContiguityRows::village), village_rows ? &*village_rows : nullptr,
-                                     is_made("village_contiguity"));
     dataset::pg_replace_rows(db, schema, dataset::table("clusters"), rows.clusters(), source(&ContiguityRows::cluster),
                              srid, is_made("clusters"));
     dataset::pg_replace_rows(db, schema, dataset::table("contiguity_groups"), rows.groups(),
                              source(&ContiguityRows::group), srid, is_made("contiguity_groups"));
     dataset::pg_replace_rows(db, schema, dataset::table("contiguity_findings"), rows.findings(),
                              source(&ContiguityRows::finding), srid, is_made("contiguity_findings"));
+    // the villages' rows: filled beside the rest on a connection of their own (a first run: the
+    // dataset secured meanwhile, the table taken in then secured), else here
+    std::string why;
+    if (staged && is_made("village_contiguity")) dataset::pg_secure_dataset(db, schema);
+    if (staged && is_made("village_contiguity") && staged->take(db, why)) {
+        if (staged->rows() != static_cast<long long>(rows.villages()))
+            throw OutputError(db.label() + ": village_contiguity: " + std::to_string(rows.villages()) + " rows sent, " +
+                              std::to_string(staged->rows()) + " written");
+        dataset::pg_secure_dataset(db, schema, {"village_contiguity"});
+    } else {
+        if (!why.empty()) notice(db.label() + ": village_contiguity written on one connection: " + why);
+        dataset::pg_replace_changed_rows(db, schema, dataset::table("village_contiguity"), rows.villages(),
+                                         source(&ContiguityRows::village), village_rows ? &*village_rows : nullptr,
+                                         is_made("village_contiguity"));
+        if (!made.empty()) dataset::pg_secure_dataset(db, schema);
+    }
     dataset::pg_log_run(db, schema, run_entry(options, result));
-    return !made.empty();
 }
 
 std::unique_ptr<AtomicOutput> write_contiguity_workbook(const std::string& path, const ContiguityOptions& options,

@@ -368,7 +368,7 @@ void pg_drop_dataset(const PgConnection& db, const std::string& schema) {
         db.exec("DROP TABLE IF EXISTS " + db.identifier(schema) + "." + db.identifier(t.name) + " CASCADE");
 }
 
-void pg_secure_dataset(const PgConnection& db, const std::string& schema) {
+void pg_secure_dataset(const PgConnection& db, const std::string& schema, const std::set<std::string>& only) {
     const std::string s = db.identifier(schema);
     std::vector<std::string> unit_roles;
     {
@@ -377,7 +377,7 @@ void pg_secure_dataset(const PgConnection& db, const std::string& schema) {
         for (int i = 0; i < r.rows(); ++i) unit_roles.push_back(db.identifier(r.text(i, 0)));
     }
     for (const auto& t : tables()) {
-        if (!table_exists(db, schema, t.name)) continue;
+        if ((!only.empty() && !only.count(t.name)) || !table_exists(db, schema, t.name)) continue;
         const std::string q = s + "." + db.identifier(t.name);
         const std::string index = db.identifier(std::string(t.name) + "_geom_gist");
         if (t.features) db.exec("CREATE INDEX IF NOT EXISTS " + index + " ON " + q + " USING gist (geom)");

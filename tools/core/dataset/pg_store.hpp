@@ -10,6 +10,7 @@
 // The roles hold no login: people log in as their own users, made members of a role by the
 // database administrator (docs/database.md).
 #pragma once
+#include <set>
 #include <string>
 #include <vector>
 
@@ -91,8 +92,9 @@ bool pg_add_missing_columns(const PgConnection& db, const std::string& schema, c
 void pg_continue_keys(const PgConnection& db, const std::string& schema, const std::string& table, const std::string& key);
 // Drops every declared table of the schema.
 void pg_drop_dataset(const PgConnection& db, const std::string& schema);
-// Indexes, owner, row-level security, policies and grants of the dataset tables present.
-void pg_secure_dataset(const PgConnection& db, const std::string& schema);
+// Indexes, owner, row-level security, policies and grants of the dataset tables present (`only`:
+// of those named, when given).
+void pg_secure_dataset(const PgConnection& db, const std::string& schema, const std::set<std::string>& only = {});
 
 // A column's declaration: in its table, else among the villages' later fields; nullptr if none.
 const Column* declared_column(const Table& table, const std::string& name);

@@ -1,5 +1,6 @@
 #include "dataset/results.hpp"
 
+#include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
@@ -320,6 +321,102 @@ bool pg_replace_rows(const PgConnection& db, const std::string& schema, const Ta
         db.exec("DELETE FROM " + qualified(db, schema, t.name));
     }
     copy_rows(db, schema, t, nullptr, rows, source, srid, made);
+    return true;
+}
+
+PgStagedTable::PgStagedTable(const PgConnection& db, const std::string& conninfo, const std::string& schema,
+                             const Table& table)
+    : table_(table), schema_(schema) {
+    // what runs killed between their two commits left (none of them is running: the lock is ours)
+    const std::string pattern = std::string(table.name) + "\\_staging\\_%";
+    const PgResult left = db.query(
+        "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND "
+        "c.relkind = 'r' AND c.relname LIKE $2",
+        {schema, pattern});
+    for (int i = 0; i < left.rows(); ++i) db.exec("DROP TABLE " + qualified(db, schema, left.text(i, 0)));
+    const long long pid = db.query("SELECT pg_backend_pid()").integer(0, 0);
+    staging_ = std::string(table.name) + "_staging_" + std::to_string(pid) + "_" +
+               std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                  std::chrono::system_clock::now().time_since_epoch())
+                                  .count());
+    connection_ = std::make_unique<PgConnection>(conninfo);
+    connection_->exec("SET lock_timeout = '2s'");
+    connection_->exec("BEGIN");
+    Table staged = table;
+    staged.name = staging_.c_str();
+    pg_create_table(*connection_, schema, staged, staged.columns, 0, staged.geometry, true);
+}
+
+PgStagedTable::~PgStagedTable() {
+    if (filler_.joinable()) {
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            abandon_ = true;
+        }
+        changed_.notify_all();
+        filler_.join();
+    }
+    if (connection_) connection_->rollback();
+}
+
+void PgStagedTable::send(std::vector<std::size_t> first, RowSource source) {
+    first_ = std::move(first);
+    source_ = std::move(source);
+    filler_ = std::thread([this] { fill(); });
+}
+
+void PgStagedTable::rest(std::vector<std::size_t> rows) {
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        rest_ = std::move(rows);
+        rest_given_ = true;
+    }
+    changed_.notify_all();
+}
+
+void PgStagedTable::fill() {
+    try {
+        PgCopyIn copy(*connection_, qualified(*connection_, schema_, staging_), row_columns(table_), true);
+        CopyRow out(copy, 0, connection_->label() + ": " + table_.name);
+        for (std::size_t i : first_) {
+            source_(i, out);
+            copy.end_row();
+        }
+        {
+            std::unique_lock<std::mutex> lock(mutex_);
+            changed_.wait(lock, [this] { return rest_given_ || abandon_; });
+            if (abandon_) return;  // (the COPY aborted by its destructor)
+        }
+        for (std::size_t i : rest_) {
+            source_(i, out);
+            copy.end_row();
+        }
+        rows_ = copy.finish();
+        Table staged = table_;
+        staged.name = staging_.c_str();
+        pg_add_key(*connection_, schema_, staged, staged.columns);
+    } catch (...) {
+        error_ = std::current_exception();
+    }
+}
+
+bool PgStagedTable::take(const PgConnection& db, std::string& why) {
+    if (filler_.joinable()) filler_.join();
+    try {
+        if (error_) std::rethrow_exception(error_);
+        if (!rest_given_) throw std::logic_error("PgStagedTable: the rest of the rows never given");
+        connection_->exec("COMMIT");
+    } catch (const std::exception& e) {
+        why = e.what();
+        connection_->rollback();
+        connection_.reset();
+        return false;
+    }
+    connection_.reset();
+    const std::string name = table_.name;
+    db.exec("DROP TABLE IF EXISTS " + qualified(db, schema_, name));
+    db.exec("ALTER TABLE " + qualified(db, schema_, staging_) + " RENAME TO " + db.identifier(name));
+    db.exec("ALTER INDEX " + qualified(db, schema_, staging_ + "_pkey") + " RENAME TO " + db.identifier(name + "_pkey"));
     return true;
 }
 

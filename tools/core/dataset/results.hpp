@@ -5,12 +5,17 @@
 // Used where the command reads the database directly too (contiguity); the commands that work on
 // a copy go through dataset/write_through.hpp.
 #pragma once
+#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
+#include <exception>
 #include <functional>
+#include <memory>
+#include <mutex>
 #include <set>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <unordered_map>
 #include <vector>
 
@@ -71,6 +76,49 @@ long long pg_replace_changed_rows(const PgConnection& db, const std::string& sch
 // written when the rows there are the same; false then.
 bool pg_replace_rows(const PgConnection& db, const std::string& schema, const Table& table, std::size_t rows,
                      const RowSource& source, int srid, bool made);
+
+// A result table a run makes afresh (its first run on the dataset), filled on a connection of its
+// own beside the caller's work: made under a staging name (<table>_staging_<pid>_<time>), its rows
+// copied (frozen) and keyed there, then committed and renamed into place inside the caller's
+// transaction, which holds the dataset's write lock. The server's reading and keying of many rows
+// then no longer wait for the rest of the run, nor the rest for them. A staging table that a run
+// ended before taking (killed between the two commits) is dropped by the next one.
+class PgStagedTable {
+public:
+    // `db`: the caller's connection, in its transaction; `conninfo`: for the connection of the
+    // staging table. Throws when that connection or the table cannot be had: the caller writes
+    // the rows itself then.
+    PgStagedTable(const PgConnection& db, const std::string& conninfo, const std::string& schema, const Table& table);
+    // Not taken: the staging transaction rolled back, nothing left.
+    ~PgStagedTable();
+    PgStagedTable(const PgStagedTable&) = delete;
+    PgStagedTable& operator=(const PgStagedTable&) = delete;
+
+    // Rows `first` now, and then those rest() gives, by a thread of its own: `source` is called
+    // from it for those rows meanwhile (they must not change).
+    void send(std::vector<std::size_t> first, RowSource source);
+    void rest(std::vector<std::size_t> rows);
+    // The rows in and keyed, the staging table committed, then in `db`'s transaction the table of
+    // that name (made empty by pg_prepare_result_tables) replaced by it. False, `db` unchanged, when
+    // the staging failed (why: its error): the caller writes the rows itself.
+    bool take(const PgConnection& db, std::string& why);
+    // The rows sent (after take()).
+    long long rows() const { return rows_; }
+
+private:
+    void fill();
+    const Table& table_;
+    std::string schema_, staging_;
+    std::unique_ptr<PgConnection> connection_;
+    RowSource source_;
+    std::vector<std::size_t> first_, rest_;
+    bool rest_given_ = false, abandon_ = false;
+    long long rows_ = 0;
+    std::exception_ptr error_;
+    std::mutex mutex_;
+    std::condition_variable changed_;
+    std::thread filler_;
+};
 
 // Appends a run to the run log (a login that may not add to it: not logged, as with a copy).
 void pg_log_run(const PgConnection& db, const std::string& schema, const RunEntry& run);
