@@ -604,3 +604,23 @@ TEST(DatabaseWriters, AFirstContiguityRunTakesInItsStagedTableAndDropsOneLeftBeh
     EXPECT_EQ(rows_of(stores.file, "village_contiguity", {}), rows_of(back, "village_contiguity", {}));
     EXPECT_EQ(rows_of(back, "village_contiguity", {}).size(), read_layer(stores.file, "villages").size());
 }
+
+// A login allowed one connection: the villages are read, and village_contiguity written, on the
+// run's own connection, and the run says so; the rows are the file's all the same.
+TEST(DatabaseWriters, AFirstContiguityRunOnOneConnectionWritesWhatItWouldHaveStaged) {
+    PgTestDatabase pg;
+    CLEANHEAT_REQUIRE_PG(pg);
+    const Stores stores = both_stores(pg);
+    const std::string login = pg.login_role("one", "cleanheat_city");
+    pg.admin_sql("ALTER ROLE " + login + " CONNECTION LIMIT 1");
+    auto r = run_cli({"contiguity", stores.file.string(), "--quiet"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    r = run_cli({"contiguity", "PG:" + pg.conninfo(login), "--threads", "1"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.err.find("village_contiguity written on one connection"), std::string::npos) << r.err;
+    cleanheat::PgConnection db(pg.conninfo());
+    EXPECT_EQ(db.query("SELECT count(*) FROM pg_class WHERE relname LIKE 'village\\_contiguity\\_staging%'").integer(0, 0), 0);
+    const fs::path back = copy_back(pg, "cleanheat", stores.dir / "back.gpkg");
+    EXPECT_EQ(rows_of(stores.file, "village_contiguity", {}), rows_of(back, "village_contiguity", {}));
+    EXPECT_EQ(rows_of(stores.file, "clusters", {}), rows_of(back, "clusters", {}));
+}
