@@ -551,6 +551,7 @@ void write_contiguity_tables(const PgConnection& db, const std::string& schema, 
         dataset::pg_secure_dataset(db, schema, {"village_contiguity"});
     } else {
         if (!why.empty()) notice(db.label() + ": village_contiguity written on one connection: " + why);
+        if (!staged) dataset::pg_drop_staged_leftovers(db, schema, "village_contiguity");
         dataset::pg_replace_changed_rows(db, schema, dataset::table("village_contiguity"), rows.villages(),
                                          source(&ContiguityRows::village), village_rows ? &*village_rows : nullptr,
                                          is_made("village_contiguity"));

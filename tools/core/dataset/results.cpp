@@ -9,6 +9,7 @@
 #include <unordered_map>
 
 #include "base/error.hpp"
+#include "base/stop.hpp"
 #include "dataset/pg_rows.hpp"
 #include "dataset/pg_store.hpp"
 #include "io/file_info.hpp"
@@ -324,16 +325,34 @@ bool pg_replace_rows(const PgConnection& db, const std::string& schema, const Ta
     return true;
 }
 
+void pg_drop_staged_leftovers(const PgConnection& db, const std::string& schema, const std::string& table) {
+    // staging tables of this name's (<table>_staging_<pid>_<ms>) that this login may drop
+    const PgResult left = db.query(
+        "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND "
+        "c.relkind = 'r' AND c.relname ~ ('^' || $2 || '_staging_[0-9]+_[0-9]+$') AND pg_has_role(c.relowner, 'USAGE')",
+        {schema, table});
+    if (left.rows() == 0) return;
+    // each in a savepoint, waiting at most 2 s for a lock on it: one that cannot be dropped now
+    // (someone looking at it) stays for a later run, and this run goes on
+    const std::string timeout = db.query("SELECT current_setting('lock_timeout')").text(0, 0);
+    db.exec("SAVEPOINT cleanheat_leftovers");
+    db.query("SELECT set_config('lock_timeout', '2s', true)");
+    for (int i = 0; i < left.rows(); ++i) {
+        try {
+            db.exec("DROP TABLE " + qualified(db, schema, left.text(i, 0)));
+            db.exec("RELEASE SAVEPOINT cleanheat_leftovers; SAVEPOINT cleanheat_leftovers");
+        } catch (const std::exception&) {
+            db.exec("ROLLBACK TO SAVEPOINT cleanheat_leftovers");
+        }
+    }
+    db.exec("RELEASE SAVEPOINT cleanheat_leftovers");
+    db.query("SELECT set_config('lock_timeout', $1, true)", {timeout});
+}
+
 PgStagedTable::PgStagedTable(const PgConnection& db, const std::string& conninfo, const std::string& schema,
                              const Table& table)
     : table_(table), schema_(schema) {
-    // what runs killed between their two commits left (none of them is running: the lock is ours)
-    const std::string pattern = std::string(table.name) + "\\_staging\\_%";
-    const PgResult left = db.query(
-        "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND "
-        "c.relkind = 'r' AND c.relname LIKE $2",
-        {schema, pattern});
-    for (int i = 0; i < left.rows(); ++i) db.exec("DROP TABLE " + qualified(db, schema, left.text(i, 0)));
+    pg_drop_staged_leftovers(db, schema, table.name);
     const long long pid = db.query("SELECT pg_backend_pid()").integer(0, 0);
     staging_ = std::string(table.name) + "_staging_" + std::to_string(pid) + "_" +
                std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -345,6 +364,8 @@ PgStagedTable::PgStagedTable(const PgConnection& db, const std::string& conninfo
     Table staged = table;
     staged.name = staging_.c_str();
     pg_create_table(*connection_, schema, staged, staged.columns, 0, staged.geometry, true);
+    // owned as the dataset's tables are: any city-office login may drop it if it is left behind
+    connection_->exec("ALTER TABLE " + qualified(*connection_, schema, staging_) + " OWNER TO " + kCityRole);
 }
 
 PgStagedTable::~PgStagedTable() {
@@ -405,6 +426,14 @@ bool PgStagedTable::take(const PgConnection& db, std::string& why) {
     try {
         if (error_) std::rethrow_exception(error_);
         if (!rest_given_) throw std::logic_error("PgStagedTable: the rest of the rows never given");
+    } catch (const std::exception& e) {
+        why = e.what();
+        connection_->rollback();
+        connection_.reset();
+        return false;
+    }
+    throw_if_stop_requested();  // (a stop now leaves nothing committed behind)
+    try {
         connection_->exec("COMMIT");
     } catch (const std::exception& e) {
         why = e.what();

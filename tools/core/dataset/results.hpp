@@ -83,6 +83,11 @@ bool pg_replace_rows(const PgConnection& db, const std::string& schema, const Ta
 // transaction, which holds the dataset's write lock. The server's reading and keying of many rows
 // then no longer wait for the rest of the run, nor the rest for them. A staging table that a run
 // ended before taking (killed between the two commits) is dropped by the next one.
+// Drops what staging tables of `table` runs left behind (killed between their two commits) that
+// this login may drop; one that cannot be dropped now stays, and the caller's transaction goes on.
+// The caller holds the dataset's write lock (no run of it is filling one now).
+void pg_drop_staged_leftovers(const PgConnection& db, const std::string& schema, const std::string& table);
+
 class PgStagedTable {
 public:
     // `db`: the caller's connection, in its transaction; `conninfo`: for the connection of the
