@@ -75,6 +75,26 @@ TEST(Adjacency, OverlappingPolygonsAreNeighboursAndReported) {
     EXPECT_TRUE(a.exact_everywhere);
 }
 
+// Twins: an edge two polygons alone share, run opposite ways, names the other at the point it
+// starts from; an edge two share the same way (a village drawn twice) names none, and the pair
+// is checked exactly and reported as overlapping.
+TEST(Adjacency, EdgesSharedOppositeWaysNameTheirTwinsAndADuplicateNone) {
+    const Coverage c = test::coverage_from_wkt({square(0, 0), square(1, 0), square(5, 5), square(5, 5)});
+    const Adjacency a = adjacency(c, AdjacencyKind::queen);
+    ASSERT_EQ(a.twin.size(), c.point_count());
+    std::vector<int> named(c.size(), 0);
+    for (std::size_t f = 0; f < c.size(); ++f)
+        for (std::uint32_t r = c.ring_begin(f); r < c.ring_end(f); ++r)
+            for (std::uint32_t i = c.point_begin(r); i < c.point_end(r); ++i)
+                if (a.twin[i] != kNoTwin) {
+                    ++named[f];
+                    EXPECT_EQ(a.twin[i], f == 0 ? 1u : 0u) << "feature " << f << " point " << i;
+                }
+    EXPECT_EQ(named, (std::vector<int>{1, 1, 0, 0}));  // the edge x = 1, from each side
+    ASSERT_EQ(a.overlaps.size(), 1u);
+    EXPECT_EQ(a.overlaps[0].first + a.overlaps[0].second, 5u);  // 2 and 3
+}
+
 TEST(Adjacency, PolygonInsideAnotherWithoutTouchingIsANeighbour) {
     const Coverage c = test::coverage_from_wkt({square(0, 0, 10), square(4, 4, 1)});
     EXPECT_EQ(adjacency(c, AdjacencyKind::queen).edges, 1u);

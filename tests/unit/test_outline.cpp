@@ -141,9 +141,10 @@ TEST(Outline, RandomSubsetsOfAGridEqualTheGeneralUnion) {
 }
 
 TEST(Outline, ManyEdgesSortedOnTwoThreadsEqualOneThread) {
-    // > 100,000 edges, many holes
+    // > 100,000 edges, many holes; without the adjacency's twins, every edge goes to the sort
     const Coverage c = cells_where(170, [](int x, int y) { return (x * 7 + y * 3) % 11 != 0; });
-    const Adjacency adjacency = queen(c);
+    Adjacency adjacency = queen(c);
+    adjacency.twin.clear();
     const auto one = coverage_outline(c, all_of(c), adjacency, 1);
     const auto two = coverage_outline(c, all_of(c), adjacency, 2);
     ASSERT_TRUE(one && two);
@@ -153,6 +154,37 @@ TEST(Outline, ManyEdgesSortedOnTwoThreadsEqualOneThread) {
     for (const auto& p : *two) holes_two += p.holes.size();
     EXPECT_EQ(holes_one, holes_two);
     EXPECT_GT(holes_one, 1000u);
+}
+
+// The edges two members alone share, known from the adjacency (its twins), are left out before
+// the sort: the outline is the one sorting every edge gives, ring by ring, point by point; the
+// few members searched, the many marked.
+TEST(Outline, EdgesTheAdjacencyKnowsSharedGiveTheOutlineSortingEveryEdgeGives) {
+    const Coverage c = cells_where(30, [](int x, int y) { return (x * 5 + y * 2) % 13 != 0; });
+    const Adjacency with = queen(c);
+    Adjacency without = with;
+    without.twin.clear();
+    std::size_t twins = 0;
+    for (std::uint32_t g : with.twin) twins += g != kNoTwin ? 1 : 0;
+    EXPECT_GT(twins, c.point_count() / 2);  // the inner edges of the grid, both sides
+    for (unsigned seed = 1; seed <= 8; ++seed) {
+        std::mt19937 random(seed);
+        std::bernoulli_distribution take(seed <= 4 ? 0.2 : 0.7);  // ~170 members (searched), ~600 (marked)
+        std::vector<std::uint32_t> members;
+        for (std::uint32_t f = 0; f < c.size(); ++f)
+            if (take(random)) members.push_back(f);
+        const auto fast = coverage_outline(c, members, with, 1);
+        const auto slow = coverage_outline(c, members, without, 1);
+        ASSERT_TRUE(fast && slow) << "seed " << seed;
+        ASSERT_EQ(fast->size(), slow->size()) << "seed " << seed;
+        for (std::size_t p = 0; p < fast->size(); ++p) {
+            EXPECT_EQ((*fast)[p].shell.xy, (*slow)[p].shell.xy) << "seed " << seed << " polygon " << p;
+            EXPECT_EQ((*fast)[p].shell.owner, (*slow)[p].shell.owner) << "seed " << seed << " polygon " << p;
+            ASSERT_EQ((*fast)[p].holes.size(), (*slow)[p].holes.size()) << "seed " << seed << " polygon " << p;
+            for (std::size_t h = 0; h < (*fast)[p].holes.size(); ++h)
+                EXPECT_EQ((*fast)[p].holes[h].xy, (*slow)[p].holes[h].xy) << "seed " << seed << " polygon " << p;
+        }
+    }
 }
 
 TEST(Outline, NeighboursNotSharingTheirVerticesAreRefused) {

@@ -97,7 +97,10 @@ struct VertexEntry {
 
 struct SegmentEntry {
     std::uint64_t key;
-    std::uint32_t feature, forward;
+    std::uint32_t feature;
+    std::uint32_t start;  // the point the edge starts at; the top bit: it runs from the lower vertex id
+    std::uint32_t point() const { return start & 0x7fffffffu; }
+    bool forward() const { return (start >> 31) != 0; }
 };
 
 double ring_area2(const Coverage& c, std::uint32_t r) {
@@ -175,7 +178,7 @@ Adjacency polygon_adjacency(const Coverage& cov, const AdjacencyOptions& options
     const std::size_t n = cov.size();
     const int threads = std::max(1, options.threads);
     Adjacency adj;
-    if (n >= 0xffffffffu || cov.point_count() >= 0xfffffff0u) throw InputError("too many features or vertices");
+    if (n >= 0xffffffffu || cov.point_count() >= 0x7ffffff0u) throw InputError("too many features or vertices");
 
     // 1. Vertices bucketed by a spatial grid cell, sorted exactly inside each bucket.
     progress.update(0.0, "shared vertices");
@@ -240,6 +243,9 @@ Adjacency polygon_adjacency(const Coverage& cov, const AdjacencyOptions& options
             }
         }
     });
+    // the vertices are their ids now: their room is the segments'
+    vertices.clear();
+    vertices.shrink_to_fit();
     progress.update(0.35, "shared edges");
 
     // 2. Segments by their two vertex ids: an edge two polygons share, on opposite sides,
@@ -263,21 +269,24 @@ Adjacency polygon_adjacency(const Coverage& cov, const AdjacencyOptions& options
                     std::uint32_t u = vertex_id[i], v = vertex_id[j];
                     if (u == v) continue;
                     if (flip) std::swap(u, v);
-                    visit(static_cast<std::uint32_t>(f), u, v);
+                    visit(static_cast<std::uint32_t>(f), u, v, i);
                 }
             }
         }
     };
     for_each_segment(
-        [&](std::uint32_t, std::uint32_t u, std::uint32_t v) { ++segment_start[(std::min(u, v) >> shift) + 1]; });
+        [&](std::uint32_t, std::uint32_t u, std::uint32_t v, std::uint32_t) {
+            ++segment_start[(std::min(u, v) >> shift) + 1];
+        });
     for (std::size_t b = 0; b < segment_buckets; ++b) segment_start[b + 1] += segment_start[b];
     segments.resize(segment_start[segment_buckets]);
     {
         std::vector<std::uint32_t> fill(segment_start.begin(), segment_start.end() - 1);
-        for_each_segment([&](std::uint32_t f, std::uint32_t u, std::uint32_t v) {
-            segments[fill[std::min(u, v) >> shift]++] = {pair_key(u, v), f, u < v ? 1u : 0u};
+        for_each_segment([&](std::uint32_t f, std::uint32_t u, std::uint32_t v, std::uint32_t i) {
+            segments[fill[std::min(u, v) >> shift]++] = {pair_key(u, v), f, i | (u < v ? 0x80000000u : 0u)};
         });
     }
+    adj.twin.assign(cov.point_count(), kNoTwin);
     std::vector<std::vector<std::uint64_t>> segment_pairs(static_cast<std::size_t>(threads));
     std::vector<std::vector<std::uint32_t>> rim_lists(static_cast<std::size_t>(threads));
     parallel(threads, [&](int t) {
@@ -292,9 +301,11 @@ Adjacency polygon_adjacency(const Coverage& cov, const AdjacencyOptions& options
             for (auto* run = first; run < last;) {
                 auto* stop = run + 1;
                 while (stop < last && stop->key == run->key) ++stop;
-                if (stop - run == 2 && run->feature != (run + 1)->feature && run->forward != (run + 1)->forward) {
+                if (stop - run == 2 && run->feature != (run + 1)->feature && run->forward() != (run + 1)->forward()) {
                     if (options.kind == AdjacencyKind::rook)
                         pairs.push_back(pair_key(run->feature, (run + 1)->feature));
+                    adj.twin[run->point()] = (run + 1)->feature;  // (each point in one run: no two threads write it)
+                    adj.twin[(run + 1)->point()] = run->feature;
                 } else {
                     for (auto* s = run; s < stop; ++s) rim.push_back(s->feature);
                 }
@@ -307,8 +318,6 @@ Adjacency polygon_adjacency(const Coverage& cov, const AdjacencyOptions& options
         for (std::uint32_t f : list) is_rim[f] = 1;
     segments.clear();
     segments.shrink_to_fit();
-    vertices.clear();
-    vertices.shrink_to_fit();
     build_csr(n, options.kind == AdjacencyKind::queen ? vertex_pairs : segment_pairs, adj, threads);
     vertex_pairs.clear();
     segment_pairs.clear();

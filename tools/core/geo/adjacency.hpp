@@ -29,6 +29,8 @@ struct Gap {  // a pair joined only through the tolerance
     double distance = 0;
 };
 
+constexpr std::uint32_t kNoTwin = 0xffffffffu;
+
 struct Adjacency {
     std::vector<std::uint64_t> offsets{0};  // CSR: neighbours of f are [offsets[f], offsets[f+1])
     std::vector<std::uint32_t> neighbours;  // sorted, both directions
@@ -37,6 +39,9 @@ struct Adjacency {
     std::size_t edges = 0;
     std::size_t rim_features = 0;   // features checked exactly because an edge of theirs is unshared
     std::vector<std::uint8_t> rim;  // per polygon feature: 1 when one of its edges is not another's (empty: unknown)
+    // per point of the coverage: the feature whose edge runs the other way along the edge that
+    // starts there (the two alone on that line), else kNoTwin (empty: unknown; points' adjacency)
+    std::vector<std::uint32_t> twin;
     std::size_t exact_tests = 0;    // GEOS predicate evaluations
     bool exact_everywhere = false;  // every feature was checked with GEOS (tolerance or overlaps)
     std::string method;

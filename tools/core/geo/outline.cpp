@@ -49,13 +49,29 @@ double coverage_ring_area(const Coverage& cov, std::uint32_t r) {
     return s / 2;
 }
 
-// The members' edges, each ring turned so that the interior is on the left.
-std::vector<Edge> member_edges(const Coverage& cov, const std::vector<std::uint32_t>& members) {
+// The members' edges, each ring turned so that the interior is on the left; without those the
+// adjacency knows to be shared whole by two members alone (they cancel: cancel_shared is left
+// the outline's edges and those of lines more than two features share).
+std::vector<Edge> member_edges(const Coverage& cov, const std::vector<std::uint32_t>& members,
+                               const Adjacency& adjacency) {
+    const bool twins = adjacency.twin.size() == cov.point_count();
+    // membership: a mark per feature for many members, a search of the (ascending) few
+    std::vector<bool> marked;
+    if (twins && members.size() >= 256) {
+        marked.assign(cov.size(), false);
+        for (std::uint32_t f : members) marked[f] = true;
+    }
+    auto shared_by_a_member = [&](std::uint32_t point) {
+        if (!twins) return false;
+        const std::uint32_t g = adjacency.twin[point];
+        if (g == kNoTwin) return false;
+        return marked.empty() ? std::binary_search(members.begin(), members.end(), g) : (g < marked.size() && marked[g]);
+    };
     std::vector<Edge> edges;
     std::size_t points = 0;
     for (std::uint32_t f : members)
         if (cov.kind(f) == FeatureKind::polygon) points += cov.point_begin(cov.ring_end(f)) - cov.point_begin(cov.ring_begin(f));
-    edges.reserve(points);
+    if (!twins) edges.reserve(points);
     for (std::uint32_t f : members) {
         if (cov.kind(f) != FeatureKind::polygon) continue;
         for (std::uint32_t r = cov.ring_begin(f); r < cov.ring_end(f); ++r) {
@@ -66,6 +82,7 @@ std::vector<Edge> member_edges(const Coverage& cov, const std::vector<std::uint3
                 const double* p = cov.xy(i);
                 const double* q = cov.xy(i + 1 < e ? i + 1 : b);
                 if (p[0] == q[0] && p[1] == q[1]) continue;  // a repeated point, or the closing one
+                if (shared_by_a_member(i)) continue;
                 if (flip) std::swap(p, q);
                 const bool forward = point_less(p[0], p[1], q[0], q[1]);
                 const double* lo = forward ? p : q;
@@ -261,7 +278,7 @@ bool inside_ring(const std::vector<double>& xy, double x, double y) {
 
 std::optional<Outline> coverage_outline(const Coverage& coverage, const std::vector<std::uint32_t>& members,
                                         const Adjacency& adjacency, int threads) {
-    std::vector<Edge> edges = member_edges(coverage, members);
+    std::vector<Edge> edges = member_edges(coverage, members, adjacency);
     if (edges.empty() || !cancel_shared(edges, threads)) return std::nullopt;
     // only a feature with an edge no neighbour shares whole (the adjacency's rim) can have one
     // of a neighbour's vertices inside that edge
