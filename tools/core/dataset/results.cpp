@@ -360,6 +360,9 @@ PgStagedTable::PgStagedTable(const PgConnection& db, const std::string& conninfo
                                   .count());
     connection_ = std::make_unique<PgConnection>(conninfo);
     connection_->exec("SET lock_timeout = '2s'");
+    // its commit need not wait for the disk: the run's own commit, which takes the table in,
+    // does, and that flushes this one's (written before it); a crash before leaves a leftover
+    connection_->exec("SET synchronous_commit = off");
     connection_->exec("BEGIN");
     Table staged = table;
     staged.name = staging_.c_str();
