@@ -381,6 +381,10 @@ TEST(DatabaseWriters, ContiguityOnTheDatabaseReadsTheFieldsItsOptionsName) {
     const fs::path& dir = stores.dir;
     const fs::path& file = stores.file;
     std::map<std::string, nlohmann::json> out;
+    // the key of village_contiguity: its constraint's oid (a new one when it was built again)
+    const std::string key = "SELECT k.oid::text || ' ' || k.conname || ' ' || a.attname FROM pg_constraint k JOIN "
+                            "pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = k.conkey[1] WHERE k.conrelid = "
+                            "'cleanheat.village_contiguity'::regclass AND k.contype = 'p'";
     for (const std::string& target : {file.string(), pg.pg()}) {
         // a first run, then one that plans other villages: the second writes back what changed
         auto r = run_cli({"contiguity", target, "--quiet"});
@@ -408,6 +412,16 @@ TEST(DatabaseWriters, ContiguityOnTheDatabaseReadsTheFieldsItsOptionsName) {
                             "--by", "township_code", "--quiet"});
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_EQ(db.query(versions).text(0, 0), before);
+    // every village planned: most villages' rows change, and are written again without their key,
+    // which is built again after (a constraint of its own); the rows are the file's
+    const std::string key_before = pg.admin_sql(key);
+    for (const std::string& target : {file.string(), pg.pg()})
+        ASSERT_EQ(run_cli({"contiguity", target, "--planned", "1 = 1", "--quiet"}).exit_code, 0) << target;
+    const std::string key_after = pg.admin_sql(key);
+    EXPECT_NE(key_after, key_before);
+    EXPECT_NE(key_after.find(" village_contiguity_pkey village_fid"), std::string::npos) << key_after;
+    const fs::path all = copy_back(pg, "cleanheat", dir / "all.gpkg");
+    EXPECT_EQ(rows_of(file, "village_contiguity", {}), rows_of(all, "village_contiguity", {}));
     // a village taken out of the dataset: its row goes too
     db.exec("DELETE FROM cleanheat.villages WHERE fid = (SELECT min(village_fid) FROM cleanheat.village_contiguity)");
     ASSERT_EQ(run_cli({"contiguity", pg.pg(), "--quiet"}).exit_code, 0);
@@ -415,6 +429,14 @@ TEST(DatabaseWriters, ContiguityOnTheDatabaseReadsTheFieldsItsOptionsName) {
                        "c.village_fid WHERE v.fid IS NULL").integer(0, 0), 0);
     EXPECT_EQ(db.query("SELECT count(*) FROM cleanheat.village_contiguity").integer(0, 0),
               db.query("SELECT count(*) FROM cleanheat.villages").integer(0, 0));
+    // a table of someone's that refers to the key: the key stays, the rows are written under it
+    pg.admin_sql("CREATE TABLE public.visits (village_fid bigint REFERENCES cleanheat.village_contiguity (village_fid))");
+    const std::string kept = pg.admin_sql(key);
+    ASSERT_EQ(run_cli({"contiguity", pg.pg(), "--planned", "1 = 1", "--quiet"}).exit_code, 0);
+    EXPECT_EQ(pg.admin_sql(key), kept);
+    EXPECT_EQ(db.query("SELECT count(*) FROM cleanheat.village_contiguity").integer(0, 0),
+              db.query("SELECT count(*) FROM cleanheat.villages").integer(0, 0));
+    EXPECT_GT(db.query("SELECT count(*) FROM cleanheat.village_contiguity WHERE cluster_id IS NOT NULL").integer(0, 0), 0);
 }
 
 // On a database the check reads the villages itself and evaluates the --planned filter as SQLite

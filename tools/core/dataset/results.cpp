@@ -185,9 +185,9 @@ std::set<std::string> pg_prepare_result_tables(const PgConnection& db, const std
 namespace {
 
 // The rows into a table, keys and all; a table made in this transaction (`made`) gets them frozen,
-// then its key.
+// then its key, as does one whose key was dropped for them (`keyless`).
 void copy_rows(const PgConnection& db, const std::string& schema, const Table& t, const std::vector<std::size_t>* only,
-               std::size_t rows, const RowSource& source, int srid, bool made) {
+               std::size_t rows, const RowSource& source, int srid, bool made, bool keyless = false) {
     PgCopyIn copy(db, qualified(db, schema, t.name), row_columns(t), made);
     CopyRow out(copy, srid, db.label() + ": " + t.name);
     const std::size_t n = only ? only->size() : rows;
@@ -196,8 +196,36 @@ void copy_rows(const PgConnection& db, const std::string& schema, const Table& t
         copy.end_row();
     }
     copy.finish();
-    if (made) pg_add_key(db, schema, t, t.columns);
+    if (made || keyless) pg_add_key(db, schema, t, t.columns);
     if (t.key == Key::fid) pg_continue_keys(db, schema, t.name, "fid");
+}
+
+// A table's primary key dropped before every row of it is written again (and built after), when
+// this login owns the table and nothing refers to the key: a key kept checks each row written
+// against the rows deleted (at 620,000 villages 1.75 s against 0.2 s for building it again).
+// The table is then locked whole: readers wait for the commit and read the new rows. False, with
+// the key kept, when it is not there, not this login's, or the lock is not had within 2 s.
+bool drop_key_for_rewrite(const PgConnection& db, const std::string& schema, const Table& t) {
+    const std::string q = qualified(db, schema, t.name);
+    const PgResult key = db.query(
+        "SELECT k.conname FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid WHERE k.conrelid = $1::regclass "
+        "AND k.contype = 'p' AND pg_has_role(c.relowner, 'USAGE')",
+        {q});
+    if (key.rows() != 1) return false;
+    const std::string timeout = db.query("SELECT current_setting('lock_timeout')").text(0, 0);
+    db.exec("SAVEPOINT cleanheat_key");
+    bool dropped = true;
+    try {
+        db.query("SELECT set_config('lock_timeout', '2s', true)");
+        db.exec("ALTER TABLE " + q + " DROP CONSTRAINT " + db.identifier(key.text(0, 0)));
+    } catch (const std::exception&) {  // a foreign key refers to it, a reader holds the table
+        throw_if_stop_requested();
+        db.exec("ROLLBACK TO SAVEPOINT cleanheat_key");
+        dropped = false;
+    }
+    db.exec("RELEASE SAVEPOINT cleanheat_key");
+    db.query("SELECT set_config('lock_timeout', $1, true)", {timeout});
+    return dropped;
 }
 
 }  // namespace
@@ -286,6 +314,7 @@ long long pg_replace_changed_rows(const PgConnection& db, const std::string& sch
         for (std::size_t i = 0; i < rows; ++i) write[i] = i;
         deletes = there;
     }
+    const bool keyless = all && !made && drop_key_for_rewrite(db, schema, t);
     if (deletes > 0) {
         const long long gone =
             all ? db.query("DELETE FROM " + q).affected()
@@ -298,7 +327,7 @@ long long pg_replace_changed_rows(const PgConnection& db, const std::string& sch
                               std::to_string(gone) + " deleted");
     }
     if (write.empty() && !made) return 0;  // (a table made now gets its key also when empty)
-    copy_rows(db, schema, t, &write, rows, source, 0, made);
+    copy_rows(db, schema, t, &write, rows, source, 0, made, keyless);
     return static_cast<long long>(write.size());
 }
 
