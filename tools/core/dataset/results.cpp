@@ -393,9 +393,9 @@ PgStagedTable::PgStagedTable(const PgConnection& db, const std::string& conninfo
     // does, and that flushes this one's (written before it); a crash before leaves a leftover
     connection_->exec("SET synchronous_commit = off");
     connection_->exec("BEGIN");
-    Table staged = table;
-    staged.name = staging_.c_str();
-    pg_create_table(*connection_, schema, staged, staged.columns, 0, staged.geometry, true);
+    staged_ = table;
+    staged_.name = staging_.c_str();
+    pg_create_table(*connection_, schema, staged_, staged_.columns, 0, staged_.geometry, true);
     // owned as the dataset's tables are: any city-office login may drop it if it is left behind
     connection_->exec("ALTER TABLE " + qualified(*connection_, schema, staging_) + " OWNER TO " + kCityRole);
 }
@@ -445,9 +445,7 @@ void PgStagedTable::fill() {
             copy.end_row();
         }
         rows_ = copy.finish();
-        Table staged = table_;
-        staged.name = staging_.c_str();
-        pg_add_key(*connection_, schema_, staged, staged.columns);
+        pg_add_key(*connection_, schema_, staged_, staged_.columns);
     } catch (...) {
         error_ = std::current_exception();
     }

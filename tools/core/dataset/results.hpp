@@ -114,6 +114,7 @@ private:
     void fill();
     const Table& table_;
     std::string schema_, staging_;
+    Table staged_;  // the table under its staging name (staging_)
     std::unique_ptr<PgConnection> connection_;
     RowSource source_;
     std::vector<std::size_t> first_, rest_;
