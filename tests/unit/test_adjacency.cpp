@@ -91,8 +91,25 @@ TEST(Adjacency, EdgesSharedOppositeWaysNameTheirTwinsAndADuplicateNone) {
                     EXPECT_EQ(a.twin[i], f == 0 ? 1u : 0u) << "feature " << f << " point " << i;
                 }
     EXPECT_EQ(named, (std::vector<int>{1, 1, 0, 0}));  // the edge x = 1, from each side
+    // ... at the point each side's edge starts: (1 0) of the left square, (1 1) of the right one
+    EXPECT_EQ(a.twin[c.point_begin(c.ring_begin(0)) + 1], 1u);
+    EXPECT_EQ(a.twin[c.point_begin(c.ring_begin(1)) + 3], 0u);
     ASSERT_EQ(a.overlaps.size(), 1u);
     EXPECT_EQ(a.overlaps[0].first + a.overlaps[0].second, 5u);  // 2 and 3
+}
+
+// A ring stored without its closing point turns as the same ring closed: drawn twice, once
+// closed and once open (from its upper right corner, at projected coordinates), a village's
+// edges run the same way and name no twins.
+TEST(Adjacency, AnOpenRingTurnsAsTheSameRingClosed) {
+    const Coverage c = test::coverage_from_wkt(
+        {"POLYGON((39500000 4100000,39501000 4100000,39501000 4101000,39500000 4101000,39500000 4100000))",
+         "POLYGON((39501000 4101000,39500000 4101000,39500000 4100000,39501000 4100000))"});
+    ASSERT_EQ(c.point_end(c.ring_begin(1)) - c.point_begin(c.ring_begin(1)), 4u);  // kept open
+    EXPECT_GT(ring_signed_area(c, c.ring_begin(0)), 0);
+    EXPECT_GT(ring_signed_area(c, c.ring_begin(1)), 0);
+    const Adjacency a = adjacency(c, AdjacencyKind::queen);
+    for (std::uint32_t g : a.twin) EXPECT_EQ(g, kNoTwin);
 }
 
 TEST(Adjacency, PolygonInsideAnotherWithoutTouchingIsANeighbour) {

@@ -103,16 +103,6 @@ struct SegmentEntry {
     bool forward() const { return (start >> 31) != 0; }
 };
 
-double ring_area2(const Coverage& c, std::uint32_t r) {
-    double s = 0;
-    for (std::uint32_t i = c.point_begin(r); i + 1 < c.point_end(r); ++i) {
-        const double* p = c.xy(i);
-        const double* q = c.xy(i + 1);
-        s += p[0] * q[1] - q[0] * p[1];
-    }
-    return s;
-}
-
 bool ring_closed(const Coverage& c, std::uint32_t r) {
     const std::uint32_t b = c.point_begin(r), e = c.point_end(r);
     return e - b >= 2 && c.xy(b)[0] == c.xy(e - 1)[0] && c.xy(b)[1] == c.xy(e - 1)[1];
@@ -259,8 +249,8 @@ Adjacency polygon_adjacency(const Coverage& cov, const AdjacencyOptions& options
         for (std::size_t f = 0; f < n; ++f) {
             if (cov.kind(f) != FeatureKind::polygon) continue;
             for (std::uint32_t r = cov.ring_begin(f); r < cov.ring_end(f); ++r) {
-                const double a2 = ring_area2(cov, r);
-                const bool flip = cov.ring_is_shell(r) ? a2 < 0 : a2 > 0;
+                const double area = ring_signed_area(cov, r);
+                const bool flip = cov.ring_is_shell(r) ? area < 0 : area > 0;
                 const std::uint32_t b = cov.point_begin(r), e = cov.point_end(r);
                 const bool closed = ring_closed(cov, r);
                 const std::uint32_t last = closed ? e - 1 : e;

@@ -39,21 +39,6 @@ bool folds_back(const double* a, const double* b, const double* c) {
     return (b[0] - a[0]) * (c[0] - b[0]) + (b[1] - a[1]) * (c[1] - b[1]) < 0;
 }
 
-// Measured from the ring's first point: projected coordinates are millions of metres, and
-// their products would leave square metres to rounding.
-double ring_signed_area(const Coverage& cov, std::uint32_t r) {
-    const std::uint32_t b = cov.point_begin(r), e = cov.point_end(r);
-    if (b == e) return 0;
-    const double* o = cov.xy(b);
-    double s = 0;
-    for (std::uint32_t i = b; i + 1 < e; ++i) {
-        const double* p = cov.xy(i);
-        const double* q = cov.xy(i + 1);
-        s += (p[0] - o[0]) * (q[1] - o[1]) - (q[0] - o[0]) * (p[1] - o[1]);
-    }
-    return s / 2;
-}
-
 bool point_in_ring(const Coverage& cov, std::uint32_t r, const double* pt, bool& on_boundary) {
     const std::uint32_t b = cov.point_begin(r), e = cov.point_end(r);
     bool inside = false;
@@ -130,6 +115,21 @@ bool feature_suspect(const Coverage& cov, std::size_t f) {
 }
 
 }  // namespace
+
+// Measured from the ring's first point: projected coordinates are millions of metres, and
+// their products would leave square metres to rounding.
+double ring_signed_area(const Coverage& cov, std::uint32_t r) {
+    const std::uint32_t b = cov.point_begin(r), e = cov.point_end(r);
+    if (b == e) return 0;
+    const double* o = cov.xy(b);
+    double s = 0;
+    for (std::uint32_t i = b; i + 1 < e; ++i) {
+        const double* p = cov.xy(i);
+        const double* q = cov.xy(i + 1);
+        s += (p[0] - o[0]) * (q[1] - o[1]) - (q[0] - o[0]) * (p[1] - o[1]);
+    }
+    return s / 2;
+}
 
 void Box::expand(double x, double y) {
     if (!valid()) {

@@ -85,4 +85,9 @@ private:
 // outside its shell, zero area). GEOS decides about these only.
 std::vector<std::uint32_t> suspect_features(const Coverage& coverage, int threads);
 
+// Signed area of ring `r` (> 0 counter-clockwise), open or closed alike (its closing edge
+// counts nothing measured from its first point). The one orientation every step uses: the
+// adjacency's edge directions and the outlines' must agree for their twins to cancel.
+double ring_signed_area(const Coverage& coverage, std::uint32_t r);
+
 }  // namespace cleanheat

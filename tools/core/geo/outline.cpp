@@ -36,19 +36,6 @@ void sort_edges(std::vector<Edge>& edges, Less less, int threads) {
     std::inplace_merge(edges.begin(), middle, edges.end(), less);
 }
 
-double coverage_ring_area(const Coverage& cov, std::uint32_t r) {
-    const std::uint32_t b = cov.point_begin(r), e = cov.point_end(r);
-    if (e - b < 3) return 0;
-    const double* o = cov.xy(b);
-    double s = 0;
-    for (std::uint32_t i = b; i < e; ++i) {
-        const double* p = cov.xy(i);
-        const double* q = cov.xy(i + 1 < e ? i + 1 : b);
-        s += (p[0] - o[0]) * (q[1] - o[1]) - (q[0] - o[0]) * (p[1] - o[1]);
-    }
-    return s / 2;
-}
-
 // The members' edges, each ring turned so that the interior is on the left; without those the
 // adjacency knows to be shared whole by two members alone (they cancel: cancel_shared is left
 // the outline's edges and those of lines more than two features share).
@@ -75,7 +62,7 @@ std::vector<Edge> member_edges(const Coverage& cov, const std::vector<std::uint3
     for (std::uint32_t f : members) {
         if (cov.kind(f) != FeatureKind::polygon) continue;
         for (std::uint32_t r = cov.ring_begin(f); r < cov.ring_end(f); ++r) {
-            const double a = coverage_ring_area(cov, r);
+            const double a = ring_signed_area(cov, r);
             const bool flip = cov.ring_is_shell(r) ? a < 0 : a > 0;
             const std::uint32_t b = cov.point_begin(r), e = cov.point_end(r);
             for (std::uint32_t i = b; i < e; ++i) {
