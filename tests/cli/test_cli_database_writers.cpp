@@ -422,6 +422,11 @@ TEST(DatabaseWriters, ContiguityOnTheDatabaseReadsTheFieldsItsOptionsName) {
     EXPECT_NE(key_after.find(" village_contiguity_pkey village_fid"), std::string::npos) << key_after;
     const fs::path all = copy_back(pg, "cleanheat", dir / "all.gpkg");
     EXPECT_EQ(rows_of(file, "village_contiguity", {}), rows_of(all, "village_contiguity", {}));
+    // a table whose replica identity is its key (logical replication): the key stays
+    pg.admin_sql("ALTER TABLE cleanheat.village_contiguity REPLICA IDENTITY USING INDEX village_contiguity_pkey");
+    ASSERT_EQ(run_cli({"contiguity", pg.pg(), "--quiet"}).exit_code, 0);  // most rows change back
+    EXPECT_EQ(pg.admin_sql(key), key_after);
+    pg.admin_sql("ALTER TABLE cleanheat.village_contiguity REPLICA IDENTITY DEFAULT");
     // a village taken out of the dataset: its row goes too
     db.exec("DELETE FROM cleanheat.villages WHERE fid = (SELECT min(village_fid) FROM cleanheat.village_contiguity)");
     ASSERT_EQ(run_cli({"contiguity", pg.pg(), "--quiet"}).exit_code, 0);
@@ -437,6 +442,13 @@ TEST(DatabaseWriters, ContiguityOnTheDatabaseReadsTheFieldsItsOptionsName) {
     EXPECT_EQ(db.query("SELECT count(*) FROM cleanheat.village_contiguity").integer(0, 0),
               db.query("SELECT count(*) FROM cleanheat.villages").integer(0, 0));
     EXPECT_GT(db.query("SELECT count(*) FROM cleanheat.village_contiguity WHERE cluster_id IS NOT NULL").integer(0, 0), 0);
+    // every village taken out: every row goes, and the key stays
+    pg.admin_sql("DROP TABLE public.visits");
+    db.exec("DELETE FROM cleanheat.villages");
+    const auto none = run_cli({"contiguity", pg.pg(), "--planned", "1 = 1"});
+    EXPECT_EQ(none.exit_code, 0) << none.err;
+    EXPECT_EQ(db.query("SELECT count(*) FROM cleanheat.village_contiguity").integer(0, 0), 0);
+    EXPECT_EQ(pg.admin_sql(key), kept);
 }
 
 // On a database the check reads the villages itself and evaluates the --planned filter as SQLite
