@@ -55,10 +55,13 @@ std::vector<Edge> member_edges(const Coverage& cov, const std::vector<std::uint3
         return marked.empty() ? std::binary_search(members.begin(), members.end(), g) : (g < marked.size() && marked[g]);
     };
     std::vector<Edge> edges;
-    std::size_t points = 0;
-    for (std::uint32_t f : members)
-        if (cov.kind(f) == FeatureKind::polygon) points += cov.point_begin(cov.ring_end(f)) - cov.point_begin(cov.ring_begin(f));
-    if (!twins) edges.reserve(points);
+    if (!twins) {  // (with them, most edges are left out: no room made for all)
+        std::size_t points = 0;
+        for (std::uint32_t f : members)
+            if (cov.kind(f) == FeatureKind::polygon)
+                points += cov.point_begin(cov.ring_end(f)) - cov.point_begin(cov.ring_begin(f));
+        edges.reserve(points);
+    }
     for (std::uint32_t f : members) {
         if (cov.kind(f) != FeatureKind::polygon) continue;
         for (std::uint32_t r = cov.ring_begin(f); r < cov.ring_end(f); ++r) {
