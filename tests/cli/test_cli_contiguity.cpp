@@ -87,6 +87,14 @@ TEST(ContiguityCli, ExistingOutputWithoutOverwriteExits4AndMissingInputExits3) {
     const auto bad = run_cli({"contiguity", gpkg.string(), "--planned", "nonsense >", "--no-write"});
     EXPECT_EQ(bad.exit_code, 2);
     EXPECT_NE(bad.err.find("--planned"), std::string::npos);
+    // a rule's layer in the dataset's own file (GDAL's open of it would drop the run's locks)
+    const std::string digest = dataset_digest(gpkg);
+    for (const char* option : {"--gas-mains", "--heating-coverage", "--grid-zones"}) {
+        const auto itself = run_cli({"contiguity", gpkg.string(), option, gpkg.string(), "--quiet"});
+        EXPECT_EQ(itself.exit_code, 2) << option;
+        EXPECT_NE(itself.err.find("is the dataset itself"), std::string::npos) << itself.err;
+    }
+    EXPECT_EQ(dataset_digest(gpkg), digest);
 }
 
 }  // namespace

@@ -960,6 +960,16 @@ int thread_count(const ContiguityOptions& options) {
 void check_options(const ContiguityOptions& options) {
     if (options.min_villages < 1) throw UsageError("--min-villages must be at least 1");
     if (options.tolerance < 0) throw UsageError("--tolerance must not be negative");
+    // a rule's layer is read (opened and closed by GDAL) while the dataset is open: a layer of the
+    // dataset's own file would close a descriptor of it, and with it the locks of the run's reads
+    for (const auto& [option, path] : {std::pair<const char*, const std::string&>{"--heating-coverage", options.heating_coverage},
+                                       {"--gas-mains", options.gas_mains},
+                                       {"--grid-zones", options.grid_zones}}) {
+        std::error_code ec;
+        if (!path.empty() && std::filesystem::equivalent(path, options.dataset, ec))
+            throw UsageError(std::string(option) + " " + path + " is the dataset itself",
+                             "give the layer as a file of its own (e.g. ogr2ogr it out of the dataset)");
+    }
 }
 
 // The clusters' outlines (none for points).

@@ -226,14 +226,17 @@ MergeResult merge(const MergeOptions& options, Progress& progress) {
     inputs.emplace_back(options.villages);
     AtomicOutput output(options.output, options.overwrite, inputs);
 
-    // The second core: hash the inputs and read the tables while the villages are read.
+    // The second core: hash the inputs and read the tables while the villages are read. The
+    // descriptors hashed stay open until the villages are closed: the villages may be an SQLite
+    // file, and closing a descriptor of it would drop the locks of GDAL's connection to it.
+    OpenFiles hashed_files;
     std::vector<std::string> hashed_paths;
     for (const auto& input : inputs) hashed_paths.push_back(input.string());
-    auto hashes = std::async(std::launch::async, [hashed_paths] {
+    auto hashes = std::async(std::launch::async, [hashed_paths, &hashed_files] {
         std::unordered_map<std::string, std::string> out;
         for (const auto& path : hashed_paths) {
             std::error_code ec;
-            if (fs::is_regular_file(path, ec)) out[path] = sha256_of(path);
+            if (fs::is_regular_file(path, ec)) out[path] = sha256_of(path, &hashed_files);
         }
         return out;
     });
@@ -292,7 +295,7 @@ MergeResult merge(const MergeOptions& options, Progress& progress) {
             make_issue("W_CRS_ASSUMED", options.villages, villages.layer_name, 0, "", "", source_crs.note));
     SourceTransform transform(source_crs, *working);
     if (!options.reference.empty() && villages.geometry_type == wkbPoint) {
-        const Gcj02Check check = check_gcj02(options.villages, options.villages_layer, source_crs, options.reference);
+        const Gcj02Check check = check_gcj02(villages, source_crs, options.reference);
         result.gcj02_check = std::to_string(check.inside_as_taken) + " of " + std::to_string(check.compared) +
                              " points inside their reference polygon as taken, " +
                              std::to_string(check.inside_other_way) + (source_crs.gcj02 ? " without" : " with") +

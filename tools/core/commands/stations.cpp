@@ -590,13 +590,15 @@ StationsResult check_stations(const StationsOptions& options, Progress& progress
 
     // 1. the dataset: its villages, their townships, its CRS
     if (!fs::is_regular_file(options.merged)) throw InputError(options.merged + ": no such file");
+    // the stations read first and closed: they may be a layer of the dataset itself, and GDAL's
+    // open of a file closes a descriptor of it, which would drop the locks of our connection
+    const StationSource source = read_station_source(options);
     const SqliteDb db(options.merged, SqliteDb::Mode::write);
     dataset::check_writable(db);
     const std::string started_at = now_iso();
     progress.update(0.0, "Reading villages");
     StationsResult result;
     result.radius_km = radius_km;
-    const StationSource source = read_station_source(options);
     Check c(options, source);
     c.radius_m = radius_km * 1000.0;
     int srs_id = 0;

@@ -41,8 +41,7 @@ std::unique_ptr<OGRSpatialReference> cgcs2000() {
 
 }  // namespace
 
-Gcj02Check check_gcj02(const std::string& villages, const std::string& layer_name, const CrsChoice& crs,
-                       const std::string& reference) {
+Gcj02Check check_gcj02(VillageSource& source, const CrsChoice& crs, const std::string& reference) {
     GdalErrorCapture capture;
     Gcj02Check result;
     const auto lonlat = cgcs2000();
@@ -68,7 +67,6 @@ Gcj02Check check_gcj02(const std::string& villages, const std::string& layer_nam
         polygons[normalise_code(feature->GetFieldAsString(ref_code)).digits] = std::move(g);
     }
     // the points, in lon/lat as the merge takes them
-    VillageSource source = open_villages(villages, layer_name);
     std::unique_ptr<OGRCoordinateTransformation> points_to_lonlat;
     if (!crs.source->IsGeographic())
         points_to_lonlat.reset(OGRCreateCoordinateTransformation(crs.source.get(), lonlat.get()));

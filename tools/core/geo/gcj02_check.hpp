@@ -5,6 +5,7 @@
 #include <string>
 
 #include "geo/crs.hpp"
+#include "io/geodata_reader.hpp"
 
 namespace cleanheat {
 
@@ -15,10 +16,11 @@ struct Gcj02Check {
     bool suspicious() const;   // the other way fits clearly better
 };
 
-// `villages` / `layer`: the village points; `crs`: what the merge takes them to be.
+// `villages`: the village points, as the merge opened them (opened once: a second open of the file
+// would close a descriptor of it, and with it the locks of the first); `crs`: what the merge takes
+// them to be.
 // `reference`: any OGR polygon source whose first field named like a code holds 12-, 9- or
 // 6-digit division codes. Throws InputError when the reference cannot be read.
-Gcj02Check check_gcj02(const std::string& villages, const std::string& layer, const CrsChoice& crs,
-                       const std::string& reference);
+Gcj02Check check_gcj02(VillageSource& villages, const CrsChoice& crs, const std::string& reference);
 
 }  // namespace cleanheat

@@ -2,8 +2,6 @@
 
 #include <sqlite3.h>
 
-#include <cstring>
-#include <fstream>
 #include <system_error>
 
 #include "base/error.hpp"
@@ -24,11 +22,10 @@ std::vector<RecordedInput> recorded_inputs(const fs::path& dataset) {
     std::vector<RecordedInput> found;
     std::error_code ec;
     if (!fs::is_regular_file(dataset, ec)) return found;  // never open a pipe or a device
-    {
-        char header[16] = {};
-        std::ifstream in(dataset, std::ios::binary);
-        if (!in.read(header, sizeof header) || std::memcmp(header, "SQLite format 3", 16) != 0) return found;
-    }
+    // Opened by SQLite only, also to tell whether it is SQLite at all (anything else fails to
+    // prepare): the run may hold a connection to it, and closing any other descriptor of the file
+    // would drop that connection's locks (POSIX locks are the process's), so that another
+    // process could fold and delete the WAL under it.
     sqlite3* db = nullptr;
     if (sqlite3_open_v2(dataset.c_str(), &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr) == SQLITE_OK) {
         sqlite3_busy_timeout(db, 60000);

@@ -2,25 +2,45 @@
 
 #include <glib.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
-#include <fstream>
 #include <vector>
 
 namespace cleanheat {
 
-std::string sha256_of(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return {};
+OpenFiles::~OpenFiles() {
+    for (const int fd : fds_) ::close(fd);
+}
+
+void OpenFiles::keep(int fd) {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    fds_.push_back(fd);
+}
+
+std::string sha256_of(const std::string& path, OpenFiles* keep_open) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return {};
     GChecksum* checksum = g_checksum_new(G_CHECKSUM_SHA256);
-    std::vector<char> buffer(1 << 16);
-    while (in) {
-        in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
-        g_checksum_update(checksum, reinterpret_cast<const guchar*>(buffer.data()), in.gcount());
+    std::vector<unsigned char> buffer(1 << 16);
+    bool read_whole = true;
+    for (;;) {
+        const ssize_t n = ::read(fd, buffer.data(), buffer.size());
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) read_whole = false;
+        if (n <= 0) break;
+        g_checksum_update(checksum, buffer.data(), n);
     }
-    std::string hex = g_checksum_get_string(checksum);
+    std::string hex = read_whole ? g_checksum_get_string(checksum) : "";
     g_checksum_free(checksum);
+    if (keep_open)
+        keep_open->keep(fd);
+    else
+        ::close(fd);
     return hex;
 }
 

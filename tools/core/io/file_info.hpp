@@ -1,11 +1,30 @@
 // What a run records about its inputs and itself: a file's SHA-256, the time.
 #pragma once
+#include <mutex>
 #include <string>
+#include <vector>
 
 namespace cleanheat {
 
-// Lower-case hex SHA-256 of a file's bytes; empty when it cannot be read.
-std::string sha256_of(const std::string& path);
+// Descriptors kept open until this is destroyed. Closing any descriptor of a file drops every
+// POSIX lock the process holds on it, SQLite's among them: a file that a connection of this run
+// has open (or will open) is read through a descriptor closed only after that connection.
+class OpenFiles {
+public:
+    OpenFiles() = default;
+    ~OpenFiles();
+    OpenFiles(const OpenFiles&) = delete;
+    OpenFiles& operator=(const OpenFiles&) = delete;
+    void keep(int fd);
+
+private:
+    std::mutex mutex_;
+    std::vector<int> fds_;
+};
+
+// Lower-case hex SHA-256 of a file's bytes; empty when it cannot be read. With `keep_open`, the
+// descriptor it read is closed only when that is destroyed.
+std::string sha256_of(const std::string& path, OpenFiles* keep_open = nullptr);
 // Local time as 2022-07-31T09:30:00+0800.
 std::string now_iso();
 // Today's local date as 2022-07-31.
