@@ -5,6 +5,7 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 
@@ -31,13 +32,29 @@ bool sanitized() {
 }  // namespace
 
 std::optional<std::string> huge_page_tunables(const std::string& thp_enabled, const char* tunables,
-                                              const char* opt_out) {
-    if (opt_out && std::strcmp(opt_out, "0") == 0) return std::nullopt;
+                                              const char* choice, bool host_takes_freed_memory) {
+    if (choice && std::strcmp(choice, "0") == 0) return std::nullopt;
+    if (host_takes_freed_memory && !(choice && std::strcmp(choice, "1") == 0)) return std::nullopt;
     // "always": the kernel gives huge pages unasked; "never": none to ask for
     if (thp_enabled.find("[madvise]") == std::string::npos) return std::nullopt;
     const std::string before = tunables ? tunables : "";
     if (before.find("glibc.malloc.hugetlb") != std::string::npos) return std::nullopt;  // said already, or restarted
     return before.empty() ? std::string(kHugePages) : before + ":" + kHugePages;
+}
+
+bool host_takes_freed_memory(const std::string& virtio_devices) {
+    constexpr const char* kBalloon = "0x0005";
+    constexpr std::size_t kReporting = 5;  // VIRTIO_BALLOON_F_REPORTING: the features file's 6th digit
+    std::error_code ec;
+    for (const auto& device : std::filesystem::directory_iterator(virtio_devices, ec)) {
+        std::ifstream type_file(device.path() / "device");
+        std::string type;
+        if (!(type_file >> type) || type != kBalloon) continue;
+        std::ifstream features_file(device.path() / "features");
+        std::string features;
+        if (features_file >> features && features.size() > kReporting && features[kReporting] == '1') return true;
+    }
+    return false;
 }
 
 void tune_memory(char** argv) {
@@ -52,7 +69,8 @@ void tune_memory(char** argv) {
     if (first.empty() || first == "--version" || first == "--help" || first == "-h" || first == "help") return;
     std::ifstream in("/sys/kernel/mm/transparent_hugepage/enabled");
     const std::string thp((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    const auto tunables = huge_page_tunables(thp, std::getenv("GLIBC_TUNABLES"), std::getenv("CLEANHEAT_HUGE_PAGES"));
+    const auto tunables = huge_page_tunables(thp, std::getenv("GLIBC_TUNABLES"), std::getenv("CLEANHEAT_HUGE_PAGES"),
+                                             host_takes_freed_memory());
     if (!tunables) return;
     const char* before = std::getenv("GLIBC_TUNABLES");
     const std::string saved = before ? before : "";
