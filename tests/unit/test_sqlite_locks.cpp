@@ -8,6 +8,9 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <vector>
 
 #include "io/atomic_output.hpp"
 #include "io/file_info.hpp"
@@ -101,6 +104,29 @@ TEST(SqliteLocks, AFileHashedWhileAConnectionHoldsItKeepsItsLocksUntilTheConnect
         read_and_close_in_another_process(dataset);
         EXPECT_FALSE(fs::exists(dataset.string() + "-wal"));
     }
+}
+
+TEST(SqliteLocks, OnlySqliteFilesAreKeptOpenSoThatAMergeOfManyTablesHoldsFewDescriptors) {
+    const fs::path dir = test::temp_dir();
+    const fs::path dataset = wal_dataset(dir);
+    auto open_descriptors = [] {
+        return std::distance(fs::directory_iterator("/proc/self/fd"), fs::directory_iterator());
+    };
+    std::vector<fs::path> tables;
+    for (int i = 0; i < 20; ++i) {
+        tables.push_back(dir / ("plan" + std::to_string(i) + ".csv"));
+        std::ofstream(tables.back()) << "abc";
+    }
+    const auto before = open_descriptors();
+    {
+        OpenFiles hashed;
+        for (const auto& table : tables)
+            EXPECT_EQ(sha256_of(table.string(), &hashed), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+        EXPECT_EQ(open_descriptors(), before);
+        EXPECT_EQ(sha256_of(dataset.string(), &hashed).size(), 64u);
+        EXPECT_EQ(open_descriptors(), before + 1);
+    }
+    EXPECT_EQ(open_descriptors(), before);
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <cstdlib>
 #include <ctime>
 #include <vector>
@@ -27,17 +28,19 @@ std::string sha256_of(const std::string& path, OpenFiles* keep_open) {
     if (fd < 0) return {};
     GChecksum* checksum = g_checksum_new(G_CHECKSUM_SHA256);
     std::vector<unsigned char> buffer(1 << 16);
-    bool read_whole = true;
+    bool read_whole = true, first = true, sqlite = false;
     for (;;) {
         const ssize_t n = ::read(fd, buffer.data(), buffer.size());
         if (n < 0 && errno == EINTR) continue;
         if (n < 0) read_whole = false;
         if (n <= 0) break;
+        if (first) sqlite = n >= 16 && std::memcmp(buffer.data(), "SQLite format 3", 16) == 0;
+        first = false;
         g_checksum_update(checksum, buffer.data(), n);
     }
     std::string hex = read_whole ? g_checksum_get_string(checksum) : "";
     g_checksum_free(checksum);
-    if (keep_open)
+    if (keep_open && sqlite)  // (only SQLite files have locks to keep: a merge of many tables holds few)
         keep_open->keep(fd);
     else
         ::close(fd);

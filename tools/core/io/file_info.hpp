@@ -23,7 +23,7 @@ private:
 };
 
 // Lower-case hex SHA-256 of a file's bytes; empty when it cannot be read. With `keep_open`, the
-// descriptor it read is closed only when that is destroyed.
+// descriptor of an SQLite file (GeoPackage) is closed only when that is destroyed.
 std::string sha256_of(const std::string& path, OpenFiles* keep_open = nullptr);
 // Local time as 2022-07-31T09:30:00+0800.
 std::string now_iso();
