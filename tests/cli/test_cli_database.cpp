@@ -520,9 +520,84 @@ TEST(DatabaseCli, MergeIntoTheDatabaseHoldsWhatMergeIntoAFileHolds) {
     const fs::path back = dir / "back.gpkg";
     r = run_cli({"copy", pg.pg(), back.string(), "--quiet"});
     ASSERT_EQ(r.exit_code, 0) << r.err;
-    for (const char* table : {"villages", "plan_rows", "heating", "issues"}) {
+    // every table the merge writes, row by row with its key (the rows went straight into the
+    // database while they were made, no file in between)
+    for (const char* table : {"villages", "plan_rows", "heating", "issues", "inputs", "layer_styles", "run_log"}) {
         std::vector<std::string> columns = table_columns(gpkg, table);
         columns.erase(columns.begin());
         EXPECT_TRUE(sqlite_rows(back, table, "fid", columns) == sqlite_rows(gpkg, table, "fid", columns)) << table;
     }
+    auto info = sqlite_rows(back, "run_info", "key", {"value"}), file_info = sqlite_rows(gpkg, "run_info", "key", {"value"});
+    for (auto* rows : {&info, &file_info})
+        for (const char* key : {"started_at", "finished_at", "command_line"}) rows->erase(key);
+    EXPECT_TRUE(info == file_info);
+    EXPECT_EQ(info.at("schema_version").at(0), std::to_string(ds::kSchemaVersion));
+    // new rows continue after the merge's keys
+    EXPECT_EQ(pg.admin_sql("SELECT nextval(pg_get_serial_sequence('cleanheat.issues', 'fid')) > max(fid) FROM cleanheat.issues"), "t");
+}
+
+TEST(DatabaseCli, MergeIntoTheDatabaseKeepsVillagesOfThreeDimensionsAndAFailedOneLeavesTheDatasetAsItWas) {
+    PgTestDatabase pg;
+    CLEANHEAT_REQUIRE_PG(pg);
+    const auto dir = temp_dir();
+    ASSERT_EQ(run_cli({"db", "init", pg.pg(), "--quiet"}).exit_code, 0);
+    // villages surveyed with heights (3D polygons), as some counties' geodata comes
+    const fs::path v3d = dir / "villages_3d.gpkg";
+    shell_output("ogr2ogr -q -dim XYZ -f GPKG '" + v3d.string() + "' '" + samples("villages.gpkg").string() + "' villages");
+    std::vector<std::string> args = {"merge"};
+    const auto plans = sample_plan_files();
+    args.insert(args.end(), plans.begin(), plans.end());
+    args.insert(args.end(), {"--villages", v3d.string(), "--quiet"});
+    auto into = [&](const std::string& output, const std::string& villages) {
+        std::vector<std::string> a = args;
+        a.at(a.size() - 2) = villages;
+        a.insert(a.end(), {"-o", output, "--overwrite"});
+        return run_cli(a);
+    };
+    auto r = into(pg.pg(), v3d.string());
+    ASSERT_EQ(r.exit_code, 1) << r.err;  // the samples' planted rejects
+    EXPECT_EQ(pg.admin_sql("SELECT string_agg(DISTINCT ST_NDims(geom)::text, ',') FROM cleanheat.villages"), "3");
+    EXPECT_EQ(pg.admin_sql("SELECT count(*) FROM cleanheat.villages"), "3209");
+    // the same coordinates, z too, as merged into a file, and back out as a layer of 3D polygons
+    const fs::path file = dir / "merged_3d.gpkg", back = dir / "back_3d.gpkg";
+    ASSERT_EQ(into(file.string(), v3d.string()).exit_code, 1);
+    ASSERT_EQ(run_cli({"copy", pg.pg(), back.string(), "--quiet"}).exit_code, 0);
+    EXPECT_TRUE(sqlite_rows(back, "villages", "fid", {"geom", "village_code"}) ==
+                sqlite_rows(file, "villages", "fid", {"geom", "village_code"}));
+    EXPECT_EQ(sqlite_rows(back, "gpkg_geometry_columns", "table_name", {"z"}).at("villages").at(0), "1");
+    EXPECT_EQ(sqlite_rows(file, "gpkg_geometry_columns", "table_name", {"z"}).at("villages").at(0), "1");
+    // and the file's copy into the database the same
+    r = run_cli({"copy", file.string(), pg.pg(), "--overwrite", "--quiet"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(pg.admin_sql("SELECT string_agg(DISTINCT ST_NDims(geom)::text, ',') FROM cleanheat.villages"), "3");
+
+    // A layer that says 2D and holds 3D: the database refuses the rows midway through the
+    // villages; the dataset there before stays whole (one transaction), the error says why.
+    const std::string before = pg.admin_sql("SELECT value FROM cleanheat.run_info WHERE key = 'finished_at'"),
+                      plan_rows = pg.admin_sql("SELECT count(*) FROM cleanheat.plan_rows");
+    ASSERT_EQ(plan_rows, std::to_string(sqlite_rows(file, "plan_rows", "fid", {"row"}).size()));
+    const fs::path odd = dir / "villages_odd.gpkg";
+    fs::copy_file(v3d, odd);
+    sqlite_exec(odd, "UPDATE gpkg_geometry_columns SET z = 0 WHERE table_name = 'villages'");
+    r = into(pg.pg(), odd.string());
+    EXPECT_EQ(r.exit_code, 4) << r.err;
+    EXPECT_NE(r.err.find("Z dimension"), std::string::npos) << r.err;
+    EXPECT_EQ(pg.admin_sql("SELECT value FROM cleanheat.run_info WHERE key = 'finished_at'"), before);
+    EXPECT_EQ(pg.admin_sql("SELECT count(*) FROM cleanheat.villages"), "3209");
+    EXPECT_EQ(pg.admin_sql("SELECT count(*) FROM cleanheat.plan_rows"), plan_rows);
+    EXPECT_EQ(pg.admin_sql("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"), "0");
+    // a working CRS without an EPSG code, which the database would keep with the geometries: refused
+    const fs::path custom = dir / "villages_custom_crs.gpkg";
+    shell_output("ogr2ogr -q -f GPKG -t_srs '+proj=tmerc +lat_0=0 +lon_0=117.7 +k=0.9999 +x_0=600000 +y_0=0 "
+                 "+ellps=GRS80 +units=m +no_defs' '" + custom.string() + "' '" + samples("villages.gpkg").string() + "' villages");
+    r = into(pg.pg(), custom.string());
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+    EXPECT_NE(r.err.find("--working-crs"), std::string::npos) << r.err;
+    EXPECT_EQ(pg.admin_sql("SELECT value FROM cleanheat.run_info WHERE key = 'finished_at'"), before);
+    std::vector<std::string> named = args;
+    named.at(named.size() - 2) = custom.string();
+    named.insert(named.end(), {"-o", pg.pg(), "--overwrite", "--working-crs", "EPSG:4527"});
+    r = run_cli(named);
+    EXPECT_EQ(r.exit_code, 1) << r.err;
+    EXPECT_EQ(pg.admin_sql("SELECT Find_SRID('cleanheat', 'villages', 'geom')"), "4527");
 }

@@ -18,9 +18,8 @@
 #include <unordered_set>
 
 #include "base/error.hpp"
-#include "dataset/copy.hpp"
+#include "dataset/pg_writer.hpp"
 #include "dataset/schema.hpp"
-#include "dataset/snapshot.hpp"
 #include "io/pg_connection.hpp"
 #include "geo/crs.hpp"
 #include "geo/gcj02_check.hpp"
@@ -188,23 +187,105 @@ std::string join(const std::vector<std::string>& items) {
     return out;
 }
 
+// Where the merged dataset goes: a new GeoPackage, or a schema of a database. open() when the
+// rows are ready, create() each table, begin_rows(), rows() of each table in turn, finish().
+class MergeOutput {
+public:
+    virtual ~MergeOutput() = default;
+    virtual void open() = 0;
+    virtual void create(const dataset::Table& table, OGRwkbGeometryType type, const OGRSpatialReference* srs) = 0;
+    virtual void begin_rows() = 0;
+    // The srs_id the villages' GeoPackage blobs carry.
+    virtual int srs_id() const = 0;
+    // The rows of one table; the table's before ended.
+    virtual RowSink& rows(const std::string& table) = 0;
+    // The villages keep the FIDs and geometries of the GeoPackage layer: its spatial index reused.
+    virtual void reuse_spatial_index(const VillageSource&) {}
+    // Done: the output's name.
+    virtual std::string finish(const Progress& progress) = 0;
+};
+
+// A new GeoPackage: schema through GDAL, rows through SQLite (io/gpkg_writer.hpp), renamed into
+// place once whole.
+class GpkgOutput final : public MergeOutput {
+public:
+    GpkgOutput(const fs::path& file, bool overwrite, const std::vector<fs::path>& inputs)
+        : output_(file, overwrite, inputs) {}
+    void open() override { writer_ = std::make_unique<GpkgWriter>(output_.partial().string()); }
+    void create(const dataset::Table& table, OGRwkbGeometryType type, const OGRSpatialReference* srs) override {
+        if (table.features)  // (the villages keep their FIDs from the geodata)
+            writer_->create_layer(table.name, type, srs, dataset::writer_fields(table), table.description, true);
+        else
+            writer_->create_layer(table.name, wkbNone, nullptr, dataset::writer_fields(table), table.description);
+    }
+    void begin_rows() override { writer_->begin_rows(); }
+    int srs_id() const override { return writer_->srs_id("villages"); }
+    RowSink& rows(const std::string& table) override {
+        rows_.reset();
+        rows_ = std::make_unique<BulkInsert>(*writer_, table);
+        return *rows_;
+    }
+    void reuse_spatial_index(const VillageSource& villages) override {
+        writer_->reuse_spatial_index("villages", villages.source, villages.layer_name, villages.layer->GetGeometryColumn());
+    }
+    std::string finish(const Progress& progress) override {
+        rows_.reset();
+        progress.update(0.0, "Building the spatial index");
+        writer_->finish();
+        output_.commit();
+        return output_.target().string();
+    }
+
+private:
+    AtomicOutput output_;
+    std::unique_ptr<GpkgWriter> writer_;
+    std::unique_ptr<BulkInsert> rows_;
+};
+
+// A schema of a database: each table's rows into a COPY while they are made, one transaction
+// (dataset/pg_writer.hpp).
+class PgOutput final : public MergeOutput {
+public:
+    PgOutput(const std::string& name, const std::string& schema, bool overwrite) : writer_(name, schema, overwrite) {}
+    void open() override { writer_.begin(); }
+    void create(const dataset::Table& table, OGRwkbGeometryType type, const OGRSpatialReference* srs) override {
+        if (!table.features) {
+            writer_.create_table(table);
+            return;
+        }
+        // the CRS as an EPSG code, as a GeoPackage records it and PostGIS and the copy out read it
+        int srid = 0;
+        if (srs) {
+            OGRSpatialReference identified(*srs);
+            const char* authority = identified.GetAuthorityName(nullptr);
+            if (!authority || std::string(authority) != "EPSG") identified.AutoIdentifyEPSG();
+            authority = identified.GetAuthorityName(nullptr);
+            const char* code = identified.GetAuthorityCode(nullptr);
+            if (!authority || std::string(authority) != "EPSG" || !code)
+                throw UsageError(writer_.label() + ": the working CRS (" + describe_crs(*srs) +
+                                     ") has no EPSG code, which a database keeps with the geometries",
+                                 "name one with --working-crs EPSG:<code>");
+            srid = std::atoi(code);
+        }
+        std::string name = OGRToOGCGeomType(wkbFlatten(type));
+        if (wkbHasZ(type) || wkbHasM(type)) name += std::string(" ") + (wkbHasZ(type) ? "Z" : "") + (wkbHasM(type) ? "M" : "");
+        writer_.create_table(table, srid, name);
+    }
+    void begin_rows() override {}
+    int srs_id() const override { return 0; }
+    RowSink& rows(const std::string& table) override { return writer_.rows(table); }
+    std::string finish(const Progress& progress) override {
+        writer_.finish(progress);
+        return writer_.label();
+    }
+
+private:
+    dataset::PgDatasetWriter writer_;
+};
+
 }  // namespace
 
 MergeResult merge(const MergeOptions& options, Progress& progress) {
-    if (is_pg_name(options.output.string())) {  // into a database: merged into a file, then copied in bulk
-        const dataset::TempFolder folder;
-        MergeOptions local = options;
-        local.output = fs::path(folder.path()) / "merged.gpkg";
-        Progress merging = progress.slice(0.0, 0.85), copying = progress.slice(0.85, 1.0);
-        MergeResult result = merge(local, merging);
-        CopyOptions copy;
-        copy.source = local.output.string();
-        copy.destination = options.output.string();
-        copy.pg_schema = options.pg_schema;
-        copy.overwrite = options.overwrite;
-        result.output = copy_dataset(copy, copying).destination;
-        return result;
-    }
     ensure_gdal();
     MergeResult result;
     result.output = options.output;
@@ -212,7 +293,8 @@ MergeResult merge(const MergeOptions& options, Progress& progress) {
     if (options.villages.empty()) throw UsageError("no village geodata given (--villages)");
     if (options.plan_tables.empty() && options.heating_table.empty())
         throw UsageError("no plan tables given", "name the county plan tables (xlsx, xls, ods, csv) first");
-    {
+    const bool into_database = is_pg_name(options.output.string());
+    if (!into_database) {
         std::string extension = options.output.extension().string();
         for (auto& c : extension) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
         if (extension != ".gpkg")
@@ -224,7 +306,12 @@ MergeResult merge(const MergeOptions& options, Progress& progress) {
     std::vector<fs::path> inputs(options.plan_tables.begin(), options.plan_tables.end());
     if (!options.heating_table.empty()) inputs.emplace_back(options.heating_table);
     inputs.emplace_back(options.villages);
-    AtomicOutput output(options.output, options.overwrite, inputs);
+    // (a database is asked now whether it may take the dataset, before the work)
+    std::unique_ptr<MergeOutput> output;
+    if (into_database)
+        output = std::make_unique<PgOutput>(options.output.string(), options.pg_schema, options.overwrite);
+    else
+        output = std::make_unique<GpkgOutput>(options.output, options.overwrite, inputs);
 
     // The second core: hash the inputs and read the tables while the villages are read. The
     // descriptors hashed stay open until the villages are closed: the villages may be an SQLite
@@ -413,24 +500,21 @@ MergeResult merge(const MergeOptions& options, Progress& progress) {
     issues = {};
     for (const auto& issue : result.issues) (issue.severity == Severity::error ? result.errors : result.warnings)++;
 
-    // Output: schema through GDAL, rows through SQLite (io/gpkg_writer.hpp).
-    GpkgWriter writer(output.partial().string());
-    OGRwkbGeometryType geometry_type = villages.geometry_type;
-    if (geometry_type == wkbNone) geometry_type = wkbUnknown;
+    // Output: the tables the merge makes, then their rows.
+    output->open();
+    // (as the geodata declares it, with its z and m: a layer of 3D polygons stays one)
+    OGRwkbGeometryType geometry_type = villages.layer->GetGeomType();
+    if (wkbFlatten(geometry_type) == wkbNone) geometry_type = wkbUnknown;
     // the villages keep their FIDs from the geodata (traceable, and the R-tree can be reused)
-    for (const dataset::Table& table : dataset::tables()) {
-        if (std::string(table.name) == "villages")  // the villages keep their FIDs from the geodata
-            writer.create_layer(table.name, geometry_type, working.get(), dataset::writer_fields(table),
-                                table.description, true);
-        else if (std::string(table.written_by) == "merge")
-            writer.create_layer(table.name, wkbNone, nullptr, dataset::writer_fields(table), table.description);
-    }
-    writer.begin_rows();
-    const int srs_id = writer.srs_id("villages");
+    for (const dataset::Table& table : dataset::tables())
+        if (std::string(table.written_by) == "merge" && (table.registered || !into_database))
+            output->create(table, table.features ? geometry_type : wkbNone, table.features ? working.get() : nullptr);
+    output->begin_rows();
+    const int srs_id = output->srs_id();
 
     {
         const Progress writing = progress.slice(0.25, 0.9);
-        BulkInsert insert(writer, "villages");
+        RowSink& insert = output->rows("villages");
         const auto total = static_cast<double>(index.size());
         std::size_t done = 0;
         auto write_village = [&](std::size_t position, std::string blob) {
@@ -498,8 +582,7 @@ MergeResult merge(const MergeOptions& options, Progress& progress) {
         };
         RawGeometryReader raw(villages, transform.identity());
         if (raw.usable()) {
-            writer.reuse_spatial_index("villages", villages.source, villages.layer_name,
-                                       villages.layer->GetGeometryColumn());
+            output->reuse_spatial_index(villages);
             // GeoPackage in the working CRS: geometry blobs copied as they are
             GIntBig fid;
             std::string blob;
@@ -535,7 +618,7 @@ MergeResult merge(const MergeOptions& options, Progress& progress) {
         writing.update(1.0, "Writing villages");
     }
     {
-        BulkInsert insert(writer, "plan_rows");
+        RowSink& insert = output->rows("plan_rows");
         std::size_t written = 0;
         for (const auto& e : matcher.entries) {
             if ((++written & 4095) == 0) throw_if_stop_requested();
@@ -564,7 +647,7 @@ MergeResult merge(const MergeOptions& options, Progress& progress) {
         }
     }
     {
-        BulkInsert insert(writer, "heating");
+        RowSink& insert = output->rows("heating");
         for (const auto& h : heating.rows) {
             int k = 0;
             insert.text(k++, h.unit ? h.unit->code : "");
@@ -581,7 +664,7 @@ MergeResult merge(const MergeOptions& options, Progress& progress) {
         }
     }
     {
-        BulkInsert insert(writer, "issues");
+        RowSink& insert = output->rows("issues");
         std::size_t written = 0;
         for (const auto& issue : result.issues) {
             if ((++written & 4095) == 0) throw_if_stop_requested();
@@ -597,7 +680,7 @@ MergeResult merge(const MergeOptions& options, Progress& progress) {
         }
     }
     {
-        BulkInsert insert(writer, "inputs");
+        RowSink& insert = output->rows("inputs");
         for (const auto& file : result.files) {
             std::error_code ec;
             const auto bytes = fs::file_size(file.counts.file, ec);
@@ -642,7 +725,7 @@ MergeResult merge(const MergeOptions& options, Progress& progress) {
         insert.insert();
     }
     {
-        BulkInsert insert(writer, "run_info");
+        RowSink& insert = output->rows("run_info");
         const std::vector<std::pair<std::string, std::string>> rows = {
             {"tool", "cleanheat merge"},
             {"schema_version", std::to_string(dataset::kSchemaVersion)},
@@ -676,7 +759,7 @@ MergeResult merge(const MergeOptions& options, Progress& progress) {
         }
     }
     {  // the map styles as QGIS layer styles, so that QGIS shows what the printed maps show
-        BulkInsert insert(writer, "layer_styles");
+        RowSink& insert = output->rows("layer_styles");
         const fs::path styles = default_style_file("route.json").parent_path();
         const auto has_field = [](const std::string& table, const std::string& field) {
             for (const auto& t : dataset::tables())
@@ -713,9 +796,7 @@ MergeResult merge(const MergeOptions& options, Progress& progress) {
             if (thread.joinable()) thread.join();
         }
     } join_cleaner{cleaner};
-    progress.update(0.92, "Building the spatial index");
-    writer.finish();
-    output.commit();
+    result.output = output->finish(progress.slice(0.92, 1.0));
     progress.update(1.0, "done");
     return result;
 }

@@ -58,11 +58,14 @@ void gpkg_geometry_of(const SqliteDb& source, const std::string& table, int& sri
     srid = 0;
     geometry_type = "GEOMETRY";
     source.each(
-        "SELECT s.organization_coordsys_id, g.geometry_type_name FROM gpkg_geometry_columns g JOIN "
+        "SELECT s.organization_coordsys_id, g.geometry_type_name, g.z, g.m FROM gpkg_geometry_columns g JOIN "
         "gpkg_spatial_ref_sys s ON s.srs_id = g.srs_id WHERE g.table_name = ?1",
         [&](sqlite3_stmt* st) {
             srid = sqlite3_column_int(st, 0);
             geometry_type = sql_text(st, 1);
+            // z, m: 1 when every geometry has them (0 none, 2 some)
+            const bool z = sqlite3_column_int(st, 2) == 1, m = sqlite3_column_int(st, 3) == 1;
+            if (z || m) geometry_type += std::string(" ") + (z ? "Z" : "") + (m ? "M" : "");
         },
         {table});
 }

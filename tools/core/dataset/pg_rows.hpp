@@ -22,7 +22,7 @@ bool blob_to_hex_ewkb(const unsigned char* blob, std::size_t size, int srid, std
 bool copy_sqlite_value(PgCopyIn& copy, sqlite3_stmt* st, int i, bool geometry, int srid, std::string& scratch);
 
 // The SRID (the CRS's EPSG code) and the geometry type a GeoPackage layer declares (0 and
-// GEOMETRY when it declares none).
+// GEOMETRY when it declares none), " Z", " M" or " ZM" after it when all its geometries have them.
 void gpkg_geometry_of(const SqliteDb& source, const std::string& table, int& srid, std::string& geometry_type);
 
 // Every row `select` gives into the COPY, its columns in order: column `geometry_at` a geometry

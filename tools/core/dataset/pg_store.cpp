@@ -1,5 +1,7 @@
 #include "dataset/pg_store.hpp"
 
+#include <cstring>
+
 #include <algorithm>
 #include <chrono>
 #include <thread>
@@ -288,7 +290,16 @@ void pg_create_table(const PgConnection& db, const std::string& schema, const Ta
     }
     bool first = table.key == Key::first_column;
     if (table.features) {
-        sql += std::string(first ? "" : ", ") + "geom geometry(Geometry, " + std::to_string(srid) + ")";
+        // the coordinates' dimensions as the layer declares them: "MULTIPOLYGON Z" takes x, y, z
+        std::string dimensions;
+        for (const char* suffix : {" ZM", " Z", " M"}) {
+            const std::size_t n = std::strlen(suffix);
+            if (geometry_type.size() > n && geometry_type.compare(geometry_type.size() - n, n, suffix) == 0) {
+                dimensions = suffix + 1;
+                break;
+            }
+        }
+        sql += std::string(first ? "" : ", ") + "geom geometry(Geometry" + dimensions + ", " + std::to_string(srid) + ")";
         first = false;
     }
     for (std::size_t i = 0; i < columns.size(); ++i) {

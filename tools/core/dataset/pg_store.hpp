@@ -59,7 +59,8 @@ bool pg_has_dataset(const PgConnection& db, const std::string& schema);
 int pg_schema_version(const PgConnection& db, const std::string& schema);
 
 // Creates one declared table with the given columns (the declaration's types; `srid` and the
-// OGC type name, e.g. MULTIPOLYGON or GEOMETRY, for the geometry of a feature table). Inside the
+// OGC type name, e.g. MULTIPOLYGON or GEOMETRY, for the geometry of a feature table, with " Z",
+// " M" or " ZM" after it for coordinates of more than two dimensions). Inside the
 // caller's transaction. `key_later`: its primary key added by pg_add_key once its rows are in
 // (one index build instead of a check per row; the rows then copied WITH (FREEZE), the table
 // being new in this transaction).

@@ -29,27 +29,47 @@ bool gpkg_blob_envelope(const std::string& blob, OGREnvelope& envelope);
 
 class GpkgWriter;
 
-// One prepared INSERT into a table: bind the fields in the order they were declared
-// (0-based), then the geometry (for layers), then insert().
-class BulkInsert {
+// The rows of one table of a dataset being written, whatever the store: set the fields of a row
+// by their declared position (0-based; a field not set is NULL, and so is field n of a table of n
+// fields, its geometry), its FID and geometry, then insert(). BulkInsert writes into a GeoPackage,
+// dataset::PgDatasetWriter into a database.
+class RowSink {
+public:
+    virtual ~RowSink() = default;
+    virtual void text(int field, const std::string& value) = 0;
+    // Without copying where the store allows: `value` must stay alive and unchanged until insert().
+    virtual void text_ref(int field, const std::string& value) = 0;
+    virtual void text_ref(int field, const char* literal) = 0;
+    virtual void integer(int field, long long value) = 0;
+    virtual void real(int field, double value) = 0;
+    virtual void null(int field) = 0;
+    // The row's FID (layers declared with explicit FIDs); negative: the next one.
+    virtual void fid(long long value) = 0;
+    // GeoPackage blob (kept until insert()); grows the layer's extent.
+    virtual void geometry(std::string blob) = 0;
+    virtual void insert() = 0;
+};
+
+// One prepared INSERT into a table of a GeoPackage.
+class BulkInsert final : public RowSink {
 public:
     BulkInsert(GpkgWriter& writer, const std::string& table);
-    ~BulkInsert();
+    ~BulkInsert() override;
     BulkInsert(const BulkInsert&) = delete;
     BulkInsert& operator=(const BulkInsert&) = delete;
 
-    void text(int field, const std::string& value);
+    void text(int field, const std::string& value) override;
     // Binds without copying: `value` must stay alive and unchanged until insert().
-    void text_ref(int field, const std::string& value);
-    void text_ref(int field, const char* literal);
-    void integer(int field, long long value);
-    void real(int field, double value);
-    void null(int field);
+    void text_ref(int field, const std::string& value) override;
+    void text_ref(int field, const char* literal) override;
+    void integer(int field, long long value) override;
+    void real(int field, double value) override;
+    void null(int field) override;
     // The row's FID (layers declared with explicit FIDs); negative: assigned by SQLite.
-    void fid(long long value);
+    void fid(long long value) override;
     // GeoPackage blob (kept until insert()); grows the layer's extent.
-    void geometry(std::string blob);
-    void insert();
+    void geometry(std::string blob) override;
+    void insert() override;
 
 private:
     GpkgWriter& writer_;
