@@ -366,6 +366,11 @@ CopyOptions command_reads(const std::string& command, int schema_version, std::v
     if (command == "progress") {  // no geometry: the villages, the ledger and the files the dataset was made from
         part.without_geometry = true;
         part.only_tables = {"villages", "run_info", "inputs", "progress_imports", "progress_ledger", "progress_issues"};
+        if (schema_version == dataset::kSchemaVersion) {  // of the villages, the fields it reads and writes
+            part.village_columns = {"village_code", "village_name", "township_code", "township_name",
+                                    "county_code",  "county_name",  "households_total"};
+            for (const auto& c : dataset::village_progress_columns()) part.village_columns.emplace_back(c.name);
+        }
     } else if (command == "households") {  // the villages' plan and the lists so far
         part.without_geometry = true;
         part.only_tables = {"villages", "run_info", "inputs", "household_imports", "households", "household_issues"};

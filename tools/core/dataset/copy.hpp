@@ -36,7 +36,8 @@ struct CopyResult {
 // What a command reads of a dataset in a database, as the part of it copied out for the command
 // (a working copy, or one snapshot of it): the tables, with or without the geometry, which of the
 // villages' fields (`village_fields`: contiguity's; empty: all). `schema_version`: the dataset's
-// there (contiguity reads one of an older version whole, for its upgrade). A command not named
+// there (contiguity and progress read one of an older version whole, for its upgrade; progress
+// reads of the villages only the fields it reads and writes). A command not named
 // here reads the whole dataset.
 CopyOptions command_reads(const std::string& command, int schema_version,
                           std::vector<std::string> village_fields = {});
