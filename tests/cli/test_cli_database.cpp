@@ -534,6 +534,17 @@ TEST(DatabaseCli, MergeIntoTheDatabaseHoldsWhatMergeIntoAFileHolds) {
     EXPECT_EQ(info.at("schema_version").at(0), std::to_string(ds::kSchemaVersion));
     // new rows continue after the merge's keys
     EXPECT_EQ(pg.admin_sql("SELECT nextval(pg_get_serial_sequence('cleanheat.issues', 'fid')) > max(fid) FROM cleanheat.issues"), "t");
+    // the villages of the dataset there, merged again with the plans into its own place: read
+    // whole before the dataset is replaced (no waiting on its own locks)
+    std::vector<std::string> again = {"merge"};
+    again.insert(again.end(), files.begin(), files.end());
+    again.insert(again.end(), {"--villages", pg.pg(), "--villages-layer", "cleanheat.villages", "-o", pg.pg(),
+                               "--overwrite", "--quiet"});
+    r = run_cli(again);
+    EXPECT_EQ(r.exit_code, 1) << r.err;
+    EXPECT_EQ(pg.admin_sql("SELECT count(*) FROM cleanheat.villages"), "3209");
+    EXPECT_EQ(pg.admin_sql("SELECT sum(households_total) FROM cleanheat.villages"), "121000");
+    EXPECT_NE(pg.admin_sql("SELECT value FROM cleanheat.run_info WHERE key = 'villages_source'").find("PG:"), std::string::npos);
 }
 
 TEST(DatabaseCli, MergeIntoTheDatabaseKeepsVillagesOfThreeDimensionsAndAFailedOneLeavesTheDatasetAsItWas) {

@@ -18,7 +18,10 @@
 #include <unordered_set>
 
 #include "base/error.hpp"
+#include "base/text.hpp"
+#include "dataset/copy.hpp"
 #include "dataset/pg_writer.hpp"
+#include "dataset/snapshot.hpp"
 #include "dataset/schema.hpp"
 #include "io/pg_connection.hpp"
 #include "geo/crs.hpp"
@@ -187,6 +190,12 @@ std::string join(const std::vector<std::string>& items) {
     return out;
 }
 
+// Whether a villages source is a database (GDAL's PG: or a postgresql:// address).
+bool reads_a_database(const std::string& source) {
+    const std::string s = lower_ascii(source);
+    return is_pg_name(source) || s.rfind("postgresql://", 0) == 0 || s.rfind("postgres://", 0) == 0;
+}
+
 // Where the merged dataset goes: a new GeoPackage, or a schema of a database. open() when the
 // rows are ready, create() each table, begin_rows(), rows() of each table in turn, finish().
 class MergeOutput {
@@ -286,6 +295,23 @@ private:
 }  // namespace
 
 MergeResult merge(const MergeOptions& options, Progress& progress) {
+    if (is_pg_name(options.output.string()) && reads_a_database(options.villages)) {
+        // Villages read from a database, maybe from the dataset being replaced: they are read
+        // again while the rows are written, and the tables replaced stay locked until the end.
+        // So the merge is made whole into a file first, then copied in bulk.
+        const dataset::TempFolder folder;
+        MergeOptions local = options;
+        local.output = fs::path(folder.path()) / "merged.gpkg";
+        Progress merging = progress.slice(0.0, 0.85), copying = progress.slice(0.85, 1.0);
+        MergeResult result = merge(local, merging);
+        CopyOptions copy;
+        copy.source = local.output.string();
+        copy.destination = options.output.string();
+        copy.pg_schema = options.pg_schema;
+        copy.overwrite = options.overwrite;
+        result.output = copy_dataset(copy, copying).destination;
+        return result;
+    }
     ensure_gdal();
     MergeResult result;
     result.output = options.output;
