@@ -225,9 +225,9 @@ TEST_F(HouseholdsSamples, ARevisedListReplacesItsVillagesAndTheSameListChangesNo
     EXPECT_EQ(second.households, a.gas - 1 + c.gas);
     // the state from the stored rows says the same
     const SqliteDb db(merged, SqliteDb::Mode::read);
-    const auto all = dataset::read_households(db);
+    auto all = dataset::read_households(db);
     EXPECT_EQ(all.size(), rows.size() + revised.size());
-    const HouseholdState state = household_state(all);
+    const HouseholdState state = household_state(household_rows(all));
     long long counting = 0;
     for (std::size_t i = 0; i < all.size(); ++i)
         if (state.counts(i)) {
@@ -246,21 +246,58 @@ TEST(HouseholdState, TheLatestListOfAVillageCountsAndAnIdOnceAYear) {
         s.import_id = import_id;
         s.list_year = year;
         s.village_fid = village;
-        s.id_number = id;
+        s.set_personal("", id, "", "");
         s.id_status = id.empty() ? "未填身份证号" : "ok";
         return s;
     };
-    const std::vector<dataset::StoredHousehold> rows = {
+    std::vector<dataset::StoredHousehold> rows = {
         h(1, 1, 2022, 10, "A"), h(2, 1, 2022, 10, "B"), h(3, 1, 2022, 11, "C"),  // import 1: villages 10, 11
         h(4, 2, 2022, 10, "A"),                                                  // import 2 revises village 10
         h(5, 2, 2022, 10, "A"),                                                  // ... and lists A twice
         h(6, 3, 2018, 10, "A"),                                                  // another year: its own list
         h(7, 2, 2022, 10, ""), h(8, 2, 2022, 10, "")};                           // no ID: never a repeat
-    const HouseholdState s = household_state(rows);
+    const HouseholdState s = household_state(household_rows(rows));
     EXPECT_EQ(std::vector<char>(s.current.begin(), s.current.end()), (std::vector<char>{0, 0, 1, 1, 1, 1, 1, 1}));
     EXPECT_EQ(s.repeats, (std::vector<long long>{-1, -1, -1, -1, 3, -1, -1, -1}));
     EXPECT_TRUE(s.counts(3));
     EXPECT_FALSE(s.counts(4));
+}
+
+// The state of many rows against a plain reading of the rule (a map of each year's IDs in import
+// order): one ID listed hundreds of times, the same IDs in other years, rows out of import order.
+TEST(HouseholdState, RepeatsPointToTheFirstRowOfTheYearAndIdAsAMapOfThemSays) {
+    std::vector<dataset::StoredHousehold> rows;
+    long long fid = 0;
+    for (int k = 0; k < 5000; ++k) {
+        dataset::StoredHousehold s;
+        s.fid = ++fid;
+        s.import_id = 1 + (k * 7) % 3;  // imports 1-3 interleaved: not in import order
+        s.list_year = k % 5 == 0 ? 2018 : 2022;
+        s.village_fid = 100 + (k % 3);  // each village in one import only
+        const std::string id = k % 4 == 0 ? "370000000000000000" : "3716" + std::to_string(k % 1700);
+        s.set_personal("户主", id, "", "");
+        s.id_status = k % 97 == 0 ? "未填身份证号" : "ok";
+        rows.push_back(std::move(s));
+    }
+    const HouseholdState s = household_state(household_rows(rows));
+    std::vector<std::size_t> order(rows.size());
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+        return std::make_pair(rows[a].import_id, rows[a].fid) < std::make_pair(rows[b].import_id, rows[b].fid);
+    });
+    std::map<std::pair<int, std::string>, std::size_t> first;
+    long long repeats = 0;
+    for (std::size_t i : order) {
+        ASSERT_TRUE(s.current[i]);
+        if (rows[i].id_status != "ok") {
+            EXPECT_EQ(s.repeats[i], -1);
+            continue;
+        }
+        const auto [it, added] = first.emplace(std::make_pair(rows[i].list_year, std::string(rows[i].id_number())), i);
+        EXPECT_EQ(s.repeats[i], added ? -1 : static_cast<long long>(it->second)) << "row " << i;
+        repeats += !added;
+    }
+    EXPECT_GT(repeats, 1250);  // the one ID a quarter of the rows hold, and the others'
 }
 
 }  // namespace cleanheat

@@ -106,6 +106,10 @@ TEST_F(SubsidySamples, EachHouseholdIsPaidOrWithheldForItsReasonAndTheTotalsReco
     std::map<long long, std::vector<test::Record>> by_household;
     for (const auto& line : test::read_layer(merged, "subsidies")) by_household[std::stoll(line.at("household_fid"))].push_back(line);
     ASSERT_EQ(by_household.size(), rows.size());
+    EXPECT_EQ(r.households, static_cast<long long>(by_household.size())) << "households with a line, each once";
+    long long written = 0;
+    for (const auto& [fid, l] : by_household) written += static_cast<long long>(l.size());
+    EXPECT_EQ(r.lines, written);
     std::vector<std::vector<test::Record>> lines;
     for (auto& [fid, l] : by_household) lines.push_back(l);
     const double construction = policy_.construction[static_cast<std::size_t>(Route::gas)];

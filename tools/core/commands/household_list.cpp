@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <initializer_list>
 #include <set>
+#include <unordered_map>
 
 #include "base/text.hpp"
 #include "io/header_detect.hpp"
@@ -407,6 +408,19 @@ HouseholdListRead read_household_list(const Table& table, int plan_year, bool pr
         };
         // the place columns filled down over merged cells
         std::string last_county, last_township, last_village, last_code;
+        // the dates and routes of a list repeat row after row: each text read once
+        std::unordered_map<std::string, std::string> iso_of;
+        auto iso_date = [&](const std::string& text) -> const std::string& {
+            auto it = iso_of.find(text);
+            if (it == iso_of.end()) it = iso_of.emplace(text, list_date(text, plan_year)).first;
+            return it->second;
+        };
+        std::unordered_map<std::string, RouteMatch> route_of;
+        auto route_match = [&](const std::string& text) -> const RouteMatch& {
+            auto it = route_of.find(text);
+            if (it == route_of.end()) it = route_of.emplace(text, classify_route(text)).first;
+            return it->second;
+        };
         for (std::size_t r = static_cast<std::size_t>(layout->header_last) + 1; r < sheet.rows.size(); ++r) {
             const TableRow& row = sheet.rows[r];
             if (row.blank() || is_note_row(row) || row.cells == header.cells) {
@@ -469,7 +483,7 @@ HouseholdListRead read_household_list(const Table& table, int plan_year, bool pr
                 ++read.rows_rejected;
                 continue;
             }
-            const RouteMatch route = classify_route(route_source);
+            const RouteMatch& route = route_match(route_source);
             if (route.not_clean) {
                 read.issues.push_back(issue("E_ROUTE_NOT_CLEAN", route_column, route_source));
                 ++read.rows_rejected;
@@ -508,7 +522,7 @@ HouseholdListRead read_household_list(const Table& table, int plan_year, bool pr
             auto date = [&](HC role, std::string& out) {
                 const std::string text = cell(row, role);
                 if (text.empty()) return;
-                const std::string iso = list_date(text, plan_year);
+                const std::string& iso = iso_date(text);
                 if (!iso.empty())
                     out = iso;
                 else
@@ -537,7 +551,7 @@ HouseholdListRead read_household_list(const Table& table, int plan_year, bool pr
             {
                 const std::string text = cell(row, HC::pledge);
                 const std::string word = lower_ascii(strip_spaces(to_halfwidth(text)));
-                const std::string iso = list_date(text, plan_year);
+                const std::string& iso = iso_date(text);
                 if (text.empty() || no_word(word)) {
                     h.pledge_signed = false;
                 } else if (!iso.empty()) {

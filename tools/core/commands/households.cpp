@@ -37,6 +37,12 @@ struct Villages {
     std::string only_county;  // the one county of the villages (a unit's own copy), else empty
 };
 
+struct YearVillageHash {
+    std::size_t operator()(const std::pair<int, long long>& k) const {
+        return std::hash<long long>()(k.second * 4099 + k.first);
+    }
+};
+
 int route_index(const std::string& key) {
     for (Route r : kRoutes)
         if (key == route_key(r)) return static_cast<int>(r);
@@ -112,7 +118,7 @@ Issue masked(Issue issue) {
 }
 
 std::string where_text(const StoredHousehold& h) {
-    return fs::path(h.file).filename().string() + (h.sheet.empty() ? "" : " " + h.sheet) + " 第" + std::to_string(h.row) +
+    return fs::path(h.file.str()).filename().string() + (h.sheet.empty() ? "" : " " + h.sheet) + " 第" + std::to_string(h.row) +
            "行";
 }
 
@@ -191,11 +197,8 @@ ListRun read_list(const std::string& path, bool prior, int plan_year, const Vill
         h.village_fid = v.fid;
         h.village_code = v.code;
         h.village_name = v.name;
-        h.holder_name = std::move(row.holder);
-        h.id_number = std::move(row.id_number);
+        h.set_personal(row.holder, row.id_number, row.phone, row.address);
         h.id_status = row.id_status == IdStatus::ok ? "ok" : id_status_text(row.id_status);
-        h.phone = std::move(row.phone);
-        h.address = std::move(row.address);
         h.route = route_key(row.route);
         h.route_name = route_name(row.route);
         h.device = row.device.empty() ? (row.route_text != h.route_name ? row.route_text : std::string()) : row.device;
@@ -245,49 +248,49 @@ ListRun read_list(const std::string& path, bool prior, int plan_year, const Vill
 // For the rows from `first_new` on (this run's); each finding with the index of its row.
 }  // namespace
 
-std::vector<std::pair<std::size_t, Issue>> check_across_lists(const std::vector<StoredHousehold>& all,
+std::vector<std::pair<std::size_t, Issue>> check_across_lists(const HouseholdRows& all,
                                                               std::size_t first_new, const HouseholdState& state,
                                                               int plan_year, const VillagePlans& plans) {
     std::vector<std::pair<std::size_t, Issue>> out;
     auto finding = [&](std::size_t i, const std::string& code, const std::string& column, const std::string& value,
                        const std::string& detail) {
-        const auto& h = all[i];
+        const auto& h = *all[i];
         out.emplace_back(i, make_issue(code, h.file, h.sheet, h.row, column, value, detail));
     };
     // the earlier years' households that count, by ID number (the latest year first)
-    std::unordered_map<std::string, std::size_t> earlier;
+    std::unordered_map<std::string_view, std::size_t> earlier;
     for (std::size_t i = 0; i < all.size(); ++i)
-        if (state.counts(i) && all[i].list_year < plan_year && all[i].id_status == "ok") {
-            auto [it, added] = earlier.emplace(all[i].id_number, i);
-            if (!added && all[it->second].list_year < all[i].list_year) it->second = i;
+        if (state.counts(i) && all[i]->list_year < plan_year && all[i]->id_status == "ok") {
+            auto [it, added] = earlier.emplace(all[i]->id_number(), i);
+            if (!added && all[it->second]->list_year < all[i]->list_year) it->second = i;
         }
     // this year's rows checked: this run's, and the earlier ones whose ID a new earlier-year list holds
-    std::unordered_set<std::string> new_earlier;
+    std::unordered_set<std::string_view> new_earlier;
     for (std::size_t i = first_new; i < all.size(); ++i)
-        if (state.counts(i) && all[i].list_year < plan_year && all[i].id_status == "ok") new_earlier.insert(all[i].id_number);
+        if (state.counts(i) && all[i]->list_year < plan_year && all[i]->id_status == "ok") new_earlier.insert(all[i]->id_number());
     for (std::size_t i = 0; i < first_new && !new_earlier.empty(); ++i) {
-        const auto& h = all[i];
-        if (!state.counts(i) || h.list_year != plan_year || h.declined || !new_earlier.count(h.id_number)) continue;
-        const auto& e = all[earlier.at(h.id_number)];
-        finding(i, e.declined ? "E_HOUSEHOLD_DECLINED_BEFORE" : "E_HOUSEHOLD_REPEAT", "", mask_id(h.id_number),
+        const auto& h = *all[i];
+        if (!state.counts(i) || h.list_year != plan_year || h.declined || !new_earlier.count(h.id_number())) continue;
+        const auto& e = *all[earlier.at(h.id_number())];
+        finding(i, e.declined ? "E_HOUSEHOLD_DECLINED_BEFORE" : "E_HOUSEHOLD_REPEAT", "", mask_id(h.id_number()),
                 "见" + std::to_string(e.list_year) + "年清单" + where_text(e));
     }
     std::set<long long> villages_now;
     for (std::size_t i = first_new; i < all.size(); ++i) {
-        const auto& h = all[i];
+        const auto& h = *all[i];
         if (!state.current[i]) continue;
         if (state.repeats[i] >= 0) {
-            finding(i, "E_HOUSEHOLD_TWICE", "", mask_id(h.id_number),
-                    "第一次见于" + where_text(all[static_cast<std::size_t>(state.repeats[i])]));
+            finding(i, "E_HOUSEHOLD_TWICE", "", mask_id(h.id_number()),
+                    "第一次见于" + where_text(*all[static_cast<std::size_t>(state.repeats[i])]));
             continue;
         }
         if (h.list_year != plan_year) continue;
         villages_now.insert(h.village_fid);
         if (h.declined) continue;
-        const auto before = h.id_status == "ok" ? earlier.find(h.id_number) : earlier.end();
+        const auto before = h.id_status == "ok" ? earlier.find(h.id_number()) : earlier.end();
         if (before != earlier.end()) {
-            const auto& e = all[before->second];
-            finding(i, e.declined ? "E_HOUSEHOLD_DECLINED_BEFORE" : "E_HOUSEHOLD_REPEAT", "", mask_id(h.id_number),
+            const auto& e = *all[before->second];
+            finding(i, e.declined ? "E_HOUSEHOLD_DECLINED_BEFORE" : "E_HOUSEHOLD_REPEAT", "", mask_id(h.id_number()),
                     "见" + std::to_string(e.list_year) + "年清单" + where_text(e));
         } else if (h.earlier_year > 0) {
             finding(i, "E_HOUSEHOLD_REPEAT", "", std::to_string(h.earlier_year),
@@ -307,7 +310,7 @@ std::vector<std::pair<std::size_t, Issue>> check_across_lists(const std::vector<
     std::unordered_map<long long, std::array<Count, kRouteCount>> counts;
     std::unordered_map<long long, long long> first_of_village;
     for (std::size_t i = 0; i < all.size(); ++i) {
-        const auto& h = all[i];
+        const auto& h = *all[i];
         if (!state.counts(i) || h.list_year != plan_year || !villages_now.count(h.village_fid)) continue;
         first_of_village.emplace(h.village_fid, static_cast<long long>(i));
         const int r = route_index(h.route);
@@ -328,7 +331,7 @@ std::vector<std::pair<std::size_t, Issue>> check_across_lists(const std::vector<
             const Count c = counts[fid][r];
             if (planned == 0 || c.listed == planned) continue;
             const std::size_t at = static_cast<std::size_t>(c.first >= 0 ? c.first : first_of_village[fid]);
-            const auto& h = all[at];
+            const auto& h = *all[at];
             out.emplace_back(at, make_issue(c.listed > planned ? "W_VILLAGE_MORE_HOUSEHOLDS" : "W_VILLAGE_FEWER_HOUSEHOLDS",
                                             h.file, h.sheet, h.row, "", route_name(route),
                                             h.village_code + " " + h.village_name + " " + route_name(route) + "：清单" +
@@ -338,29 +341,62 @@ std::vector<std::pair<std::size_t, Issue>> check_across_lists(const std::vector<
     return out;
 }
 
-HouseholdState household_state(const std::vector<StoredHousehold>& rows) {
+HouseholdRows household_rows(std::vector<StoredHousehold>& rows) {
+    HouseholdRows out;
+    out.reserve(rows.size());
+    for (auto& h : rows) out.push_back(&h);
+    return out;
+}
+
+HouseholdState household_state(const HouseholdRows& rows) {
     HouseholdState state;
     state.current.assign(rows.size(), 0);
     state.repeats.assign(rows.size(), -1);
     // the latest import that lists a village in a year
-    std::map<std::pair<int, long long>, long long> latest;
-    for (const auto& h : rows) {
-        long long& id = latest[{h.list_year, h.village_fid}];
-        id = std::max(id, h.import_id);
+    std::unordered_map<std::pair<int, long long>, long long, YearVillageHash> latest;
+    for (const auto* h : rows) {
+        long long& id = latest[{h->list_year, h->village_fid}];
+        id = std::max(id, h->import_id);
     }
-    std::map<int, std::unordered_map<std::string, std::size_t>> first_of_id;  // year -> ID -> row
+    auto before = [&](std::size_t a, std::size_t b) {
+        return rows[a]->import_id != rows[b]->import_id ? rows[a]->import_id < rows[b]->import_id : rows[a]->fid < rows[b]->fid;
+    };
     std::vector<std::size_t> order(rows.size());
     for (std::size_t i = 0; i < rows.size(); ++i) order[i] = i;
-    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-        return rows[a].import_id != rows[b].import_id ? rows[a].import_id < rows[b].import_id : rows[a].fid < rows[b].fid;
-    });
-    for (std::size_t i : order) {
-        const auto& h = rows[i];
+    if (!std::is_sorted(order.begin(), order.end(), before)) std::stable_sort(order.begin(), order.end(), before);
+    // the rows that count with a valid ID, by a hash of their year and ID, in import order: the first
+    // of each year and ID counts, those after it repeat it (16 bytes a row, where a map of the IDs
+    // took 60; a province's ledger has 2,000,000)
+    struct Key {
+        std::uint64_t hash;
+        std::size_t at;  // the position in `order`
+    };
+    std::vector<Key> keys;
+    keys.reserve(rows.size());
+    for (std::size_t k = 0; k < order.size(); ++k) {
+        const auto& h = *rows[order[k]];
         if (latest[{h.list_year, h.village_fid}] != h.import_id) continue;
-        state.current[i] = 1;
+        state.current[order[k]] = 1;
         if (h.id_status != "ok") continue;
-        const auto [it, added] = first_of_id[h.list_year].emplace(h.id_number, i);
-        if (!added) state.repeats[i] = static_cast<long long>(it->second);
+        keys.push_back({std::hash<std::string_view>()(h.id_number()) * 31 + static_cast<std::uint64_t>(h.list_year), k});
+    }
+    std::sort(keys.begin(), keys.end(), [](const Key& a, const Key& b) { return a.hash != b.hash ? a.hash < b.hash : a.at < b.at; });
+    for (std::size_t a = 0; a < keys.size();) {
+        std::size_t b = a + 1;
+        while (b < keys.size() && keys[b].hash == keys[a].hash) ++b;
+        // (the earliest row of the same year and ID is the first; a hash shared by other IDs: the
+        // texts decide)
+        for (std::size_t j = a + 1; j < b; ++j) {
+            const auto& h = *rows[order[keys[j].at]];
+            for (std::size_t e = a; e < j; ++e) {
+                const auto& first = *rows[order[keys[e].at]];
+                if (first.list_year == h.list_year && first.id_number() == h.id_number()) {
+                    state.repeats[order[keys[j].at]] = static_cast<long long>(order[keys[e].at]);
+                    break;
+                }
+            }
+        }
+        a = b;
     }
     return state;
 }
@@ -456,11 +492,13 @@ HouseholdsResult import_households(const HouseholdsOptions& options, Progress& p
         std::unordered_map<std::string, std::string> imported;  // sha256 -> file
         for (const auto& i : earlier_imports)
             if (i.status == "imported") imported.emplace(i.sha256, i.file);
-        std::vector<StoredHousehold> all = dataset::read_households(db);
+        // the ledger: the rows stored before, then this run's lists' own (held where they are)
+        std::vector<StoredHousehold> stored = dataset::read_households(db, false);
+        HouseholdRows all = household_rows(stored);
         const std::size_t first_new = all.size();
         // the latest import of each year and village so far (for revisions)
         std::map<std::pair<int, long long>, long long> latest;
-        for (const auto& h : all) {
+        for (const auto& h : stored) {
             long long& id = latest[{h.list_year, h.village_fid}];
             id = std::max(id, h.import_id);
         }
@@ -505,21 +543,19 @@ HouseholdsResult import_households(const HouseholdsOptions& options, Progress& p
             for (auto& h : run.rows) {
                 h.import_id = import.import_id;
                 latest[{h.list_year, h.village_fid}] = import.import_id;
-                all.push_back(std::move(h));
+                all.push_back(&h);
             }
-            std::vector<StoredHousehold>().swap(run.rows);  // its memory back before the next run's rows come over
         }
         const HouseholdState state = household_state(all);
         auto cross = check_across_lists(all, first_new, state, result.plan_year, villages.plan);
         for (const auto& [row, issue] : cross)  // an error across lists stops the payment too
-            if (issue.severity == Severity::error && row >= first_new) all[row].blocked = true;
-        // the run's rows in order, then every finding with its import
-        for (std::size_t i = first_new; i < all.size(); ++i) writer.add(all[i]);
+            if (issue.severity == Severity::error && row >= first_new) all[row]->blocked = true;
+        for (std::size_t i = first_new; i < all.size(); ++i) writer.add(*all[i]);
         std::unordered_map<long long, std::size_t> run_of_import;
         for (std::size_t k = 0; k < runs.size(); ++k)
             if (import_of_run[k] != 0) run_of_import[import_of_run[k]] = k;
         for (auto& [row, issue] : cross) {
-            const long long import_id = all[row].import_id;
+            const long long import_id = all[row]->import_id;
             const auto it = run_of_import.find(import_id);
             if (it != run_of_import.end()) {
                 runs[it->second].issues.push_back(std::move(issue));
@@ -556,7 +592,7 @@ HouseholdsResult import_households(const HouseholdsOptions& options, Progress& p
         std::unordered_set<long long> listed_villages;
         for (std::size_t i = 0; i < all.size(); ++i) {
             if (!state.counts(i)) continue;
-            const auto& h = all[i];
+            const auto& h = *all[i];
             auto& u = units[h.county_code];
             u.code = h.county_code;
             u.name = h.county_name;

@@ -33,6 +33,11 @@ struct HouseholdImportSummary {
     std::string duplicate_of; // the file imported before with the same content
 };
 
+// The rows of the ledger in import and row order, wherever they are held (the rows read from the
+// dataset, each new list's own).
+using HouseholdRows = std::vector<dataset::StoredHousehold*>;
+HouseholdRows household_rows(std::vector<dataset::StoredHousehold>& rows);
+
 // The households that count now, computed from the lists in the dataset (a pure function of them):
 // for each year and village the rows of the latest import that lists the village; within a year
 // the first row of an ID number, later rows repeating it do not count.
@@ -41,7 +46,7 @@ struct HouseholdState {
     std::vector<long long> repeats;     // per row: the index of the earlier row it repeats, -1 if none
     bool counts(std::size_t i) const { return current[i] && repeats[i] < 0; }
 };
-HouseholdState household_state(const std::vector<dataset::StoredHousehold>& rows);
+HouseholdState household_state(const HouseholdRows& rows);
 
 // A village's plan, by fid: planned households by route.
 struct VillagePlan {
@@ -59,7 +64,7 @@ VillagePlans read_village_plans(const SqliteDb& db);
 // The findings that need every list, for the rows from `first` on: E_HOUSEHOLD_TWICE,
 // E_HOUSEHOLD_REPEAT, E_HOUSEHOLD_DECLINED_BEFORE, E_ROUTE_NOT_PLANNED, and for the villages those
 // rows list W_VILLAGE_MORE_HOUSEHOLDS / W_VILLAGE_FEWER_HOUSEHOLDS; each with the index of its row.
-std::vector<std::pair<std::size_t, Issue>> check_across_lists(const std::vector<dataset::StoredHousehold>& rows,
+std::vector<std::pair<std::size_t, Issue>> check_across_lists(const HouseholdRows& rows,
                                                               std::size_t first, const HouseholdState& state,
                                                               int plan_year, const VillagePlans& plans);
 

@@ -30,8 +30,8 @@ void add_household_section(PdfDocument& doc, const SqliteDb& db, const std::stri
     const int plan_year = dataset_plan_year(db);
     const bool lists = dataset::has_households(db);
     if (lists) {
-        const auto rows = dataset::read_households(db);
-        const HouseholdState state = household_state(rows);
+        auto rows = dataset::read_households(db, false);
+        const HouseholdState state = household_state(household_rows(rows));
         for (std::size_t i = 0; i < rows.size(); ++i) {
             const auto& h = rows[i];
             if (!state.counts(i) || h.list_year != plan_year) continue;

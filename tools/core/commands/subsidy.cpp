@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <deque>
 #include <future>
 #include <memory>
 #include <set>
@@ -96,8 +97,12 @@ struct Line {
     SubsidyKind kind = SubsidyKind::construction;
     double due = 0;
     const Reason* reason = nullptr;  // nullptr: paid
-    std::string detail;              // the findings behind list_error
+    PooledText detail;               // the findings behind list_error
 };
+
+// A season's lines, in chunks: a province has over 4,000,000, and a vector grown to them would hold
+// twice their memory at its last growth.
+using Lines = std::deque<Line>;
 
 int route_index(const std::string& key) {
     for (Route r : kRoutes)
@@ -244,7 +249,7 @@ SubsidyPolicy load_subsidy_policy(const fs::path& file) {
 namespace {
 
 // Each household's lines of the season, with why a line is not paid now.
-std::vector<Line> subsidy_lines(const std::vector<StoredHousehold>& rows, const HouseholdState& state,
+Lines subsidy_lines(const std::vector<StoredHousehold>& rows, const HouseholdState& state,
                                 const std::vector<std::pair<std::size_t, Issue>>& across,
                                 const std::vector<std::pair<long long, Issue>>& row_findings, const SubsidyPolicy& policy,
                                 const std::string& season, int start) {
@@ -265,7 +270,7 @@ std::vector<Line> subsidy_lines(const std::vector<StoredHousehold>& rows, const 
     }
     const bool use_season =
         std::find(policy.use_seasons.begin(), policy.use_seasons.end(), season) != policy.use_seasons.end();
-    std::vector<Line> lines;
+    Lines lines;
     for (std::size_t i = 0; i < rows.size(); ++i) {
         if (!state.counts(i)) continue;
         const StoredHousehold& h = rows[i];
@@ -274,7 +279,9 @@ std::vector<Line> subsidy_lines(const std::vector<StoredHousehold>& rows, const 
         const auto r = static_cast<std::size_t>(route);
         bool repeat = false, declined_before = false;
         std::string errors;
-        for (const std::string& code : findings[i]) {
+        static const std::vector<std::string> none;
+        const auto found = findings.find(i);
+        for (const std::string& code : found == findings.end() ? none : found->second) {
             if (code == "E_HOUSEHOLD_REPEAT") repeat = true;
             else if (code == "E_HOUSEHOLD_DECLINED_BEFORE") declined_before = true;
             else if (code != "E_ID_INVALID" && code != "E_ID_MISSING" && errors.find(code) == std::string::npos)
@@ -316,19 +323,19 @@ std::vector<Line> subsidy_lines(const std::vector<StoredHousehold>& rows, const 
         Line& l = lines[k];
         const StoredHousehold& h = rows[l.household];
         if (l.kind != SubsidyKind::use || h.id_status != "ok") continue;
-        const auto [it, added] = use_of_id.emplace(h.id_number, k);
+        const auto [it, added] = use_of_id.emplace(h.id_number(), k);
         if (added) continue;
         Line& other = lines[it->second];
         Line& older = rows[other.household].list_year <= h.list_year ? other : l;
         if (&older == &other) it->second = k;
         older.reason = &kUseTwice;
-        older.detail.clear();
+        older.detail = PooledText();
     }
     return lines;
 }
 
 // The table `subsidies`: this season's lines replace the season's earlier ones.
-void write_lines(const SqliteDb& db, const std::vector<Line>& lines, const std::vector<StoredHousehold>& rows,
+void write_lines(const SqliteDb& db, const Lines& lines, const std::vector<StoredHousehold>& rows,
                  const std::string& season) {
     dataset::create_table(db, dataset::table("subsidies"));
     SqlStatement(db, "DELETE FROM subsidies WHERE season = ?1").text(1, season).run();
@@ -347,7 +354,7 @@ void write_lines(const SqliteDb& db, const std::vector<Line>& lines, const std::
 
 struct WorkbookData {
     const std::vector<StoredHousehold>& rows;
-    const std::vector<Line>& lines;
+    const Lines& lines;
     const SubsidyResult& result;
     const SubsidyPolicy& policy;
     bool unmasked;
@@ -357,8 +364,8 @@ struct WorkbookData {
 std::unique_ptr<AtomicOutput> write_workbook(const SubsidyOptions& options, const WorkbookData& d) {
     XlsxWorkbook book(options.output, options.overwrite, {fs::path(d.policy.file)}, true);
     const std::string season_label = d.result.season + "年度";
-    auto holder = [&](const StoredHousehold& h) { return d.unmasked ? h.holder_name : mask_name(h.holder_name); };
-    auto id = [&](const StoredHousehold& h) { return d.unmasked ? h.id_number : mask_id(h.id_number); };
+    auto holder = [&](const StoredHousehold& h) { return d.unmasked ? std::string(h.holder_name()) : mask_name(h.holder_name()); };
+    auto id = [&](const StoredHousehold& h) { return d.unmasked ? std::string(h.id_number()) : mask_id(h.id_number()); };
     auto route = [](const StoredHousehold& h) { return h.route_name; };
     // 汇总: the units and the city; due = paid + withheld
     {
@@ -474,7 +481,7 @@ std::unique_ptr<AtomicOutput> write_workbook(const SubsidyOptions& options, cons
                     if (!village.empty()) t.break_page();
                     village = h.village_code;
                 }
-                t.add_row({h.township_name, h.village_name, mask_name(h.holder_name), mask_id(h.id_number), route(h), due, paid});
+                t.add_row({h.township_name, h.village_name, mask_name(h.holder_name()), mask_id(h.id_number()), route(h), due, paid});
                 a = b;
             }
             t.finish();
@@ -492,7 +499,7 @@ std::unique_ptr<AtomicOutput> write_workbook(const SubsidyOptions& options, cons
         for (const auto& l : d.lines) {
             if (!l.reason) continue;
             const auto& h = d.rows[l.household];
-            t.add_row({h.county_name, h.township_name, h.village_name, mask_name(h.holder_name), mask_id(h.id_number),
+            t.add_row({h.county_name, h.township_name, h.village_name, mask_name(h.holder_name()), mask_id(h.id_number()),
                        subsidy_kind_name(l.kind), l.due, status_of(l),
                        std::string(l.reason->text) + (l.detail.empty() ? "" : "：" + l.detail),
                        l.reason->permanent ? 0.0 : l.due});
@@ -517,7 +524,7 @@ std::unique_ptr<AtomicOutput> write_workbook(const SubsidyOptions& options, cons
                                      {"发现日期", "", XlsxKind::text}, {"整改情况", "", XlsxKind::text}};
         XlsxTable t = book.table(xlsx_table_spec("整改清单", "验收不合格待整改清单（" + season_label + "）", "", c));
         for (const auto* h : failed)
-            t.add_row({h->county_name, h->township_name, h->village_name, mask_name(h->holder_name), h->route_name,
+            t.add_row({h->county_name, h->township_name, h->village_name, mask_name(h->holder_name()), h->route_name,
                        h->contractor, h->accept_date, "待整改复验"});
         t.finish();
     }
@@ -569,11 +576,12 @@ SubsidyResult compute_subsidies(const SubsidyOptions& options, Progress& progres
     SubsidyResult result;
     result.season = options.season;
     result.policy = policy.name;
-    const auto rows = dataset::read_households(db);
-    const HouseholdState state = household_state(rows);
+    auto rows = dataset::read_households(db, false);
+    const HouseholdRows ledger = household_rows(rows);
+    const HouseholdState state = household_state(ledger);
     const VillagePlans plans = read_village_plans(db);
-    const auto across = check_across_lists(rows, 0, state, plan_year, plans);
-    const std::vector<Line> lines =
+    const auto across = check_across_lists(ledger, 0, state, plan_year, plans);
+    const Lines lines =
         subsidy_lines(rows, state, across, dataset::read_household_issues(db), policy, options.season, start);
     progress.update(0.4, "Computing subsidies");
     // per unit: the amounts, the target and what was accepted, the clawback estimate
@@ -608,7 +616,7 @@ SubsidyResult compute_subsidies(const SubsidyOptions& options, Progress& progres
     for (const auto& [code, amount] : policy.city_subsidy_of_unit)
         if (!units.count(code))
             throw InputError(policy_file.string() + ": \"clawback.units." + code + "\": no unit of that code in the dataset");
-    std::set<std::size_t> households;
+    std::vector<char> with_line(rows.size(), 0);
     for (const auto& l : lines) {
         const auto k = static_cast<std::size_t>(l.kind);
         auto& a = units[rows[l.household].county_code].amounts;
@@ -625,9 +633,9 @@ SubsidyResult compute_subsidies(const SubsidyOptions& options, Progress& progres
             ++result.pending_lines;
             ++result.reasons[l.reason->code];
         }
-        households.insert(l.household);
+        if (!with_line[l.household]) ++result.households;
+        with_line[l.household] = 1;
     }
-    result.households = static_cast<long long>(households.size());
     result.lines = static_cast<long long>(lines.size());
     for (auto& [code, u] : units) {
         for (auto* part : {&u.amounts.due, &u.amounts.paid, &u.amounts.pending, &u.amounts.refused})

@@ -53,7 +53,7 @@ std::vector<HouseholdImport> read_household_imports(const SqliteDb& db) {
     return out;
 }
 
-std::vector<StoredHousehold> read_households(const SqliteDb& db) {
+std::vector<StoredHousehold> read_households(const SqliteDb& db, bool contact) {
     std::vector<StoredHousehold> out;
     if (!db.has_table("households")) return out;
     out.reserve(static_cast<std::size_t>(db.scalar("SELECT count(*) FROM households")));
@@ -71,11 +71,13 @@ std::vector<StoredHousehold> read_households(const SqliteDb& db) {
                 h.village_fid = sqlite3_column_int64(st, c++);
                 h.village_code = sql_text(st, c++);
                 h.village_name = sql_text(st, c++);
-                h.holder_name = sql_text(st, c++);
-                h.id_number = sql_text(st, c++);
+                const std::string holder_name = sql_text(st, c++), id_number = sql_text(st, c++);
                 h.id_status = sql_text(st, c++);
-                h.phone = sql_text(st, c++);
-                h.address = sql_text(st, c++);
+                if (contact)
+                    h.set_personal(holder_name, id_number, sql_text(st, c), sql_text(st, c + 1));
+                else
+                    h.set_personal(holder_name, id_number, {}, {});
+                c += 2;
                 h.route = sql_text(st, c++);
                 h.route_name = sql_text(st, c++);
                 h.device = sql_text(st, c++);
@@ -148,35 +150,35 @@ void HouseholdWriter::finish_import(const HouseholdImport& i) {
 
 void HouseholdWriter::add(const StoredHousehold& h) {
     auto& s = household_;
-    auto optional = [&](int i, const std::optional<double>& v) {
+    auto optional = [&](int i, OptionalReal v) {
         if (v)
             s.real(i, *v);
         else
             s.null(i);
     };
-    s.integer(1, h.import_id).integer(2, h.list_year).text(3, h.county_code).text(4, h.county_name);
-    s.text(5, h.township_code).text(6, h.township_name).integer(7, h.village_fid).text(8, h.village_code);
-    s.text(9, h.village_name).text(10, h.holder_name).text(11, h.id_number).text(12, h.id_status).text(13, h.phone);
-    s.text(14, h.address).text(15, h.route).text(16, h.route_name).text(17, h.device).text(18, h.contractor);
-    auto date = [&](int i, const std::string& v) {  // a date column: NULL when not given
+    s.integer(1, h.import_id).integer(2, h.list_year).text_ref(3, h.county_code).text_ref(4, h.county_name);
+    s.text_ref(5, h.township_code).text_ref(6, h.township_name).integer(7, h.village_fid).text_ref(8, h.village_code);
+    s.text_ref(9, h.village_name).text_ref(10, h.holder_name()).text_ref(11, h.id_number()).text_ref(12, h.id_status);
+    s.text_ref(13, h.phone()).text_ref(14, h.address()).text_ref(15, h.route).text_ref(16, h.route_name).text_ref(17, h.device).text_ref(18, h.contractor);
+    auto date = [&](int i, const PooledText& v) {  // a date column: NULL when not given
         if (v.empty())
             s.null(i);
         else
-            s.text(i, v);
+            s.text_ref(i, v);
     };
     date(19, h.start_date);
     date(20, h.complete_date);
     date(21, h.accept_date);
-    s.text(22, h.accept_result);
+    s.text_ref(22, h.accept_result);
     date(23, h.rectify_date);
     s.integer(24, h.pledge_signed ? 1 : 0);
     date(25, h.pledge_date);
-    s.text(26, h.hardship);
-    s.integer(27, h.earlier_year).integer(28, h.declined ? 1 : 0).text(29, h.decline_reason);
+    s.text_ref(26, h.hardship);
+    s.integer(27, h.earlier_year).integer(28, h.declined ? 1 : 0).text_ref(29, h.decline_reason);
     optional(30, h.use_gas_m3);
     optional(31, h.use_electricity_kwh);
     optional(32, h.use_biomass_t);
-    s.integer(33, h.blocked ? 1 : 0).text(34, h.file).text(35, h.sheet).integer(36, h.row).text(37, h.remark);
+    s.integer(33, h.blocked ? 1 : 0).text_ref(34, h.file).text_ref(35, h.sheet).integer(36, h.row).text_ref(37, h.remark);
     s.run();
 }
 

@@ -7,6 +7,8 @@
 #include <vector>
 
 #include "base/issue.hpp"
+#include "base/packed_texts.hpp"
+#include "base/pooled_text.hpp"
 #include "io/gpkg_sql.hpp"
 
 namespace cleanheat::dataset {
@@ -23,26 +25,40 @@ struct HouseholdImport {
     std::string imported_at;
 };
 
+// One household row. The texts that repeat across rows (units, villages, routes, dates, the list's
+// file) are pooled; the household's own (name, ID number, phone, address) are packed together.
 struct StoredHousehold {
     long long fid = 0, import_id = 0;
     int list_year = 0;
-    std::string county_code, county_name, township_code, township_name;
+    PooledText county_code, county_name, township_code, township_name;
     long long village_fid = 0;
-    std::string village_code, village_name;
-    std::string holder_name, id_number, id_status, phone, address;
-    std::string route;  // route key: district_heating, gas ...
-    std::string route_name, device, contractor;
-    std::string start_date, complete_date, accept_date, accept_result, rectify_date;
+    PooledText village_code, village_name;
+    PooledText id_status;
+    PooledText route;  // route key: district_heating, gas ...
+    PooledText route_name, device, contractor;
+    PooledText start_date, complete_date, accept_date, accept_result, rectify_date;
     bool pledge_signed = false;
-    std::string pledge_date, hardship;
+    PooledText pledge_date, hardship;
     int earlier_year = 0;
     bool declined = false;
-    std::string decline_reason;
-    std::optional<double> use_gas_m3, use_electricity_kwh, use_biomass_t;
+    PooledText decline_reason;
+    OptionalReal use_gas_m3, use_electricity_kwh, use_biomass_t;
     bool blocked = false;  // a finding of error level on its row: not payable until corrected
-    std::string file, sheet;
+    PooledText file, sheet;
     int row = 0;
-    std::string remark;
+    PooledText remark;
+
+    std::string_view holder_name() const { return personal_.get(0); }
+    std::string_view id_number() const { return personal_.get(1); }
+    std::string_view phone() const { return personal_.get(2); }
+    std::string_view address() const { return personal_.get(3); }
+    void set_personal(std::string_view holder_name, std::string_view id_number, std::string_view phone,
+                      std::string_view address) {
+        personal_.set({holder_name, id_number, phone, address});
+    }
+
+private:
+    PackedTexts<4> personal_;  // the household's own: name, ID number, phone, address
 };
 
 // household_imports, households, household_issues, when missing (inside the caller's transaction).
@@ -51,8 +67,9 @@ void create_household_tables(const SqliteDb& db);
 bool has_households(const SqliteDb& db);
 
 std::vector<HouseholdImport> read_household_imports(const SqliteDb& db);
-// Every household row, in import and row order.
-std::vector<StoredHousehold> read_households(const SqliteDb& db);
+// Every household row, in import and row order; without `contact`, the phone and address are left
+// empty (the payments and the report do not need them).
+std::vector<StoredHousehold> read_households(const SqliteDb& db, bool contact = true);
 // The findings of the imports, in import order.
 std::vector<std::pair<long long, Issue>> read_household_issues(const SqliteDb& db);
 

@@ -124,8 +124,8 @@ SqlStatement& SqlStatement::text(int i, const std::string& v) {
     sqlite3_bind_text(st_, i, v.c_str(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
     return *this;
 }
-SqlStatement& SqlStatement::text_ref(int i, const std::string& v) {
-    sqlite3_bind_text(st_, i, v.c_str(), static_cast<int>(v.size()), SQLITE_STATIC);
+SqlStatement& SqlStatement::text_ref(int i, std::string_view v) {
+    sqlite3_bind_text(st_, i, v.empty() ? "" : v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
     return *this;
 }
 SqlStatement& SqlStatement::integer(int i, long long v) {

@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "io/sqlite_util.hpp"
@@ -83,7 +84,7 @@ public:
     SqlStatement& operator=(const SqlStatement&) = delete;
     SqlStatement& text(int i, const std::string& v);
     // Binds without a copy: `v` must stay unchanged until run().
-    SqlStatement& text_ref(int i, const std::string& v);
+    SqlStatement& text_ref(int i, std::string_view v);
     SqlStatement& integer(int i, long long v);
     SqlStatement& real(int i, double v);
     SqlStatement& null(int i);
