@@ -305,3 +305,84 @@ TEST(HouseholdList, AnEarlierYearsListIsOfAnEarlierYear) {
     EXPECT_EQ(read.rows[0].holder, "王五");
     EXPECT_EQ(find_issue(read, "E_LIST_YEAR_UNKNOWN")->row, 2);
 }
+
+TEST(HouseholdHeader, ReadsAUseFigureOnlyInAUnitItKnows) {
+    auto spec = [](const std::string& label) { return classify_household_header(label, ""); };
+    auto role = [&](const std::string& label) { return std::string(household_column_name(spec(label).role)); };
+    // units it knows, and the factor to the stored unit
+    EXPECT_EQ(role("用电量（兆瓦时）"), "use_electricity");
+    EXPECT_DOUBLE_EQ(spec("用电量（兆瓦时）").factor, 1000.0);
+    EXPECT_DOUBLE_EQ(spec("用电量（度）").factor, 1.0);
+    EXPECT_DOUBLE_EQ(spec("用电量(MWh)").factor, 1000.0);
+    EXPECT_EQ(role("用气量立方米"), "use_gas");
+    EXPECT_EQ(role("用电量（2022-2023采暖季）"), "use_electricity") << "a bracket of when is no unit";
+    EXPECT_DOUBLE_EQ(spec("生物质燃料用量kg").factor, 0.001);
+    // money, accounts, meter readings and other units are no use figure: not read, and said why
+    for (const char* label : {"用电金额（元）", "用气费用（元）", "用电户号", "用气户号", "燃气表读数（立方米）", "燃气用量（升）",
+                              "用气量（吨）", "用电量（kg）", "生物质燃料用量（吨/公斤）", "生物质用量（立方米）", "用电量千瓦时吨"}) {
+        EXPECT_EQ(role(label), "none") << label;
+        EXPECT_FALSE(spec(label).doubt.empty()) << label;
+    }
+}
+
+TEST(HouseholdList, ATitleAboveTheHeaderIsNoGroupOfItsColumns) {
+    // 户名单 in the title made a bank card column the holder's name
+    std::vector<TableRow> rows = {row(1, {"2018年农村清洁取暖改造户名单"}),
+                                  row(2, {"序号", "村名", "身份证号", "改造方式", "银行卡号"}),
+                                  row(3, {"1", "孙家村", valid_id("37160219700101001"), "煤改电", "6222021234567890"})};
+    const HouseholdListRead read = read_household_list(one_sheet(rows, "往年名单.xlsx"), 2022, true);
+    EXPECT_TRUE(read.refused);
+    const Issue* unknown = find_issue(read, "E_HOUSEHOLD_COLUMN_UNKNOWN");
+    ASSERT_TRUE(unknown);
+    EXPECT_EQ(unknown->column, "E");
+    EXPECT_EQ(unknown->value, "银行卡号");
+    EXPECT_STREQ(household_column_name(classify_household_header("2018年改造户名单", "").role), "none");
+    // nor does a title give a bare 日期 its meaning
+    rows = {row(1, {"2022年清洁取暖改造验收清单"}), row(2, {"村名", "户主", "身份证号", "改造方式", "日期"}),
+            row(3, {"孙家村", "李四", valid_id("37160219700101001"), "煤改电", "2022-09-01"})};
+    const HouseholdListRead dated = read_household_list(one_sheet(rows), 2022, false);
+    EXPECT_TRUE(dated.refused);
+    ASSERT_TRUE(find_issue(dated, "E_HOUSEHOLD_COLUMN_UNKNOWN"));
+    EXPECT_EQ(find_issue(dated, "E_HOUSEHOLD_COLUMN_UNKNOWN")->value, "日期");
+    EXPECT_STREQ(household_column_name(classify_household_header("户名", "").role), "holder");
+}
+
+TEST(HouseholdList, ARowWithAHouseholdsIdIsNoTotalWhateverItsFirstCellSays) {
+    std::vector<TableRow> rows = {row(1, {"序号", "村名", "户主", "身份证号", "改造方式"}),
+                                  row(2, {"1", "孙家村", "李四", valid_id("37160219700101001"), "煤改电"}),
+                                  row(3, {"小计", "孙家村", "王五", valid_id("37160219700101002"), "煤改电"}),
+                                  row(4, {"3", "合计村", "赵六", "", "煤改电"}),
+                                  row(5, {"合计", "", "共3户", "", ""})};
+    const HouseholdListRead read = read_household_list(one_sheet(rows), 2022, false);
+    EXPECT_EQ(read.rows_read, 3);
+    EXPECT_EQ(read.rows_other, 1);
+    ASSERT_EQ(read.rows.size(), 3u);
+    EXPECT_EQ(read.rows[1].holder, "王五");
+    EXPECT_EQ(read.rows[2].holder, "赵六");
+}
+
+TEST(HouseholdList, AnIdOrPhoneTypedIntoAnotherTextIsMaskedWhenRead) {
+    const std::string id = valid_id("37160219800101556");
+    std::vector<TableRow> rows = {row(1, {"村名", "户主", "身份证号", "联系电话", "改造方式", "施工单位", "备注", "困难类别"}),
+                                  row(2, {"孙家村", "李四", id, "13812345678", "煤改电", "王师傅" + id, "联系13912345678", "低保" + id})};
+    const HouseholdListRead read = read_household_list(one_sheet(rows), 2022, false);
+    ASSERT_EQ(read.rows.size(), 1u);
+    EXPECT_EQ(read.rows[0].id_number, id) << "the household's own ID stays for payment";
+    EXPECT_EQ(read.rows[0].phone, "13812345678");
+    EXPECT_EQ(read.rows[0].contractor, "王师傅" + id.substr(0, 6) + "********" + id.substr(14));
+    EXPECT_EQ(read.rows[0].remark, "联系139****5678");
+    EXPECT_EQ(read.rows[0].hardship.find(id), std::string::npos);
+}
+
+TEST(HouseholdList, AnIdSavedAsANumberIsSaidToHaveLostItsDigits) {
+    std::vector<TableRow> rows = {row(1, {"村名", "户主", "身份证号", "改造方式"}),
+                                  row(2, {"孙家村", "李四", "3.71602198001015E+17", "煤改电"}),
+                                  row(3, {"孙家村", "王五", "37160219800101", "煤改电"})};
+    const HouseholdListRead read = read_household_list(one_sheet(rows), 2022, false);
+    ASSERT_EQ(read.rows.size(), 2u);
+    ASSERT_FALSE(read.rows[0].findings.empty());
+    EXPECT_EQ(read.rows[0].findings[0].code, "E_ID_INVALID");
+    EXPECT_NE(read.rows[0].findings[0].message.find("科学计数法"), std::string::npos) << read.rows[0].findings[0].message;
+    ASSERT_FALSE(read.rows[1].findings.empty());
+    EXPECT_EQ(read.rows[1].findings[0].message.find("科学计数法"), std::string::npos);
+}

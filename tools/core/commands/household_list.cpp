@@ -26,6 +26,58 @@ bool is_any(const std::string& text, std::initializer_list<const char*> words) {
     return false;
 }
 
+enum class Use { gas, electricity, biomass };
+struct UseUnit {
+    double factor = 0;  // to m3, kWh, tonnes
+    std::string doubt;  // why the column is not read
+};
+
+// The unit of a use column's header (normalised): named in brackets or after a slash, else
+// anywhere in the text; none named is m3 for gas and kWh for electricity (household meters count
+// in nothing else), and unknown for biomass (tonnes or kilograms).
+UseUnit use_unit(const std::string& h, Use use) {
+    struct Known {
+        const char* word;
+        double factor;
+    };
+    static const std::vector<Known> gas = {{"m3", 1}, {"m³", 1}, {"nm3", 1}, {"立方米", 1}, {"立方", 1}, {"立米", 1}, {"标方", 1}, {"方", 1}};
+    static const std::vector<Known> electricity = {{"kwh", 1}, {"kw·h", 1}, {"kw.h", 1}, {"kw*h", 1}, {"千瓦时", 1},
+                                                   {"千瓦·时", 1}, {"度", 1}, {"mwh", 1000}, {"兆瓦时", 1000}};
+    static const std::vector<Known> biomass = {{"吨", 1}, {"t", 1}, {"公斤", 0.001}, {"千克", 0.001}, {"kg", 0.001}};
+    const auto& own = use == Use::gas ? gas : use == Use::electricity ? electricity : biomass;
+    const char* expected = use == Use::gas ? "立方米" : use == Use::electricity ? "千瓦时（度）" : "吨或公斤";
+    std::string unit;
+    const std::size_t open = h.rfind('('), close = h.rfind(')');
+    if (open != std::string::npos && close != std::string::npos && close > open)
+        unit = h.substr(open + 1, close - open - 1);
+    else if (const std::size_t slash = h.rfind('/'); slash != std::string::npos)
+        unit = h.substr(slash + 1);
+    // a bracket that says when or whose (2022-2023采暖季, 户均) names no unit
+    if (std::any_of(unit.begin(), unit.end(), [](char c) { return c >= '0' && c <= '9' && c != '3'; }) ||
+        has_any(unit, {"季", "年", "月", "户", "期"}))
+        unit.clear();
+    if (!unit.empty()) {
+        for (const auto& k : own)
+            if (unit == k.word) return {k.factor, {}};
+        return {0, "用量单位“" + unit + "”无法识别（应为" + expected + "）"};
+    }
+    // no unit set apart: any unit word in the text decides, several or another quantity's are doubts
+    static const std::vector<const char*> foreign = {"吨", "升", "公斤", "千克", "kg", "兆瓦", "mwh", "立方", "m3", "千瓦", "kwh", "度"};
+    double factor = 0;
+    std::string found;
+    for (const char* word : foreign) {
+        if (!contains(h, word)) continue;
+        const auto k = std::find_if(own.begin(), own.end(), [&](const Known& x) { return contains(std::string(x.word), word) || contains(std::string(word), x.word); });
+        if (k == own.end()) return {0, std::string("用量单位“") + word + "”无法识别（应为" + expected + "）"};
+        if (factor != 0 && factor != k->factor) return {0, "用量单位不明确（“" + found + "”与“" + word + "”）"};
+        factor = k->factor;
+        found = word;
+    }
+    if (factor != 0) return {factor, {}};
+    if (use == Use::biomass) return {0, "生物质用量未写明单位（吨或公斤）"};
+    return {1, {}};
+}
+
 // The role of a header text alone (normalised: half-width, simplified, no spaces, lower case).
 HouseholdColumnSpec classify_text(const std::string& h, const std::string& written) {
     HouseholdColumnSpec spec;
@@ -47,7 +99,8 @@ HouseholdColumnSpec classify_text(const std::string& h, const std::string& writt
         return set(HC::info);
     if (has_any(h, {"身份证", "身份号码", "证件号"})) return set(HC::id_number);
     if (has_any(h, {"电话", "手机", "联系方式"})) return set(HC::phone);
-    if (has_any(h, {"户主", "姓名", "户名"})) return set(HC::holder);
+    if (has_any(h, {"户主", "姓名"}) || (contains(h, "户名") && !has_any(h, {"户名单", "户名册", "户名录"})))
+        return set(HC::holder);
     if (has_any(h, {"门牌", "住址", "地址"})) return set(HC::address);
     if (has_any(h, {"施工单位", "施工企业", "安装单位", "施工方"})) return set(HC::contractor);
     if (has_any(h, {"放弃原因", "未改造原因", "放弃理由"})) return set(HC::decline_reason);
@@ -64,6 +117,11 @@ HouseholdColumnSpec classify_text(const std::string& h, const std::string& writt
     if (has_any(h, {"改造年度", "改造年份", "实施年度", "实施年份"}) || is_any(h, {"年度", "年份"}))
         return set(HC::retrofit_year);
     // the season's use: a figure, read only with its unit understood
+    if (has_any(h, {"用气", "燃气", "气量", "用电", "电量", "生物质", "燃料"}) &&
+        has_any(h, {"读数", "底数", "表码", "止码", "起码", "表数"})) {
+        spec.doubt = "表读数不是本采暖季用量，无法据以核算";
+        return spec;
+    }
     const bool gas = has_any(h, {"用气", "燃气用量", "气量"});
     const bool electricity = has_any(h, {"用电", "电量"});
     const bool biomass = has_any(h, {"生物质", "燃料"}) && has_any(h, {"用量", "使用量", "消耗"});
@@ -72,15 +130,18 @@ HouseholdColumnSpec classify_text(const std::string& h, const std::string& writt
             spec.doubt = "用量单位含“万”，无法确定每户用量";
             return spec;
         }
-        if (gas) return set(HC::use_gas);  // household gas is metered in m3 only
-        if (electricity) return set(HC::use_electricity);  // kWh (度) only
-        if (has_any(h, {"公斤", "千克", "kg"})) {
-            spec.factor = 0.001;
-            return set(HC::use_biomass);
+        // money, accounts and meters are no use figure
+        if (has_any(h, {"金额", "费用", "电费", "气费", "元", "户号", "账号", "帐号", "编号", "表号", "号码", "单价", "价格"})) {
+            spec.doubt = "不是用量（金额、户号或表号），无法据以核算";
+            return spec;
         }
-        if (has_any(h, {"吨", "(t)"})) return set(HC::use_biomass);
-        spec.doubt = "生物质用量未写明单位（吨或公斤）";
-        return spec;
+        const UseUnit unit = use_unit(h, gas ? Use::gas : electricity ? Use::electricity : Use::biomass);
+        if (!unit.doubt.empty()) {
+            spec.doubt = unit.doubt;
+            return spec;
+        }
+        spec.factor = unit.factor;
+        return set(gas ? HC::use_gas : electricity ? HC::use_electricity : HC::use_biomass);
     }
     if (has_any(h, {"开工"})) return set(HC::start_date);
     if (has_any(h, {"完工", "竣工", "完成日期", "完成时间"})) return set(HC::complete_date);
@@ -123,15 +184,24 @@ bool generic_label(const std::string& h) {
                       "签订时间", "原因", "是否", "类别", "类型"});
 }
 
-// Rows whose first cells say 合计, 小计, 总计: totals, not households.
-bool is_total_row(const TableRow& row, const HouseholdLayout& layout) {
+bool total_word(const std::string& s) {
+    return starts_with(s, "合计") || starts_with(s, "小计") || starts_with(s, "总计") || starts_with(s, "共计");
+}
+
+// Rows whose first cells say 合计, 小计, 总计: totals, not households. A row with an ID number, or a
+// holder's name that is no such word, is a household whatever its other cells say.
+bool is_total_row(const TableRow& row, const HouseholdLayout& layout, const std::string& holder,
+                  const std::string& id_text) {
+    const std::string who = strip_spaces(to_halfwidth(holder));
+    // (a count where the name stands, 共2户 or 2户, belongs to the total)
+    const bool count = starts_with(who, "共") || (!who.empty() && who[0] >= '0' && who[0] <= '9');
+    if (!id_text.empty() || (!who.empty() && !total_word(who) && !count)) return false;
     for (const auto& c : layout.columns) {
         if (c.role != HC::seq && c.role != HC::county && c.role != HC::township && c.role != HC::village_name &&
             c.role != HC::village_code && c.role != HC::holder)
             continue;
         const std::string s = strip_spaces(to_halfwidth(row.cell(static_cast<std::size_t>(c.index))));
-        if (starts_with(s, "合计") || starts_with(s, "小计") || starts_with(s, "总计") || starts_with(s, "共计"))
-            return true;
+        if (total_word(s)) return true;
     }
     return false;
 }
@@ -202,6 +272,17 @@ std::string list_date(const std::string& text, int plan_year) {
     return year >= kEarliestListYear && year <= plan_year + 1 ? iso : std::string();
 }
 
+// 3.71622197001011E+17: a number cell's text, its last digits gone
+bool scientific_number(const std::string& text) {
+    const std::string s = lower_ascii(strip_spaces(to_halfwidth(text)));
+    const std::size_t e = s.find("e+");
+    if (e == std::string::npos || e == 0 || e + 2 >= s.size()) return false;
+    const auto digits = [](const std::string& part, bool point) {
+        return !part.empty() && std::all_of(part.begin(), part.end(), [&](char c) { return (c >= '0' && c <= '9') || (point && c == '.'); });
+    };
+    return digits(s.substr(0, e), true) && digits(s.substr(e + 2), false);
+}
+
 bool yes_word(const std::string& s) {
     return is_any(s, {"是", "已放弃", "放弃", "√", "✓", "y", "yes", "1", "已签", "已签订", "签订", "有"});
 }
@@ -264,6 +345,15 @@ HouseholdLayout layout_of(const Sheet& sheet, int first, int last) {
     const TableRow& upper = sheet.rows[static_cast<std::size_t>(first)];
     const TableRow& lower = sheet.rows[static_cast<std::size_t>(last)];
     const std::size_t width = std::max(upper.cells.size(), lower.cells.size());
+    if (first != last) {
+        // a title above the header (one cell, at or before the header's first) is no group of its columns
+        std::vector<std::size_t> up_filled, low_filled;
+        for (std::size_t c = 0; c < width; ++c) {
+            if (!trim(upper.cell(c)).empty()) up_filled.push_back(c);
+            if (!trim(lower.cell(c)).empty()) low_filled.push_back(c);
+        }
+        if (up_filled.size() == 1 && !low_filled.empty() && up_filled[0] <= low_filled[0]) return layout;
+    }
     std::string group;
     for (std::size_t c = 0; c < width; ++c) {
         const std::string up = trim(upper.cell(c));
@@ -343,7 +433,8 @@ HouseholdListRead read_household_list(const Table& table, int plan_year, bool pr
         const auto layout = detect_household_layout(sheet);
         if (!layout) {
             read.issues.push_back(make_issue("E_NO_HEADER", table.file, sheet.name, 0, "", "",
-                                             "到户清单需有村名（或村代码）列和户主姓名（或身份证号）列"));
+                                             "到户清单需有村名（或村代码）列和户主姓名（或身份证号）列；"
+                                             "一个工作表无法识别，整个文件未导入（填表说明等工作表请移出后再导入）"));
             read.refused = true;
             for (const auto& r : sheet.rows) read.rows_read += r.blank() ? 0 : 1;  // rejected with the file
             continue;
@@ -402,6 +493,13 @@ HouseholdListRead read_household_list(const Table& table, int plan_year, bool pr
             const auto* c = at(role);
             return c ? trim(row.cell(static_cast<std::size_t>(c->index))) : std::string();
         };
+        // a text printed beside the households (施工单位, 备注 ...): an ID or phone number typed into
+        // it is masked here, as the plan tables' cells are when read
+        auto free_text = [&](const TableRow& row, HC role) {
+            std::string text = cell(row, role);
+            if (text.size() >= 7) mask_personal_numbers(text);
+            return text;
+        };
         auto letter = [&](HC role) {
             const auto* c = at(role);
             return c ? column_letter(c->index) : std::string();
@@ -432,7 +530,7 @@ HouseholdListRead read_household_list(const Table& table, int plan_year, bool pr
                 continue;
             }
             const std::string holder = cell(row, HC::holder), id_text = cell(row, HC::id_number);
-            if (is_total_row(row, *layout)) {  // 合计 / 小计 where a place, a number or a holder stands
+            if (is_total_row(row, *layout, holder, id_text)) {  // 合计 / 小计 where a place, a number or a holder stands
                 ++read.rows_other;
                 continue;
             }
@@ -475,7 +573,7 @@ HouseholdListRead read_household_list(const Table& table, int plan_year, bool pr
             h.context = -1;
             // the route, from its cell or the device's
             h.route_text = cell(row, HC::route);
-            h.device = cell(row, HC::device);
+            h.device = free_text(row, HC::device);
             const std::string route_source = h.route_text.empty() ? h.device : h.route_text;
             const HC route_column = h.route_text.empty() && !h.device.empty() ? HC::device : HC::route;
             if (route_source.empty()) {
@@ -506,16 +604,19 @@ HouseholdListRead read_household_list(const Table& table, int plan_year, bool pr
             h.id_status = check_resident_id(h.id_number);
             h.phone = strip_spaces(to_halfwidth(cell(row, HC::phone)));
             h.address = cell(row, HC::address);
-            h.contractor = cell(row, HC::contractor);
-            h.hardship = cell(row, HC::hardship);
+            h.contractor = free_text(row, HC::contractor);
+            h.hardship = free_text(row, HC::hardship);
             if (no_word(lower_ascii(strip_spaces(h.hardship)))) h.hardship.clear();
-            h.remark = cell(row, HC::remark);
+            h.remark = free_text(row, HC::remark);
             if (h.holder.empty()) h.findings.push_back(issue("E_HOLDER_MISSING", HC::holder, ""));
             // an ID typed as a number keeps 15 digits: the last three read 000 (a real one may too: said, not refused)
             if (h.id_status == IdStatus::ok && ends_with(h.id_number, "000"))
                 h.findings.push_back(issue("W_ID_SUSPECT", HC::id_number, mask_id(h.id_number)));
             if (h.id_status == IdStatus::missing)
                 h.findings.push_back(issue("E_ID_MISSING", HC::id_number, ""));
+            else if (h.id_status != IdStatus::ok && scientific_number(id_text))
+                h.findings.push_back(issue("E_ID_INVALID", HC::id_number, mask_id(h.id_number),
+                                           "以数值格式保存（科学计数法），末几位已丢失；请将该列设为文本后按原件重新录入"));
             else if (h.id_status != IdStatus::ok)
                 h.findings.push_back(issue("E_ID_INVALID", HC::id_number, mask_id(h.id_number), id_status_text(h.id_status)));
             // dates
@@ -574,7 +675,7 @@ HouseholdListRead read_household_list(const Table& table, int plan_year, bool pr
                 } else {
                     h.findings.push_back(issue("E_VALUE_UNREADABLE", HC::declined, text, "是否放弃改造应填是或否"));
                 }
-                h.decline_reason = cell(row, HC::decline_reason);
+                h.decline_reason = free_text(row, HC::decline_reason);
                 if (no_word(lower_ascii(strip_spaces(to_halfwidth(h.decline_reason))))) h.decline_reason.clear();
                 if (!at(HC::declined) && !h.decline_reason.empty()) h.declined = true;  // only a reason column
             }
