@@ -70,6 +70,7 @@ void write_list(const test::fs::path& path, const std::string& code, const std::
 
 TEST_F(SubsidySamples, EachHouseholdIsPaidOrWithheldForItsReasonAndTheTotalsReconcile) {
     ASSERT_FALSE(code_.empty());
+    ASSERT_GE(gas_, 12);
     const auto dir = test::temp_dir();
     const auto merged = dir / "merged.gpkg";
     test::fs::copy_file(*dir_ / "merged.gpkg", merged);
@@ -84,6 +85,9 @@ TEST_F(SubsidySamples, EachHouseholdIsPaidOrWithheldForItsReasonAndTheTotalsReco
     rows[3].pledge = "";
     rows[4].hardship = "低保";
     rows[8].hardship = "非低保";  // not a category: no hardship subsidy
+    rows[9].hardship = "低保户";  // 低保, as lists write it
+    rows[10].hardship = "脱贫户";  // neither a category of the policy nor a no: withheld until the list says
+    rows[11].hardship = "否";
     rows[5].declined = "是";
     rows[5].result = rows[5].accept = rows[5].pledge = "";
     rows[6].earlier = "2019";
@@ -130,6 +134,13 @@ TEST_F(SubsidySamples, EachHouseholdIsPaidOrWithheldForItsReasonAndTheTotalsReco
     ASSERT_EQ(lines[4].size(), 3u);
     EXPECT_EQ(lines[8].size(), 2u) << "非低保 is no 低保";
     EXPECT_EQ(std::stod(line(4, "hardship").at("paid")), policy_.hardship_per_year);
+    EXPECT_EQ(std::stod(line(9, "hardship").at("paid")), policy_.hardship_per_year);
+    EXPECT_EQ(line(10, "hardship").at("reason_code"), "hardship_unknown");
+    EXPECT_EQ(line(10, "hardship").at("status"), "暂缓");
+    EXPECT_NE(line(10, "hardship").at("reason").find("脱贫户"), std::string::npos);
+    EXPECT_EQ(std::stod(line(10, "hardship").at("payable_when_cleared")), policy_.hardship_per_year);
+    EXPECT_EQ(line(10, "construction").at("reason_code"), "") << "the other subsidies of the row are paid";
+    EXPECT_EQ(lines[11].size(), 2u) << "否 is no category";
     EXPECT_EQ(line(5, "construction").at("reason_code"), "declined");
     EXPECT_EQ(line(5, "construction").at("status"), "不予拨付");
     EXPECT_EQ(std::stod(line(5, "construction").at("payable_when_cleared")), 0.0);
@@ -145,7 +156,7 @@ TEST_F(SubsidySamples, EachHouseholdIsPaidOrWithheldForItsReasonAndTheTotalsReco
     EXPECT_NEAR(r.city.total_due(), sum.total_due(), 0.005);
     EXPECT_NEAR(r.city.total_due(), r.city.total_paid() + r.city.total_withheld(), 0.005);
     // rows 1, 2, 3, 5, 6, 7 withheld whole; row 4 with its hardship subsidy
-    const double expected_paid = (gas_ - 6) * (construction + operating) + policy_.hardship_per_year;
+    const double expected_paid = (gas_ - 6) * (construction + operating) + 2 * policy_.hardship_per_year;
     EXPECT_NEAR(r.city.total_paid(), expected_paid, 0.005);
     // the clawback of the village's unit: its unfinished share of its city subsidy
     for (const auto& u : r.units) {
@@ -206,7 +217,9 @@ TEST(SubsidyPolicy, AMissingOrNegativeAmountNamesItsKey) {
         return {};
     };
     EXPECT_NE(error_of(with("\"gas\": 3500", "\"gas\": -1")).find("construction.gas"), std::string::npos);
-    EXPECT_NE(error_of(with("\"cap\": 1200", "\"cup\": 1200")).find("use.cap"), std::string::npos);
+    const std::string misspelt = error_of(with("\"cap\": 1200", "\"cup\": 1200"));
+    EXPECT_NE(misspelt.find("use.cup"), std::string::npos) << misspelt;
+    EXPECT_NE(misspelt.find("cap"), std::string::npos) << "the keys it may hold named: " << misspelt;
     EXPECT_NE(error_of(with("\"gas\": [800, 600, 400]", "\"gas\": [800, 600]")).find("operating.per_year.gas"),
               std::string::npos);
     EXPECT_NE(error_of(with("\"unfinished_share\"", "\"half\"")).find("clawback.rule"), std::string::npos);
@@ -214,6 +227,19 @@ TEST(SubsidyPolicy, AMissingOrNegativeAmountNamesItsKey) {
               std::string::npos);
     EXPECT_NE(error_of(with("[\"2022-2023\"]", "[\"2022-23\"]")).find("use.seasons"), std::string::npos);
     EXPECT_NE(error_of(with("\"plan_year\": 2022", "\"plan_year\": 2022.5")).find("plan_year"), std::string::npos);
+    // what would pay nothing, or everything, without a word
+    EXPECT_NE(error_of(with("[\"低保\", \"特困\"", "[1, \"特困\"")).find("hardship.categories"), std::string::npos);
+    EXPECT_NE(error_of(with("[\"低保\", \"特困\"", "[\" \", \"特困\"")).find("hardship.categories"), std::string::npos);
+    EXPECT_NE(error_of(with("\"units\": {}", "\"units\": []")).find("clawback.units"), std::string::npos);
+    EXPECT_NE(error_of(with("\"units\": {}", "\"unit\": {}")).find("clawback.unit"), std::string::npos);
+    EXPECT_NE(error_of(with("\"amount_per_year\"", "\"amount_per_yr\"")).find("hardship.amount_per_yr"), std::string::npos);
+    EXPECT_NE(error_of(with("\"plan_year\": 2022,", "\"plan_year\": 2022, \"plan_yaer\": 2023,")).find("plan_yaer"),
+              std::string::npos);
+    EXPECT_NE(error_of(with("[2017, 2018, 2019]", "[1017, 2018, 2019]")).find("use.retrofit_years"), std::string::npos);
+    EXPECT_NE(error_of(with("[2017, 2018, 2019]", "[2017, 2018, 2022]")).find("use.retrofit_years"), std::string::npos);
+    EXPECT_NE(error_of(with("\"electric\": 4000", "\"electric\": 1e308")).find("construction.electric"), std::string::npos);
+    EXPECT_NE(error_of(with("\"gas\": [800, 600, 400]", "\"gas\": [800, 600, 1e300]")).find("operating.per_year.gas"),
+              std::string::npos);
     EXPECT_EQ(error_of(with("\"cap\": 1200", "\"cap\": 1200")), "");
 }
 

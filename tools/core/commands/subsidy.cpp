@@ -4,6 +4,7 @@
 #include <cmath>
 #include <deque>
 #include <future>
+#include <initializer_list>
 #include <memory>
 #include <set>
 #include <tuple>
@@ -67,11 +68,32 @@ void only_routes(const json& j, const std::string& key, const std::string& file)
     }
 }
 
+// No amount of one household's subsidy reaches ten million yuan: a larger one is a typo (or 1e308).
+constexpr double kMostYuan = 1e7;
+
 double number_at(const json& j, const std::string& key, const std::string& file) {
     const json& at = value_at(j, key, file);
-    if (!at.is_number() || at.get<double>() < 0)
-        throw InputError(file + ": \"" + key + "\" must be a number of yuan, 0 or more");
+    if (!at.is_number() || !std::isfinite(at.get<double>()) || at.get<double>() < 0 || at.get<double>() >= kMostYuan)
+        throw InputError(file + ": \"" + key + "\" must be a number of yuan, 0 or more and under 10,000,000");
     return at.get<double>();
+}
+
+// The keys an object of the policy may hold: no other (a misspelt one would leave its amount unset
+// or its rule unapplied). Comments: "comment" and keys starting with "_".
+void only_keys(const json& j, const std::string& where, std::initializer_list<const char*> keys, const std::string& file) {
+    const json& at = where.empty() ? j : value_at(j, where, file);
+    if (!at.is_object()) throw InputError(file + ": \"" + where + "\" must be an object");
+    for (const auto& [name, value] : at.items()) {
+        if (name == "comment" || (!name.empty() && name[0] == '_')) continue;
+        bool known = false;
+        for (const char* k : keys) known = known || name == k;
+        if (!known) {
+            std::string list;
+            for (const char* k : keys) list += (list.empty() ? "" : ", ") + std::string(k);
+            throw InputError(file + ": \"" + (where.empty() ? "" : where + ".") + name + "\": not a key of the policy (" +
+                             (where.empty() ? "the file" : "\"" + where + "\"") + " holds " + list + ")");
+        }
+    }
 }
 
 // Why a subsidy is not paid now. Permanent: never payable (declined, a repeat); pending: payable
@@ -91,6 +113,7 @@ const Reason kFailed{"failed", "验收不合格，待整改复验", false};
 const Reason kNotAccepted{"not_accepted", "尚未验收", false};
 const Reason kNoPledge{"no_pledge", "未签订承诺书", false};
 const Reason kNoUse{"no_use", "未填用量，待核定", false};
+const Reason kHardshipUnknown{"hardship_unknown", "困难类别不是补贴政策所列类别，待核实更正", false};
 
 struct Line {
     std::size_t household = 0;  // index into the rows
@@ -112,19 +135,46 @@ int route_index(const std::string& key) {
 
 double yuan(double v) { return std::round(v * 100.0) / 100.0; }
 
-// Whether a 困难类别 cell names one of the categories: whole words, several split by 、,，/; or spaces.
-bool is_hardship(const std::string& cell, const std::vector<std::string>& categories) {
+// A 困难类别 word as the lists write it, made comparable with the policy's: 低保户, 城乡低保 and
+// 低保（A类） are 低保; 特困供养人员 is 特困.
+std::string hardship_word(std::string word) {
+    for (std::size_t open; (open = word.find('(')) != std::string::npos;) {
+        const std::size_t close = word.find(')', open);
+        word.erase(open, close == std::string::npos ? std::string::npos : close - open + 1);
+    }
+    for (const char* prefix : {"城乡", "农村", "城市", "城镇"})
+        if (starts_with(word, prefix) && word.size() > std::string(prefix).size()) word.erase(0, std::string(prefix).size());
+    for (const char* suffix : {"供养人员", "供养对象", "供养户", "供养", "人员", "对象", "家庭", "户"})
+        if (ends_with(word, suffix) && word.size() > std::string(suffix).size()) {
+            word.resize(word.size() - std::string(suffix).size());
+            break;
+        }
+    return word;
+}
+
+enum class Hardship { no, yes, unknown };
+
+// Whether a 困难类别 cell names one of the categories: whole words, several split by 、,，/; or
+// spaces; a word that is neither a category nor a "no" (否, 无, 一般户 ...) is not understood.
+Hardship hardship_of(const std::string& cell, const std::vector<std::string>& categories) {
     std::string text = to_halfwidth(cell);
     for (const char* separator : {"、", "，", ",", "/", ";", "；", " "})
         for (std::size_t p; (p = text.find(separator)) != std::string::npos;) text.replace(p, std::string(separator).size(), "|");
+    bool other = false;
     std::size_t start = 0;
     while (start <= text.size()) {
         const std::size_t end = std::min(text.find('|', start), text.size());
         const std::string word = trim(text.substr(start, end - start));
-        if (!word.empty() && std::find(categories.begin(), categories.end(), word) != categories.end()) return true;
         start = end + 1;
+        if (word.empty()) continue;
+        const std::string w = hardship_word(word);
+        for (const auto& c : categories)
+            if (word == c || w == hardship_word(c)) return Hardship::yes;
+        const bool no = w == "否" || w == "无" || w == "不是" || w == "一般" || w == "普通" || w == "-" || w == "—" ||
+                        starts_with(w, "非") || starts_with(w, "无困难");
+        if (!no) other = true;
     }
-    return false;
+    return other ? Hardship::unknown : Hardship::no;
 }
 
 std::string status_of(const Line& l) { return !l.reason ? "拨付" : l.reason->permanent ? "不予拨付" : "暂缓"; }
@@ -179,6 +229,12 @@ SubsidyPolicy load_subsidy_policy(const fs::path& file) {
     const std::string f = file.string();
     SubsidyPolicy p;
     p.file = f;
+    if (!j.is_object()) throw InputError(f + ": a subsidy policy is a JSON object (styles/subsidy.json)");
+    only_keys(j, "", {"name", "plan_year", "construction", "operating", "hardship", "use", "service_stations", "clawback"}, f);
+    only_keys(j, "operating", {"years", "per_year"}, f);
+    only_keys(j, "hardship", {"categories", "amount_per_year", "years"}, f);
+    only_keys(j, "use", {"retrofit_years", "seasons", "rate_per_m3_gas", "rate_per_kwh", "rate_per_tonne_biomass", "cap"}, f);
+    only_keys(j, "clawback", {"rule", "city_subsidy_per_household", "units"}, f);
     p.name = j.value("name", std::string());
     p.plan_year = integer_at(j, "plan_year", f, 2013);
     only_routes(j, "construction", f);
@@ -205,15 +261,19 @@ SubsidyPolicy load_subsidy_policy(const fs::path& file) {
             throw InputError(f + ": \"operating.per_year." + key + "\" must list " + std::to_string(p.operating_years) +
                              " amounts, one per year of operation");
         for (const auto& v : years) {
-            if (!v.is_number() || v.get<double>() < 0)
-                throw InputError(f + ": \"operating.per_year." + key + "\" must hold numbers of yuan, 0 or more");
+            if (!v.is_number() || !std::isfinite(v.get<double>()) || v.get<double>() < 0 || v.get<double>() >= kMostYuan)
+                throw InputError(f + ": \"operating.per_year." + key + "\" must hold numbers of yuan, 0 or more and under 10,000,000");
             p.operating[static_cast<std::size_t>(r)].push_back(v.get<double>());
         }
     }
     const json& categories = array_at("hardship", "categories");
     if (!categories.is_array() || categories.empty())
         throw InputError(f + ": no \"hardship.categories\" (the hardship categories that get the subsidy)");
-    for (const auto& c : categories) p.hardship_categories.push_back(c.is_string() ? c.get<std::string>() : c.dump());
+    for (const auto& c : categories) {
+        if (!c.is_string() || trim(c.get<std::string>()).empty())
+            throw InputError(f + ": \"hardship.categories\" must hold the categories' names (低保, 特困 ...), not " + c.dump());
+        p.hardship_categories.push_back(trim(c.get<std::string>()));
+    }
     p.hardship_per_year = number_at(j, "hardship.amount_per_year", f);
     p.hardship_years = integer_at(j, "hardship.years", f, 0);
     const json& years = array_at("use", "retrofit_years");
@@ -221,7 +281,9 @@ SubsidyPolicy load_subsidy_policy(const fs::path& file) {
     if (!years.is_array() || !seasons.is_array())
         throw InputError(f + ": no \"use.retrofit_years\" and \"use.seasons\" (who gets the subsidy by use, when)");
     for (const auto& y : years) {
-        if (!y.is_number_integer()) throw InputError(f + ": \"use.retrofit_years\" must hold years");
+        if (!y.is_number_integer() || y.get<long long>() < 2013 || y.get<long long>() >= p.plan_year)
+            throw InputError(f + ": \"use.retrofit_years\" must hold years of earlier lists, 2013 to " +
+                             std::to_string(p.plan_year - 1) + ", not " + y.dump());
         p.use_years.push_back(y.get<int>());
     }
     for (const auto& x : seasons) {
@@ -237,9 +299,11 @@ SubsidyPolicy load_subsidy_policy(const fs::path& file) {
                       j["clawback"]["rule"] == "unfinished_share";
     if (!rule) throw InputError(f + ": \"clawback.rule\" must be \"unfinished_share\" (the rule this tool knows)");
     p.city_subsidy_per_household = number_at(j, "clawback.city_subsidy_per_household", f);
-    if (j["clawback"].contains("units") && j["clawback"]["units"].is_object())
+    if (j["clawback"].contains("units") && !j["clawback"]["units"].is_object())
+        throw InputError(f + ": \"clawback.units\" must be an object of unit codes and yuan, e.g. {\"371602\": 5000000}");
+    if (j["clawback"].contains("units"))
         for (const auto& [code, amount] : j["clawback"]["units"].items()) {
-            if (!amount.is_number() || amount.get<double>() < 0)
+            if (!amount.is_number() || !std::isfinite(amount.get<double>()) || amount.get<double>() < 0)
                 throw InputError(f + ": \"clawback.units." + code + "\" must be a number of yuan, 0 or more");
             p.city_subsidy_of_unit[code] = amount.get<double>();
         }
@@ -305,8 +369,17 @@ Lines subsidy_lines(const std::vector<StoredHousehold>& rows, const HouseholdSta
             if (year == 0) add(SubsidyKind::construction, policy.construction[r], true);
             if (year >= 0 && year < policy.operating_years)
                 add(SubsidyKind::operating, policy.operating[r][static_cast<std::size_t>(year)], true);
-            const bool hardship = is_hardship(h.hardship, policy.hardship_categories);
-            if (hardship && year >= 0 && year < policy.hardship_years) add(SubsidyKind::hardship, policy.hardship_per_year, true);
+            const Hardship hardship = hardship_of(h.hardship, policy.hardship_categories);
+            if (hardship != Hardship::no && year >= 0 && year < policy.hardship_years) {
+                add(SubsidyKind::hardship, policy.hardship_per_year, true);
+                Line& l = lines.back();
+                if (hardship == Hardship::unknown && (!l.reason || !l.reason->permanent)) {
+                    std::string category = h.hardship;
+                    mask_personal_numbers(category);
+                    l.reason = &kHardshipUnknown;
+                    l.detail = "困难类别“" + category + "”";
+                }
+            }
         } else if (use_season &&
                    std::find(policy.use_years.begin(), policy.use_years.end(), h.list_year) != policy.use_years.end()) {
             const bool any = h.use_gas_m3 || h.use_electricity_kwh || h.use_biomass_t;
@@ -523,9 +596,12 @@ std::unique_ptr<AtomicOutput> write_workbook(const SubsidyOptions& options, cons
                                      {"改造方式", "", XlsxKind::text}, {"施工单位", "", XlsxKind::text},
                                      {"发现日期", "", XlsxKind::text}, {"整改情况", "", XlsxKind::text}};
         XlsxTable t = book.table(xlsx_table_spec("整改清单", "验收不合格待整改清单（" + season_label + "）", "", c));
-        for (const auto* h : failed)
+        for (const auto* h : failed) {
+            std::string contractor = h->contractor;  // (masked when read since; a dataset imported before may not be)
+            mask_personal_numbers(contractor);
             t.add_row({h->county_name, h->township_name, h->village_name, mask_name(h->holder_name()), h->route_name,
-                       h->contractor, h->accept_date, "待整改复验"});
+                       contractor, h->accept_date, "待整改复验"});
+        }
         t.finish();
     }
     return book.close_staged();
