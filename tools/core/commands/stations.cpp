@@ -630,7 +630,7 @@ StationsResult check_stations(const StationsOptions& options, Progress& progress
         const std::size_t hi = xs.size() < 10 ? xs.size() / 2 : xs.size() - 1 - xs.size() / 10;
         const Extent extent{xs[lo], ys[lo], xs[hi], ys[hi]};
         const double meridian = dataset_srs.GetProjParm(SRS_PP_CENTRAL_MERIDIAN, 117.0);
-        const CrsChoice crs = choose_source_crs(source.declared.get(), extent, options.stations_crs, meridian);
+        const CrsChoice crs = choose_source_crs(source.declared.get(), extent, options.stations_crs, meridian, "stations");
         result.stations_crs = crs.description;
         SourceTransform transform(crs, dataset_srs);
         GdalErrorCapture quiet;  // a point PROJ cannot take is a finding, not a message on stderr

@@ -55,7 +55,7 @@ std::unique_ptr<OGRSpatialReference> srs_from_user_input(const std::string& text
 }
 
 CrsChoice choose_source_crs(const OGRSpatialReference* declared, const Extent& extent, const std::string& override_crs,
-                            double central_meridian) {
+                            double central_meridian, const std::string& layer) {
     CrsChoice choice;
     if (override_crs == "gcj02" || override_crs == "GCJ02" || override_crs == "GCJ-02") {
         choice.source = epsg(4490);
@@ -71,7 +71,7 @@ CrsChoice choose_source_crs(const OGRSpatialReference* declared, const Extent& e
     const double cx = (extent.min_x + extent.max_x) / 2, cy = (extent.min_y + extent.max_y) / 2;
     auto judge = [&](const std::string& why) {
         choice.assumed = true;
-        if (!extent.valid()) throw InputError("the villages have no coordinates to judge their CRS from");
+        if (!extent.valid()) throw InputError("the " + layer + " have no coordinates to judge their CRS from");
         if (looks_geographic(extent)) {
             choice.source = epsg(4490);
         } else if (int zone = prefixed_zone(cx); zone && northing(cy)) {
@@ -85,8 +85,8 @@ CrsChoice choose_source_crs(const OGRSpatialReference* declared, const Extent& e
             choice.source = epsg(cgcs2000_gk3_epsg(static_cast<int>(std::lround(central_meridian / 3)), false));
             choice.swap_axes = true;
         } else {
-            throw InputError("cannot tell the villages' coordinate system from their coordinates",
-                             "name it with --villages-crs (e.g. EPSG:4527)");
+            throw InputError("cannot tell the " + layer + "' coordinate system from their coordinates",
+                             "name it with --" + layer + "-crs (e.g. EPSG:4527)");
         }
         choice.description = describe_crs(*choice.source) + (choice.swap_axes ? ", axes swapped" : "");
         choice.note = why + "; assumed " + choice.description + " from the coordinate values";

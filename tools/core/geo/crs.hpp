@@ -30,8 +30,9 @@ int cgcs2000_gk3_epsg(int zone, bool zone_in_easting);
 // Judges the CRS of a layer from its declaration and its coordinate magnitudes.
 // `override_crs`: "" (judge), "gcj02", or anything OGRSpatialReference::SetFromUserInput
 // takes. `central_meridian`: for Gauss-Kruger eastings without a zone number and no .prj.
+// `layer`: what the messages call the layer ("villages", "stations"), its option --<layer>-crs.
 CrsChoice choose_source_crs(const OGRSpatialReference* declared, const Extent& extent, const std::string& override_crs,
-                            double central_meridian);
+                            double central_meridian, const std::string& layer = "villages");
 
 // The working CRS: the source when projected; else the 3-degree Gauss-Kruger zone
 // (zone number in the easting) of the extent's centre. `requested` overrides.
