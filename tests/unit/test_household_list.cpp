@@ -386,3 +386,22 @@ TEST(HouseholdList, AnIdSavedAsANumberIsSaidToHaveLostItsDigits) {
     ASSERT_FALSE(read.rows[1].findings.empty());
     EXPECT_EQ(read.rows[1].findings[0].message.find("科学计数法"), std::string::npos);
 }
+
+TEST(HouseholdList, RefusesDataInAColumnWithoutAHeader) {
+    std::vector<TableRow> rows = {row(1, {"村名", "户主", "身份证号", "改造方式"}),
+                                  row(2, {"孙家村", "李四", valid_id("37160219700101001"), "煤改电"}),
+                                  row(3, {"孙家村", "王五", valid_id("37160219700101002"), "煤改电", "", "6222021234567890"}),
+                                  row(4, {"说明：本表由村委会填报", "", "", "", "", "", "附页"})};
+    const HouseholdListRead read = read_household_list(one_sheet(rows), 2022, false);
+    EXPECT_TRUE(read.refused);
+    EXPECT_TRUE(read.rows.empty());
+    EXPECT_EQ(read.rows_rejected, 2);
+    const Issue* unknown = find_issue(read, "E_HOUSEHOLD_COLUMN_UNKNOWN");
+    ASSERT_TRUE(unknown);
+    EXPECT_EQ(unknown->column, "F");
+    EXPECT_NE(unknown->message.find("第3行"), std::string::npos) << unknown->message;
+    EXPECT_EQ(std::count_if(read.issues.begin(), read.issues.end(),
+                            [](const Issue& i) { return i.code == "E_HOUSEHOLD_COLUMN_UNKNOWN"; }),
+              1)
+        << "a note under the table is no column";
+}

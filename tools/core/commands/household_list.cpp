@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <initializer_list>
+#include <map>
 #include <set>
 #include <unordered_map>
 
@@ -465,6 +466,25 @@ HouseholdListRead read_household_list(const Table& table, int plan_year, bool pr
                                              column_letter(column.index), column.label,
                                              column.doubt.empty() ? std::string() : column.doubt));
             read.refused = true;
+        }
+        // a column without a header whose cells hold something: what they say is not known either
+        {
+            std::set<std::size_t> headed;
+            for (const auto& c : layout->columns) headed.insert(static_cast<std::size_t>(c.index));
+            for (const auto& c : layout->unknown) headed.insert(static_cast<std::size_t>(c.index));
+            std::map<std::size_t, int> first_row;  // column -> first row with a value
+            for (std::size_t r = static_cast<std::size_t>(layout->header_last) + 1; r < sheet.rows.size(); ++r) {
+                const TableRow& row = sheet.rows[r];
+                if (row.blank() || is_note_row(row)) continue;
+                for (std::size_t c = 0; c < row.cells.size(); ++c)
+                    if (!headed.count(c) && !trim(row.cells[c]).empty()) first_row.emplace(c, row.number);
+            }
+            for (const auto& [column, first] : first_row) {
+                read.issues.push_back(make_issue("E_HOUSEHOLD_COLUMN_UNKNOWN", table.file, sheet.name, header_row,
+                                                 column_letter(static_cast<int>(column)), "",
+                                                 "该列没有表头，但第" + std::to_string(first) + "行起有内容，无法确定其含义"));
+                read.refused = true;
+            }
         }
         // the year of an earlier year's list: its column, else its title, else its file name
         int sheet_year = list_year;
