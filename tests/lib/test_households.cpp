@@ -220,6 +220,15 @@ TEST_F(HouseholdsSamples, ARevisedListReplacesItsVillagesAndTheSameListChangesNo
     ASSERT_EQ(second.imports.size(), 1u);
     EXPECT_EQ(second.imports[0].import.revises, std::to_string(first.imports[0].import.import_id));
     EXPECT_EQ(second.findings.at("W_LIST_REVISED"), 1);
+    // it names the village revised and its households before and now
+    const auto said = std::find_if(second.issues.begin(), second.issues.end(),
+                                   [](const Issue& i) { return i.code == "W_LIST_REVISED"; });
+    ASSERT_NE(said, second.issues.end());
+    EXPECT_NE(said->message.find(a.name + "（"), std::string::npos) << said->message;
+    EXPECT_NE(said->message.find("前次" + std::to_string(a.gas) + "户、本次" + std::to_string(a.gas - 1) + "户"),
+              std::string::npos)
+        << said->message;
+    EXPECT_EQ(said->message.find(c.name + "（"), std::string::npos) << "c is not revised: " << said->message;
     EXPECT_EQ(second.findings.at("W_VILLAGE_FEWER_HOUSEHOLDS"), 1);
     EXPECT_EQ(second.findings.count("E_HOUSEHOLD_TWICE"), 0u) << "a's households are listed once, in the revision";
     EXPECT_EQ(second.households, a.gas - 1 + c.gas);

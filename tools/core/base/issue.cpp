@@ -107,7 +107,7 @@ const std::vector<IssueCode>& issue_codes() {
         {"W_PLEDGE_MISSING", Severity::warning, "已验收但未签订不再燃用散煤承诺书，补贴暂缓，签订后拨付"},
         {"W_VILLAGE_MORE_HOUSEHOLDS", Severity::warning, "本村该技术路线清单户数多于改造计划户数"},
         {"W_VILLAGE_FEWER_HOUSEHOLDS", Severity::warning, "本村该技术路线清单户数少于改造计划户数"},
-        {"W_LIST_REVISED", Severity::warning, "同一单位同一年度此前已导入过这些村的清单，按本次导入的为准（前次清单中这些村的户不再计入）"},
+        {"W_LIST_REVISED", Severity::warning, "同一年度此前已导入过这些村的清单，按本次导入的为准（前次清单中这些村的户不再计入）"},
         {"W_LIST_DUPLICATE", Severity::warning, "该清单此前已导入（内容完全相同），本次未重复导入"},
         {"W_GCJ02_DOUBTFUL", Severity::warning, "村庄点位按GCJ-02纠偏后与参考边界吻合反而变差，请核实坐标来源"},
     };

@@ -498,9 +498,11 @@ HouseholdsResult import_households(const HouseholdsOptions& options, Progress& p
         const std::size_t first_new = all.size();
         // the latest import of each year and village so far (for revisions)
         std::map<std::pair<int, long long>, long long> latest;
+        std::map<std::tuple<int, long long, long long>, long long> rows_of;  // (year, village, import) -> rows
         for (const auto& h : stored) {
             long long& id = latest[{h.list_year, h.village_fid}];
             id = std::max(id, h.import_id);
+            ++rows_of[{h.list_year, h.village_fid, h.import_id}];
         }
         dataset::HouseholdWriter writer(db);
         std::vector<long long> import_of_run(runs.size(), 0);
@@ -523,14 +525,41 @@ HouseholdsResult import_households(const HouseholdsOptions& options, Progress& p
             }
             // the villages it lists anew: a revision of the earlier lists of those villages
             std::set<long long> revised;
-            std::set<long long> villages_revised;
+            struct Revision {
+                std::string name;
+                long long before = 0, now = 0, now_blocked = 0;
+            };
+            std::map<std::pair<int, long long>, Revision> villages_revised;  // (year, village)
             for (const auto& h : run.rows) {
                 const auto it = latest.find({h.list_year, h.village_fid});
                 if (it != latest.end()) {
                     revised.insert(it->second);
-                    villages_revised.insert(h.village_fid);
+                    Revision& r = villages_revised[{h.list_year, h.village_fid}];
+                    if (r.name.empty()) {
+                        r.name = h.village_name.str() + "（" + h.county_name.str() + "）";
+                        r.before = rows_of[{h.list_year, h.village_fid, it->second}];
+                    }
+                    ++r.now;
+                    if (h.blocked) ++r.now_blocked;
                 }
             }
+            // which villages, and how many households each had and has (the first few)
+            auto revision_text = [](const std::map<std::pair<int, long long>, Revision>& villages) {
+                std::string text;
+                int shown = 0;
+                for (const auto& [key, r] : villages) {
+                    if (++shown > 5) {
+                        text += "等";
+                        break;
+                    }
+                    text += (shown > 1 ? "，" : "") + r.name + "前次" + std::to_string(r.before) + "户、本次" +
+                            std::to_string(r.now) + "户" +
+                            (r.now_blocked == r.now ? "（均有错误，暂不计入补贴）"
+                             : r.now_blocked > 0    ? "（其中" + std::to_string(r.now_blocked) + "户有错误）"
+                                                    : "");
+                }
+                return text;
+            };
             for (long long id : revised) import.revises += (import.revises.empty() ? "" : ",") + std::to_string(id);
             import.import_id = writer.add_import(import);
             import_of_run[k] = import.import_id;
@@ -539,10 +568,11 @@ HouseholdsResult import_households(const HouseholdsOptions& options, Progress& p
                 run.issues.insert(run.issues.begin(),
                                   make_issue("W_LIST_REVISED", import.file, "", 0, "", import.revises,
                                              std::to_string(villages_revised.size()) + "个村的清单以本次为准（修订第" +
-                                                 import.revises + "次导入）"));
+                                                 import.revises + "次导入）：" + revision_text(villages_revised)));
             for (auto& h : run.rows) {
                 h.import_id = import.import_id;
                 latest[{h.list_year, h.village_fid}] = import.import_id;
+                ++rows_of[{h.list_year, h.village_fid, import.import_id}];
                 all.push_back(&h);
             }
         }
