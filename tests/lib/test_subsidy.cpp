@@ -70,7 +70,7 @@ void write_list(const test::fs::path& path, const std::string& code, const std::
 
 TEST_F(SubsidySamples, EachHouseholdIsPaidOrWithheldForItsReasonAndTheTotalsReconcile) {
     ASSERT_FALSE(code_.empty());
-    ASSERT_GE(gas_, 12);
+    ASSERT_GE(gas_, 14);
     const auto dir = test::temp_dir();
     const auto merged = dir / "merged.gpkg";
     test::fs::copy_file(*dir_ / "merged.gpkg", merged);
@@ -88,6 +88,9 @@ TEST_F(SubsidySamples, EachHouseholdIsPaidOrWithheldForItsReasonAndTheTotalsReco
     rows[9].hardship = "低保户";  // 低保, as lists write it
     rows[10].hardship = "脱贫户";  // neither a category of the policy nor a no: withheld until the list says
     rows[11].hardship = "否";
+    rows[12].hardship = "低保（已退出）";  // no longer a category: withheld until said
+    rows[13].hardship = "一般农户";        // a no
+    rows[1].hardship = "脱贫户";           // failed acceptance: that reason stays first
     rows[5].declined = "是";
     rows[5].result = rows[5].accept = rows[5].pledge = "";
     rows[6].earlier = "2019";
@@ -141,6 +144,9 @@ TEST_F(SubsidySamples, EachHouseholdIsPaidOrWithheldForItsReasonAndTheTotalsReco
     EXPECT_EQ(std::stod(line(10, "hardship").at("payable_when_cleared")), policy_.hardship_per_year);
     EXPECT_EQ(line(10, "construction").at("reason_code"), "") << "the other subsidies of the row are paid";
     EXPECT_EQ(lines[11].size(), 2u) << "否 is no category";
+    EXPECT_EQ(line(12, "hardship").at("reason_code"), "hardship_unknown");
+    EXPECT_EQ(lines[13].size(), 2u) << "一般农户 is no category";
+    EXPECT_EQ(line(1, "hardship").at("reason_code"), "failed");
     EXPECT_EQ(line(5, "construction").at("reason_code"), "declined");
     EXPECT_EQ(line(5, "construction").at("status"), "不予拨付");
     EXPECT_EQ(std::stod(line(5, "construction").at("payable_when_cleared")), 0.0);

@@ -317,6 +317,12 @@ TEST(HouseholdHeader, ReadsAUseFigureOnlyInAUnitItKnows) {
     EXPECT_EQ(role("用气量立方米"), "use_gas");
     EXPECT_EQ(role("用电量（2022-2023采暖季）"), "use_electricity") << "a bracket of when is no unit";
     EXPECT_DOUBLE_EQ(spec("生物质燃料用量kg").factor, 0.001);
+    // year words, notes and 单位： in brackets name no other unit
+    for (const char* label : {"2022年度用气量", "本季度用气量", "用气量(2022-2023年度)", "用气量（单位：立方米）", "用气量（含炊事）",
+                              "户均用气量（立方米/户）", "用气量（Nm³）"})
+        EXPECT_EQ(role(label), "use_gas") << label << ": " << spec(label).doubt;
+    for (const char* label : {"本季度用电量", "用电量（单位：度）", "用电量（采暖）", "用电度数"})
+        EXPECT_EQ(role(label), "use_electricity") << label << ": " << spec(label).doubt;
     // money, accounts, meter readings and other units are no use figure: not read, and said why
     for (const char* label : {"用电金额（元）", "用气费用（元）", "用电户号", "用气户号", "燃气表读数（立方米）", "燃气用量（升）",
                               "用气量（吨）", "用电量（kg）", "生物质燃料用量（吨/公斤）", "生物质用量（立方米）", "用电量千瓦时吨"}) {
@@ -352,10 +358,11 @@ TEST(HouseholdList, ARowWithAHouseholdsIdIsNoTotalWhateverItsFirstCellSays) {
                                   row(2, {"1", "孙家村", "李四", valid_id("37160219700101001"), "煤改电"}),
                                   row(3, {"小计", "孙家村", "王五", valid_id("37160219700101002"), "煤改电"}),
                                   row(4, {"3", "合计村", "赵六", "", "煤改电"}),
-                                  row(5, {"合计", "", "共3户", "", ""})};
+                                  row(5, {"合计", "", "共3户", "", ""}),
+                                  row(6, {"总计", "/", "/", "—", "/"})};
     const HouseholdListRead read = read_household_list(one_sheet(rows), 2022, false);
     EXPECT_EQ(read.rows_read, 3);
-    EXPECT_EQ(read.rows_other, 1);
+    EXPECT_EQ(read.rows_other, 2) << "a dash or slash where the name and ID stand is nothing";
     ASSERT_EQ(read.rows.size(), 3u);
     EXPECT_EQ(read.rows[1].holder, "王五");
     EXPECT_EQ(read.rows[2].holder, "赵六");
@@ -404,4 +411,10 @@ TEST(HouseholdList, RefusesDataInAColumnWithoutAHeader) {
                             [](const Issue& i) { return i.code == "E_HOUSEHOLD_COLUMN_UNKNOWN"; }),
               1)
         << "a note under the table is no column";
+    // nor is a footer of who filled it in
+    rows[2].cells.resize(4);
+    rows[3].cells = {"填报单位（盖章）：孙家村委会", "", "", "", "", "", "填报日期：2022年10月8日"};
+    const HouseholdListRead signed_off = read_household_list(one_sheet(rows), 2022, false);
+    EXPECT_FALSE(signed_off.refused) << (signed_off.issues.empty() ? "" : signed_off.issues[0].message);
+    EXPECT_EQ(signed_off.rows.size(), 2u);
 }

@@ -41,33 +41,40 @@ UseUnit use_unit(const std::string& h, Use use) {
         const char* word;
         double factor;
     };
-    static const std::vector<Known> gas = {{"m3", 1}, {"m³", 1}, {"nm3", 1}, {"立方米", 1}, {"立方", 1}, {"立米", 1}, {"标方", 1}, {"方", 1}};
-    static const std::vector<Known> electricity = {{"kwh", 1}, {"kw·h", 1}, {"kw.h", 1}, {"kw*h", 1}, {"千瓦时", 1},
+    static const std::vector<Known> gas = {{"m3", 1}, {"m³", 1}, {"nm3", 1}, {"nm³", 1}, {"立方米", 1}, {"立方", 1}, {"立米", 1}, {"标方", 1}, {"方", 1}};
+    static const std::vector<Known> electricity = {{"kwh", 1}, {"kw·h", 1}, {"kw.h", 1}, {"kw*h", 1}, {"kw・h", 1}, {"kw•h", 1}, {"千瓦时", 1},
                                                    {"千瓦·时", 1}, {"度", 1}, {"mwh", 1000}, {"兆瓦时", 1000}};
     static const std::vector<Known> biomass = {{"吨", 1}, {"t", 1}, {"公斤", 0.001}, {"千克", 0.001}, {"kg", 0.001}};
     const auto& own = use == Use::gas ? gas : use == Use::electricity ? electricity : biomass;
     const char* expected = use == Use::gas ? "立方米" : use == Use::electricity ? "千瓦时（度）" : "吨或公斤";
+    static const std::vector<const char*> foreign = {"吨", "升", "公斤", "千克", "kg", "兆瓦", "mwh", "立方", "m3", "m³", "千瓦", "kwh", "度"};
+    // words that hold a unit's character without being one: 年度, 季度 ...
+    std::string text = h;
+    for (const char* word : {"年度", "季度", "温度", "额度", "进度", "程度"})
+        for (std::size_t p; (p = text.find(word)) != std::string::npos;) text.replace(p, std::string(word).size(), "|");
     std::string unit;
-    const std::size_t open = h.rfind('('), close = h.rfind(')');
+    const std::size_t open = text.rfind('('), close = text.rfind(')');
     if (open != std::string::npos && close != std::string::npos && close > open)
-        unit = h.substr(open + 1, close - open - 1);
-    else if (const std::size_t slash = h.rfind('/'); slash != std::string::npos)
-        unit = h.substr(slash + 1);
-    // a bracket that says when or whose (2022-2023采暖季, 户均) names no unit
-    if (std::any_of(unit.begin(), unit.end(), [](char c) { return c >= '0' && c <= '9' && c != '3'; }) ||
-        has_any(unit, {"季", "年", "月", "户", "期"}))
-        unit.clear();
+        unit = text.substr(open + 1, close - open - 1);
+    else if (const std::size_t slash = text.rfind('/'); slash != std::string::npos)
+        unit = text.substr(slash + 1);
+    for (const char* prefix : {"单位:", "单位："})
+        if (starts_with(unit, prefix)) unit.erase(0, std::string(prefix).size());
+    for (const char* suffix : {"/户", "每户"})  // a household's row: per household is the household's
+        if (ends_with(unit, suffix) && unit.size() > std::string(suffix).size()) unit.resize(unit.size() - std::string(suffix).size());
     if (!unit.empty()) {
         for (const auto& k : own)
             if (unit == k.word) return {k.factor, {}};
-        return {0, "用量单位“" + unit + "”无法识别（应为" + expected + "）"};
+        // a bracket without a unit word says when, whose or what (2022-2023采暖季, 户均, 含炊事): no unit
+        const bool unit_word = std::any_of(foreign.begin(), foreign.end(), [&](const char* w) { return contains(unit, w); }) ||
+                               std::any_of(own.begin(), own.end(), [&](const Known& k) { return std::string(k.word).size() > 1 && contains(unit, k.word); });
+        if (unit_word) return {0, "用量单位“" + unit + "”无法识别（应为" + expected + "）"};
     }
     // no unit set apart: any unit word in the text decides, several or another quantity's are doubts
-    static const std::vector<const char*> foreign = {"吨", "升", "公斤", "千克", "kg", "兆瓦", "mwh", "立方", "m3", "千瓦", "kwh", "度"};
     double factor = 0;
     std::string found;
     for (const char* word : foreign) {
-        if (!contains(h, word)) continue;
+        if (!contains(text, word)) continue;
         const auto k = std::find_if(own.begin(), own.end(), [&](const Known& x) { return contains(std::string(x.word), word) || contains(std::string(word), x.word); });
         if (k == own.end()) return {0, std::string("用量单位“") + word + "”无法识别（应为" + expected + "）"};
         if (factor != 0 && factor != k->factor) return {0, "用量单位不明确（“" + found + "”与“" + word + "”）"};
@@ -193,10 +200,15 @@ bool total_word(const std::string& s) {
 // holder's name that is no such word, is a household whatever its other cells say.
 bool is_total_row(const TableRow& row, const HouseholdLayout& layout, const std::string& holder,
                   const std::string& id_text) {
-    const std::string who = strip_spaces(to_halfwidth(holder));
-    // (a count where the name stands, 共2户 or 2户, belongs to the total)
+    // (a dash or slash where nothing is written is nothing; a count where the name stands, 共2户 or
+    // 2户, belongs to the total)
+    auto filled = [](const std::string& text) {
+        const std::string s = strip_spaces(to_halfwidth(text));
+        return s.empty() || s == "/" || s == "\\" || s == "-" || s == "—" || s == "——" || s == "--" ? std::string() : s;
+    };
+    const std::string who = filled(holder);
     const bool count = starts_with(who, "共") || (!who.empty() && who[0] >= '0' && who[0] <= '9');
-    if (!id_text.empty() || (!who.empty() && !total_word(who) && !count)) return false;
+    if (!filled(id_text).empty() || (!who.empty() && !total_word(who) && !count)) return false;
     for (const auto& c : layout.columns) {
         if (c.role != HC::seq && c.role != HC::county && c.role != HC::township && c.role != HC::village_name &&
             c.role != HC::village_code && c.role != HC::holder)
@@ -216,7 +228,8 @@ bool is_note_row(const TableRow& row) {
             if (++filled == 1) first = strip_spaces(to_halfwidth(c));
         }
     if (filled == 0) return false;
-    for (const char* word : {"说明", "注:", "注：", "备注:", "备注：", "填表", "审核", "制表", "负责人", "联系人"})
+    for (const char* word : {"说明", "注:", "注：", "备注:", "备注：", "填表", "填报", "审核", "制表", "负责人", "单位负责人",
+                             "联系人", "经办", "统计人", "盖章"})
         if (starts_with(first, word)) return filled <= 3;
     return false;
 }

@@ -527,7 +527,7 @@ HouseholdsResult import_households(const HouseholdsOptions& options, Progress& p
             std::set<long long> revised;
             struct Revision {
                 std::string name;
-                long long before = 0, now = 0, now_blocked = 0;
+                long long before = 0, now = 0;
             };
             std::map<std::pair<int, long long>, Revision> villages_revised;  // (year, village)
             for (const auto& h : run.rows) {
@@ -540,7 +540,6 @@ HouseholdsResult import_households(const HouseholdsOptions& options, Progress& p
                         r.before = rows_of[{h.list_year, h.village_fid, it->second}];
                     }
                     ++r.now;
-                    if (h.blocked) ++r.now_blocked;
                 }
             }
             // which villages, and how many households each had and has (the first few)
@@ -553,10 +552,7 @@ HouseholdsResult import_households(const HouseholdsOptions& options, Progress& p
                         break;
                     }
                     text += (shown > 1 ? "，" : "") + r.name + "前次" + std::to_string(r.before) + "户、本次" +
-                            std::to_string(r.now) + "户" +
-                            (r.now_blocked == r.now ? "（均有错误，暂不计入补贴）"
-                             : r.now_blocked > 0    ? "（其中" + std::to_string(r.now_blocked) + "户有错误）"
-                                                    : "");
+                            std::to_string(r.now) + "户";
                 }
                 return text;
             };

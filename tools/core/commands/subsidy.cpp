@@ -138,9 +138,12 @@ double yuan(double v) { return std::round(v * 100.0) / 100.0; }
 // A 困难类别 word as the lists write it, made comparable with the policy's: 低保户, 城乡低保 and
 // 低保（A类） are 低保; 特困供养人员 is 特困.
 std::string hardship_word(std::string word) {
-    for (std::size_t open; (open = word.find('(')) != std::string::npos;) {
-        const std::size_t close = word.find(')', open);
-        word.erase(open, close == std::string::npos ? std::string::npos : close - open + 1);
+    // a bracket of class (（A类）, （一类）) goes; any other (（已退出）, （拟纳入）) stays: no category then
+    const std::size_t open = word.find('('), close = word.find(')');
+    if (open != std::string::npos && close == word.size() - 1 && close > open) {
+        const std::string inside = word.substr(open + 1, close - open - 1);
+        if (ends_with(inside, "类") || (inside.size() == 1 && std::isalnum(static_cast<unsigned char>(inside[0]))))
+            word.erase(open);
     }
     for (const char* prefix : {"城乡", "农村", "城市", "城镇"})
         if (starts_with(word, prefix) && word.size() > std::string(prefix).size()) word.erase(0, std::string(prefix).size());
@@ -170,8 +173,9 @@ Hardship hardship_of(const std::string& cell, const std::vector<std::string>& ca
         const std::string w = hardship_word(word);
         for (const auto& c : categories)
             if (word == c || w == hardship_word(c)) return Hardship::yes;
-        const bool no = w == "否" || w == "无" || w == "不是" || w == "一般" || w == "普通" || w == "-" || w == "—" ||
-                        starts_with(w, "非") || starts_with(w, "无困难");
+        const bool no = w == "否" || w == "不是" || w == "-" || w == "—" || w == "——" || w == "/" || w == "×" ||
+                        w == "x" || starts_with(w, "无") || starts_with(w, "非") || starts_with(w, "一般") ||
+                        starts_with(w, "普通") || starts_with(w, "正常");
         if (!no) other = true;
     }
     return other ? Hardship::unknown : Hardship::no;
@@ -373,7 +377,7 @@ Lines subsidy_lines(const std::vector<StoredHousehold>& rows, const HouseholdSta
             if (hardship != Hardship::no && year >= 0 && year < policy.hardship_years) {
                 add(SubsidyKind::hardship, policy.hardship_per_year, true);
                 Line& l = lines.back();
-                if (hardship == Hardship::unknown && (!l.reason || !l.reason->permanent)) {
+                if (hardship == Hardship::unknown && !l.reason) {  // (a reason before it stays: failed, list_error ...)
                     std::string category = h.hardship;
                     mask_personal_numbers(category);
                     l.reason = &kHardshipUnknown;
